@@ -1,0 +1,214 @@
+"""Sentences and what they are made of: offences, requirements, allocations."""
+
+from django.db import models
+from django.db.models import F, Q
+
+from evenhand.core.models import TimeStampedModel
+from evenhand.org.models import StaffMember
+from evenhand.people.models import Person
+
+
+class SentenceType(models.TextChoices):
+    COMMUNITY_ORDER = "CO", "Community order"
+    SUSPENDED_SENTENCE_ORDER = "SSO", "Suspended sentence order"
+    LICENCE = "LIC", "Licence"
+    POST_SENTENCE_SUPERVISION = "PSS", "Post-sentence supervision"
+
+
+# Orders made by a court and enforced by breach proceedings in court.
+COURT_ORDERS = (SentenceType.COMMUNITY_ORDER, SentenceType.SUSPENDED_SENTENCE_ORDER)
+
+
+class TerminationReason(models.TextChoices):
+    COMPLETED = "completed", "Completed successfully"
+    EARLY_GOOD_PROGRESS = "early_good_progress", "Terminated early for good progress"
+    REVOKED_BREACH = "revoked_breach", "Revoked following breach"
+    REVOKED_NEW_OFFENCE = "revoked_new_offence", "Revoked following further offence"
+    RECALLED = "recalled", "Recalled to custody"
+    DIED = "died", "Died"
+    OTHER = "other", "Other"
+
+
+class Sentence(TimeStampedModel):
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="sentences")
+    type = models.CharField(max_length=3, choices=SentenceType.choices)
+    court = models.CharField(max_length=120, help_text="The sentencing court, or the releasing prison for a licence")
+    start_date = models.DateField()
+    expected_end_date = models.DateField()
+    termination_date = models.DateField(null=True, blank=True)
+    termination_reason = models.CharField(max_length=24, choices=TerminationReason.choices, blank=True)
+
+    class Meta:
+        ordering = ["-start_date"]
+        indexes = [
+            models.Index(fields=["person", "start_date"]),
+            models.Index(fields=["type", "start_date"]),
+            models.Index(fields=["termination_date"]),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(expected_end_date__gt=F("start_date")), name="sentence_end_after_start"),
+            models.CheckConstraint(
+                condition=Q(termination_date__isnull=True) | Q(termination_date__gte=F("start_date")),
+                name="sentence_terminated_after_start",
+            ),
+            models.CheckConstraint(
+                condition=Q(termination_date__isnull=True, termination_reason="")
+                | (Q(termination_date__isnull=False) & ~Q(termination_reason="")),
+                name="sentence_termination_has_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_type_display()} from {self.start_date:%d %b %Y}"
+
+    @property
+    def is_court_order(self) -> bool:
+        return self.type in COURT_ORDERS
+
+    @property
+    def is_active(self) -> bool:
+        return self.termination_date is None
+
+
+class OffenceCategory(models.TextChoices):
+    """Offence groups after the Home Office / ONS offence classification."""
+
+    VIOLENCE = "violence", "Violence against the person"
+    SEXUAL = "sexual", "Sexual offences"
+    ROBBERY = "robbery", "Robbery"
+    THEFT = "theft", "Theft offences"
+    BURGLARY = "burglary", "Burglary"
+    CRIMINAL_DAMAGE = "criminal_damage", "Criminal damage and arson"
+    DRUGS = "drugs", "Drug offences"
+    WEAPONS = "weapons", "Possession of weapons offences"
+    PUBLIC_ORDER = "public_order", "Public order offences"
+    FRAUD = "fraud", "Fraud offences"
+    MISC_SOCIETY = "misc_society", "Miscellaneous crimes against society"
+    SUMMARY_MOTORING = "motoring", "Summary motoring offences"
+    SUMMARY_OTHER = "summary_other", "Summary non-motoring offences"
+
+
+class Offence(models.Model):
+    sentence = models.ForeignKey(Sentence, on_delete=models.CASCADE, related_name="offences")
+    category = models.CharField(max_length=20, choices=OffenceCategory.choices)
+    description = models.CharField(max_length=200, blank=True)
+    is_main = models.BooleanField("main offence", default=False)
+    racially_or_religiously_aggravated = models.BooleanField(default=False)
+    hate_crime = models.BooleanField(default=False)
+    domestic_abuse = models.BooleanField(default=False)
+    sexual = models.BooleanField("sexual motivation", default=False)
+    terrorism = models.BooleanField("terrorism connection", default=False)
+
+    class Meta:
+        ordering = ["-is_main", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["sentence"], condition=Q(is_main=True), name="offence_one_main"),
+        ]
+        indexes = [
+            models.Index(
+                fields=["sentence"], condition=Q(racially_or_religiously_aggravated=True), name="offence_raceagg_idx"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.description or self.get_category_display()
+
+    @property
+    def flags(self) -> list[str]:
+        names = {
+            "racially_or_religiously_aggravated": "Racially or religiously aggravated",
+            "hate_crime": "Hate crime",
+            "domestic_abuse": "Domestic abuse",
+            "sexual": "Sexual",
+            "terrorism": "Terrorism",
+        }
+        return [label for field, label in names.items() if getattr(self, field)]
+
+
+class RequirementType(models.TextChoices):
+    UNPAID_WORK = "unpaid_work", "Unpaid work"
+    RAR = "rar", "Rehabilitation activity requirement (RAR)"
+    ACCREDITED_PROGRAMME = "programme", "Accredited programme"
+    CURFEW = "curfew", "Curfew with electronic monitoring"
+    DRUG_TREATMENT = "drug_treatment", "Drug rehabilitation"
+    ALCOHOL_TREATMENT = "alcohol_treatment", "Alcohol treatment"
+    MENTAL_HEALTH_TREATMENT = "mental_health", "Mental health treatment"
+    RESIDENCE = "residence", "Residence"
+    EXCLUSION = "exclusion", "Exclusion"
+
+
+class RequirementStatus(models.TextChoices):
+    NOT_STARTED = "not_started", "Not started"
+    ACTIVE = "active", "In progress"
+    COMPLETED = "completed", "Completed"
+    TERMINATED = "terminated", "Terminated"
+
+
+class Requirement(models.Model):
+    """A requirement of a community or suspended sentence order."""
+
+    sentence = models.ForeignKey(Sentence, on_delete=models.CASCADE, related_name="requirements")
+    type = models.CharField(max_length=20, choices=RequirementType.choices)
+    unpaid_work_hours = models.PositiveSmallIntegerField(null=True, blank=True)
+    rar_days = models.PositiveSmallIntegerField("RAR days", null=True, blank=True)
+    length_months = models.PositiveSmallIntegerField(null=True, blank=True)
+    status = models.CharField(max_length=12, choices=RequirementStatus.choices, default=RequirementStatus.NOT_STARTED)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            # Unpaid work is 40 to 300 hours; a RAR has a maximum number of activity days.
+            models.CheckConstraint(
+                condition=~Q(type="unpaid_work") | Q(unpaid_work_hours__gte=40, unpaid_work_hours__lte=300),
+                name="requirement_unpaid_work_hours",
+            ),
+            models.CheckConstraint(
+                condition=~Q(type="rar") | Q(rar_days__gte=1, rar_days__lte=400), name="requirement_rar_days"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        if self.type == RequirementType.UNPAID_WORK:
+            return f"Unpaid work, {self.unpaid_work_hours} hours"
+        if self.type == RequirementType.RAR:
+            return f"RAR, up to {self.rar_days} days"
+        return self.get_type_display()
+
+
+class AllocationReason(models.TextChoices):
+    NEW_SENTENCE = "new_sentence", "New sentence"
+    TRANSFER_IN = "transfer_in", "Transfer from another PDU"
+    REALLOCATION_WORKLOAD = "workload", "Reallocation to balance workload"
+    REALLOCATION_RISK = "risk", "Change in risk or tier needs a different grade"
+    CONTINUITY = "continuity", "Continuity with a previous practitioner"
+    PRACTITIONER_LEFT = "practitioner_left", "Practitioner left or absent"
+    OTHER = "other", "Other"
+
+
+class Allocation(models.Model):
+    """Who is responsible for a sentence, from when to when, and who decided it and why."""
+
+    sentence = models.ForeignKey(Sentence, on_delete=models.PROTECT, related_name="allocations")
+    practitioner = models.ForeignKey(StaffMember, on_delete=models.PROTECT, related_name="allocations")
+    start_date = models.DateField()
+    end_date = models.DateField(null=True, blank=True)
+    reason = models.CharField(max_length=20, choices=AllocationReason.choices)
+    rationale = models.TextField(blank=True)
+    allocated_by = models.ForeignKey(StaffMember, on_delete=models.PROTECT, related_name="+")
+    allocated_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-start_date"]
+        indexes = [
+            models.Index(fields=["practitioner", "end_date"]),
+            models.Index(fields=["sentence", "end_date"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["sentence"], condition=Q(end_date__isnull=True), name="allocation_one_open"),
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=F("start_date")), name="allocation_end_after_start"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sentence} → {self.practitioner}"

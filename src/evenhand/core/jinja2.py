@@ -1,0 +1,42 @@
+"""The Jinja2 environment: Django's helpers plus the GOV.UK Frontend macros (govuk-frontend-jinja)."""
+
+from typing import Any
+
+from django.contrib import messages
+from django.templatetags.static import static
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from jinja2 import ChoiceLoader, Environment, PackageLoader, PrefixLoader
+
+
+def url(viewname: str, *args: Any, **kwargs: Any) -> str:
+    return reverse(viewname, args=args or None, kwargs=kwargs or None)
+
+
+def govuk_date(value: Any, with_time: bool = False) -> str:
+    """Dates the GOV.UK way: 5 January 2026, or 5 January 2026 at 2:30pm."""
+    if value is None or value == "":
+        return ""
+    if hasattr(value, "hour"):
+        local = timezone.localtime(value) if timezone.is_aware(value) else value
+        day = date_format(local, "j F Y")
+        if not with_time:
+            return day
+        return f"{day} at {date_format(local, 'g:i').lstrip('0')}{local.strftime('%p').lower()}"
+    return date_format(value, "j F Y")
+
+
+def environment(**options: Any) -> Environment:
+    # The GOV.UK macros import each other as "govuk_frontend_jinja/…", so mount the package under that prefix.
+    options["loader"] = ChoiceLoader(
+        [
+            options["loader"],
+            PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")}),
+        ]
+    )
+    options.setdefault("extensions", []).append("jinja2.ext.do")
+    env = Environment(**options)
+    env.globals.update({"static": static, "url": url, "get_messages": messages.get_messages})
+    env.filters["govuk_date"] = govuk_date
+    return env
