@@ -107,7 +107,8 @@ class StaffMember(TimeStampedModel):
         ordering = ["last_name", "first_name"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(contracted_hours__gte=1) & Q(contracted_hours__lte=48), name="staff_hours_in_range"
+                condition=Q(contracted_hours__gte=1) & Q(contracted_hours__lte=48),
+                name="staff_hours_in_range",
             ),
             models.CheckConstraint(
                 condition=~Q(grade__in=PDU_GRADES) | Q(team__isnull=False), name="staff_pdu_grades_have_team"

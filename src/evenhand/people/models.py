@@ -59,9 +59,12 @@ GROUP_OF_ETHNICITY: dict[str, EthnicGroup] = {
     Ethnicity.PREFER_NOT_TO_SAY: EthnicGroup.PREFER_NOT_TO_SAY,
     Ethnicity.NOT_RECORDED: EthnicGroup.NOT_RECORDED,
     **{
-        code: {"A": EthnicGroup.ASIAN, "B": EthnicGroup.BLACK, "M": EthnicGroup.MIXED, "W": EthnicGroup.WHITE}.get(
-            code[0], EthnicGroup.OTHER
-        )
+        code: {
+            "A": EthnicGroup.ASIAN,
+            "B": EthnicGroup.BLACK,
+            "M": EthnicGroup.MIXED,
+            "W": EthnicGroup.WHITE,
+        }.get(code[0], EthnicGroup.OTHER)
         for code in Ethnicity.values
         if code not in ("PNS", "NR")
     },
@@ -99,7 +102,9 @@ class Disability(models.TextChoices):
 
 def _ethnic_group_expression() -> models.Case:
     whens = [
-        models.When(ethnicity__in=[c for c, g in GROUP_OF_ETHNICITY.items() if g == group], then=models.Value(group))
+        models.When(
+            ethnicity__in=[c for c, g in GROUP_OF_ETHNICITY.items() if g == group], then=models.Value(group)
+        )
         for group in EthnicGroup.values
     ]
     return models.Case(*whens, default=models.Value(EthnicGroup.NOT_RECORDED))
@@ -120,7 +125,10 @@ class Person(TimeStampedModel):
     class Meta:
         ordering = ["last_name", "first_name"]
         verbose_name_plural = "people"
-        indexes = [models.Index(fields=["last_name", "first_name"]), models.Index(fields=["pdu", "last_name"])]
+        indexes = [
+            models.Index(fields=["last_name", "first_name"]),
+            models.Index(fields=["pdu", "last_name"]),
+        ]
         constraints = [models.CheckConstraint(condition=Q(crn__regex=CRN_PATTERN), name="person_crn_format")]
 
     def __str__(self) -> str:

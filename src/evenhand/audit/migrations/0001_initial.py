@@ -5,29 +5,49 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('org', '0001_initial'),
+        ("org", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='AccessLogEntry',
+            name="AccessLogEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('person_id', models.BigIntegerField(blank=True, db_index=True, null=True)),
-                ('action', models.CharField(choices=[('view', 'Viewed a person record'), ('export', 'Exported records')], max_length=8)),
-                ('channel', models.CharField(choices=[('ui', 'Web'), ('api', 'API'), ('command', 'Command line')], max_length=8)),
-                ('at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('detail', models.CharField(blank=True, max_length=300)),
-                ('staff', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='org.staffmember')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("person_id", models.BigIntegerField(blank=True, db_index=True, null=True)),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[("view", "Viewed a person record"), ("export", "Exported records")],
+                        max_length=8,
+                    ),
+                ),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[("ui", "Web"), ("api", "API"), ("command", "Command line")], max_length=8
+                    ),
+                ),
+                ("at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("detail", models.CharField(blank=True, max_length=300)),
+                (
+                    "staff",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="org.staffmember"
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'access log entries',
-                'ordering': ['-at', '-id'],
-                'indexes': [models.Index(fields=['staff', '-at'], name='audit_acces_staff_i_f92edb_idx')],
+                "verbose_name_plural": "access log entries",
+                "ordering": ["-at", "-id"],
+                "indexes": [models.Index(fields=["staff", "-at"], name="audit_acces_staff_i_f92edb_idx")],
             },
         ),
     ]

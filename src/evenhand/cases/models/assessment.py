@@ -24,11 +24,15 @@ class DiversityDiscussed(models.TextChoices):
 
 class AssessmentSummary(models.Model):
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="assessments")
-    sentence = models.ForeignKey(Sentence, null=True, blank=True, on_delete=models.PROTECT, related_name="assessments")
+    sentence = models.ForeignKey(
+        Sentence, null=True, blank=True, on_delete=models.PROTECT, related_name="assessments"
+    )
     type = models.CharField(max_length=10, choices=AssessmentType.choices)
     started_on = models.DateField()
     completed_on = models.DateField(null=True, blank=True)
-    diversity_factors_discussed = models.CharField(max_length=8, choices=DiversityDiscussed.choices, blank=True)
+    diversity_factors_discussed = models.CharField(
+        max_length=8, choices=DiversityDiscussed.choices, blank=True
+    )
     sentence_plan_agreed_on = models.DateField(null=True, blank=True)
     assessor = models.ForeignKey(StaffMember, null=True, on_delete=models.SET_NULL, related_name="+")
 
@@ -42,7 +46,8 @@ class AssessmentSummary(models.Model):
                 name="assessment_completed_after_start",
             ),
             models.CheckConstraint(
-                condition=Q(sentence_plan_agreed_on__isnull=True) | Q(sentence_plan_agreed_on__gte=F("started_on")),
+                condition=Q(sentence_plan_agreed_on__isnull=True)
+                | Q(sentence_plan_agreed_on__gte=F("started_on")),
                 name="assessment_plan_after_start",
             ),
         ]

@@ -43,6 +43,9 @@ class Contact(TimeStampedModel):
     notes = models.TextField(blank=True)
     recorded_by = models.ForeignKey(StaffMember, on_delete=models.PROTECT, related_name="+")
     outcome_recorded_at = models.DateTimeField(null=True, blank=True)
+    outcome_recorded_by = models.ForeignKey(
+        StaffMember, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         ordering = ["-starts_at", "-id"]
@@ -53,8 +56,8 @@ class Contact(TimeStampedModel):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=Q(outcome="", outcome_recorded_at__isnull=True)
-                | (~Q(outcome="") & Q(outcome_recorded_at__isnull=False)),
+                condition=Q(outcome="", outcome_recorded_at__isnull=True, outcome_recorded_by__isnull=True)
+                | (~Q(outcome="") & Q(outcome_recorded_at__isnull=False, outcome_recorded_by__isnull=False)),
                 name="contact_outcome_has_time",
             ),
         ]

@@ -44,7 +44,9 @@ class EnforcementDecision(models.Model):
     # What the rules proposed when the decision was made, so the use of discretion can be measured.
     proposed = models.CharField(max_length=20, choices=Decision.choices, blank=True)
     rationale = models.TextField()
-    decided_by = models.ForeignKey(StaffMember, on_delete=models.PROTECT, related_name="enforcement_decisions")
+    decided_by = models.ForeignKey(
+        StaffMember, on_delete=models.PROTECT, related_name="enforcement_decisions"
+    )
     decided_at = models.DateTimeField()
     corrects = models.OneToOneField(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="corrected_by"
@@ -52,7 +54,10 @@ class EnforcementDecision(models.Model):
 
     class Meta:
         ordering = ["-decided_at", "-id"]
-        indexes = [models.Index(fields=["sentence", "decided_at"]), models.Index(fields=["decision", "decided_at"])]
+        indexes = [
+            models.Index(fields=["sentence", "decided_at"]),
+            models.Index(fields=["decision", "decided_at"]),
+        ]
         constraints = [models.CheckConstraint(condition=~Q(rationale=""), name="decision_has_rationale")]
 
     def __str__(self) -> str:
@@ -60,7 +65,9 @@ class EnforcementDecision(models.Model):
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None and not kwargs.get("force_insert"):
-            raise ImmutableRecordError("An enforcement decision cannot be changed; record a correction instead.")
+            raise ImmutableRecordError(
+                "An enforcement decision cannot be changed; record a correction instead."
+            )
         super().save(*args, **kwargs)
 
     def delete(self, *args: Any, **kwargs: Any) -> Any:

@@ -54,7 +54,10 @@ class Referral(TimeStampedModel):
 
     class Meta:
         ordering = ["-made_on", "-id"]
-        indexes = [models.Index(fields=["person", "-made_on"]), models.Index(fields=["service_area", "made_on"])]
+        indexes = [
+            models.Index(fields=["person", "-made_on"]),
+            models.Index(fields=["service_area", "made_on"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_service_area_display()} referral ({self.get_status_display().lower()})"

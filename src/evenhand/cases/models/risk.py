@@ -57,7 +57,9 @@ class RiskSummary(models.Model):
     mappa_category = models.PositiveSmallIntegerField(
         "MAPPA category", choices=MappaCategory.choices, null=True, blank=True
     )
-    mappa_level = models.PositiveSmallIntegerField("MAPPA level", choices=MappaLevel.choices, null=True, blank=True)
+    mappa_level = models.PositiveSmallIntegerField(
+        "MAPPA level", choices=MappaLevel.choices, null=True, blank=True
+    )
     assessed_on = models.DateField()
     recorded_by = models.ForeignKey(StaffMember, null=True, on_delete=models.SET_NULL, related_name="+")
 

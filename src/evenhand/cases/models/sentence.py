@@ -32,7 +32,9 @@ class TerminationReason(models.TextChoices):
 class Sentence(TimeStampedModel):
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="sentences")
     type = models.CharField(max_length=3, choices=SentenceType.choices)
-    court = models.CharField(max_length=120, help_text="The sentencing court, or the releasing prison for a licence")
+    court = models.CharField(
+        max_length=120, help_text="The sentencing court, or the releasing prison for a licence"
+    )
     start_date = models.DateField()
     expected_end_date = models.DateField()
     termination_date = models.DateField(null=True, blank=True)
@@ -46,7 +48,9 @@ class Sentence(TimeStampedModel):
             models.Index(fields=["termination_date"]),
         ]
         constraints = [
-            models.CheckConstraint(condition=Q(expected_end_date__gt=F("start_date")), name="sentence_end_after_start"),
+            models.CheckConstraint(
+                condition=Q(expected_end_date__gt=F("start_date")), name="sentence_end_after_start"
+            ),
             models.CheckConstraint(
                 condition=Q(termination_date__isnull=True) | Q(termination_date__gte=F("start_date")),
                 name="sentence_terminated_after_start",
@@ -106,7 +110,9 @@ class Offence(models.Model):
         ]
         indexes = [
             models.Index(
-                fields=["sentence"], condition=Q(racially_or_religiously_aggravated=True), name="offence_raceagg_idx"
+                fields=["sentence"],
+                condition=Q(racially_or_religiously_aggravated=True),
+                name="offence_raceagg_idx",
             )
         ]
 
@@ -152,7 +158,9 @@ class Requirement(models.Model):
     unpaid_work_hours = models.PositiveSmallIntegerField(null=True, blank=True)
     rar_days = models.PositiveSmallIntegerField("RAR days", null=True, blank=True)
     length_months = models.PositiveSmallIntegerField(null=True, blank=True)
-    status = models.CharField(max_length=12, choices=RequirementStatus.choices, default=RequirementStatus.NOT_STARTED)
+    status = models.CharField(
+        max_length=12, choices=RequirementStatus.choices, default=RequirementStatus.NOT_STARTED
+    )
 
     class Meta:
         ordering = ["id"]
@@ -204,9 +212,12 @@ class Allocation(models.Model):
             models.Index(fields=["sentence", "end_date"]),
         ]
         constraints = [
-            models.UniqueConstraint(fields=["sentence"], condition=Q(end_date__isnull=True), name="allocation_one_open"),
+            models.UniqueConstraint(
+                fields=["sentence"], condition=Q(end_date__isnull=True), name="allocation_one_open"
+            ),
             models.CheckConstraint(
-                condition=Q(end_date__isnull=True) | Q(end_date__gte=F("start_date")), name="allocation_end_after_start"
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=F("start_date")),
+                name="allocation_end_after_start",
             ),
         ]
 

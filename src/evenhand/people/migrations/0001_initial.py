@@ -6,108 +6,309 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('org', '0001_initial'),
+        ("org", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Person',
+            name="Person",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('modified_at', models.DateTimeField(auto_now=True)),
-                ('crn', models.CharField(max_length=7, unique=True, validators=[django.core.validators.RegexValidator('^[A-Z][0-9]{6}$', 'Enter a CRN as one capital letter and six digits, like X123456')], verbose_name='CRN')),
-                ('first_name', models.CharField(max_length=100)),
-                ('last_name', models.CharField(max_length=100)),
-                ('date_of_birth', models.DateField()),
-                ('sex', models.CharField(choices=[('M', 'Male'), ('F', 'Female'), ('N', 'Not known')], max_length=1)),
-                ('first_language', models.CharField(default='English', max_length=60)),
-                ('interpreter_required', models.BooleanField(default=False)),
-                ('pdu', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='people', to='org.pdu', verbose_name='managing PDU')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("modified_at", models.DateTimeField(auto_now=True)),
+                (
+                    "crn",
+                    models.CharField(
+                        max_length=7,
+                        unique=True,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[A-Z][0-9]{6}$",
+                                "Enter a CRN as one capital letter and six digits, like X123456",
+                            )
+                        ],
+                        verbose_name="CRN",
+                    ),
+                ),
+                ("first_name", models.CharField(max_length=100)),
+                ("last_name", models.CharField(max_length=100)),
+                ("date_of_birth", models.DateField()),
+                (
+                    "sex",
+                    models.CharField(
+                        choices=[("M", "Male"), ("F", "Female"), ("N", "Not known")], max_length=1
+                    ),
+                ),
+                ("first_language", models.CharField(default="English", max_length=60)),
+                ("interpreter_required", models.BooleanField(default=False)),
+                (
+                    "pdu",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="people",
+                        to="org.pdu",
+                        verbose_name="managing PDU",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'people',
-                'ordering': ['last_name', 'first_name'],
+                "verbose_name_plural": "people",
+                "ordering": ["last_name", "first_name"],
             },
         ),
         migrations.CreateModel(
-            name='Exclusion',
+            name="Exclusion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reason', models.CharField(max_length=200)),
-                ('added_at', models.DateTimeField(auto_now_add=True)),
-                ('added_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='org.staffmember')),
-                ('staff', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='org.staffmember')),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='people.person')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("reason", models.CharField(max_length=200)),
+                ("added_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "added_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="org.staffmember",
+                    ),
+                ),
+                (
+                    "staff",
+                    models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to="org.staffmember"),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to="people.person"),
+                ),
             ],
             options={
-                'default_related_name': 'exclusions',
+                "default_related_name": "exclusions",
             },
         ),
         migrations.CreateModel(
-            name='DiversityProfile',
+            name="DiversityProfile",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('modified_at', models.DateTimeField(auto_now=True)),
-                ('ethnicity', models.CharField(choices=[('A1', 'Asian: Bangladeshi'), ('A2', 'Asian: Chinese'), ('A3', 'Asian: Indian'), ('A4', 'Asian: Pakistani'), ('A5', 'Asian: any other Asian background'), ('B1', 'Black: African'), ('B2', 'Black: Caribbean'), ('B3', 'Black: any other Black, Black British or Caribbean background'), ('M1', 'Mixed: White and Asian'), ('M2', 'Mixed: White and Black African'), ('M3', 'Mixed: White and Black Caribbean'), ('M4', 'Mixed: any other Mixed or multiple ethnic background'), ('W1', 'White: English, Welsh, Scottish, Northern Irish or British'), ('W2', 'White: Irish'), ('W3', 'White: Gypsy or Irish Traveller'), ('W4', 'White: Roma'), ('W5', 'White: any other White background'), ('O1', 'Other: Arab'), ('O2', 'Other: any other ethnic group'), ('PNS', 'Prefer not to say'), ('NR', 'Not recorded')], default='NR', max_length=3)),
-                ('ethnic_group', models.GeneratedField(db_persist=True, expression=models.Case(models.When(ethnicity__in=['A1', 'A2', 'A3', 'A4', 'A5'], then=models.Value('asian')), models.When(ethnicity__in=['B1', 'B2', 'B3'], then=models.Value('black')), models.When(ethnicity__in=['M1', 'M2', 'M3', 'M4'], then=models.Value('mixed')), models.When(ethnicity__in=['W1', 'W2', 'W3', 'W4', 'W5'], then=models.Value('white')), models.When(ethnicity__in=['O1', 'O2'], then=models.Value('other')), models.When(ethnicity__in=['PNS'], then=models.Value('prefer_not_to_say')), models.When(ethnicity__in=['NR'], then=models.Value('not_recorded')), default=models.Value('not_recorded')), output_field=models.CharField(choices=[('asian', 'Asian, Asian British or Asian Welsh'), ('black', 'Black, Black British, Black Welsh, Caribbean or African'), ('mixed', 'Mixed or Multiple ethnic groups'), ('white', 'White'), ('other', 'Other ethnic group'), ('prefer_not_to_say', 'Prefer not to say'), ('not_recorded', 'Not recorded')], max_length=20))),
-                ('ethnicity_identified_by', models.CharField(blank=True, choices=[('self', 'The person (self-identified)'), ('staff', 'A member of staff')], max_length=5)),
-                ('ethnicity_identified_on', models.DateField(blank=True, null=True)),
-                ('religion', models.CharField(choices=[('none', 'No religion'), ('christian', 'Christian'), ('buddhist', 'Buddhist'), ('hindu', 'Hindu'), ('jewish', 'Jewish'), ('muslim', 'Muslim'), ('sikh', 'Sikh'), ('other', 'Any other religion or belief'), ('prefer_not_to_say', 'Prefer not to say'), ('not_recorded', 'Not recorded')], default='not_recorded', max_length=20)),
-                ('disability', models.CharField(choices=[('yes', 'Yes'), ('no', 'No'), ('prefer_not_to_say', 'Prefer not to say'), ('not_recorded', 'Not recorded')], default='not_recorded', max_length=20)),
-                ('gender_identity', models.CharField(blank=True, help_text="In the person's own words, if they choose to give it", max_length=100)),
-                ('person', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='diversity', to='people.person')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("modified_at", models.DateTimeField(auto_now=True)),
+                (
+                    "ethnicity",
+                    models.CharField(
+                        choices=[
+                            ("A1", "Asian: Bangladeshi"),
+                            ("A2", "Asian: Chinese"),
+                            ("A3", "Asian: Indian"),
+                            ("A4", "Asian: Pakistani"),
+                            ("A5", "Asian: any other Asian background"),
+                            ("B1", "Black: African"),
+                            ("B2", "Black: Caribbean"),
+                            ("B3", "Black: any other Black, Black British or Caribbean background"),
+                            ("M1", "Mixed: White and Asian"),
+                            ("M2", "Mixed: White and Black African"),
+                            ("M3", "Mixed: White and Black Caribbean"),
+                            ("M4", "Mixed: any other Mixed or multiple ethnic background"),
+                            ("W1", "White: English, Welsh, Scottish, Northern Irish or British"),
+                            ("W2", "White: Irish"),
+                            ("W3", "White: Gypsy or Irish Traveller"),
+                            ("W4", "White: Roma"),
+                            ("W5", "White: any other White background"),
+                            ("O1", "Other: Arab"),
+                            ("O2", "Other: any other ethnic group"),
+                            ("PNS", "Prefer not to say"),
+                            ("NR", "Not recorded"),
+                        ],
+                        default="NR",
+                        max_length=3,
+                    ),
+                ),
+                (
+                    "ethnic_group",
+                    models.GeneratedField(
+                        db_persist=True,
+                        expression=models.Case(
+                            models.When(
+                                ethnicity__in=["A1", "A2", "A3", "A4", "A5"], then=models.Value("asian")
+                            ),
+                            models.When(ethnicity__in=["B1", "B2", "B3"], then=models.Value("black")),
+                            models.When(ethnicity__in=["M1", "M2", "M3", "M4"], then=models.Value("mixed")),
+                            models.When(
+                                ethnicity__in=["W1", "W2", "W3", "W4", "W5"], then=models.Value("white")
+                            ),
+                            models.When(ethnicity__in=["O1", "O2"], then=models.Value("other")),
+                            models.When(ethnicity__in=["PNS"], then=models.Value("prefer_not_to_say")),
+                            models.When(ethnicity__in=["NR"], then=models.Value("not_recorded")),
+                            default=models.Value("not_recorded"),
+                        ),
+                        output_field=models.CharField(
+                            choices=[
+                                ("asian", "Asian, Asian British or Asian Welsh"),
+                                ("black", "Black, Black British, Black Welsh, Caribbean or African"),
+                                ("mixed", "Mixed or Multiple ethnic groups"),
+                                ("white", "White"),
+                                ("other", "Other ethnic group"),
+                                ("prefer_not_to_say", "Prefer not to say"),
+                                ("not_recorded", "Not recorded"),
+                            ],
+                            max_length=20,
+                        ),
+                    ),
+                ),
+                (
+                    "ethnicity_identified_by",
+                    models.CharField(
+                        blank=True,
+                        choices=[("self", "The person (self-identified)"), ("staff", "A member of staff")],
+                        max_length=5,
+                    ),
+                ),
+                ("ethnicity_identified_on", models.DateField(blank=True, null=True)),
+                (
+                    "religion",
+                    models.CharField(
+                        choices=[
+                            ("none", "No religion"),
+                            ("christian", "Christian"),
+                            ("buddhist", "Buddhist"),
+                            ("hindu", "Hindu"),
+                            ("jewish", "Jewish"),
+                            ("muslim", "Muslim"),
+                            ("sikh", "Sikh"),
+                            ("other", "Any other religion or belief"),
+                            ("prefer_not_to_say", "Prefer not to say"),
+                            ("not_recorded", "Not recorded"),
+                        ],
+                        default="not_recorded",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "disability",
+                    models.CharField(
+                        choices=[
+                            ("yes", "Yes"),
+                            ("no", "No"),
+                            ("prefer_not_to_say", "Prefer not to say"),
+                            ("not_recorded", "Not recorded"),
+                        ],
+                        default="not_recorded",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "gender_identity",
+                    models.CharField(
+                        blank=True,
+                        help_text="In the person's own words, if they choose to give it",
+                        max_length=100,
+                    ),
+                ),
+                (
+                    "person",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="diversity",
+                        to="people.person",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Restriction',
+            name="Restriction",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reason', models.CharField(max_length=200)),
-                ('added_at', models.DateTimeField(auto_now_add=True)),
-                ('added_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='org.staffmember')),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='people.person')),
-                ('staff', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='org.staffmember')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("reason", models.CharField(max_length=200)),
+                ("added_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "added_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="org.staffmember",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to="people.person"),
+                ),
+                (
+                    "staff",
+                    models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to="org.staffmember"),
+                ),
             ],
             options={
-                'default_related_name': 'restrictions',
+                "default_related_name": "restrictions",
             },
         ),
         migrations.AddIndex(
-            model_name='person',
-            index=models.Index(fields=['last_name', 'first_name'], name='people_pers_last_na_c63c6e_idx'),
+            model_name="person",
+            index=models.Index(fields=["last_name", "first_name"], name="people_pers_last_na_c63c6e_idx"),
         ),
         migrations.AddIndex(
-            model_name='person',
-            index=models.Index(fields=['pdu', 'last_name'], name='people_pers_pdu_id_e9b8fc_idx'),
+            model_name="person",
+            index=models.Index(fields=["pdu", "last_name"], name="people_pers_pdu_id_e9b8fc_idx"),
         ),
         migrations.AddConstraint(
-            model_name='person',
-            constraint=models.CheckConstraint(condition=models.Q(('crn__regex', '^[A-Z][0-9]{6}$')), name='person_crn_format'),
+            model_name="person",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("crn__regex", "^[A-Z][0-9]{6}$")), name="person_crn_format"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='exclusion',
-            constraint=models.UniqueConstraint(fields=('person', 'staff'), name='exclusion_once'),
+            model_name="exclusion",
+            constraint=models.UniqueConstraint(fields=("person", "staff"), name="exclusion_once"),
         ),
         migrations.AddIndex(
-            model_name='diversityprofile',
-            index=models.Index(fields=['ethnic_group'], name='people_dive_ethnic__976b11_idx'),
+            model_name="diversityprofile",
+            index=models.Index(fields=["ethnic_group"], name="people_dive_ethnic__976b11_idx"),
         ),
         migrations.AddIndex(
-            model_name='diversityprofile',
-            index=models.Index(fields=['ethnicity'], name='people_dive_ethnici_6dcd2f_idx'),
+            model_name="diversityprofile",
+            index=models.Index(fields=["ethnicity"], name="people_dive_ethnici_6dcd2f_idx"),
         ),
         migrations.AddConstraint(
-            model_name='diversityprofile',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('ethnicity', 'NR'), ('ethnicity_identified_by', ''), ('ethnicity_identified_on__isnull', True)), models.Q(models.Q(('ethnicity', 'NR'), _negated=True), models.Q(('ethnicity_identified_by', ''), _negated=True), ('ethnicity_identified_on__isnull', False)), _connector='OR'), name='diversity_ethnicity_provenance'),
+            model_name="diversityprofile",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(
+                        ("ethnicity", "NR"),
+                        ("ethnicity_identified_by", ""),
+                        ("ethnicity_identified_on__isnull", True),
+                    ),
+                    models.Q(
+                        models.Q(("ethnicity", "NR"), _negated=True),
+                        models.Q(("ethnicity_identified_by", ""), _negated=True),
+                        ("ethnicity_identified_on__isnull", False),
+                    ),
+                    _connector="OR",
+                ),
+                name="diversity_ethnicity_provenance",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='restriction',
-            constraint=models.UniqueConstraint(fields=('person', 'staff'), name='restriction_once'),
+            model_name="restriction",
+            constraint=models.UniqueConstraint(fields=("person", "staff"), name="restriction_once"),
         ),
     ]

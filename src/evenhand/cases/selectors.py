@@ -1,0 +1,127 @@
+"""Read queries over case records, shared by the web views and the API.
+
+Every function returns a lazy queryset or a bounded list, built so that a page issues a fixed number of
+queries however long the caseload or the timeline.
+"""
+
+from django.db.models import Count, Exists, Min, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.utils import timezone
+
+from evenhand.org.models import StaffMember
+from evenhand.people.models import Person
+
+from .models import (
+    ENFORCEABLE_OUTCOMES,
+    Allocation,
+    Contact,
+    EnforcementDecision,
+    Referral,
+    RiskSummary,
+    Sentence,
+)
+
+
+def _latest_risk(field: str) -> Subquery:
+    return Subquery(
+        RiskSummary.objects.filter(person=OuterRef("pk")).order_by("-assessed_on", "-id").values(field)[:1]
+    )
+
+
+def unanswered_failures() -> QuerySet[Contact]:
+    """Unacceptable failures to comply that no standing (uncorrected) decision answers yet."""
+    answered = EnforcementDecision.triggering_contacts.through.objects.filter(
+        contact_id=OuterRef("pk"), enforcementdecision__corrected_by__isnull=True
+    )
+    return Contact.objects.filter(outcome__in=ENFORCEABLE_OUTCOMES).filter(~Exists(answered))
+
+
+def with_case_summary(people: QuerySet[Person]) -> QuerySet[Person]:
+    """Annotate people with current tier and RoSH, next appointment and outstanding enforcement decisions."""
+    now = timezone.now()
+    outstanding = (
+        unanswered_failures()
+        .filter(person=OuterRef("pk"))
+        .order_by()
+        .values("person")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return people.annotate(
+        tier=_latest_risk("tier"),
+        rosh=_latest_risk("rosh"),
+        next_appointment=Subquery(
+            Contact.objects.filter(person=OuterRef("pk"), starts_at__gte=now, outcome="")
+            .order_by()
+            .values("person")
+            .annotate(first=Min("starts_at"))
+            .values("first")
+        ),
+        outstanding_enforcement=Subquery(outstanding),
+    )
+
+
+def caseload(practitioner: StaffMember) -> QuerySet[Person]:
+    """The people with a sentence currently allocated to this practitioner, with their case summary."""
+    mine = Allocation.objects.filter(
+        sentence__person=OuterRef("pk"), practitioner=practitioner, end_date__isnull=True
+    )
+    people = Person.objects.filter(Exists(mine))
+    return with_case_summary(people).order_by("last_name", "first_name", "pk")
+
+
+def current_risk(person: Person) -> RiskSummary | None:
+    return person.risk_summaries.order_by("-assessed_on", "-id").first()
+
+
+def sentences_of(person: Person) -> QuerySet[Sentence]:
+    """A person's sentences, newest first, with offences, requirements and the current practitioner."""
+    current_allocations = Allocation.objects.filter(end_date__isnull=True).select_related("practitioner")
+    return (
+        Sentence.objects.filter(person=person)
+        .prefetch_related(
+            "offences",
+            "requirements",
+            Prefetch("allocations", queryset=current_allocations, to_attr="current_allocations"),
+        )
+        .order_by("-start_date", "-pk")
+    )
+
+
+def timeline(person: Person) -> QuerySet[Contact]:
+    """A person's contacts, newest first, ready to paginate."""
+    return (
+        Contact.objects.filter(person=person)
+        .select_related("sentence", "recorded_by", "outcome_recorded_by")
+        .prefetch_related("enforcement_decisions")
+        .order_by("-starts_at", "-pk")
+    )
+
+
+def enforcement_history(person: Person) -> QuerySet[EnforcementDecision]:
+    return (
+        EnforcementDecision.objects.filter(sentence__person=person)
+        .select_related("sentence", "decided_by", "corrects", "outcome")
+        .prefetch_related("triggering_contacts")
+        .annotate(is_corrected=Exists(EnforcementDecision.objects.filter(corrects=OuterRef("pk"))))
+        .order_by("-decided_at", "-pk")
+    )
+
+
+def referrals_of(person: Person) -> QuerySet[Referral]:
+    return (
+        Referral.objects.filter(person=person)
+        .select_related("sentence", "made_by")
+        .order_by("-made_on", "-pk")
+    )
+
+
+def outstanding_failures(person: Person) -> QuerySet[Contact]:
+    """A person's unacceptable failures still waiting for an enforcement decision, oldest first."""
+    return unanswered_failures().filter(person=person).select_related("sentence").order_by("starts_at", "pk")
+
+
+def active_sentences(person: Person) -> QuerySet[Sentence]:
+    today = timezone.localdate()
+    return Sentence.objects.filter(person=person).filter(
+        Q(termination_date__isnull=True) | Q(termination_date__gte=today)
+    )

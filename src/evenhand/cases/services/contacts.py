@@ -1,0 +1,98 @@
+"""Recording contacts and their outcomes. An unacceptable failure comes back with the decision that is due."""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from evenhand.core.services import validated
+from evenhand.org.models import StaffMember
+from evenhand.people.access import ensure_can_record
+
+from ..models import Contact, Sentence
+from .enforcement import Proposal, propose_enforcement
+
+
+@dataclass(frozen=True)
+class ContactRecorded:
+    contact: Contact
+    # The enforcement decision that is due, when the outcome was an unacceptable failure to comply.
+    proposal: Proposal | None
+
+
+def _check_within_sentence(sentence: Sentence, starts_at: dt.datetime) -> None:
+    day = timezone.localdate(starts_at)
+    end = sentence.termination_date or sentence.expected_end_date
+    if day < sentence.start_date or day > end:
+        raise ValidationError(
+            {
+                "starts_at": f"The contact must fall within the sentence ({sentence.start_date:%d/%m/%Y} to {end:%d/%m/%Y})"
+            }
+        )
+
+
+def _check_outcome(outcome: str, starts_at: dt.datetime) -> None:
+    if outcome and starts_at > timezone.now():
+        raise ValidationError({"outcome": "You cannot record an outcome for a contact in the future"})
+
+
+@transaction.atomic
+def record_contact(
+    *,
+    by: StaffMember,
+    sentence: Sentence,
+    type: str,
+    starts_at: dt.datetime,
+    location: str = "",
+    notes: str = "",
+    outcome: str = "",
+) -> ContactRecorded:
+    """Record a contact: a future appointment (no outcome yet) or one that happened, with its outcome."""
+    person = sentence.person
+    ensure_can_record(by, person)
+    if timezone.is_naive(starts_at):
+        raise ValidationError({"starts_at": "The date and time must carry a time zone"})
+    _check_within_sentence(sentence, starts_at)
+    _check_outcome(outcome, starts_at)
+    contact = validated(
+        Contact(
+            person=person,
+            sentence=sentence,
+            type=type,
+            starts_at=starts_at,
+            location=location.strip(),
+            notes=notes.strip(),
+            outcome=outcome,
+            outcome_recorded_at=timezone.now() if outcome else None,
+            outcome_recorded_by=by if outcome else None,
+            recorded_by=by,
+        )
+    )
+    contact.save()
+    return ContactRecorded(contact, propose_enforcement(contact))
+
+
+@transaction.atomic
+def record_contact_outcome(
+    *, by: StaffMember, contact: Contact, outcome: str, notes: str = ""
+) -> ContactRecorded:
+    """Record what happened at an appointment. An outcome is recorded once; notes are added to, never replaced."""
+    ensure_can_record(by, contact.person)
+    contact = Contact.objects.select_for_update().select_related("sentence", "person").get(pk=contact.pk)
+    if contact.outcome:
+        raise ValidationError({"outcome": "An outcome has already been recorded for this contact"})
+    if not outcome:
+        raise ValidationError({"outcome": "Select the outcome"})
+    _check_outcome(outcome, contact.starts_at)
+    contact.outcome = outcome
+    contact.outcome_recorded_at = timezone.now()
+    contact.outcome_recorded_by = by
+    if notes.strip():
+        contact.notes = f"{contact.notes}\n\n{notes.strip()}".strip()
+    validated(contact)
+    contact.save(
+        update_fields=["outcome", "outcome_recorded_at", "outcome_recorded_by", "notes", "modified_at"]
+    )
+    return ContactRecorded(contact, propose_enforcement(contact))

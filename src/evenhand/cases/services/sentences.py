@@ -1,0 +1,234 @@
+"""Sentences, their offences and requirements, allocation, risk and assessment."""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from evenhand.core.services import require_text, validated
+from evenhand.org.models import Grade, Role, StaffMember
+from evenhand.people.access import ensure_can_record
+from evenhand.people.models import Person
+
+from ..models import (
+    COURT_ORDERS,
+    Allocation,
+    AssessmentSummary,
+    Offence,
+    Requirement,
+    RiskSummary,
+    RoshLevel,
+    Sentence,
+    SentenceType,
+)
+
+CASE_MANAGER_GRADES = (Grade.PSO, Grade.PO)
+ALLOCATING_ROLES = (Role.SPO, Role.HEAD_OF_PDU)
+
+
+@dataclass(frozen=True)
+class OffenceInput:
+    category: str
+    description: str = ""
+    is_main: bool = False
+    racially_or_religiously_aggravated: bool = False
+    hate_crime: bool = False
+    domestic_abuse: bool = False
+    sexual: bool = False
+    terrorism: bool = False
+
+
+@dataclass(frozen=True)
+class RequirementInput:
+    type: str
+    unpaid_work_hours: int | None = None
+    rar_days: int | None = None
+    length_months: int | None = None
+
+
+@transaction.atomic
+def create_sentence(
+    *,
+    by: StaffMember,
+    person: Person,
+    type: str,
+    court: str,
+    start_date: dt.date,
+    expected_end_date: dt.date,
+    offences: list[OffenceInput],
+    requirements: list[RequirementInput] | tuple[()] = (),
+) -> Sentence:
+    """Record a sentence with its offences (exactly one main) and, for court orders, its requirements."""
+    ensure_can_record(by, person)
+    if expected_end_date <= start_date:
+        raise ValidationError({"expected_end_date": "The expected end date must be after the start date"})
+    sentence = validated(
+        Sentence(
+            person=person,
+            type=type,
+            court=require_text(court, "court", "the court"),
+            start_date=start_date,
+            expected_end_date=expected_end_date,
+        )
+    )
+    if sum(o.is_main for o in offences) != 1:
+        raise ValidationError({"offences": "Give exactly one main offence"})
+    if requirements and type not in COURT_ORDERS:
+        raise ValidationError(
+            {"requirements": "Only community and suspended sentence orders have requirements"}
+        )
+    if type == SentenceType.COMMUNITY_ORDER and not requirements:
+        raise ValidationError({"requirements": "A community order must have at least one requirement"})
+    sentence.save()
+    for offence in offences:
+        validated(Offence(sentence=sentence, **offence.__dict__)).save()
+    for requirement in requirements:
+        validated(Requirement(sentence=sentence, **requirement.__dict__)).save()
+    return sentence
+
+
+@transaction.atomic
+def terminate_sentence(
+    *, by: StaffMember, sentence: Sentence, termination_date: dt.date, reason: str
+) -> Sentence:
+    """End a sentence, with the date and the reason."""
+    ensure_can_record(by, sentence.person)
+    sentence = Sentence.objects.select_for_update().get(pk=sentence.pk)
+    if sentence.termination_date is not None:
+        raise ValidationError({"termination_date": "This sentence has already ended"})
+    sentence.termination_date, sentence.termination_reason = termination_date, reason
+    validated(sentence)
+    sentence.save(update_fields=["termination_date", "termination_reason", "modified_at"])
+    Allocation.objects.filter(sentence=sentence, end_date__isnull=True).update(end_date=termination_date)
+    return sentence
+
+
+def current_risk(person: Person) -> RiskSummary | None:
+    return person.risk_summaries.order_by("-assessed_on", "-id").first()
+
+
+@transaction.atomic
+def allocate(
+    *,
+    by: StaffMember,
+    sentence: Sentence,
+    practitioner: StaffMember,
+    reason: str,
+    start_date: dt.date,
+    rationale: str = "",
+) -> Allocation:
+    """Make a practitioner responsible for a sentence, ending any current allocation the day before.
+
+    Allocation is a manager's decision: senior probation officers and heads of PDU make it. Only PSOs and POs
+    hold cases, within the person's PDU, and a case with high or very high risk of serious harm or under
+    MAPPA needs a probation officer.
+    """
+    if by.role not in ALLOCATING_ROLES:
+        raise PermissionDenied("Only a senior probation officer or head of PDU can allocate cases.")
+    ensure_can_record(by, sentence.person)
+    if practitioner.grade not in CASE_MANAGER_GRADES:
+        raise ValidationError({"practitioner": "Cases are allocated to a PSO or a PO"})
+    if practitioner.end_date is not None and practitioner.end_date < start_date:
+        raise ValidationError({"practitioner": "This practitioner has left"})
+    if practitioner.pdu_id != sentence.person.pdu_id:
+        raise ValidationError({"practitioner": "Allocate to a practitioner in the person's PDU"})
+    risk = current_risk(sentence.person)
+    if (
+        risk is not None
+        and (risk.rosh in (RoshLevel.HIGH, RoshLevel.VERY_HIGH) or risk.mappa_level)
+        and practitioner.grade != Grade.PO
+    ):
+        raise ValidationError(
+            {"practitioner": "A high risk of serious harm or MAPPA case needs a probation officer"}
+        )
+    if sentence.termination_date is not None:
+        raise ValidationError({"sentence": "This sentence has ended"})
+    if start_date < sentence.start_date:
+        raise ValidationError({"start_date": "The allocation cannot start before the sentence"})
+    current = Allocation.objects.select_for_update().filter(sentence=sentence, end_date__isnull=True).first()
+    if current is not None:
+        if current.practitioner_id == practitioner.pk:
+            raise ValidationError({"practitioner": "The case is already allocated to this practitioner"})
+        if start_date <= current.start_date:
+            raise ValidationError({"start_date": "The new allocation must start after the current one"})
+        current.end_date = start_date - dt.timedelta(days=1)
+        current.save(update_fields=["end_date"])
+    allocation = validated(
+        Allocation(
+            sentence=sentence,
+            practitioner=practitioner,
+            start_date=start_date,
+            reason=reason,
+            rationale=rationale.strip(),
+            allocated_by=by,
+            allocated_at=timezone.now(),
+        )
+    )
+    allocation.save()
+    return allocation
+
+
+@transaction.atomic
+def record_risk_summary(
+    *,
+    by: StaffMember,
+    person: Person,
+    rosh: str,
+    tier: str,
+    assessed_on: dt.date,
+    mappa_category: int | None = None,
+    mappa_level: int | None = None,
+) -> RiskSummary:
+    """Record a new risk summary; the latest by assessment date is the current one."""
+    ensure_can_record(by, person)
+    summary = validated(
+        RiskSummary(
+            person=person,
+            rosh=rosh,
+            tier=tier,
+            assessed_on=assessed_on,
+            mappa_category=mappa_category,
+            mappa_level=mappa_level,
+            recorded_by=by,
+        )
+    )
+    summary.save()
+    return summary
+
+
+@transaction.atomic
+def record_assessment(
+    *,
+    by: StaffMember,
+    person: Person,
+    type: str,
+    started_on: dt.date,
+    sentence: Sentence | None = None,
+    completed_on: dt.date | None = None,
+    diversity_factors_discussed: str = "",
+    sentence_plan_agreed_on: dt.date | None = None,
+) -> AssessmentSummary:
+    """Record an assessment summary; a completed assessment must say whether diversity factors were discussed."""
+    ensure_can_record(by, person)
+    if sentence is not None and sentence.person_id != person.pk:
+        raise ValidationError({"sentence": "The sentence belongs to someone else"})
+    if completed_on is not None and not diversity_factors_discussed:
+        raise ValidationError(
+            {"diversity_factors_discussed": "Say whether diversity factors were discussed in the assessment"}
+        )
+    assessment = validated(
+        AssessmentSummary(
+            person=person,
+            sentence=sentence,
+            type=type,
+            started_on=started_on,
+            completed_on=completed_on,
+            diversity_factors_discussed=diversity_factors_discussed,
+            sentence_plan_agreed_on=sentence_plan_agreed_on,
+            assessor=by,
+        )
+    )
+    assessment.save()
+    return assessment

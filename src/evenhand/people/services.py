@@ -1,0 +1,112 @@
+"""Writes to person records: creating a person, their diversity profile and restricted access."""
+
+import datetime as dt
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+
+from evenhand.core.services import require_past, require_text, validated
+from evenhand.org.models import PDU, Role, StaffMember
+
+from .access import can_record_casework, ensure_can_record
+from .models import DiversityProfile, Ethnicity, Exclusion, IdentifiedBy, Person, Restriction
+
+
+@transaction.atomic
+def create_person(
+    *,
+    by: StaffMember,
+    crn: str,
+    first_name: str,
+    last_name: str,
+    date_of_birth: dt.date,
+    sex: str,
+    pdu: PDU,
+    first_language: str = "English",
+    interpreter_required: bool = False,
+) -> Person:
+    """Register a person on probation with an empty (not recorded) diversity profile."""
+    if not (can_record_casework(by) or by.role == Role.ADMIN):
+        raise PermissionDenied("Your role cannot register people.")
+    crn = (crn or "").strip().upper()
+    require_past(date_of_birth, "date_of_birth", "Date of birth")
+    person = validated(
+        Person(
+            crn=crn,
+            first_name=first_name.strip(),
+            last_name=last_name.strip(),
+            date_of_birth=date_of_birth,
+            sex=sex,
+            pdu=pdu,
+            first_language=first_language.strip() or "English",
+            interpreter_required=interpreter_required,
+        )
+    )
+    person.save()
+    DiversityProfile.objects.create(person=person)
+    return person
+
+
+@transaction.atomic
+def record_diversity(
+    *,
+    by: StaffMember,
+    person: Person,
+    ethnicity: str,
+    identified_by: str = "",
+    identified_on: dt.date | None = None,
+    religion: str | None = None,
+    disability: str | None = None,
+    gender_identity: str | None = None,
+) -> DiversityProfile:
+    """Record or update a person's diversity profile. Who identified the ethnicity, and when, is required."""
+    ensure_can_record(by, person)
+    profile, _ = DiversityProfile.objects.select_for_update().get_or_create(person=person)
+    profile.ethnicity = ethnicity
+    if ethnicity == Ethnicity.NOT_RECORDED:
+        profile.ethnicity_identified_by, profile.ethnicity_identified_on = "", None
+    else:
+        if identified_by not in IdentifiedBy.values:
+            raise ValidationError({"identified_by": "Select who identified the ethnicity"})
+        if identified_on is None:
+            raise ValidationError({"identified_on": "Enter the date the ethnicity was identified"})
+        require_past(identified_on, "identified_on", "The date the ethnicity was identified")
+        profile.ethnicity_identified_by, profile.ethnicity_identified_on = identified_by, identified_on
+    if religion is not None:
+        profile.religion = religion
+    if disability is not None:
+        profile.disability = disability
+    if gender_identity is not None:
+        profile.gender_identity = gender_identity.strip()
+    validated(profile, exclude=["person"])
+    profile.save()
+    profile.refresh_from_db(fields=["ethnic_group"])
+    return profile
+
+
+def _add_to_list(
+    model: type[Exclusion] | type[Restriction],
+    by: StaffMember,
+    person: Person,
+    staff: StaffMember,
+    reason: str,
+) -> Exclusion | Restriction:
+    if by.role not in (Role.HEAD_OF_PDU, Role.ADMIN):
+        raise PermissionDenied("Only a head of PDU or an administrator can change who may see a record.")
+    entry = validated(
+        model(person=person, staff=staff, reason=require_text(reason, "reason", "a reason"), added_by=by)
+    )
+    entry.save()
+    return entry
+
+
+@transaction.atomic
+def exclude_staff(*, by: StaffMember, person: Person, staff: StaffMember, reason: str) -> Exclusion:
+    """Put a member of staff on a record's exclusion list: they can no longer open it."""
+    return _add_to_list(Exclusion, by, person, staff, reason)  # type: ignore[return-value]
+
+
+@transaction.atomic
+def restrict_to_staff(*, by: StaffMember, person: Person, staff: StaffMember, reason: str) -> Restriction:
+    """Add a member of staff to a record's restriction list: once it has one, only those listed can open it."""
+    return _add_to_list(Restriction, by, person, staff, reason)  # type: ignore[return-value]
