@@ -1,1 +1,12 @@
-urlpatterns: list = []
+from django.urls import include, path
+
+handler403 = "evenhand.core.views.permission_denied"
+handler404 = "evenhand.core.views.page_not_found"
+
+urlpatterns = [
+    path("", include("evenhand.core.urls")),
+    path("", include("evenhand.people.urls")),
+    path("", include("evenhand.cases.urls")),
+    path("", include("evenhand.audit.urls")),
+    path("api/v1/", include("evenhand.api.urls")),
+]

@@ -9,6 +9,8 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from jinja2 import ChoiceLoader, Environment, PackageLoader, PrefixLoader
 
+from evenhand.core.forms import error_summary_items, field_kind, field_params
+
 
 def url(viewname: str, *args: Any, **kwargs: Any) -> str:
     return reverse(viewname, args=args or None, kwargs=kwargs or None)
@@ -38,5 +40,13 @@ def environment(**options: Any) -> Environment:
     options.setdefault("extensions", []).append("jinja2.ext.do")
     env = Environment(**options)
     env.globals.update({"static": static, "url": url, "get_messages": messages.get_messages})
+    # Used by the form macros in core/forms.html.
+    env.globals.update(
+        {
+            "govuk_field_params": field_params,
+            "govuk_field_kind": field_kind,
+            "govuk_error_summary_items": error_summary_items,
+        }
+    )
     env.filters["govuk_date"] = govuk_date
     return env
