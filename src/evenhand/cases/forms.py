@@ -34,9 +34,10 @@ class ContactForm(forms.Form):
     )
     location = forms.CharField(max_length=120, required=False, label="Location")
     outcome = forms.ChoiceField(
-        choices=[("", "Not yet: this is an appointment to come"), *ContactOutcome.choices],
+        choices=ContactOutcome.choices,
         required=False,
         label="Outcome",
+        help_text="Leave this blank to book an appointment that has not happened yet.",
         widget=forms.RadioSelect,
     )
     notes = forms.CharField(widget=forms.Textarea, required=False, label="Notes")

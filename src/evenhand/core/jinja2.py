@@ -7,7 +7,7 @@ from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
-from jinja2 import ChoiceLoader, Environment, PackageLoader, PrefixLoader
+from jinja2 import ChoiceLoader, Environment, PackageLoader, PrefixLoader, Undefined
 
 from evenhand.core.forms import error_summary_items, field_kind, field_params
 
@@ -38,6 +38,9 @@ def environment(**options: Any) -> Environment:
         ]
     )
     options.setdefault("extensions", []).append("jinja2.ext.do")
+    # Django picks DebugUndefined when DEBUG is on, which prints "{{ no such element … }}" wherever a GOV.UK
+    # macro reads an optional parameter; those macros expect Nunjucks' silent undefined.
+    options["undefined"] = Undefined
     env = Environment(**options)
     env.globals.update({"static": static, "url": url, "get_messages": messages.get_messages})
     # Used by the form macros in core/forms.html.
