@@ -158,12 +158,12 @@ def decide_enforcement(
             raise ValidationError(
                 {"decided_at": "The decision cannot be dated before the failure it answers"}
             )
-    answered = (
-        EnforcementDecision.objects.filter(triggering_contacts__in=contacts, corrected_by__isnull=True)
-        .exclude(pk=corrects.pk if corrects else None)
-        .exists()
+    answering = EnforcementDecision.objects.filter(
+        triggering_contacts__in=contacts, corrected_by__isnull=True
     )
-    if answered:
+    if corrects is not None:
+        answering = answering.exclude(pk=corrects.pk)
+    if answering.exists():
         raise ValidationError(
             {
                 "triggering_contacts": "A decision has already been recorded for that failure; record a correction"
