@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "axes",
     "csp",
+    "ninja",
     "evenhand.core",
     "evenhand.org",
     "evenhand.people",

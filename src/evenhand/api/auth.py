@@ -55,7 +55,10 @@ class StaffSession(SessionAuth):
         return super().__call__(request)
 
     def authenticate(self, request: HttpRequest, key: str | None) -> StaffMember | None:
-        staff = StaffMember.objects.select_related("team", "user").filter(user=request.user).first()
+        user = request.user
+        if not user.is_authenticated:
+            return None
+        staff = StaffMember.objects.select_related("team", "user").filter(user=user).first()
         if staff is None or not is_current(staff):
             return None
         return staff
@@ -63,6 +66,7 @@ class StaffSession(SessionAuth):
 
 def staff_of(request: HttpRequest) -> StaffMember:
     """The authenticated caller. Every operation requires authentication, so this is always set."""
-    staff = request.auth  # type: ignore[attr-defined]
-    assert isinstance(staff, StaffMember)
+    staff = getattr(request, "auth", None)
+    if not isinstance(staff, StaffMember):
+        raise AuthenticationError()
     return staff

@@ -16,9 +16,15 @@ def log_person_view(
 
 def log_export(
     *, staff: StaffMember, channel: Channel, detail: str, person_ids: list[int] | None = None
-) -> AccessLogEntry:
-    """Record an export (a download or an API listing of person records): what, by whom and how many."""
-    count = f" ({len(person_ids)} records)" if person_ids is not None else ""
-    return AccessLogEntry.objects.create(
-        staff=staff, person_id=None, action=Action.EXPORT, channel=channel, detail=(detail + count)[:300]
+) -> list[AccessLogEntry]:
+    """Record an export (a download, or an API listing of records): one row for each person in it, so that
+    "who has seen this person's record" is answered by one indexed query; one row if no person is named."""
+    detail = detail[:300]
+    if not person_ids:
+        return [
+            AccessLogEntry.objects.create(staff=staff, action=Action.EXPORT, channel=channel, detail=detail)
+        ]
+    return AccessLogEntry.objects.bulk_create(
+        AccessLogEntry(staff=staff, person_id=person_id, action=Action.EXPORT, channel=channel, detail=detail)
+        for person_id in dict.fromkeys(person_ids)
     )

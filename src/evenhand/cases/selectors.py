@@ -8,6 +8,7 @@ from django.db.models import Count, Exists, Min, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from evenhand.org.models import StaffMember
+from evenhand.people.access import visible_people
 from evenhand.people.models import Person
 
 from .models import (
@@ -65,7 +66,8 @@ def caseload(practitioner: StaffMember) -> QuerySet[Person]:
     mine = Allocation.objects.filter(
         sentence__person=OuterRef("pk"), practitioner=practitioner, end_date__isnull=True
     )
-    people = Person.objects.filter(Exists(mine))
+    # Through visible_people: an exclusion or restriction list hides a record even from its practitioner.
+    people = visible_people(practitioner).filter(Exists(mine))
     return with_case_summary(people).order_by("last_name", "first_name", "pk")
 
 

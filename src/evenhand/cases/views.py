@@ -5,7 +5,7 @@ Each view reads through selectors, writes through one service call, and shows th
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
@@ -78,6 +78,8 @@ def record_decision(request: HttpRequest, sentence_id: int) -> HttpResponse:
     ensure_can_record(staff, person)
     corrects = None
     if "corrects" in request.GET:
+        if not request.GET["corrects"].isdigit():
+            raise Http404("No such decision")
         corrects = get_object_or_404(sentence.enforcement_decisions, pk=request.GET["corrects"])
         failures = corrects.triggering_contacts.all()
     else:

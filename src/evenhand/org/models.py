@@ -109,13 +109,17 @@ class StaffMember(TimeStampedModel):
             models.CheckConstraint(
                 condition=Q(contracted_hours__gte=1) & Q(contracted_hours__lte=48),
                 name="staff_hours_in_range",
+                violation_error_message="Contracted hours must be between 1 and 48 a week",
             ),
             models.CheckConstraint(
-                condition=~Q(grade__in=PDU_GRADES) | Q(team__isnull=False), name="staff_pdu_grades_have_team"
+                condition=~Q(grade__in=PDU_GRADES) | Q(team__isnull=False),
+                name="staff_pdu_grades_have_team",
+                violation_error_message="Practitioners and managers must belong to a team",
             ),
             models.CheckConstraint(
                 condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
                 name="staff_end_after_start",
+                violation_error_message="The end date must be on or after the start date",
             ),
         ]
 

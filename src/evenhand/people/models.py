@@ -129,7 +129,13 @@ class Person(TimeStampedModel):
             models.Index(fields=["last_name", "first_name"]),
             models.Index(fields=["pdu", "last_name"]),
         ]
-        constraints = [models.CheckConstraint(condition=Q(crn__regex=CRN_PATTERN), name="person_crn_format")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(crn__regex=CRN_PATTERN),
+                name="person_crn_format",
+                violation_error_message="Enter a CRN as one capital letter and six digits, like X123456",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.first_name} {self.last_name} ({self.crn})"
@@ -172,6 +178,7 @@ class DiversityProfile(TimeStampedModel):
                     )
                 ),
                 name="diversity_ethnicity_provenance",
+                violation_error_message="A recorded ethnicity needs who identified it and when",
             ),
         ]
 
@@ -196,7 +203,13 @@ class Exclusion(AccessListEntry):
     """A member of staff who must not see this person's record (for example a relative or a known conflict)."""
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["person", "staff"], name="exclusion_once")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "staff"],
+                name="exclusion_once",
+                violation_error_message="This member of staff is already on the exclusion list",
+            )
+        ]
         default_related_name = "exclusions"
 
 
@@ -204,5 +217,11 @@ class Restriction(AccessListEntry):
     """When a record has restriction entries, only the staff listed may see it."""
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["person", "staff"], name="restriction_once")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "staff"],
+                name="restriction_once",
+                violation_error_message="This member of staff is already on the restriction list",
+            )
+        ]
         default_related_name = "restrictions"

@@ -8,7 +8,7 @@ from django.db import transaction
 from evenhand.core.services import require_past, require_text, validated
 from evenhand.org.models import PDU, Role, StaffMember
 
-from .access import can_record_casework, ensure_can_record
+from .access import PDU_SCOPED_ROLES, can_record_casework, ensure_can_record, ensure_can_view
 from .models import DiversityProfile, Ethnicity, Exclusion, IdentifiedBy, Person, Restriction
 
 
@@ -28,6 +28,9 @@ def create_person(
     """Register a person on probation with an empty (not recorded) diversity profile."""
     if not (can_record_casework(by) or by.role == Role.ADMIN):
         raise PermissionDenied("Your role cannot register people.")
+    if by.role in PDU_SCOPED_ROLES and pdu.pk != by.pdu_id:
+        # Otherwise they would create a record they cannot then open.
+        raise ValidationError({"pdu": "You can register people only in your own PDU"})
     crn = (crn or "").strip().upper()
     require_past(date_of_birth, "date_of_birth", "Date of birth")
     person = validated(
@@ -93,6 +96,7 @@ def _add_to_list(
 ) -> Exclusion | Restriction:
     if by.role not in (Role.HEAD_OF_PDU, Role.ADMIN):
         raise PermissionDenied("Only a head of PDU or an administrator can change who may see a record.")
+    ensure_can_view(by, person)
     entry = validated(
         model(person=person, staff=staff, reason=require_text(reason, "reason", "a reason"), added_by=by)
     )
@@ -108,5 +112,14 @@ def exclude_staff(*, by: StaffMember, person: Person, staff: StaffMember, reason
 
 @transaction.atomic
 def restrict_to_staff(*, by: StaffMember, person: Person, staff: StaffMember, reason: str) -> Restriction:
-    """Add a member of staff to a record's restriction list: once it has one, only those listed can open it."""
-    return _add_to_list(Restriction, by, person, staff, reason)  # type: ignore[return-value]
+    """Add a member of staff to a record's restriction list: once it has one, only those listed can open it.
+
+    Whoever starts a restriction list is put on it too, or they would lose sight of the record they are
+    managing; someone with a conflict should be excluded, and then cannot manage the record at all.
+    """
+    entry = _add_to_list(Restriction, by, person, staff, reason)
+    if staff.pk != by.pk and not Restriction.objects.filter(person=person, staff=by).exists():
+        Restriction.objects.create(
+            person=person, staff=by, reason="Manages the restriction list", added_by=by
+        )
+    return entry  # type: ignore[return-value]

@@ -23,6 +23,11 @@ from .selectors import person_for, search_people
 CSV_LIMIT = 10_000
 
 
+def spreadsheet_safe(text: str) -> str:
+    """Stop a cell being run as a formula when the file is opened in a spreadsheet (CSV injection)."""
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
 def _caseload_for(staff: StaffMember) -> tuple[str, QuerySet[Person]]:
     """What "My cases" lists: a practitioner's own caseload, a manager's team or PDU."""
     if staff.role == Role.PRACTITIONER:
@@ -36,7 +41,7 @@ def _caseload_for(staff: StaffMember) -> tuple[str, QuerySet[Person]]:
     if staff.role == Role.HEAD_OF_PDU and staff.pdu_id is not None:
         people = visible_people(staff).filter(pdu_id=staff.pdu_id)
         return "Cases in the PDU", case_selectors.with_case_summary(people).order_by("last_name", "pk")
-    return "", Person.objects.none()
+    return "", case_selectors.with_case_summary(Person.objects.none())
 
 
 @require_GET
@@ -80,7 +85,7 @@ def my_cases_csv(request: HttpRequest) -> HttpResponse:
         writer.writerow(
             [
                 row["crn"],
-                f"{row['first_name']} {row['last_name']}",
+                spreadsheet_safe(f"{row['first_name']} {row['last_name']}"),
                 row["tier"] or "",
                 row["rosh"] or "",
                 timezone.localtime(next_appointment).strftime("%Y-%m-%d %H:%M") if next_appointment else "",

@@ -44,11 +44,13 @@ class AssessmentSummary(models.Model):
             models.CheckConstraint(
                 condition=Q(completed_on__isnull=True) | Q(completed_on__gte=F("started_on")),
                 name="assessment_completed_after_start",
+                violation_error_message="The assessment cannot be completed before it started",
             ),
             models.CheckConstraint(
                 condition=Q(sentence_plan_agreed_on__isnull=True)
                 | Q(sentence_plan_agreed_on__gte=F("started_on")),
                 name="assessment_plan_after_start",
+                violation_error_message="The sentence plan cannot be agreed before the assessment started",
             ),
         ]
 

@@ -59,6 +59,7 @@ class Contact(TimeStampedModel):
                 condition=Q(outcome="", outcome_recorded_at__isnull=True, outcome_recorded_by__isnull=True)
                 | (~Q(outcome="") & Q(outcome_recorded_at__isnull=False, outcome_recorded_by__isnull=False)),
                 name="contact_outcome_has_time",
+                violation_error_message="An outcome needs the time it was recorded and who recorded it",
             ),
         ]
 

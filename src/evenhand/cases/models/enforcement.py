@@ -58,7 +58,13 @@ class EnforcementDecision(models.Model):
             models.Index(fields=["sentence", "decided_at"]),
             models.Index(fields=["decision", "decided_at"]),
         ]
-        constraints = [models.CheckConstraint(condition=~Q(rationale=""), name="decision_has_rationale")]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(rationale=""),
+                name="decision_has_rationale",
+                violation_error_message="Enter the reasons for the decision",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_decision_display()} ({self.decided_at:%d %b %Y})"

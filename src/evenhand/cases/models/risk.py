@@ -74,6 +74,7 @@ class RiskSummary(models.Model):
                 condition=Q(mappa_category__isnull=True, mappa_level__isnull=True)
                 | Q(mappa_category__isnull=False, mappa_level__isnull=False),
                 name="risk_mappa_category_and_level",
+                violation_error_message="Give both a MAPPA category and a MAPPA level, or neither",
             ),
         ]
 

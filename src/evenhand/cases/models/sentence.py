@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 
 from evenhand.core.models import TimeStampedModel
 from evenhand.org.models import StaffMember
@@ -49,16 +50,20 @@ class Sentence(TimeStampedModel):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=Q(expected_end_date__gt=F("start_date")), name="sentence_end_after_start"
+                condition=Q(expected_end_date__gt=F("start_date")),
+                name="sentence_end_after_start",
+                violation_error_message="The expected end date must be after the start date",
             ),
             models.CheckConstraint(
                 condition=Q(termination_date__isnull=True) | Q(termination_date__gte=F("start_date")),
                 name="sentence_terminated_after_start",
+                violation_error_message="The sentence cannot end before it started",
             ),
             models.CheckConstraint(
                 condition=Q(termination_date__isnull=True, termination_reason="")
                 | (Q(termination_date__isnull=False) & ~Q(termination_reason="")),
                 name="sentence_termination_has_reason",
+                violation_error_message="Give both the date the sentence ended and the reason",
             ),
         ]
 
@@ -71,7 +76,8 @@ class Sentence(TimeStampedModel):
 
     @property
     def is_active(self) -> bool:
-        return self.termination_date is None
+        """Not yet ended: no termination date, or one still to come (the same rule as the selectors use)."""
+        return self.termination_date is None or self.termination_date >= timezone.localdate()
 
 
 class OffenceCategory(models.TextChoices):
@@ -106,7 +112,12 @@ class Offence(models.Model):
     class Meta:
         ordering = ["-is_main", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["sentence"], condition=Q(is_main=True), name="offence_one_main"),
+            models.UniqueConstraint(
+                fields=["sentence"],
+                condition=Q(is_main=True),
+                name="offence_one_main",
+                violation_error_message="A sentence has one main offence",
+            ),
         ]
         indexes = [
             models.Index(
@@ -169,9 +180,12 @@ class Requirement(models.Model):
             models.CheckConstraint(
                 condition=~Q(type="unpaid_work") | Q(unpaid_work_hours__gte=40, unpaid_work_hours__lte=300),
                 name="requirement_unpaid_work_hours",
+                violation_error_message="Unpaid work must be between 40 and 300 hours",
             ),
             models.CheckConstraint(
-                condition=~Q(type="rar") | Q(rar_days__gte=1, rar_days__lte=400), name="requirement_rar_days"
+                condition=~Q(type="rar") | Q(rar_days__gte=1, rar_days__lte=400),
+                name="requirement_rar_days",
+                violation_error_message="A RAR must be between 1 and 400 days",
             ),
         ]
 
@@ -213,11 +227,15 @@ class Allocation(models.Model):
         ]
         constraints = [
             models.UniqueConstraint(
-                fields=["sentence"], condition=Q(end_date__isnull=True), name="allocation_one_open"
+                fields=["sentence"],
+                condition=Q(end_date__isnull=True),
+                name="allocation_one_open",
+                violation_error_message="The sentence already has a current allocation",
             ),
             models.CheckConstraint(
                 condition=Q(end_date__isnull=True) | Q(end_date__gte=F("start_date")),
                 name="allocation_end_after_start",
+                violation_error_message="The allocation cannot end before it started",
             ),
         ]
 

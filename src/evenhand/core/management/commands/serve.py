@@ -1,9 +1,14 @@
-"""``evenhand serve``: the production web server, gunicorn, running Evenhand's WSGI application."""
+"""``evenhand serve``: the production web server, gunicorn, running Evenhand's WSGI application.
+
+Django is loaded before gunicorn forks its workers, so a new release needs a restart, not a HUP.
+"""
 
 import os
 from typing import Any
 
-from django.contrib.staticfiles.storage import ManifestFilesMixin, staticfiles_storage
+from django.conf import settings
+from django.contrib.staticfiles.storage import ManifestFilesMixin
+from django.core.files.storage import storages
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from gunicorn.app.base import BaseApplication
 
@@ -44,21 +49,14 @@ class Command(BaseCommand):
     def handle(self, *args: Any, bind: str, workers: int, **options: Any) -> None:
         if workers < 1:
             raise CommandError("--workers must be at least 1")
-        # With hashed static file names every page needs the manifest, so fail now rather than on each request.
-        if (
-            isinstance(staticfiles_storage, ManifestFilesMixin)
-            and staticfiles_storage.read_manifest() is None
-        ):
+        # With hashed static file names every page needs the manifest, so fail now rather than on each
+        # request. A throwaway storage: the workers must read the manifest for themselves, not inherit it.
+        storage = storages.create_storage(settings.STORAGES["staticfiles"])
+        if isinstance(storage, ManifestFilesMixin) and storage.read_manifest() is None:
             raise CommandError(
                 "Static files are not collected: run `evenhand collectstatic --noinput` first."
             )
         if not bind.startswith(("unix:", "fd://")):
             self.stdout.write(f"Evenhand is at http://{bind}/ (Ctrl+C to stop)")
         self.stdout.flush()
-        EvenhandServer(
-            {
-                "bind": bind,
-                "workers": workers,
-                "accesslog": "-",
-            }
-        ).run()
+        EvenhandServer({"bind": bind, "workers": workers, "accesslog": "-"}).run()

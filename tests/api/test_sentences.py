@@ -1,0 +1,161 @@
+"""Sentences: listing with filters, reading, recording with offences and requirements."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from evenhand.audit.models import AccessLogEntry, Action
+from evenhand.cases.models import Offence, Requirement, Sentence, SentenceType, TerminationReason
+from evenhand.cases.services import terminate_sentence
+from tests.api.conftest import API, make_order, make_person
+
+pytestmark = pytest.mark.django_db
+
+
+def ids(response) -> list[int]:
+    assert response.status_code == 200, response.content
+    return [item["id"] for item in response.json()["items"]]
+
+
+def test_a_sentence_reads_with_offences_requirements_and_practitioner(org, order, client_for):
+    response = client_for(org.po).get(f"{API}/sentences/{order.pk}")
+
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["person_id"], body["type"], body["active"], body["practitioner"]) == (
+        order.person_id,
+        "CO",
+        True,
+        "LDSPO",
+    )
+    assert [o["category"] for o in body["offences"]] == ["theft"]
+    assert body["offences"][0]["is_main"] is True
+    assert [(r["type"], r["unpaid_work_hours"]) for r in body["requirements"]] == [("unpaid_work", 120)]
+    # Opening part of a person's record through the API is a view of it.
+    assert AccessLogEntry.objects.filter(action=Action.VIEW, person_id=order.person_id).count() == 1
+
+
+def test_another_pdu_sees_no_sentences(org, order, client_for):
+    client = client_for(org.bradford_po)
+    assert ids(client.get(f"{API}/sentences")) == []
+    assert client.get(f"{API}/sentences/{order.pk}").status_code == 404
+
+
+def test_filters_by_person_type_and_whether_active(org, asha, order, client_for):
+    other = make_person(org.po, org.leeds, "L777777")
+    licence = make_order(
+        org.po,
+        other,
+        type=SentenceType.LICENCE,
+        court="HMP Leeds",
+        requirements=[],
+        start_date=timezone.localdate() - dt.timedelta(days=100),
+    )
+    ended = make_order(org.po, other, start_date=timezone.localdate() - dt.timedelta(days=300))
+    terminate_sentence(
+        by=org.po,
+        sentence=ended,
+        termination_date=timezone.localdate() - dt.timedelta(days=1),
+        reason=TerminationReason.COMPLETED,
+    )
+    client = client_for(org.po)
+
+    assert ids(client.get(f"{API}/sentences?person={asha.pk}")) == [order.pk]
+    assert ids(client.get(f"{API}/sentences?type=LIC")) == [licence.pk]
+    assert ids(client.get(f"{API}/sentences?person={other.pk}&active=false")) == [ended.pk]
+    assert ids(client.get(f"{API}/sentences?person={other.pk}&active=true")) == [licence.pk]
+    # Newest first.
+    assert ids(client.get(f"{API}/sentences")) == [licence.pk, order.pk, ended.pk]
+    assert client.get(f"{API}/sentences?type=XYZ").status_code == 422
+
+
+def test_listing_sentences_takes_the_same_few_queries_for_30_rows(
+    org, asha, client_for, django_assert_max_num_queries
+):
+    for _ in range(30):
+        make_order(org.po, asha)
+    client = client_for(org.po)
+    # Token, last-used stamp, count, page, offences, requirements, current allocations, access log.
+    with django_assert_max_num_queries(8):
+        response = client.get(f"{API}/sentences")
+    assert len(response.json()["items"]) == 30
+
+
+def sentence_payload(person_id: int, **changes) -> dict:
+    today = timezone.localdate()
+    return {
+        "person_id": person_id,
+        "type": "SSO",
+        "court": "Leeds Crown Court",
+        "start_date": str(today - dt.timedelta(days=7)),
+        "expected_end_date": str(today + dt.timedelta(days=700)),
+        "offences": [
+            {"category": "violence", "description": "Assault", "is_main": True, "domestic_abuse": True},
+            {"category": "criminal_damage"},
+        ],
+        "requirements": [{"type": "rar", "rar_days": 20}, {"type": "curfew", "length_months": 3}],
+        **changes,
+    }
+
+
+def test_recording_a_sentence_with_offences_and_requirements(org, asha, client_for):
+    response = client_for(org.po).post(
+        f"{API}/sentences", sentence_payload(asha.pk), content_type="application/json"
+    )
+
+    assert response.status_code == 201, response.content
+    sentence = Sentence.objects.get(pk=response.json()["id"])
+    assert (sentence.person, sentence.type) == (asha, SentenceType.SUSPENDED_SENTENCE_ORDER)
+    assert sorted(sentence.offences.values_list("category", flat=True)) == ["criminal_damage", "violence"]
+    assert sentence.offences.get(is_main=True).domestic_abuse is True
+    assert sorted(sentence.requirements.values_list("type", flat=True)) == ["curfew", "rar"]
+    assert response.json()["practitioner"] is None
+
+
+def test_a_sentence_that_breaks_the_rules_writes_nothing(org, asha, client_for):
+    two_main = sentence_payload(
+        asha.pk, offences=[{"category": "theft", "is_main": True}, {"category": "fraud", "is_main": True}]
+    )
+    response = client_for(org.po).post(f"{API}/sentences", two_main, content_type="application/json")
+
+    assert response.status_code == 422
+    assert list(response.json()["errors"]) == ["offences"]
+    assert (Sentence.objects.count(), Offence.objects.count(), Requirement.objects.count()) == (0, 0, 0)
+
+    licence_with_requirements = sentence_payload(asha.pk, type="LIC")
+    response = client_for(org.po).post(
+        f"{API}/sentences", licence_with_requirements, content_type="application/json"
+    )
+    assert response.status_code == 422
+    assert list(response.json()["errors"]) == ["requirements"]
+    assert Sentence.objects.count() == 0
+
+
+def test_a_sentence_for_someone_you_cannot_see_is_refused_as_if_they_did_not_exist(
+    org, bradford_person, client_for
+):
+    client = client_for(org.po)
+    hidden = client.post(
+        f"{API}/sentences", sentence_payload(bradford_person.pk), content_type="application/json"
+    )
+    absent = client.post(f"{API}/sentences", sentence_payload(999999), content_type="application/json")
+
+    assert hidden.status_code == absent.status_code == 422
+    assert hidden.json() == absent.json()
+    assert list(hidden.json()["errors"]) == ["person_id"]
+    assert Sentence.objects.count() == 0
+
+
+def test_an_inspector_can_read_but_not_record_a_sentence(org, asha, client_for):
+    response = client_for(org.inspector).post(
+        f"{API}/sentences", sentence_payload(asha.pk), content_type="application/json"
+    )
+    assert response.status_code == 403
+    assert Sentence.objects.count() == 0
+
+
+def test_analysts_do_not_see_offence_descriptions(org, order, client_for):
+    body = client_for(org.analyst).get(f"{API}/sentences/{order.pk}").json()
+    assert body["offences"][0]["description"] is None
+    assert body["offences"][0]["category"] == "theft"

@@ -1,0 +1,148 @@
+"""The access log page: administrators only, filtered by member of staff and by person, paginated."""
+
+import re
+from typing import Any
+from urllib.parse import urlencode
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from evenhand.audit.models import AccessLogEntry, Channel
+from evenhand.audit.services import log_export, log_person_view
+from evenhand.org.models import Grade, StaffMember
+from tests.factories import PersonFactory, StaffMemberFactory
+
+pytestmark = pytest.mark.django_db
+
+URL = reverse("access-log")
+NO_RECORD = "\N{EN DASH}"  # what the Record column shows for an entry about no one person
+
+
+def client_for(staff: StaffMember) -> Client:
+    client = Client()
+    client.force_login(staff.user)
+    return client
+
+
+def staff(grade: str, **kwargs: Any) -> StaffMember:
+    return StaffMemberFactory(grade=grade, with_user=True, **kwargs)
+
+
+def entry_rows(html: str) -> list[list[str]]:
+    """The cells of each row of the access log table (When, Who, What, Record, Through, Detail)."""
+    body = re.search(r'<tbody class="govuk-table__body">(.*?)</tbody>', html, re.S).group(1)
+    rows = []
+    for row in re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.S):
+        cells = re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
+        rows.append([" ".join(re.sub(r"<[^>]+>", "", cell).split()) for cell in cells])
+    return rows
+
+
+def test_anonymous_request_is_sent_to_sign_in(client):
+    for url in (URL, URL + "?staff=S1&page=2"):
+        response = client.get(url)
+        assert response.status_code == 302
+        assert response["Location"] == "/sign-in/?" + urlencode({"next": url}, safe="/")
+
+
+@pytest.mark.parametrize(
+    "grade", [Grade.PSO, Grade.PO, Grade.SPO, Grade.HEAD_OF_PDU, Grade.ANALYST, Grade.INSPECTOR]
+)
+def test_only_administrators_may_read_it(grade):
+    viewer = staff(grade)
+    log_person_view(staff=viewer, person_id=PersonFactory().pk, channel=Channel.UI)
+    response = client_for(viewer).get(URL)
+    assert response.status_code == 403
+    assert "Viewed a person record" not in response.content.decode()
+
+
+def test_navigation_link_only_for_administrators():
+    admin, po = staff(Grade.ADMIN), staff(Grade.PO)
+    assert f'href="{URL}"' in client_for(admin).get(reverse("person-search")).content.decode()
+    assert f'href="{URL}"' not in client_for(po).get(reverse("person-search")).content.decode()
+
+
+def test_shows_each_entry_newest_first():
+    admin = staff(Grade.ADMIN)
+    po = staff(Grade.PO, first_name="Priya", last_name="Officer", staff_code="S900001")
+    person = PersonFactory()
+    log_person_view(staff=po, person_id=person.pk, channel=Channel.UI)
+    log_export(staff=po, channel=Channel.API, detail="Caseload CSV: My cases")
+    response = client_for(admin).get(URL)
+    assert response.status_code == 200
+    rows = entry_rows(response.content.decode())
+    assert [row[1:] for row in rows] == [
+        ["Priya Officer (S900001)", "Exported records", NO_RECORD, "API", "Caseload CSV: My cases"],
+        ["Priya Officer (S900001)", "Viewed a person record", str(person.pk), "Web", ""],
+    ]
+
+
+def test_reading_the_log_is_not_itself_logged():
+    admin = staff(Grade.ADMIN)
+    client_for(admin).get(URL)
+    assert not AccessLogEntry.objects.exists()
+
+
+def test_empty_log_says_so():
+    assert "No entries." in client_for(staff(Grade.ADMIN)).get(URL).content.decode()
+
+
+class TestFilters:
+    @pytest.fixture
+    def log(self) -> dict[str, Any]:
+        first = staff(Grade.PO, staff_code="S100001")
+        second = staff(Grade.PO, staff_code="S100002")
+        alice, bob = PersonFactory(), PersonFactory()
+        for who, whom in ((first, alice), (first, bob), (second, alice), (second, bob), (second, bob)):
+            log_person_view(staff=who, person_id=whom.pk, channel=Channel.UI)
+        log_export(staff=first, channel=Channel.UI, detail="Caseload CSV")
+        return {"first": first, "second": second, "alice": alice, "bob": bob}
+
+    def get(self, **query: str) -> list[list[str]]:
+        response = client_for(staff(Grade.ADMIN)).get(URL, query)
+        assert response.status_code == 200
+        return entry_rows(response.content.decode())
+
+    def test_by_staff_code(self, log):
+        rows = self.get(staff="S100002")
+        assert len(rows) == 3
+        assert all("(S100002)" in row[1] for row in rows)
+        assert len(self.get(staff="S100001")) == 3  # two views and the export
+
+    def test_by_person(self, log):
+        rows = self.get(person=str(log["bob"].pk))
+        assert [row[3] for row in rows] == [str(log["bob"].pk)] * 3
+
+    def test_by_staff_and_person(self, log):
+        rows = self.get(staff="S100002", person=str(log["bob"].pk))
+        assert len(rows) == 2
+        assert all("(S100002)" in row[1] and row[3] == str(log["bob"].pk) for row in rows)
+
+    def test_unknown_staff_code_matches_nothing(self, log):
+        assert self.get(staff="S999999") == [["No entries."]]
+
+    def test_a_person_filter_that_is_not_a_number_is_ignored(self, log):
+        assert len(self.get(person="bob")) == 6
+
+    def test_the_filter_is_shown_in_the_form(self, log):
+        html = client_for(staff(Grade.ADMIN)).get(URL, {"staff": "S100002", "person": "42"}).content.decode()
+        assert re.search(r'id="staff" name="staff" type="text" value="S100002"', html)
+        assert re.search(r'id="person" name="person" type="text" value="42"', html)
+
+
+def test_paginates_at_50_keeping_the_filter():
+    viewer = staff(Grade.PO, staff_code="S200001")
+    other = staff(Grade.PO, staff_code="S200002")
+    person = PersonFactory()
+    for n in range(51):
+        log_person_view(staff=viewer, person_id=person.pk, channel=Channel.UI, detail=f"view {n:02d}")
+    log_person_view(staff=other, person_id=person.pk, channel=Channel.UI, detail="someone else")
+    client = client_for(staff(Grade.ADMIN))
+    first = client.get(URL, {"staff": "S200001"}).content.decode()
+    assert [row[5] for row in entry_rows(first)] == [f"view {n:02d}" for n in range(50, 0, -1)]
+    assert 'href="?staff=S200001&amp;page=2"' in first
+    second = client.get(URL, {"staff": "S200001", "page": "2"}).content.decode()
+    assert [row[5] for row in entry_rows(second)] == ["view 00"]
+    unfiltered = client.get(URL, {"page": "2"}).content.decode()
+    assert [row[5] for row in entry_rows(unfiltered)] == ["view 01", "view 00"]
