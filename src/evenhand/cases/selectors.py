@@ -5,6 +5,7 @@ queries however long the caseload or the timeline.
 """
 
 from django.db.models import Count, Exists, Min, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from evenhand.org.models import StaffMember
@@ -57,7 +58,7 @@ def with_case_summary(people: QuerySet[Person]) -> QuerySet[Person]:
             .annotate(first=Min("starts_at"))
             .values("first")
         ),
-        outstanding_enforcement=Subquery(outstanding),
+        outstanding_enforcement=Coalesce(Subquery(outstanding), 0),
     )
 
 

@@ -126,6 +126,15 @@ class DemoLogin:
     name: str
 
 
+def existing_demo_logins() -> list[DemoLogin]:
+    """The demo log-ins already in the database, for a second `make demo`."""
+    members = StaffMember.objects.filter(user__username__endswith=".demo").select_related("user")
+    return sorted(
+        (DemoLogin(m.user.username, m.get_grade_display(), m.full_name) for m in members if m.user),
+        key=lambda login: login.username,
+    )
+
+
 @dataclass
 class _Unit:
     pdu: PDU
@@ -319,7 +328,7 @@ def _demo_person(rng: random.Random, unit: _Unit, crn: str, today: dt.date) -> P
 def _demo_contacts(rng: random.Random, spo: StaffMember, sentence, today: dt.date) -> None:  # type: ignore[no-untyped-def]
     tz = timezone.get_current_timezone()
     day = sentence.start_date + dt.timedelta(days=3)
-    horizon = today + dt.timedelta(days=21)
+    horizon = min(today + dt.timedelta(days=21), sentence.expected_end_date)
     while day <= horizon:
         if day.weekday() < 5:
             starts_at = dt.datetime.combine(

@@ -7,7 +7,8 @@ from django.db.models import Q
 from evenhand.core.models import TimeStampedModel
 from evenhand.org.models import PDU, StaffMember
 
-CRN_PATTERN = r"^[A-Z][0-9]{6}$"
+# \Z, not $: in Python $ also matches before a final newline.
+CRN_PATTERN = r"^[A-Z][0-9]{6}\Z"
 crn_validator = RegexValidator(CRN_PATTERN, "Enter a CRN as one capital letter and six digits, like X123456")
 
 

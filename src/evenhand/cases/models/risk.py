@@ -61,7 +61,9 @@ class RiskSummary(models.Model):
         "MAPPA level", choices=MappaLevel.choices, null=True, blank=True
     )
     assessed_on = models.DateField()
-    recorded_by = models.ForeignKey(StaffMember, null=True, on_delete=models.SET_NULL, related_name="+")
+    recorded_by = models.ForeignKey(
+        StaffMember, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["-assessed_on", "-id"]

@@ -178,12 +178,13 @@ class Requirement(models.Model):
         constraints = [
             # Unpaid work is 40 to 300 hours; a RAR has a maximum number of activity days.
             models.CheckConstraint(
-                condition=~Q(type="unpaid_work") | Q(unpaid_work_hours__gte=40, unpaid_work_hours__lte=300),
+                condition=~Q(type="unpaid_work")
+                | Q(unpaid_work_hours__isnull=False, unpaid_work_hours__gte=40, unpaid_work_hours__lte=300),
                 name="requirement_unpaid_work_hours",
                 violation_error_message="Unpaid work must be between 40 and 300 hours",
             ),
             models.CheckConstraint(
-                condition=~Q(type="rar") | Q(rar_days__gte=1, rar_days__lte=400),
+                condition=~Q(type="rar") | Q(rar_days__isnull=False, rar_days__gte=1, rar_days__lte=400),
                 name="requirement_rar_days",
                 violation_error_message="A RAR must be between 1 and 400 days",
             ),

@@ -34,7 +34,6 @@ from ..models import (
     SentenceType,
 )
 
-WARNING_PERIOD = dt.timedelta(days=365)
 RATIONALE_MIN_LENGTH = 20
 
 ALLOWED_DECISIONS: dict[str, tuple[str, ...]] = {
@@ -64,6 +63,25 @@ class Proposal:
     reason: str
 
 
+def one_year_before(day: dt.date) -> dt.date:
+    """The same date a year earlier; 29 February goes back to 28 February."""
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:
+        return day.replace(year=day.year - 1, day=28)
+
+
+def warning_window_opens(failure_at: dt.datetime) -> dt.datetime:
+    """The earliest moment a warning still counts for a failure at ``failure_at``.
+
+    "Within 12 months" is counted in calendar dates, in local time: a warning given on 1 June 2023 counts
+    for a failure on 31 May 2024 but not for one on 1 June 2024.
+    """
+    failure_day = timezone.localdate(failure_at)
+    opens = one_year_before(failure_day) + dt.timedelta(days=1)
+    return dt.datetime.combine(opens, dt.time.min, tzinfo=timezone.get_current_timezone())
+
+
 def effective_decisions(sentence: Sentence) -> QuerySet[EnforcementDecision]:
     """Decisions on a sentence that have not been corrected by a later one."""
     return EnforcementDecision.objects.filter(sentence=sentence, corrected_by__isnull=True)
@@ -85,7 +103,7 @@ def propose_enforcement(contact: Contact) -> Proposal | None:
         .filter(
             decision=Decision.WARNING,
             decided_at__lt=contact.starts_at,
-            decided_at__gte=contact.starts_at - WARNING_PERIOD,
+            decided_at__gte=warning_window_opens(contact.starts_at),
         )
         .order_by("-decided_at")
         .first()
@@ -145,6 +163,8 @@ def decide_enforcement(
     contacts = list(triggering_contacts)
     if not contacts and corrects is not None:
         contacts = list(corrects.triggering_contacts.all())
+    # Lock the failures so that two people deciding at once cannot both answer the same one.
+    list(Contact.objects.select_for_update().filter(pk__in=[c.pk for c in contacts]).order_by("pk"))
     if decision in NEEDS_TRIGGER and not contacts:
         raise ValidationError({"triggering_contacts": "Select the failure or failures this decision answers"})
     for contact in contacts:

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from evenhand.core.services import require_text, validated
 from evenhand.org.models import Grade, Role, StaffMember
-from evenhand.people.access import ensure_can_record
+from evenhand.people.access import can_view_person, ensure_can_record
 from evenhand.people.models import Person
 
 from ..models import (
@@ -23,6 +23,7 @@ from ..models import (
     Sentence,
     SentenceType,
 )
+from ..selectors import current_risk
 
 CASE_MANAGER_GRADES = (Grade.PSO, Grade.PO)
 ALLOCATING_ROLES = (Role.SPO, Role.HEAD_OF_PDU)
@@ -98,15 +99,17 @@ def terminate_sentence(
     sentence = Sentence.objects.select_for_update().get(pk=sentence.pk)
     if sentence.termination_date is not None:
         raise ValidationError({"termination_date": "This sentence has already ended"})
+    if Allocation.objects.filter(
+        sentence=sentence, end_date__isnull=True, start_date__gt=termination_date
+    ).exists():
+        raise ValidationError(
+            {"termination_date": "The sentence cannot end before its current allocation began"}
+        )
     sentence.termination_date, sentence.termination_reason = termination_date, reason
     validated(sentence)
     sentence.save(update_fields=["termination_date", "termination_reason", "modified_at"])
     Allocation.objects.filter(sentence=sentence, end_date__isnull=True).update(end_date=termination_date)
     return sentence
-
-
-def current_risk(person: Person) -> RiskSummary | None:
-    return person.risk_summaries.order_by("-assessed_on", "-id").first()
 
 
 @transaction.atomic
@@ -134,6 +137,8 @@ def allocate(
         raise ValidationError({"practitioner": "This practitioner has left"})
     if practitioner.pdu_id != sentence.person.pdu_id:
         raise ValidationError({"practitioner": "Allocate to a practitioner in the person's PDU"})
+    if not can_view_person(practitioner, sentence.person):
+        raise ValidationError({"practitioner": "This practitioner is excluded or restricted from the record"})
     risk = current_risk(sentence.person)
     if (
         risk is not None

@@ -1,0 +1,55 @@
+# Evenhand: `make demo` to try it, `make test` to check it, `make lint` before a commit.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+VENV := .venv
+BIN := $(VENV)/bin
+# Stamp files: a step runs again only when what it installs from has changed.
+PYTHON_STAMP := $(VENV)/.evenhand-installed
+NODE_STAMP := node_modules/.evenhand-installed
+DEMO_BIND ?= 127.0.0.1:8000
+
+.PHONY: help setup demo test lint clean
+
+help:
+	@echo "make demo    set up, load a demo region and serve it on http://$(DEMO_BIND)/"
+	@echo "make test    set up and run the test suite (DATABASE_URL=postgres://… for PostgreSQL)"
+	@echo "make lint    ruff check, ruff format --check and mypy"
+	@echo "make setup   create .venv, install the Python package and the front-end assets"
+	@echo "make clean   remove collected static files and tool caches (keeps the database)"
+
+setup: $(PYTHON_STAMP) $(NODE_STAMP)
+
+$(BIN)/python:
+	python3 -m venv $(VENV)
+
+$(PYTHON_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -e '.[dev]'
+	touch $@
+
+# npm ci empties node_modules first, so the stamp inside it goes too if an install fails half-way.
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+demo: setup
+	$(BIN)/evenhand migrate
+	$(BIN)/evenhand collectstatic --noinput
+	$(BIN)/evenhand demo
+	@# The demo is plain HTTP on the loopback address, so its cookies cannot be HTTPS-only.
+	SECURE_COOKIES=false $(BIN)/evenhand serve --bind $(DEMO_BIND)
+
+# pytest exits 5 when it collects no tests: not a failure while the suite is being written.
+test: setup
+	@status=0; $(BIN)/pytest $(PYTEST_ARGS) || status=$$?; \
+	if [ $$status -eq 5 ]; then echo "pytest collected no tests"; status=0; fi; \
+	exit $$status
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+clean:
+	rm -rf var/static .pytest_cache .mypy_cache .ruff_cache test-results

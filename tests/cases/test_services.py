@@ -1,0 +1,786 @@
+"""Sentences, allocation, risk, assessments, contacts and referrals (enforcement is in test_enforcement.py)."""
+
+import datetime as dt
+import itertools
+from typing import Any
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
+
+from evenhand.cases import services as cases
+from evenhand.cases.models import (
+    NEXT_STATUSES,
+    Allocation,
+    AllocationReason,
+    AssessmentSummary,
+    Contact,
+    ContactOutcome,
+    ContactType,
+    Decision,
+    Offence,
+    OffenceCategory,
+    Referral,
+    ReferralStatus,
+    ReferralStatusChange,
+    Requirement,
+    RequirementType,
+    RiskSummary,
+    RoshLevel,
+    Sentence,
+    SentenceType,
+    Tier,
+)
+from evenhand.org.models import Grade
+from evenhand.people.access import can_view_person
+from evenhand.people.models import Exclusion, Restriction
+from tests.factories import (
+    AllocationFactory,
+    ContactFactory,
+    PDUFactory,
+    RiskSummaryFactory,
+    SentenceFactory,
+    StaffMemberFactory,
+    local_datetime,
+    today,
+)
+
+from .helpers import contact_on, long_sentence
+
+pytestmark = pytest.mark.django_db
+
+D = dt.date
+MAIN = cases.OffenceInput(category=OffenceCategory.VIOLENCE, description="Assault by beating", is_main=True)
+OTHER = cases.OffenceInput(category=OffenceCategory.CRIMINAL_DAMAGE, racially_or_religiously_aggravated=True)
+UNPAID_WORK = cases.RequirementInput(type=RequirementType.UNPAID_WORK, unpaid_work_hours=120)
+RAR = cases.RequirementInput(type=RequirementType.RAR, rar_days=20)
+
+
+def rows() -> dict[str, int]:
+    return {
+        "sentences": Sentence.objects.count(),
+        "offences": Offence.objects.count(),
+        "requirements": Requirement.objects.count(),
+    }
+
+
+# --- sentences ------------------------------------------------------------------------------------------
+
+
+class TestCreateSentence:
+    def new(self, by, person, **overrides: Any) -> Sentence:
+        fields: dict[str, Any] = {
+            "type": SentenceType.COMMUNITY_ORDER,
+            "court": "Leeds Magistrates' Court",
+            "start_date": D(2025, 3, 3),
+            "expected_end_date": D(2026, 9, 3),
+            "offences": [MAIN, OTHER],
+            "requirements": [UNPAID_WORK, RAR],
+        }
+        return cases.create_sentence(by=by, person=person, **(fields | overrides))
+
+    def test_community_order_with_its_offences_and_requirements(self, po, person):
+        sentence = self.new(po, person)
+        stored = Sentence.objects.get(pk=sentence.pk)
+        assert (stored.person, stored.type, stored.start_date, stored.expected_end_date) == (
+            person,
+            "CO",
+            D(2025, 3, 3),
+            D(2026, 9, 3),
+        )
+        assert stored.is_active and stored.termination_reason == ""
+        main = stored.offences.get(is_main=True)
+        assert (main.category, main.description) == ("violence", "Assault by beating")
+        other = stored.offences.get(is_main=False)
+        assert other.racially_or_religiously_aggravated
+        assert sorted(stored.requirements.values_list("type", "unpaid_work_hours", "rar_days")) == [
+            ("rar", None, 20),
+            ("unpaid_work", 120, None),
+        ]
+
+    @pytest.mark.parametrize(
+        "offences", [[], [OTHER], [MAIN, MAIN], [MAIN, cases.OffenceInput(category="drugs", is_main=True)]]
+    )
+    def test_exactly_one_main_offence(self, po, person, offences):
+        with pytest.raises(ValidationError) as caught:
+            self.new(po, person, offences=offences)
+        assert "offences" in caught.value.message_dict
+        assert rows() == {"sentences": 0, "offences": 0, "requirements": 0}
+
+    def test_community_order_needs_a_requirement(self, po, person):
+        with pytest.raises(ValidationError) as caught:
+            self.new(po, person, requirements=[])
+        assert "requirements" in caught.value.message_dict
+        assert rows()["sentences"] == 0
+
+    def test_suspended_sentence_order_may_have_no_requirement(self, po, person):
+        sentence = self.new(po, person, type=SentenceType.SUSPENDED_SENTENCE_ORDER, requirements=[])
+        assert sentence.requirements.count() == 0
+
+    @pytest.mark.parametrize("type", [SentenceType.LICENCE, SentenceType.POST_SENTENCE_SUPERVISION])
+    def test_licence_and_pss_cannot_have_requirements(self, po, person, type):
+        with pytest.raises(ValidationError) as caught:
+            self.new(po, person, type=type, court="HMP Leeds", requirements=[RAR])
+        assert "requirements" in caught.value.message_dict
+        assert rows()["sentences"] == 0
+        assert self.new(po, person, type=type, court="HMP Leeds", requirements=[]).type == type
+
+    @pytest.mark.parametrize("end", [D(2025, 3, 3), D(2025, 3, 2)])
+    def test_expected_end_after_start(self, po, person, end):
+        with pytest.raises(ValidationError) as caught:
+            self.new(po, person, expected_end_date=end)
+        assert "expected_end_date" in caught.value.message_dict
+        assert rows()["sentences"] == 0
+
+    def test_court_required(self, po, person):
+        with pytest.raises(ValidationError) as caught:
+            self.new(po, person, court="   ")
+        assert "court" in caught.value.message_dict
+
+    @pytest.mark.parametrize(
+        "requirement",
+        [
+            cases.RequirementInput(type=RequirementType.UNPAID_WORK, unpaid_work_hours=39),
+            cases.RequirementInput(type=RequirementType.UNPAID_WORK, unpaid_work_hours=301),
+            cases.RequirementInput(type=RequirementType.RAR, rar_days=0),
+            cases.RequirementInput(type="tagging"),
+        ],
+    )
+    def test_an_invalid_requirement_rolls_the_whole_sentence_back(self, po, person, requirement):
+        with pytest.raises(ValidationError):
+            self.new(po, person, requirements=[RAR, requirement])
+        assert rows() == {"sentences": 0, "offences": 0, "requirements": 0}
+
+    def test_an_invalid_offence_rolls_the_whole_sentence_back(self, po, person):
+        with pytest.raises(ValidationError):
+            self.new(po, person, offences=[MAIN, cases.OffenceInput(category="jaywalking")])
+        assert rows() == {"sentences": 0, "offences": 0, "requirements": 0}
+
+    def test_unpaid_work_needs_its_hours(self, po, person):
+        with pytest.raises(ValidationError):
+            self.new(po, person, requirements=[cases.RequirementInput(type=RequirementType.UNPAID_WORK)])
+
+
+class TestTerminateSentence:
+    def test_ends_the_sentence_and_its_open_allocation(self, po, person):
+        sentence = SentenceFactory(person=person, start_date=D(2025, 1, 6))
+        closed = AllocationFactory(sentence=sentence, start_date=D(2025, 1, 6), end_date=D(2025, 2, 1))
+        current = AllocationFactory(sentence=sentence, practitioner=po, start_date=D(2025, 2, 2))
+        cases.terminate_sentence(
+            by=po, sentence=sentence, termination_date=D(2025, 10, 1), reason="completed"
+        )
+        sentence.refresh_from_db()
+        assert (sentence.termination_date, sentence.termination_reason) == (D(2025, 10, 1), "completed")
+        assert not sentence.is_active
+        current.refresh_from_db()
+        closed.refresh_from_db()
+        assert current.end_date == D(2025, 10, 1)
+        assert closed.end_date == D(2025, 2, 1)
+
+    def test_only_once(self, po, person):
+        sentence = SentenceFactory(person=person, start_date=D(2025, 1, 6))
+        cases.terminate_sentence(
+            by=po, sentence=sentence, termination_date=D(2025, 10, 1), reason="completed"
+        )
+        with pytest.raises(ValidationError) as caught:
+            cases.terminate_sentence(
+                by=po, sentence=sentence, termination_date=D(2025, 11, 1), reason="other"
+            )
+        assert "termination_date" in caught.value.message_dict
+        sentence.refresh_from_db()
+        assert (sentence.termination_date, sentence.termination_reason) == (D(2025, 10, 1), "completed")
+
+    @pytest.mark.parametrize(
+        ("termination_date", "reason"),
+        [(D(2025, 1, 5), "completed"), (D(2025, 5, 1), ""), (D(2025, 5, 1), "escaped")],
+    )
+    def test_invalid_termination_rejected(self, po, person, termination_date, reason):
+        sentence = SentenceFactory(person=person, start_date=D(2025, 1, 6))
+        allocation = AllocationFactory(sentence=sentence)
+        with pytest.raises(ValidationError):
+            cases.terminate_sentence(
+                by=po, sentence=sentence, termination_date=termination_date, reason=reason
+            )
+        sentence.refresh_from_db()
+        allocation.refresh_from_db()
+        assert sentence.termination_date is None and allocation.end_date is None
+
+    def test_termination_before_the_current_allocation_started_is_reported_in_words(self, po, person):
+        sentence = SentenceFactory(person=person, start_date=D(2025, 1, 6))
+        AllocationFactory(sentence=sentence, practitioner=po, start_date=D(2025, 4, 1))
+        with pytest.raises(ValidationError):
+            cases.terminate_sentence(by=po, sentence=sentence, termination_date=D(2025, 3, 1), reason="other")
+
+
+# --- allocation -----------------------------------------------------------------------------------------
+
+
+class TestAllocate:
+    def allocate(self, by, sentence, practitioner, start=None, **kwargs) -> Allocation:
+        return cases.allocate(
+            by=by,
+            sentence=sentence,
+            practitioner=practitioner,
+            reason=kwargs.pop("reason", AllocationReason.NEW_SENTENCE),
+            start_date=start or sentence.start_date,
+            **kwargs,
+        )
+
+    @pytest.mark.parametrize("manager", [Grade.SPO, Grade.HEAD_OF_PDU])
+    @pytest.mark.parametrize("grade", [Grade.PSO, Grade.PO])
+    def test_a_manager_allocates_to_a_pso_or_po_in_the_pdu(self, person, manager, grade):
+        by = StaffMemberFactory(grade=manager, pdu=person.pdu)
+        practitioner = StaffMemberFactory(grade=grade, pdu=person.pdu)
+        sentence = SentenceFactory(person=person)
+        before = timezone.now()
+        allocation = self.allocate(by, sentence, practitioner, rationale="  Has capacity and speaks Urdu.  ")
+        stored = Allocation.objects.get(pk=allocation.pk)
+        assert (stored.sentence, stored.practitioner, stored.allocated_by) == (sentence, practitioner, by)
+        assert (stored.start_date, stored.end_date) == (sentence.start_date, None)
+        assert stored.rationale == "Has capacity and speaks Urdu."
+        assert before <= stored.allocated_at <= timezone.now()
+
+    @pytest.mark.parametrize("grade", [Grade.PSO, Grade.PO, Grade.ANALYST, Grade.INSPECTOR, Grade.ADMIN])
+    def test_only_managers_allocate(self, person, grade):
+        by = StaffMemberFactory(grade=grade, pdu=person.pdu if grade in (Grade.PSO, Grade.PO) else None)
+        with pytest.raises(PermissionDenied):
+            self.allocate(
+                by, SentenceFactory(person=person), StaffMemberFactory(grade=Grade.PO, pdu=person.pdu)
+            )
+        assert Allocation.objects.count() == 0
+
+    @pytest.mark.parametrize(
+        "grade", [Grade.SPO, Grade.HEAD_OF_PDU, Grade.ANALYST, Grade.INSPECTOR, Grade.ADMIN]
+    )
+    def test_only_psos_and_pos_hold_cases(self, person, spo, grade):
+        practitioner = StaffMemberFactory(
+            grade=grade, pdu=person.pdu if grade in (Grade.SPO, Grade.HEAD_OF_PDU) else None
+        )
+        with pytest.raises(ValidationError) as caught:
+            self.allocate(spo, SentenceFactory(person=person), practitioner)
+        assert "practitioner" in caught.value.message_dict
+        assert Allocation.objects.count() == 0
+
+    def test_only_to_a_practitioner_in_the_persons_pdu(self, person, spo):
+        elsewhere = StaffMemberFactory(grade=Grade.PO, pdu=PDUFactory())
+        with pytest.raises(ValidationError) as caught:
+            self.allocate(spo, SentenceFactory(person=person), elsewhere)
+        assert "practitioner" in caught.value.message_dict
+        assert Allocation.objects.count() == 0
+
+    def test_not_to_a_practitioner_who_has_left(self, person, spo):
+        sentence = SentenceFactory(person=person)
+        leaver = StaffMemberFactory(
+            grade=Grade.PO, pdu=person.pdu, end_date=sentence.start_date - dt.timedelta(days=1)
+        )
+        with pytest.raises(ValidationError) as caught:
+            self.allocate(spo, sentence, leaver)
+        assert "practitioner" in caught.value.message_dict
+
+    @pytest.mark.parametrize(
+        ("rosh", "mappa"),
+        [(RoshLevel.HIGH, None), (RoshLevel.VERY_HIGH, None), (RoshLevel.LOW, 1), (RoshLevel.MEDIUM, 2)],
+    )
+    def test_high_risk_or_mappa_needs_a_po(self, person, spo, pso, po, rosh, mappa):
+        RiskSummaryFactory(person=person, rosh=rosh, mappa_category=mappa and 2, mappa_level=mappa)
+        sentence = SentenceFactory(person=person)
+        with pytest.raises(ValidationError) as caught:
+            self.allocate(spo, sentence, pso)
+        assert "practitioner" in caught.value.message_dict
+        assert Allocation.objects.count() == 0
+        assert self.allocate(spo, sentence, po).practitioner == po
+
+    @pytest.mark.parametrize("rosh", [RoshLevel.LOW, RoshLevel.MEDIUM])
+    def test_low_or_medium_risk_may_go_to_a_pso(self, person, spo, pso, rosh):
+        RiskSummaryFactory(person=person, rosh=rosh)
+        assert self.allocate(spo, SentenceFactory(person=person), pso).practitioner == pso
+
+    def test_the_latest_risk_summary_decides(self, person, spo, pso):
+        RiskSummaryFactory(person=person, rosh=RoshLevel.LOW, assessed_on=D(2025, 6, 1))
+        RiskSummaryFactory(
+            person=person, rosh=RoshLevel.HIGH, assessed_on=D(2025, 1, 1)
+        )  # recorded later, older
+        assert self.allocate(spo, SentenceFactory(person=person), pso).practitioner == pso
+        RiskSummaryFactory(person=person, rosh=RoshLevel.VERY_HIGH, assessed_on=D(2025, 7, 1))
+        with pytest.raises(ValidationError):
+            self.allocate(spo, SentenceFactory(person=person), pso)
+
+    def test_reallocation_closes_the_previous_allocation_the_day_before(self, person, spo, pso, po):
+        sentence = SentenceFactory(person=person, start_date=D(2025, 1, 6))
+        first = self.allocate(spo, sentence, pso, start=D(2025, 1, 6))
+        second = self.allocate(
+            spo, sentence, po, start=D(2025, 4, 1), reason=AllocationReason.REALLOCATION_RISK
+        )
+        first.refresh_from_db()
+        assert first.end_date == D(2025, 3, 31)
+        assert second.end_date is None
+        assert list(Allocation.objects.filter(sentence=sentence, end_date__isnull=True)) == [second]
+
+    def test_the_next_day_is_the_earliest_reallocation(self, person, spo, pso, po):
+        sentence = SentenceFactory(person=person, start_date=D(2025, 1, 6))
+        first = self.allocate(spo, sentence, pso, start=D(2025, 2, 1))
+        for start in (D(2025, 2, 1), D(2025, 1, 31)):
+            with pytest.raises(ValidationError) as caught:
+                self.allocate(spo, sentence, po, start=start)
+            assert "start_date" in caught.value.message_dict
+        first.refresh_from_db()
+        assert first.end_date is None
+        self.allocate(spo, sentence, po, start=D(2025, 2, 2))
+        first.refresh_from_db()
+        assert first.end_date == D(2025, 2, 1)
+
+    def test_same_practitioner_twice_rejected(self, person, spo, po):
+        sentence = SentenceFactory(person=person, start_date=D(2025, 1, 6))
+        first = self.allocate(spo, sentence, po)
+        with pytest.raises(ValidationError) as caught:
+            self.allocate(spo, sentence, po, start=D(2025, 5, 1))
+        assert "practitioner" in caught.value.message_dict
+        first.refresh_from_db()
+        assert first.end_date is None
+        assert Allocation.objects.count() == 1
+
+    def test_not_before_the_sentence_nor_after_it_ended(self, person, spo, po):
+        sentence = SentenceFactory(person=person, start_date=D(2025, 1, 6))
+        with pytest.raises(ValidationError) as caught:
+            self.allocate(spo, sentence, po, start=D(2025, 1, 5))
+        assert "start_date" in caught.value.message_dict
+        cases.terminate_sentence(
+            by=spo, sentence=sentence, termination_date=D(2025, 6, 1), reason="completed"
+        )
+        sentence.refresh_from_db()
+        with pytest.raises(ValidationError) as caught:
+            self.allocate(spo, sentence, po, start=D(2025, 2, 1))
+        assert "sentence" in caught.value.message_dict
+        assert Allocation.objects.count() == 0
+
+    @pytest.mark.parametrize("list_kind", ["exclusion", "restriction"])
+    def test_not_to_a_practitioner_who_may_not_see_the_record(self, person, spo, po, list_kind):
+        if list_kind == "exclusion":
+            Exclusion.objects.create(person=person, staff=po, reason="Related to the victim")
+        else:
+            Restriction.objects.create(person=person, staff=spo, reason="Named worker")
+        assert not can_view_person(po, person)
+        with pytest.raises(ValidationError):
+            self.allocate(spo, SentenceFactory(person=person), po)
+
+
+# --- risk and assessment --------------------------------------------------------------------------------
+
+
+class TestRiskAndAssessment:
+    def test_records_a_risk_summary(self, po, person):
+        summary = cases.record_risk_summary(
+            by=po,
+            person=person,
+            rosh=RoshLevel.HIGH,
+            tier=Tier.A2,
+            assessed_on=D(2025, 5, 1),
+            mappa_category=2,
+            mappa_level=1,
+        )
+        stored = RiskSummary.objects.get(pk=summary.pk)
+        assert (stored.rosh, stored.tier, stored.mappa_category, stored.mappa_level, stored.recorded_by) == (
+            "H",
+            "A2",
+            2,
+            1,
+            po,
+        )
+
+    @pytest.mark.parametrize(("category", "level"), [(1, None), (None, 3)])
+    def test_mappa_category_and_level_together(self, po, person, category, level):
+        with pytest.raises(ValidationError):
+            cases.record_risk_summary(
+                by=po,
+                person=person,
+                rosh="M",
+                tier="B2",
+                assessed_on=D(2025, 5, 1),
+                mappa_category=category,
+                mappa_level=level,
+            )
+        assert RiskSummary.objects.count() == 0
+
+    @pytest.mark.parametrize(("rosh", "tier"), [("X", "B2"), ("M", "E1")])
+    def test_unknown_levels_rejected(self, po, person, rosh, tier):
+        with pytest.raises(ValidationError):
+            cases.record_risk_summary(by=po, person=person, rosh=rosh, tier=tier, assessed_on=D(2025, 5, 1))
+
+    def test_completed_assessment_says_whether_diversity_was_discussed(self, po, person):
+        with pytest.raises(ValidationError) as caught:
+            cases.record_assessment(
+                by=po, person=person, type="oasys_l3", started_on=D(2025, 5, 1), completed_on=D(2025, 5, 20)
+            )
+        assert "diversity_factors_discussed" in caught.value.message_dict
+        done = cases.record_assessment(
+            by=po,
+            person=person,
+            type="oasys_l3",
+            started_on=D(2025, 5, 1),
+            completed_on=D(2025, 5, 20),
+            diversity_factors_discussed="declined",
+            sentence_plan_agreed_on=D(2025, 5, 21),
+        )
+        stored = AssessmentSummary.objects.get(pk=done.pk)
+        assert (stored.diversity_factors_discussed, stored.assessor) == ("declined", po)
+        in_progress = cases.record_assessment(by=po, person=person, type="review", started_on=D(2025, 6, 1))
+        assert in_progress.completed_on is None
+
+    def test_assessment_of_someone_elses_sentence_rejected(self, po, person):
+        other = SentenceFactory(person__pdu=person.pdu)
+        with pytest.raises(ValidationError) as caught:
+            cases.record_assessment(
+                by=po, person=person, type="psr", started_on=D(2025, 5, 1), sentence=other
+            )
+        assert "sentence" in caught.value.message_dict
+        assert AssessmentSummary.objects.count() == 0
+
+    def test_assessment_dates_in_order(self, po, person):
+        with pytest.raises(ValidationError):
+            cases.record_assessment(
+                by=po,
+                person=person,
+                type="oasys_l1",
+                started_on=D(2025, 5, 1),
+                completed_on=D(2025, 4, 1),
+                diversity_factors_discussed="yes",
+            )
+        assert AssessmentSummary.objects.count() == 0
+
+
+# --- contacts -------------------------------------------------------------------------------------------
+
+
+class TestContacts:
+    def test_a_future_appointment_has_no_outcome_and_no_proposal(self, po, person):
+        sentence = SentenceFactory(person=person)
+        when = local_datetime(today() + dt.timedelta(days=7), 14, 30)
+        recorded = cases.record_contact(
+            by=po,
+            sentence=sentence,
+            type=ContactType.HOME_VISIT,
+            starts_at=when,
+            location=" 12 High Street ",
+            notes=" Bring ID ",
+        )
+        assert recorded.proposal is None
+        stored = Contact.objects.get(pk=recorded.contact.pk)
+        assert (stored.person, stored.sentence, stored.type, stored.starts_at) == (
+            person,
+            sentence,
+            "home_visit",
+            when,
+        )
+        assert (stored.location, stored.notes, stored.recorded_by) == ("12 High Street", "Bring ID", po)
+        assert (stored.outcome, stored.outcome_recorded_at, stored.outcome_recorded_by) == ("", None, None)
+
+    def test_a_past_contact_with_its_outcome(self, po, person):
+        sentence = SentenceFactory(person=person)
+        before = timezone.now()
+        recorded = cases.record_contact(
+            by=po,
+            sentence=sentence,
+            type=ContactType.OFFICE_APPOINTMENT,
+            starts_at=local_datetime(today() - dt.timedelta(days=2)),
+            outcome=ContactOutcome.ATTENDED_COMPLIED,
+        )
+        stored = Contact.objects.get(pk=recorded.contact.pk)
+        assert stored.outcome == "attended_complied"
+        assert stored.outcome_recorded_by == po
+        assert before <= stored.outcome_recorded_at <= timezone.now()
+        assert recorded.proposal is None
+
+    def test_an_unacceptable_failure_comes_back_with_its_proposal(self, po, person):
+        sentence = SentenceFactory(person=person)
+        recorded = cases.record_contact(
+            by=po,
+            sentence=sentence,
+            type=ContactType.UNPAID_WORK,
+            starts_at=local_datetime(today() - dt.timedelta(days=2)),
+            outcome=ContactOutcome.FAILED_UNACCEPTABLE,
+        )
+        assert recorded.proposal.decision == Decision.WARNING
+
+    def test_an_outcome_cannot_be_recorded_for_the_future(self, po, person):
+        sentence = SentenceFactory(person=person)
+        with pytest.raises(ValidationError) as caught:
+            cases.record_contact(
+                by=po,
+                sentence=sentence,
+                type=ContactType.PHONE,
+                starts_at=timezone.now() + dt.timedelta(minutes=10),
+                outcome=ContactOutcome.ATTENDED_COMPLIED,
+            )
+        assert "outcome" in caught.value.message_dict
+        assert Contact.objects.count() == 0
+
+    def test_naive_datetime_rejected(self, po, person):
+        with pytest.raises(ValidationError) as caught:
+            cases.record_contact(
+                by=po,
+                sentence=SentenceFactory(person=person),
+                type="phone",
+                starts_at=dt.datetime(2025, 5, 1, 10),
+            )
+        assert "starts_at" in caught.value.message_dict
+        assert Contact.objects.count() == 0
+
+    @pytest.mark.parametrize(
+        ("day", "hour", "minute", "inside"),
+        [
+            (D(2025, 1, 5), 23, 59, False),  # the evening before the sentence started
+            (D(2025, 1, 6), 0, 1, True),  # its first morning, in local time (GMT)
+            (D(2025, 7, 6), 23, 30, True),  # last day (BST): 22:30 UTC, still the 6th locally
+            (D(2025, 7, 7), 0, 30, False),  # the day after: 23:30 UTC on the 6th, but the 7th locally
+        ],
+    )
+    def test_contact_within_the_sentence(self, po, person, day, hour, minute, inside):
+        sentence = SentenceFactory(person=person, start_date=D(2025, 1, 6), expected_end_date=D(2025, 7, 6))
+        starts_at = local_datetime(day, hour, minute)
+        if inside:
+            cases.record_contact(by=po, sentence=sentence, type="phone", starts_at=starts_at)
+            assert Contact.objects.count() == 1
+        else:
+            with pytest.raises(ValidationError) as caught:
+                cases.record_contact(by=po, sentence=sentence, type="phone", starts_at=starts_at)
+            assert "starts_at" in caught.value.message_dict
+            assert Contact.objects.count() == 0
+
+    def test_not_after_the_sentence_was_terminated(self, po, person):
+        sentence = SentenceFactory(person=person, start_date=D(2025, 1, 6), expected_end_date=D(2027, 1, 6))
+        cases.terminate_sentence(
+            by=po, sentence=sentence, termination_date=D(2025, 6, 30), reason="revoked_breach"
+        )
+        sentence.refresh_from_db()
+        with pytest.raises(ValidationError):
+            cases.record_contact(
+                by=po, sentence=sentence, type="phone", starts_at=local_datetime(D(2025, 7, 1))
+            )
+        cases.record_contact(
+            by=po, sentence=sentence, type="phone", starts_at=local_datetime(D(2025, 6, 30), 16)
+        )
+        assert Contact.objects.count() == 1
+
+    def test_unknown_type_or_outcome_rejected(self, po, person):
+        sentence = SentenceFactory(person=person)
+        when = local_datetime(today() - dt.timedelta(days=1))
+        with pytest.raises(ValidationError) as caught:
+            cases.record_contact(by=po, sentence=sentence, type="carrier_pigeon", starts_at=when)
+        assert "type" in caught.value.message_dict
+        with pytest.raises(ValidationError) as caught:
+            cases.record_contact(by=po, sentence=sentence, type="phone", starts_at=when, outcome="vanished")
+        assert "outcome" in caught.value.message_dict
+        assert Contact.objects.count() == 0
+
+
+class TestContactOutcome:
+    def pending(self, po, person, days_ago: int = 1, notes: str = "Agenda: housing.") -> Contact:
+        return ContactFactory(
+            sentence=SentenceFactory(person=person),
+            recorded_by=po,
+            starts_at=timezone.now() - dt.timedelta(days=days_ago),
+            notes=notes,
+        )
+
+    def test_records_the_outcome_once_and_appends_notes(self, po, pso, person):
+        contact = self.pending(po, person)
+        before = timezone.now()
+        recorded = cases.record_contact_outcome(
+            by=pso,
+            contact=contact,
+            outcome=ContactOutcome.ATTENDED_FAILED_TO_COMPLY,
+            notes="  Left after ten minutes. ",
+        )
+        stored = Contact.objects.get(pk=contact.pk)
+        assert stored.outcome == "attended_failed"
+        assert stored.outcome_recorded_by == pso
+        assert stored.recorded_by == po  # who booked it is unchanged
+        assert before <= stored.outcome_recorded_at <= timezone.now()
+        assert stored.notes == "Agenda: housing.\n\nLeft after ten minutes."
+        assert recorded.proposal.decision == Decision.WARNING
+        with pytest.raises(ValidationError) as caught:
+            cases.record_contact_outcome(
+                by=po, contact=stored, outcome=ContactOutcome.ATTENDED_COMPLIED, notes="Changed my mind"
+            )
+        assert "outcome" in caught.value.message_dict
+        again = Contact.objects.get(pk=contact.pk)
+        assert (again.outcome, again.notes, again.outcome_recorded_by) == (stored.outcome, stored.notes, pso)
+
+    def test_notes_on_an_empty_record_and_no_notes(self, po, person):
+        first = self.pending(po, person, notes="")
+        cases.record_contact_outcome(
+            by=po, contact=first, outcome=ContactOutcome.RESCHEDULED, notes="Sick child"
+        )
+        assert Contact.objects.get(pk=first.pk).notes == "Sick child"
+        second = self.pending(po, person)
+        result = cases.record_contact_outcome(by=po, contact=second, outcome=ContactOutcome.FAILED_ACCEPTABLE)
+        assert Contact.objects.get(pk=second.pk).notes == "Agenda: housing."
+        assert result.proposal is None
+
+    def test_outcome_required_and_valid(self, po, person):
+        contact = self.pending(po, person)
+        for outcome in ("", "absconded"):
+            with pytest.raises(ValidationError) as caught:
+                cases.record_contact_outcome(by=po, contact=contact, outcome=outcome)
+            assert "outcome" in caught.value.message_dict
+        assert Contact.objects.get(pk=contact.pk).outcome == ""
+
+    def test_not_for_an_appointment_still_to_come(self, po, person):
+        contact = self.pending(po, person, days_ago=-1)
+        with pytest.raises(ValidationError) as caught:
+            cases.record_contact_outcome(by=po, contact=contact, outcome=ContactOutcome.ATTENDED_COMPLIED)
+        assert "outcome" in caught.value.message_dict
+        stored = Contact.objects.get(pk=contact.pk)
+        assert (stored.outcome, stored.outcome_recorded_at) == ("", None)
+
+    def test_proposal_takes_account_of_earlier_warnings(self, po, person):
+        sentence = long_sentence(person)
+        first = contact_on(sentence, po, D(2024, 3, 1)).contact
+        cases.decide_enforcement(
+            by=po,
+            sentence=sentence,
+            decision=Decision.WARNING,
+            rationale="First missed appointment, warning letter sent.",
+            triggering_contacts=[first],
+            decided_at=local_datetime(D(2024, 3, 2)),
+        )
+        pending = contact_on(sentence, po, D(2024, 4, 1), outcome="").contact
+        recorded = cases.record_contact_outcome(
+            by=po, contact=pending, outcome=ContactOutcome.FAILED_UNACCEPTABLE
+        )
+        assert recorded.proposal.decision == Decision.BREACH
+
+
+# --- referrals ------------------------------------------------------------------------------------------
+
+
+PATH_TO: dict[str, list[str]] = {
+    ReferralStatus.MADE: [],
+    ReferralStatus.ACCEPTED: [ReferralStatus.ACCEPTED],
+    ReferralStatus.STARTED: [ReferralStatus.ACCEPTED, ReferralStatus.STARTED],
+    ReferralStatus.COMPLETED: [ReferralStatus.ACCEPTED, ReferralStatus.STARTED, ReferralStatus.COMPLETED],
+    ReferralStatus.DECLINED: [ReferralStatus.DECLINED],
+    ReferralStatus.WITHDRAWN: [ReferralStatus.WITHDRAWN],
+}
+# Written out rather than read from NEXT_STATUSES, so that a change to the table is a visible decision.
+ALLOWED_MOVES = {
+    ("made", "accepted"),
+    ("made", "declined"),
+    ("made", "withdrawn"),
+    ("accepted", "started"),
+    ("accepted", "withdrawn"),
+    ("started", "completed"),
+    ("started", "withdrawn"),
+}
+
+
+REFERRAL_DAY = D(2025, 5, 1)
+
+
+class TestReferrals:
+    def make(self, po, person, made_on: dt.date = REFERRAL_DAY) -> Referral:
+        sentence = SentenceFactory(person=person, start_date=D(2025, 1, 6))
+        return cases.make_referral(
+            by=po,
+            sentence=sentence,
+            service_area="accommodation",
+            reason=" Sofa surfing ",
+            made_on=made_on,
+            provider=" St Mungo's ",
+        )
+
+    def test_made_with_its_first_history_row(self, po, person):
+        referral = self.make(po, person)
+        stored = Referral.objects.get(pk=referral.pk)
+        assert (stored.person, stored.status, stored.status_changed_on, stored.made_by) == (
+            person,
+            "made",
+            D(2025, 5, 1),
+            po,
+        )
+        assert (stored.reason, stored.provider) == ("Sofa surfing", "St Mungo's")
+        assert list(stored.status_changes.values_list("status", "changed_on", "changed_by")) == [
+            ("made", D(2025, 5, 1), po.pk)
+        ]
+
+    @pytest.mark.parametrize(
+        ("made_on", "field"), [(D(2025, 1, 5), "made_on"), (today() + dt.timedelta(days=1), "made_on")]
+    )
+    def test_date_within_the_sentence_and_not_in_the_future(self, po, person, made_on, field):
+        with pytest.raises(ValidationError) as caught:
+            self.make(po, person, made_on=made_on)
+        assert field in caught.value.message_dict
+        assert Referral.objects.count() == ReferralStatusChange.objects.count() == 0
+
+    def test_reason_and_service_area_required(self, po, person):
+        sentence = SentenceFactory(person=person)
+        with pytest.raises(ValidationError) as caught:
+            cases.make_referral(by=po, sentence=sentence, service_area="ete", reason="  ", made_on=today())
+        assert "reason" in caught.value.message_dict
+        with pytest.raises(ValidationError) as caught:
+            cases.make_referral(
+                by=po, sentence=sentence, service_area="astrology", reason="Because", made_on=today()
+            )
+        assert "service_area" in caught.value.message_dict
+        assert Referral.objects.count() == 0
+
+    def test_the_table_of_moves_is_as_documented(self):
+        assert {(a, b) for a, nexts in NEXT_STATUSES.items() for b in nexts} == ALLOWED_MOVES
+
+    @pytest.mark.parametrize(("current", "target"), list(itertools.product(ReferralStatus.values, repeat=2)))
+    def test_status_moves(self, po, person, current, target):
+        referral = self.make(po, person)
+        day = D(2025, 5, 1)
+        for step in PATH_TO[current]:
+            day += dt.timedelta(days=1)
+            referral = cases.update_referral_status(by=po, referral=referral, status=step, changed_on=day)
+        history = list(
+            ReferralStatusChange.objects.filter(referral=referral).values_list("status", flat=True)
+        )
+        assert history == ["made", *PATH_TO[current]]
+        moved_on = day + dt.timedelta(days=3)
+        if (current, target) in ALLOWED_MOVES:
+            result = cases.update_referral_status(
+                by=po, referral=referral, status=target, changed_on=moved_on, note=" Called them "
+            )
+            stored = Referral.objects.get(pk=referral.pk)
+            assert (result.status, stored.status, stored.status_changed_on) == (target, target, moved_on)
+            last = ReferralStatusChange.objects.filter(referral=referral).last()
+            assert (last.status, last.changed_on, last.changed_by, last.note) == (
+                target,
+                moved_on,
+                po,
+                "Called them",
+            )
+        else:
+            with pytest.raises(ValidationError) as caught:
+                cases.update_referral_status(by=po, referral=referral, status=target, changed_on=moved_on)
+            assert "status" in caught.value.message_dict
+            stored = Referral.objects.get(pk=referral.pk)
+            assert (stored.status, stored.status_changed_on) == (current, day)
+            assert ReferralStatusChange.objects.filter(referral=referral).count() == len(history)
+
+    def test_change_not_dated_before_the_last_one_nor_in_the_future(self, po, person):
+        referral = self.make(po, person)
+        referral = cases.update_referral_status(
+            by=po, referral=referral, status="accepted", changed_on=D(2025, 5, 10)
+        )
+        for when in (D(2025, 5, 9), today() + dt.timedelta(days=1)):
+            with pytest.raises(ValidationError) as caught:
+                cases.update_referral_status(by=po, referral=referral, status="started", changed_on=when)
+            assert "changed_on" in caught.value.message_dict
+        assert Referral.objects.get(pk=referral.pk).status == "accepted"
+        assert ReferralStatusChange.objects.filter(referral=referral).count() == 2
+        # The same day as the last change is fine.
+        cases.update_referral_status(by=po, referral=referral, status="started", changed_on=D(2025, 5, 10))
+        assert Referral.objects.get(pk=referral.pk).status == "started"
+
+    def test_a_stale_referral_object_cannot_skip_the_rules(self, po, person):
+        referral = self.make(po, person)
+        cases.update_referral_status(by=po, referral=referral, status="declined", changed_on=D(2025, 5, 2))
+        # ``referral`` still says "made" in memory; the service must read the current status.
+        with pytest.raises(ValidationError):
+            cases.update_referral_status(
+                by=po, referral=referral, status="accepted", changed_on=D(2025, 5, 3)
+            )
+        assert Referral.objects.get(pk=referral.pk).status == "declined"

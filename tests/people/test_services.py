@@ -1,0 +1,305 @@
+import datetime as dt
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from evenhand.org.models import Grade
+from evenhand.people.access import can_view_person
+from evenhand.people.models import (
+    Disability,
+    DiversityProfile,
+    EthnicGroup,
+    Ethnicity,
+    Exclusion,
+    IdentifiedBy,
+    Person,
+    Religion,
+    Restriction,
+    Sex,
+)
+from evenhand.people.services import create_person, exclude_staff, record_diversity, restrict_to_staff
+from tests.factories import PDUFactory, PersonFactory, StaffMemberFactory, today
+
+pytestmark = pytest.mark.django_db
+
+
+def new_person(by, **overrides):
+    fields = {
+        "crn": "X123456",
+        "first_name": "Kwame",
+        "last_name": "Mensah",
+        "date_of_birth": dt.date(1990, 4, 1),
+        "sex": Sex.MALE,
+        "pdu": by.team.pdu if by.team else PDUFactory(),
+    }
+    return create_person(by=by, **(fields | overrides))
+
+
+class TestCreatePerson:
+    @pytest.mark.parametrize("grade", [Grade.PSO, Grade.PO, Grade.SPO, Grade.HEAD_OF_PDU, Grade.ADMIN])
+    def test_allowed_roles_register_a_person_with_an_empty_diversity_profile(self, grade):
+        staff = StaffMemberFactory(grade=grade)
+        person = new_person(staff, first_name="  Kwame ", last_name=" Mensah  ", first_language="  ")
+        person.refresh_from_db()
+        assert (person.crn, person.first_name, person.last_name) == ("X123456", "Kwame", "Mensah")
+        assert person.first_language == "English"
+        profile = DiversityProfile.objects.get(person=person)
+        assert profile.ethnicity == Ethnicity.NOT_RECORDED
+        assert profile.ethnic_group == EthnicGroup.NOT_RECORDED
+        assert profile.religion == Religion.NOT_RECORDED
+        assert profile.disability == Disability.NOT_RECORDED
+
+    @pytest.mark.parametrize("grade", [Grade.ANALYST, Grade.INSPECTOR])
+    def test_analysts_and_inspectors_cannot_register_people(self, grade):
+        with pytest.raises(PermissionDenied):
+            new_person(StaffMemberFactory(grade=grade))
+        assert Person.objects.count() == 0
+
+    @pytest.mark.parametrize("grade", [Grade.PSO, Grade.PO, Grade.SPO, Grade.HEAD_OF_PDU])
+    def test_pdu_staff_register_people_only_in_their_own_pdu(self, grade):
+        staff = StaffMemberFactory(grade=grade)
+        with pytest.raises(ValidationError) as caught:
+            new_person(staff, pdu=PDUFactory())
+        assert "pdu" in caught.value.message_dict
+        assert Person.objects.count() == 0
+
+    def test_admins_register_people_in_any_pdu(self):
+        pdu = PDUFactory()
+        assert new_person(StaffMemberFactory(grade=Grade.ADMIN), pdu=pdu).pdu == pdu
+
+    def test_crn_is_normalised(self):
+        person = new_person(StaffMemberFactory(), crn="  x654321 ")
+        assert Person.objects.get(pk=person.pk).crn == "X654321"
+
+    @pytest.mark.parametrize("crn", ["X12345", "XX12345", "1234567", "X1234567", "", "X12345O"])
+    def test_invalid_crn_reported_by_field(self, crn):
+        with pytest.raises(ValidationError) as caught:
+            new_person(StaffMemberFactory(), crn=crn)
+        assert "crn" in caught.value.message_dict
+        assert Person.objects.count() == 0
+        assert DiversityProfile.objects.count() == 0
+
+    def test_duplicate_crn_reported_by_field(self):
+        staff = StaffMemberFactory()
+        new_person(staff, crn="X123456")
+        with pytest.raises(ValidationError) as caught:
+            new_person(staff, crn="x123456", first_name="Someone", last_name="Else")
+        assert "crn" in caught.value.message_dict
+        assert Person.objects.count() == 1
+
+    def test_date_of_birth_in_the_future_rejected(self):
+        with pytest.raises(ValidationError) as caught:
+            new_person(StaffMemberFactory(), date_of_birth=today() + dt.timedelta(days=1))
+        assert "date_of_birth" in caught.value.message_dict
+        assert Person.objects.count() == 0
+
+    def test_invalid_sex_rejected(self):
+        with pytest.raises(ValidationError) as caught:
+            new_person(StaffMemberFactory(), sex="Q")
+        assert "sex" in caught.value.message_dict
+
+
+class TestRecordDiversity:
+    def test_records_ethnicity_with_provenance_and_derives_the_group(self):
+        person = PersonFactory()
+        staff = StaffMemberFactory(pdu=person.pdu)
+        identified = today() - dt.timedelta(days=3)
+        profile = record_diversity(
+            by=staff,
+            person=person,
+            ethnicity=Ethnicity.WHITE_GYPSY_TRAVELLER,
+            identified_by=IdentifiedBy.SELF,
+            identified_on=identified,
+            religion=Religion.CHRISTIAN,
+            disability=Disability.YES,
+            gender_identity="  non-binary ",
+        )
+        assert profile.ethnic_group == EthnicGroup.WHITE  # refreshed from the database
+        stored = DiversityProfile.objects.get(person=person)
+        assert stored.ethnicity == Ethnicity.WHITE_GYPSY_TRAVELLER
+        assert (stored.ethnicity_identified_by, stored.ethnicity_identified_on) == ("self", identified)
+        assert (stored.religion, stored.disability, stored.gender_identity) == (
+            Religion.CHRISTIAN,
+            Disability.YES,
+            "non-binary",
+        )
+
+    def test_fields_not_given_are_left_as_they_were(self):
+        person = PersonFactory()
+        staff = StaffMemberFactory(pdu=person.pdu)
+        record_diversity(
+            by=staff,
+            person=person,
+            ethnicity=Ethnicity.ASIAN_PAKISTANI,
+            identified_by="self",
+            identified_on=today(),
+            religion=Religion.MUSLIM,
+            disability=Disability.NO,
+            gender_identity="man",
+        )
+        record_diversity(
+            by=staff,
+            person=person,
+            ethnicity=Ethnicity.PREFER_NOT_TO_SAY,
+            identified_by="self",
+            identified_on=today(),
+        )
+        stored = DiversityProfile.objects.get(person=person)
+        assert stored.ethnic_group == EthnicGroup.PREFER_NOT_TO_SAY
+        assert (stored.religion, stored.disability, stored.gender_identity) == (
+            Religion.MUSLIM,
+            Disability.NO,
+            "man",
+        )
+
+    def test_not_recorded_clears_provenance(self):
+        person = PersonFactory(diversity__ethnicity=Ethnicity.BLACK_AFRICAN)
+        staff = StaffMemberFactory(pdu=person.pdu)
+        record_diversity(
+            by=staff,
+            person=person,
+            ethnicity=Ethnicity.NOT_RECORDED,
+            identified_by="self",
+            identified_on=today(),
+        )
+        stored = DiversityProfile.objects.get(person=person)
+        assert (stored.ethnicity, stored.ethnicity_identified_by, stored.ethnicity_identified_on) == (
+            "NR",
+            "",
+            None,
+        )
+        assert stored.ethnic_group == EthnicGroup.NOT_RECORDED
+
+    @pytest.mark.parametrize(
+        ("identified_by", "identified_on", "field"),
+        [
+            ("", today(), "identified_by"),
+            ("somebody", today(), "identified_by"),
+            (IdentifiedBy.STAFF, None, "identified_on"),
+            (IdentifiedBy.STAFF, today() + dt.timedelta(days=1), "identified_on"),
+        ],
+    )
+    def test_recorded_ethnicity_needs_who_and_when(self, identified_by, identified_on, field):
+        person = PersonFactory()
+        staff = StaffMemberFactory(pdu=person.pdu)
+        with pytest.raises(ValidationError) as caught:
+            record_diversity(
+                by=staff,
+                person=person,
+                ethnicity=Ethnicity.MIXED_WHITE_ASIAN,
+                identified_by=identified_by,
+                identified_on=identified_on,
+            )
+        assert field in caught.value.message_dict
+        assert DiversityProfile.objects.get(person=person).ethnicity == Ethnicity.NOT_RECORDED
+
+    def test_unknown_ethnicity_code_rejected(self):
+        person = PersonFactory()
+        with pytest.raises(ValidationError) as caught:
+            record_diversity(
+                by=StaffMemberFactory(pdu=person.pdu),
+                person=person,
+                ethnicity="Z9",
+                identified_by="self",
+                identified_on=today(),
+            )
+        assert "ethnicity" in caught.value.message_dict
+
+    @pytest.mark.parametrize("grade", [Grade.ANALYST, Grade.INSPECTOR, Grade.ADMIN])
+    def test_only_casework_roles_record_diversity(self, grade):
+        person = PersonFactory()
+        with pytest.raises(PermissionDenied):
+            record_diversity(
+                by=StaffMemberFactory(grade=grade),
+                person=person,
+                ethnicity=Ethnicity.OTHER_ARAB,
+                identified_by="self",
+                identified_on=today(),
+            )
+        assert DiversityProfile.objects.get(person=person).ethnicity == Ethnicity.NOT_RECORDED
+
+
+class TestAccessLists:
+    @pytest.mark.parametrize("grade", [Grade.HEAD_OF_PDU, Grade.ADMIN])
+    def test_head_of_pdu_or_admin_excludes_staff(self, grade):
+        person = PersonFactory()
+        manager = StaffMemberFactory(grade=grade, pdu=person.pdu if grade == Grade.HEAD_OF_PDU else None)
+        conflicted = StaffMemberFactory(grade=Grade.PO, pdu=person.pdu)
+        assert can_view_person(conflicted, person)
+        entry = exclude_staff(
+            by=manager, person=person, staff=conflicted, reason="  Neighbour of the person "
+        )
+        assert (entry.reason, entry.added_by) == ("Neighbour of the person", manager)
+        assert not can_view_person(conflicted, person)
+
+    @pytest.mark.parametrize("grade", [Grade.HEAD_OF_PDU, Grade.ADMIN])
+    def test_restriction_list_limits_the_record_to_those_on_it(self, grade):
+        person = PersonFactory()
+        manager = StaffMemberFactory(grade=grade, pdu=person.pdu if grade == Grade.HEAD_OF_PDU else None)
+        named, other = StaffMemberFactory.create_batch(2, grade=Grade.PO, pdu=person.pdu)
+        entry = restrict_to_staff(by=manager, person=person, staff=named, reason="High-profile case")
+        assert (entry.staff, entry.added_by, entry.reason) == (named, manager, "High-profile case")
+        assert can_view_person(named, person)
+        assert not can_view_person(other, person)
+        # Whoever starts the list goes on it, so that they can still manage the record.
+        assert set(Restriction.objects.filter(person=person).values_list("staff", flat=True)) == {
+            named.pk,
+            manager.pk,
+        }
+        assert can_view_person(manager, person)
+
+    @pytest.mark.parametrize("grade", [Grade.PSO, Grade.PO, Grade.SPO, Grade.ANALYST, Grade.INSPECTOR])
+    @pytest.mark.parametrize("service", [exclude_staff, restrict_to_staff])
+    def test_other_roles_cannot_change_access_lists(self, grade, service):
+        person = PersonFactory()
+        by = StaffMemberFactory(
+            grade=grade, pdu=person.pdu if grade not in (Grade.ANALYST, Grade.INSPECTOR) else None
+        )
+        with pytest.raises(PermissionDenied):
+            service(by=by, person=person, staff=StaffMemberFactory(pdu=person.pdu), reason="Conflict")
+        assert Exclusion.objects.count() + Restriction.objects.count() == 0
+
+    @pytest.mark.parametrize("service", [exclude_staff, restrict_to_staff])
+    def test_reason_required_and_entries_unique(self, service):
+        person = PersonFactory()
+        head = StaffMemberFactory(grade=Grade.HEAD_OF_PDU, pdu=person.pdu)
+        # Restricting the record to the head keeps it in their view; excluding a colleague does too.
+        staff = head if service is restrict_to_staff else StaffMemberFactory(pdu=person.pdu)
+        with pytest.raises(ValidationError) as caught:
+            service(by=head, person=person, staff=staff, reason="   ")
+        assert "reason" in caught.value.message_dict
+        service(by=head, person=person, staff=staff, reason="Conflict of interest")
+        with pytest.raises(ValidationError):
+            service(by=head, person=person, staff=staff, reason="Conflict of interest again")
+        assert Exclusion.objects.count() + Restriction.objects.count() == 1
+
+    @pytest.mark.parametrize("service", [exclude_staff, restrict_to_staff])
+    def test_head_of_another_pdu_cannot_change_who_sees_a_record(self, service):
+        person = PersonFactory()
+        head_elsewhere = StaffMemberFactory(grade=Grade.HEAD_OF_PDU, pdu=PDUFactory())
+        home_po = StaffMemberFactory(grade=Grade.PO, pdu=person.pdu)
+        assert not can_view_person(head_elsewhere, person)
+        with pytest.raises(PermissionDenied):
+            service(by=head_elsewhere, person=person, staff=home_po, reason="Changing a record I cannot see")
+        assert Exclusion.objects.count() + Restriction.objects.count() == 0
+        assert can_view_person(home_po, person)
+
+    @pytest.mark.parametrize("grade", [Grade.HEAD_OF_PDU, Grade.ADMIN])
+    def test_an_excluded_manager_cannot_change_the_lists(self, grade):
+        person = PersonFactory()
+        manager = StaffMemberFactory(grade=grade, pdu=person.pdu if grade == Grade.HEAD_OF_PDU else None)
+        Exclusion.objects.create(person=person, staff=manager, reason="Relative")
+        with pytest.raises(PermissionDenied):
+            exclude_staff(by=manager, person=person, staff=manager, reason="Removing myself again")
+        assert Exclusion.objects.count() == 1
+
+    @pytest.mark.parametrize("grade", [Grade.HEAD_OF_PDU, Grade.ADMIN])
+    def test_the_manager_can_extend_a_restriction_list_they_are_not_on(self, grade):
+        person = PersonFactory()
+        manager = StaffMemberFactory(grade=grade, pdu=person.pdu if grade == Grade.HEAD_OF_PDU else None)
+        named, cover = StaffMemberFactory.create_batch(2, grade=Grade.PO, pdu=person.pdu)
+        restrict_to_staff(by=manager, person=person, staff=named, reason="High-profile case")
+        restrict_to_staff(
+            by=manager, person=person, staff=cover, reason="Covering while the named PO is away"
+        )
+        assert can_view_person(cover, person)
