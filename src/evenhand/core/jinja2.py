@@ -2,12 +2,13 @@
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
-from jinja2 import ChoiceLoader, Environment, PackageLoader, PrefixLoader, Undefined
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, PrefixLoader, Undefined
 
 from evenhand.core.forms import error_summary_items, field_kind, field_params
 
@@ -34,7 +35,15 @@ def environment(**options: Any) -> Environment:
     options["loader"] = ChoiceLoader(
         [
             options["loader"],
-            PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")}),
+            PrefixLoader(
+                {
+                    "govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja"),
+                    # MoJ Frontend has no Jinja port; its Nunjucks component templates are valid Jinja.
+                    "moj_frontend": FileSystemLoader(
+                        str(settings.NODE_MODULES / "@ministryofjustice/frontend/moj")
+                    ),
+                }
+            ),
         ]
     )
     options.setdefault("extensions", []).append("jinja2.ext.do")
