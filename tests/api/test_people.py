@@ -34,6 +34,10 @@ def test_a_practitioner_in_another_pdu_cannot_read_the_record(org, asha, client_
     assert missing.status_code == 404
     assert response.json() == missing.json()
     assert not AccessLogEntry.objects.filter(action=Action.VIEW).exists()
+    # The attempt on a real record is logged for administrators; the miss on a non-existent one is not.
+    assert [
+        (e.staff, e.person_id, e.channel) for e in AccessLogEntry.objects.filter(action=Action.REFUSED)
+    ] == [(org.bradford_po, asha.pk, Channel.API)]
 
 
 def test_a_person_allocated_to_me_in_another_pdu_is_visible(org, bradford_person, client_for):

@@ -556,15 +556,16 @@ class TestPersonRecord:
         client.get(detail_url(world.adams, "?page=2"))
         assert [(r.person_id, r.channel) for r in view_log_rows()] == [(world.adams.pk, Channel.UI)] * 2
 
-    def test_practitioner_from_another_pdu_is_refused_and_not_logged(self, world):
-        # The view checks access before it writes the log, so a refused view leaves no row.
+    def test_practitioner_from_another_pdu_is_refused_and_the_attempt_logged(self, world):
         response = client_for(world.other_pdu_po).get(detail_url(world.adams))
         assert response.status_code == 403
         html = page_text(response)
         assert "You do not have permission to see this page" in html
         assert "Adams" not in html
         assert world.adams.crn not in html
-        assert not AccessLogEntry.objects.exists()
+        assert [(r.staff, r.person_id, r.action, r.channel) for r in AccessLogEntry.objects.all()] == [
+            (world.other_pdu_po, world.adams.pk, Action.REFUSED, Channel.UI)
+        ]
 
     def test_unknown_person_is_not_found(self, world):
         response = client_for(world.admin).get(reverse("person-detail", args=[999_999]))

@@ -8,6 +8,7 @@ from evenhand.org.models import StaffMember
 class Action(models.TextChoices):
     VIEW = "view", "Viewed a person record"
     EXPORT = "export", "Exported records"
+    REFUSED = "refused", "Was refused a person record"
 
 
 class Channel(models.TextChoices):

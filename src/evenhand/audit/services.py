@@ -14,6 +14,14 @@ def log_person_view(
     )
 
 
+def log_refused_view(*, staff: StaffMember, person_id: int, channel: Channel) -> AccessLogEntry:
+    """Record that a member of staff tried to open a record they may not see (restricted, excluded or out of
+    scope), so that administrators can see attempts on sensitive records as well as views."""
+    return AccessLogEntry.objects.create(
+        staff=staff, person_id=person_id, action=Action.REFUSED, channel=channel
+    )
+
+
 def log_export(
     *, staff: StaffMember, channel: Channel, detail: str, person_ids: list[int] | None = None
 ) -> list[AccessLogEntry]:

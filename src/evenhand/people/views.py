@@ -2,6 +2,7 @@
 
 import csv
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -9,7 +10,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from evenhand.audit.models import Channel
-from evenhand.audit.services import log_export, log_person_view
+from evenhand.audit.services import log_export, log_person_view, log_refused_view
 from evenhand.cases import selectors as case_selectors
 from evenhand.cases.models import Allocation
 from evenhand.core.http import paginate, staff_of
@@ -115,7 +116,11 @@ def person_search(request: HttpRequest) -> HttpResponse:
 def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
     """The person record: summary, diversity where the role allows, sentences, timeline, enforcement, referrals."""
     staff = staff_of(request)
-    person = person_for(staff, person_id)
+    try:
+        person = person_for(staff, person_id)
+    except PermissionDenied:
+        log_refused_view(staff=staff, person_id=person_id, channel=Channel.UI)
+        raise
     log_person_view(staff=staff, person_id=person.pk, channel=Channel.UI)
     show_identity = can_see_identity(staff)
     context = {

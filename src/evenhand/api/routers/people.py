@@ -4,10 +4,12 @@ from operator import attrgetter
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from ninja import Query, Router, Status
 from ninja.pagination import paginate
 
+from evenhand.audit.models import Channel
+from evenhand.audit.services import log_refused_view
 from evenhand.org.models import PDU, StaffMember
 from evenhand.people.access import can_see_diversity, can_see_identity, visible_people
 from evenhand.people.models import Person
@@ -43,8 +45,14 @@ def list_people(request: HttpRequest, filters: Query[PersonFilter]) -> QuerySet[
 
 @router.get("/{int:person_id}", response={200: PersonOut, **READ_ERRORS}, summary="Read a person")
 def read_person(request: HttpRequest, person_id: int) -> Person:
-    """One person record; the view is written to the access log."""
-    person = get_visible(people_for(staff_of(request)), person_id)
+    """One person record; the view is written to the access log, and so is a refused attempt."""
+    staff = staff_of(request)
+    try:
+        person = get_visible(people_for(staff), person_id)
+    except Http404:
+        if Person.objects.filter(pk=person_id).exists():
+            log_refused_view(staff=staff, person_id=person_id, channel=Channel.API)
+        raise
     log_read(request, person.pk)
     return person
 
