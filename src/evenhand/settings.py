@@ -56,6 +56,8 @@ INSTALLED_APPS = [
     "evenhand.people",
     "evenhand.cases",
     "evenhand.audit",
+    "evenhand.workload",
+    "evenhand.synth",
     "evenhand.api",
 ]
 

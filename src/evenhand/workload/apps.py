@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class WorkloadConfig(AppConfig):
+    name = "evenhand.workload"
+    label = "workload"
