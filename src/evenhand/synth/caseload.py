@@ -1,0 +1,1018 @@
+"""People, their sentences and a year of casework, one PDU at a time.
+
+Every decision that a person makes in real casework (how a missed appointment is judged, enforcement, who
+holds the case, referrals, assessment) is drawn from a baseline model with legitimate drivers (tier, risk of
+serious harm, offence, age, sex), then moved on the odds scale by any declared bias. Every row obeys the rules
+the services enforce, so the dataset could have been typed in through Evenhand.
+"""
+
+import datetime as dt
+import zoneinfo
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from evenhand.cases.models import AllocationReason
+from evenhand.cases.services.enforcement import one_year_before
+
+from . import params
+from .bias import BiasSpec
+from .names import FIRST_NAMES, LAST_NAMES
+from .organisation import EPOCH, Organisation
+from .tables import Table, as_dates, as_datetimes
+
+DAY = 86_400
+GROUPS = ("asian", "black", "mixed", "not_recorded", "other", "prefer_not_to_say", "white")  # sorted
+SORTED_GROUPS = np.array(GROUPS)
+LONDON = zoneinfo.ZoneInfo("Europe/London")
+COURTS = ["Magistrates' Court", "Crown Court"]
+REGION_LETTERS = "ABCDEFGHJKLMNPRSTUVWXYZ"
+
+
+def logit(p: np.ndarray | float) -> np.ndarray:
+    p = np.clip(p, 1e-9, 1 - 1e-9)
+    return np.log(p / (1 - p))
+
+
+def expit(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def with_odds(p: np.ndarray, multiplier: np.ndarray) -> np.ndarray:
+    """Move probabilities by an odds multiplier: the way declared bias acts."""
+    return expit(logit(p) + np.log(multiplier))
+
+
+def pick(rng: np.random.Generator, shares: dict[str, float], size: int) -> np.ndarray:
+    keys = list(shares)
+    weights = np.array([shares[k] for k in keys], dtype=float)
+    return np.array(keys)[rng.choice(len(keys), size=size, p=weights / weights.sum())]
+
+
+@dataclass
+class Period:
+    """The 12 months of activity, ending on ``end`` (inclusive)."""
+
+    end: dt.date
+
+    @property
+    def start(self) -> dt.date:
+        return one_year_before(self.end) + dt.timedelta(days=1)
+
+    @property
+    def start_day(self) -> int:
+        return (self.start - EPOCH).days
+
+    @property
+    def end_day(self) -> int:
+        return (self.end - EPOCH).days
+
+    def month(self, day: np.ndarray) -> np.ndarray:
+        """Month of the period (1-12) in which each day falls."""
+        start = np.datetime64(self.start, "M")
+        months = (np.asarray(day).astype("datetime64[D]").astype("datetime64[M]") - start).astype(int) + 1
+        return np.clip(months, 1, 12)
+
+
+class LocalTime:
+    """Local (London) wall-clock times to UTC seconds, vectorised over a table of daily offsets."""
+
+    def __init__(self, first_day: int, last_day: int) -> None:
+        self.first = first_day
+        days = range(first_day, last_day + 1)
+        self.offsets = np.array(
+            [
+                int(
+                    dt.datetime.combine(EPOCH + dt.timedelta(days=d), dt.time(12), LONDON)
+                    .utcoffset()
+                    .total_seconds()
+                )
+                for d in days
+            ],
+            dtype=np.int64,
+        )
+
+    def utc(self, day: np.ndarray, seconds_into_day: np.ndarray) -> np.ndarray:
+        return day.astype(np.int64) * DAY + seconds_into_day - self.offsets[day - self.first]
+
+
+@dataclass
+class Ids:
+    """The next primary key of each table, carried from one PDU to the next."""
+
+    next: dict[str, int] = field(default_factory=lambda: defaultdict(lambda: 1))
+
+    def take(self, table: str, count: int) -> np.ndarray:
+        first = self.next[table]
+        self.next[table] = first + count
+        return np.arange(first, first + count, dtype=np.int64)
+
+
+@dataclass
+class Truth:
+    """Expected events with and without the declared bias, by measure, PDU and ethnic group."""
+
+    n_pdus: int
+    sums: dict[str, np.ndarray] = field(default_factory=dict)
+
+    def add(self, measure: str, pdu: int, group: np.ndarray, p0: np.ndarray, p1: np.ndarray) -> None:
+        if measure not in self.sums:
+            self.sums[measure] = np.zeros((self.n_pdus, len(GROUPS), 3))
+        slots = np.searchsorted(SORTED_GROUPS, group)
+        table = self.sums[measure][pdu]
+        np.add.at(table[:, 0], slots, 1)
+        np.add.at(table[:, 1], slots, p0)
+        np.add.at(table[:, 2], slots, p1)
+
+
+RATIONALES = {
+    "warning": [
+        "Unacceptable absence with no explanation given; first failure in twelve months, so a formal warning "
+        "is issued and the consequences of a further failure explained.",
+        "Did not attend and did not make contact; warning letter sent and reporting expectations restated.",
+    ],
+    "nfa": [
+        "The person gave a credible reason after the event (a medical appointment); no further action, "
+        "discussed at the next appointment.",
+        "Failure accepted as an isolated lapse given recent good engagement; no further action recorded.",
+    ],
+    "breach": [
+        "A further unacceptable failure within twelve months of a warning, with no exceptional reason; breach "
+        "action initiated and the case returned to court.",
+    ],
+    "recall": [
+        "Failure to comply with licence conditions; risk can no longer be safely managed in the community, "
+        "recall requested with SPO agreement.",
+    ],
+}
+REFERRAL_REASONS = {
+    "accommodation": "No settled address; needs support to find accommodation.",
+    "ete": "Unemployed and wants help into work or training.",
+    "finance": "Rent arrears and debt are causing stress.",
+    "dependency": "Drug or alcohol use linked to offending.",
+    "wellbeing": "Low mood and anxiety; wants support.",
+    "family": "Wants support to rebuild contact with children.",
+    "womens": "Would benefit from a women's centre and its services.",
+    "cultural_faith": "Asked for support from a culturally specific service.",
+}
+
+
+def lesser(draw: float, warning_share: float) -> str:
+    """When a practitioner does not take the proposed step: a warning, or no further action."""
+    return "warning" if draw < warning_share else "nfa"
+
+
+class CaseloadBuilder:
+    """Builds the people and case records of one PDU."""
+
+    def __init__(self, org: Organisation, period: Period, bias: BiasSpec, ids: Ids, truth: Truth) -> None:
+        self.org, self.period, self.bias, self.ids, self.truth = org, period, bias, ids, truth
+        self.local = LocalTime(period.start_day - 40 * 31, period.end_day + 60)
+        self.last_outcome_day = period.end_day - 1  # outcomes and decisions up to the day before the end
+
+    # ------------------------------------------------------------------------------------------------------
+    def build(self, p: int, rng: np.random.Generator) -> list[Table]:
+        org, period = self.org, self.period
+        n = int(org.pdu_people[p])
+        region = org.pdu_region[p]
+        region_code, pdu_code = org.region_codes[region], org.pdu_codes[p]
+        self.p, self.rng = p, rng
+        self.unit = {"region": np.full(n, region_code), "pdu": np.full(n, pdu_code)}
+        tables: list[Table] = []
+
+        # People ------------------------------------------------------------------------------------------
+        person_id = self.ids.take("people_person", n)
+        sex = np.where(rng.random(n) < params.MALE_SHARE, "M", "F")
+        shares = params.GROUP_SHARES["london" if org.region_is_london[region] else "elsewhere"]
+        group = pick(rng, shares, n)
+        code = np.empty(n, dtype="<U3")
+        for g, categories in params.CATEGORY_SHARES.items():
+            mask = group == g
+            code[mask] = pick(rng, categories, int(mask.sum()))
+        recorded_group = group.copy()
+        u = rng.random(n)
+        code[u < params.NOT_RECORDED_SHARE] = "NR"
+        code[
+            (u >= params.NOT_RECORDED_SHARE)
+            & (u < params.NOT_RECORDED_SHARE + params.PREFER_NOT_TO_SAY_SHARE)
+        ] = "PNS"
+        group = np.where(code == "NR", "not_recorded", np.where(code == "PNS", "prefer_not_to_say", group))
+        shift = np.array([params.AGE_SHIFT[g] for g in recorded_group.tolist()])
+        age = np.clip(
+            params.AGE_MIN + rng.gamma(params.AGE_GAMMA_SHAPE, params.AGE_GAMMA_SCALE, n) + shift,
+            params.AGE_MIN,
+            params.AGE_MAX,
+        ).astype(int)
+        dob = period.end_day - age * 365 - rng.integers(0, 365, n) - 2
+        first_name = np.empty(n, dtype=object)
+        last_name = np.empty(n, dtype=object)
+        for g in params.GROUP_SHARES["elsewhere"]:
+            for s in ("M", "F"):
+                mask = (recorded_group == g) & (sex == s)
+                names = FIRST_NAMES[g][s]
+                first_name[mask] = np.array(names, dtype=object)[rng.integers(0, len(names), mask.sum())]
+            mask = recorded_group == g
+            last_name[mask] = np.array(LAST_NAMES[g], dtype=object)[
+                rng.integers(0, len(LAST_NAMES[g]), mask.sum())
+            ]
+        # CRNs: a letter for the region and six digits from the person's number, unique by construction
+        # (7919 is prime to 900,000, so the map is one-to-one below 900,000 people).
+        numbers = (person_id * 7919 + 12345) % 900_000 + 100_000
+        crn = np.char.add(REGION_LETTERS[region], numbers.astype("<U6"))
+        not_english = rng.random(n) < params.NOT_ENGLISH_FIRST_LANGUAGE
+        language = np.where(
+            not_english,
+            np.array(["Polish", "Urdu", "Romanian", "Arabic", "Punjabi", "Somali", "Bengali", "Lithuanian"])[
+                rng.integers(0, 8, n)
+            ],
+            "English",
+        )
+        created = as_datetimes(self.local.utc(np.full(n, period.start_day), np.full(n, 9 * 3600)))
+        tables.append(
+            Table(
+                "people_person",
+                {
+                    "id": person_id,
+                    "created_at": created,
+                    "modified_at": created,
+                    "crn": crn,
+                    "first_name": first_name,
+                    "last_name": last_name,
+                    "date_of_birth": as_dates(dob),
+                    "sex": sex,
+                    "first_language": language,
+                    "interpreter_required": not_english & (rng.random(n) < params.INTERPRETER_IF_NOT_ENGLISH),
+                    "pdu_id": np.full(n, org.pdu_ids[p]),
+                },
+            )
+        )
+        religion = np.empty(n, dtype="<U20")
+        for g, shares_r in params.RELIGION_SHARES.items():
+            mask = (
+                (recorded_group == g)
+                if g != "unknown"
+                else np.isin(group, ["not_recorded", "prefer_not_to_say"])
+            )
+            religion[mask] = pick(rng, shares_r, int(mask.sum()))
+        u = rng.random(n)
+        religion[u < params.RELIGION_NOT_RECORDED] = "not_recorded"
+        religion[
+            (u >= params.RELIGION_NOT_RECORDED)
+            & (u < params.RELIGION_NOT_RECORDED + params.RELIGION_PREFER_NOT_TO_SAY)
+        ] = "prefer_not_to_say"
+        identified = code != "NR"
+        identified_by = np.where(
+            identified, np.where(rng.random(n) < params.SELF_IDENTIFIED_SHARE, "self", "staff"), ""
+        )
+        identified_on = period.start_day - rng.integers(0, 700, n)
+        tables.append(
+            Table(
+                "people_diversityprofile",
+                {
+                    "id": person_id,
+                    "created_at": created,
+                    "modified_at": created,
+                    "person_id": person_id,
+                    "ethnicity": code,
+                    "ethnicity_identified_by": identified_by,
+                    "ethnicity_identified_on": as_dates(identified_on),
+                    "religion": religion,
+                    "disability": pick(rng, params.DISABILITY_SHARES, n),
+                    "gender_identity": np.full(n, ""),
+                },
+                nulls={"ethnicity_identified_on": ~identified},
+            )
+        )
+        self.person = {"id": person_id, "group": group, "code": code, "sex": sex, "age": age}
+
+        # Sentences, offences, risk -----------------------------------------------------------------------
+        kind = pick(rng, params.SENTENCE_SHARES, n)
+        months = np.zeros(n, dtype=int)
+        for k, (lo, hi) in params.SENTENCE_MONTHS.items():
+            mask = kind == k
+            months[mask] = rng.integers(lo, hi + 1, mask.sum())
+        length = np.round(months * 30.44).astype(int)
+        # Sentences overlap the period by at least two weeks: some began before it, some within it.
+        start = rng.integers(period.start_day - length + 14, period.end_day - 7)
+        start = np.minimum(start, period.end_day - 7)
+        expected_end = start + length
+        sentence_id = self.ids.take("cases_sentence", n)
+        custody = np.isin(kind, ["LIC", "PSS"])
+        offence = np.where(
+            custody,
+            pick(rng, params.OFFENCE_SHARES["custody"], n),
+            pick(rng, params.OFFENCE_SHARES["community"], n),
+        )
+        rosh_draw = rng.random(n)
+        rosh = np.empty(n, dtype="<U1")
+        for off in np.unique(offence):
+            mask = offence == off
+            cumulative = np.cumsum(params.ROSH.get(off, params.ROSH["default"]))
+            rosh[mask] = np.array(list("LMHV"))[np.searchsorted(cumulative, rosh_draw[mask] * cumulative[-1])]
+        letter_draw = rng.random(n)
+        tier_letter = np.select(
+            [rosh == "V", rosh == "H", rosh == "M"],
+            [np.full(n, "A"), np.where(letter_draw < 0.4, "A", "B"), np.where(letter_draw < 0.35, "B", "C")],
+            default=np.where(letter_draw < 0.3, "C", "D"),
+        )
+        history = rng.poisson(params.HISTORY_POISSON_MEAN, n)
+        score = history + 1.5 * (age < 25) + rng.normal(0, 1, n)
+        tier_number = np.clip(np.floor(score / 2), 0, 3).astype(int)
+        tier = np.char.add(tier_letter, tier_number.astype("<U1"))
+        self.sentence = {
+            "id": sentence_id,
+            "kind": kind,
+            "start": start,
+            "expected_end": expected_end,
+            "rosh": rosh,
+            "tier_letter": tier_letter,
+            "tier_number": tier_number,
+            "offence": offence,
+        }
+
+        mappa_cat = np.zeros(n, dtype=int)
+        mappa_cat[offence == "sexual"] = 1
+        violent_custody = custody & np.isin(rosh, ["H", "V"]) & (offence != "sexual") & (rng.random(n) < 0.3)
+        mappa_cat[violent_custody] = 2
+        mappa_level = np.where(
+            mappa_cat > 0, np.select([rng.random(n) < 0.85, rng.random(n) < 0.9], [1, 2], 3), 0
+        )
+
+        # Allocation: the grade the case needs, then the practitioner, then the delay.
+        needs_po = np.isin(rosh, ["H", "V"]) | (mappa_cat > 0)
+        p_po = np.array([params.PO_SHARE_BY_TIER_LETTER[t] for t in tier_letter.tolist()])
+        start_month = period.month(start)
+        mult = self.bias_for("allocation_po", start_month)
+        p_po_biased = with_odds(p_po, mult)
+        self.truth.add("allocation_po", p, group[~needs_po], p_po[~needs_po], p_po_biased[~needs_po])
+        is_po = needs_po | (rng.random(n) < p_po_biased)
+        pos, psos = org.practitioners(p, "PO"), org.practitioners(p, "PSO")
+        practitioner = np.where(is_po, pos[rng.integers(0, len(pos), n)], psos[rng.integers(0, len(psos), n)])
+        delay_mean = params.ALLOCATION_DAYS_MEAN * self.bias_for("allocation_days", start_month)
+        self.truth.add("allocation_days", p, group, np.full(n, params.ALLOCATION_DAYS_MEAN), delay_mean)
+        delay = np.round(rng.gamma(2.0, delay_mean / 2.0)).astype(int)
+        allocated_from = start + delay
+        allocated = allocated_from <= self.last_outcome_day
+        # Unallocated sentences (the most recent) wait in their PDU's allocation queue.
+
+        # Enforcement and completion decide when sentences end; contacts follow.
+        termination = np.full(n, -1)
+        reason = np.full(n, "", dtype="<U24")
+        contacts = self.contacts(allocated, allocated_from, kind, tier_letter, tier_number, age)
+        decisions = self.enforcement(contacts, termination, reason, kind, rosh, tier_number, allocated_from)
+        # Orders and licences that reach their end in the period: completed, or ended by a further offence.
+        ends = (expected_end <= self.last_outcome_day) & (termination < 0)
+        p_done = np.full(n, params.COMPLETION_BASE)
+        p_done_biased = with_odds(p_done, self.bias_for("completion", period.month(expected_end)))
+        self.truth.add("completion", p, group[ends], p_done[ends], p_done_biased[ends])
+        completed = rng.random(n) < p_done_biased
+        ok = ends & (completed | (kind == "LIC"))
+        termination[ok], reason[ok] = expected_end[ok], "completed"
+        failed = ends & ~ok
+        failed_on = np.maximum(expected_end - rng.integers(1, 60, n), np.maximum(allocated_from, start) + 7)
+        failed_on = np.minimum(np.maximum(failed_on, self.last_decision), expected_end)
+        termination[failed], reason[failed] = failed_on[failed], "revoked_new_offence"
+        # A sentence never outlasts an allocation start (the services forbid ending it before).
+        ended = termination >= 0
+        termination[ended & allocated] = np.maximum(termination, allocated_from)[ended & allocated]
+
+        court = np.where(
+            custody,
+            np.char.add(
+                "HMP ",
+                np.array(
+                    [
+                        "Leeds",
+                        "Wandsworth",
+                        "Birmingham",
+                        "Durham",
+                        "Cardiff",
+                        "Bristol",
+                        "Lewes",
+                        "Nottingham",
+                    ]
+                )[rng.integers(0, 8, n)],
+            ),
+            np.char.add(f"{org.pdu_codes[p]} ", np.array(COURTS)[rng.integers(0, 2, n)]),
+        )
+        sentence_created = as_datetimes(
+            self.local.utc(np.minimum(start, period.end_day), np.full(n, 9 * 3600))
+        )
+        tables.append(
+            Table(
+                "cases_sentence",
+                {
+                    "id": sentence_id,
+                    "created_at": sentence_created,
+                    "modified_at": sentence_created,
+                    "person_id": person_id,
+                    "type": kind,
+                    "court": court,
+                    "start_date": as_dates(start),
+                    "expected_end_date": as_dates(expected_end),
+                    "termination_date": as_dates(np.maximum(termination, 0)),
+                    "termination_reason": reason,
+                },
+                nulls={"termination_date": termination < 0},
+            )
+        )
+        tables += self.offences(sentence_id, offence, custody)
+        tables += self.requirements(sentence_id, kind, termination, reason)
+        risk_id = self.ids.take("cases_risksummary", n)
+        assessor = np.where(allocated, practitioner, org.spo_of(practitioner))
+        tables.append(
+            Table(
+                "cases_risksummary",
+                {
+                    "id": risk_id,
+                    "person_id": person_id,
+                    "rosh": rosh,
+                    "tier": tier,
+                    "mappa_category": mappa_cat,
+                    "mappa_level": mappa_level,
+                    "assessed_on": as_dates(start),
+                    "recorded_by_id": assessor,
+                },
+                nulls={"mappa_category": mappa_cat == 0, "mappa_level": mappa_cat == 0},
+            )
+        )
+        tables += self.allocations(sentence_id, practitioner, allocated, allocated_from, termination, is_po)
+        tables += self.write_contacts(contacts, termination, sentence_id, person_id)
+        tables += decisions
+        tables += self.referrals(allocated, allocated_from, termination, sentence_id, person_id, sex)
+        tables += self.assessments(start, termination, sentence_id, person_id, assessor)
+        return tables
+
+    # ------------------------------------------------------------------------------------------------------
+    def bias_for(self, measure: str, month: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
+        code = self.person["code"] if rows is None else self.person["code"][rows]
+        region = self.unit["region"] if rows is None else self.unit["region"][rows]
+        pdu = self.unit["pdu"] if rows is None else self.unit["pdu"][rows]
+        return self.bias.multipliers(measure, ethnicity=code, region=region, pdu=pdu, month=month)
+
+    def contacts(self, allocated, allocated_from, kind, tier_letter, tier_number, age) -> dict:
+        """Appointments from allocation to the end of the sentence or period, and what happened at each."""
+        rng, period, s = self.rng, self.period, self.sentence
+        interval = np.array([params.CONTACT_INTERVAL_DAYS[t] for t in tier_letter.tolist()])
+        first = np.maximum(allocated_from, period.start_day) + rng.integers(0, 7, len(interval))
+        last = np.minimum(s["expected_end"], period.end_day + params.FUTURE_APPOINTMENT_DAYS)
+        count = np.where(allocated & (last >= first), (last - first) // interval + 1, 0)
+        row = np.repeat(np.arange(len(count)), count)
+        step = np.arange(count.sum()) - np.repeat(np.cumsum(count) - count, count)
+        day = first[row] + step * interval[row] + rng.integers(-1, 2, len(row))
+        day = np.minimum(day, s["expected_end"][row])
+        # Weekends move to the Monday after (or stay on the last day of the sentence).
+        weekday = (day + 3) % 7  # 1970-01-01 was a Thursday: (day + 3) % 7 is 0 on Monday
+        day = np.where(weekday >= 5, np.minimum(day + (7 - weekday), s["expected_end"][row]), day)
+        ctype = pick(rng, params.CONTACT_TYPES, len(row))
+        # Unpaid work sessions for a quarter of court orders' appointments, on the same schedule.
+        has_upw = np.isin(kind[row], ["CO", "SSO"]) & (rng.random(len(row)) < 0.25)
+        ctype = np.where(has_upw, "unpaid_work", ctype)
+        seconds = rng.choice([9, 10, 11, 14, 15, 16], len(row)) * 3600 + rng.choice([0, 1800], len(row))
+        order = np.lexsort((seconds, day, row))
+        row, day, ctype, seconds = row[order], day[order], ctype[order], seconds[order]
+        starts_at = self.local.utc(day, seconds)
+
+        past = day <= self.last_outcome_day
+        young = age[row] < 25
+        drugs = rng.random(len(row)) < 0.1
+        p_miss = expit(
+            params.MISS_BASE_LOGIT
+            + params.MISS_AGE_UNDER_25 * young
+            + params.MISS_PER_TIER_NUMBER * tier_number[row]
+            + params.MISS_DRUGS * drugs
+        )
+        missed = rng.random(len(row)) < p_miss
+        p_unacceptable = np.full(len(row), params.UNACCEPTABLE_BASE)
+        month = period.month(day)
+        biased = with_odds(
+            p_unacceptable, self.bias_for("unacceptable_absence", month, self.person_index(row))
+        )
+        counted = missed & past & (day >= period.start_day)
+        self.truth.add(
+            "unacceptable_absence",
+            self.p,
+            self.person["group"][row][counted],
+            p_unacceptable[counted],
+            biased[counted],
+        )
+        unacceptable = rng.random(len(row)) < biased
+        u = rng.random(len(row))
+        outcome = np.select(
+            [
+                missed & unacceptable,
+                missed,
+                u < params.ATTENDED_FAILED_TO_COMPLY,
+                u < params.ATTENDED_FAILED_TO_COMPLY + params.RESCHEDULED,
+            ],
+            ["fta_unacceptable", "fta_acceptable", "attended_failed", "rescheduled"],
+            default="attended_complied",
+        )
+        outcome = np.where(past, outcome, "")
+        return {"row": row, "day": day, "starts_at": starts_at, "type": ctype, "outcome": outcome}
+
+    def person_index(self, row: np.ndarray) -> np.ndarray:
+        return row  # one sentence per person: a sentence's row is its person's row
+
+    def enforcement(
+        self, contacts, termination, reason, kind, rosh, tier_number, allocated_from
+    ) -> list[Table]:
+        """Decide every unacceptable failure in time order, by the rules plus human discretion."""
+        rng, period = self.rng, self.period
+        failures = np.flatnonzero(np.isin(contacts["outcome"], ["fta_unacceptable", "attended_failed"]))
+        n = len(failures)
+        row = contacts["row"][failures]
+        delay = rng.integers(params.DECISION_DELAY_DAYS[0], params.DECISION_DELAY_DAYS[1] + 1, n)
+        decided_day = contacts["day"][failures] + delay
+        decided_at = self.local.utc(decided_day, rng.integers(10 * 3600, 17 * 3600, n))
+        month = period.month(decided_day)
+        # Baselines and their biased versions, vectorised; the loop below only walks the rules.
+        p_breach = np.full(n, params.BREACH_BASE)
+        p_breach_b = with_odds(p_breach, self.bias_for("breach", month, row))
+        p_recall = expit(
+            logit(params.RECALL_BASE) + params.RECALL_ROSH_HIGH_BONUS * np.isin(rosh[row], ["H", "V"])
+        )
+        p_recall_b = with_odds(p_recall, self.bias_for("recall", month, row))
+        draw, draw2, draw3 = rng.random(n), rng.random(n), rng.random(n)
+        recall_type = pick(rng, params.RECALL_TYPES, n)
+        outcome_delay = rng.integers(20, 40, n)
+        groups = self.person["group"]
+
+        decision_rows: dict[str, list] = defaultdict(list)
+        outcome_rows: dict[str, list] = defaultdict(list)
+        last_warning: dict[int, int] = {}
+        last_decision = self.last_decision = np.full(len(kind), -1)
+        truth_breach: list[tuple[int, float, float]] = []
+        truth_recall: list[tuple[int, float, float]] = []
+        starts = contacts["starts_at"]
+        for i, f in enumerate(failures.tolist()):
+            r = int(row[i])
+            if termination[r] >= 0 and contacts["day"][f] > termination[r]:
+                continue  # the sentence had already ended
+            if decided_day[i] > self.last_outcome_day or decided_day[i] > self.sentence["expected_end"][r]:
+                continue  # not decided yet: an outstanding enforcement decision
+            if termination[r] >= 0 and decided_day[i] > termination[r]:
+                continue  # the sentence ended before anyone decided
+            failure_at = int(starts[f])
+            if kind[r] == "LIC":
+                proposed = "recall_standard"
+                truth_recall.append((r, p_recall[i], p_recall_b[i]))
+                decision = str(recall_type[i]) if draw[i] < p_recall_b[i] else lesser(draw2[i], 0.6)
+            else:
+                warning = last_warning.get(r)
+                window_opens = self.window_opens(failure_at)
+                if warning is not None and window_opens <= warning < failure_at:
+                    proposed = "breach"
+                    truth_breach.append((r, p_breach[i], p_breach_b[i]))
+                    decision = "breach" if draw[i] < p_breach_b[i] else lesser(draw2[i], 0.7)
+                else:
+                    proposed = "warning"
+                    decision = lesser(draw[i], params.WARNING_WHEN_PROPOSED)
+            if decision == "warning":
+                last_warning[r] = int(decided_at[i])
+            decision_rows["row"].append(r)
+            decision_rows["contact"].append(f)
+            decision_rows["decision"].append(decision)
+            decision_rows["proposed"].append(proposed)
+            decision_rows["decided_at"].append(int(decided_at[i]))
+            decision_rows["day"].append(int(decided_day[i]))
+            last_decision[r] = int(decided_day[i])
+            decision_rows["rationale"].append(
+                RATIONALES["recall" if decision.startswith("recall") else decision][
+                    int(draw3[i] * len(RATIONALES["recall" if decision.startswith("recall") else decision]))
+                ]
+            )
+            # What became of a breach or recall, and whether it ended the sentence.
+            if decision == "breach" or decision.startswith("recall"):
+                outcome_day = int(decided_day[i] + (outcome_delay[i] if decision == "breach" else 1))
+                if outcome_day <= self.last_outcome_day:
+                    if decision == "breach":
+                        proven = draw2[i] < params.BREACH_PROVEN
+                        result = "breach_proven" if proven else "breach_not_proven"
+                        ends = proven and draw3[i] < params.REVOKED_IF_PROVEN
+                        why = "revoked_breach"
+                    else:
+                        approved = draw2[i] < params.RECALL_APPROVED
+                        result = "recall_approved" if approved else "recall_rejected"
+                        ends, why = approved, "recalled"
+                    outcome_rows["decision_index"].append(len(decision_rows["row"]) - 1)
+                    outcome_rows["outcome"].append(result)
+                    outcome_rows["day"].append(outcome_day)
+                    outcome_rows["row"].append(r)
+                    if ends and outcome_day <= self.sentence["expected_end"][r]:
+                        termination[r], reason[r] = max(outcome_day, int(allocated_from[r])), why
+        for measure, items in (("breach", truth_breach), ("recall", truth_recall)):
+            if items:
+                rows = np.array([x[0] for x in items])
+                self.truth.add(
+                    measure,
+                    self.p,
+                    groups[rows],
+                    np.array([x[1] for x in items]),
+                    np.array([x[2] for x in items]),
+                )
+        self._decisions = decision_rows
+        self._outcomes = outcome_rows
+        return []  # written after the contacts, which they reference
+
+    def window_opens(self, failure_at: int) -> int:
+        """Start of the 12 calendar months before a failure (as the services count them), in UTC seconds."""
+        local = dt.datetime.fromtimestamp(failure_at, LONDON).date()
+        opens = one_year_before(local) + dt.timedelta(days=1)
+        return int(dt.datetime.combine(opens, dt.time.min, LONDON).timestamp())
+
+    def write_contacts(self, contacts, termination, sentence_id, person_id) -> list[Table]:
+        rng = self.rng
+        row, day = contacts["row"], contacts["day"]
+        keep = (termination[row] < 0) | (day <= termination[row])
+        index_map = np.cumsum(keep) - 1  # position of each kept contact among the kept ones
+        n = int(keep.sum())
+        contact_id = self.ids.take("cases_contact", n)
+        outcome = contacts["outcome"][keep]
+        has_outcome = outcome != ""
+        starts_at = contacts["starts_at"][keep]
+        recorded_at = starts_at + rng.integers(3600, 4 * 3600, n)
+        who = self.holder_at(row[keep], day[keep])
+        created = np.where(has_outcome, recorded_at, starts_at - 7 * DAY)
+        ctype = contacts["type"][keep]
+        location = np.where(
+            ctype == "home_visit",
+            "Home address",
+            np.where(ctype == "unpaid_work", "Unpaid work project", "Probation office"),
+        )
+        location = np.where(np.isin(ctype, ["phone", "video"]), "", location)
+        notes = np.where(
+            outcome == "attended_complied",
+            "Reviewed progress against the sentence plan.",
+            np.where(has_outcome, "See the enforcement record.", ""),
+        )
+        tables = [
+            Table(
+                "cases_contact",
+                {
+                    "id": contact_id,
+                    "created_at": as_datetimes(created),
+                    "modified_at": as_datetimes(created),
+                    "person_id": person_id[row[keep]],
+                    "sentence_id": sentence_id[row[keep]],
+                    "type": ctype,
+                    "starts_at": as_datetimes(starts_at),
+                    "location": location,
+                    "outcome": outcome,
+                    "notes": notes,
+                    "recorded_by_id": who,
+                    "outcome_recorded_at": as_datetimes(recorded_at),
+                    "outcome_recorded_by_id": who,
+                },
+                nulls={"outcome_recorded_at": ~has_outcome, "outcome_recorded_by_id": ~has_outcome},
+            )
+        ]
+
+        d = self._decisions
+        if d["row"]:
+            m = len(d["row"])
+            decision_id = self.ids.take("cases_enforcementdecision", m)
+            tables.append(
+                Table(
+                    "cases_enforcementdecision",
+                    {
+                        "id": decision_id,
+                        "sentence_id": sentence_id[np.array(d["row"])],
+                        "decision": d["decision"],
+                        "proposed": d["proposed"],
+                        "rationale": d["rationale"],
+                        "decided_by_id": self.holder_at(np.array(d["row"]), np.array(d["day"])),
+                        "decided_at": as_datetimes(np.array(d["decided_at"])),
+                        "corrects_id": np.zeros(m, dtype=np.int64),
+                    },
+                    nulls={"corrects_id": np.ones(m, bool)},
+                )
+            )
+            tables.append(
+                Table(
+                    "cases_enforcementdecision_triggering_contacts",
+                    {
+                        "id": self.ids.take("cases_enforcementdecision_triggering_contacts", m),
+                        "enforcementdecision_id": decision_id,
+                        "contact_id": contact_id[index_map[np.array(d["contact"])]],
+                    },
+                )
+            )
+            o = self._outcomes
+            if o["outcome"]:
+                k = len(o["outcome"])
+                recorded = self.local.utc(np.array(o["day"]), np.full(k, 12 * 3600))
+                tables.append(
+                    Table(
+                        "cases_enforcementoutcome",
+                        {
+                            "id": self.ids.take("cases_enforcementoutcome", k),
+                            "decision_id": decision_id[np.array(o["decision_index"])],
+                            "outcome": o["outcome"],
+                            "outcome_date": as_dates(np.array(o["day"])),
+                            "recorded_by_id": self.holder_at(np.array(o["row"]), np.array(o["day"])),
+                            "recorded_at": as_datetimes(recorded),
+                        },
+                    )
+                )
+        return tables
+
+    def offences(self, sentence_id, offence, custody) -> list[Table]:
+        rng, n = self.rng, len(sentence_id)
+        extra = rng.random(n) < 0.25
+        sentence = np.concatenate([sentence_id, sentence_id[extra]])
+        category = np.concatenate([offence, pick(rng, params.OFFENCE_SHARES["community"], int(extra.sum()))])
+        main = np.concatenate([np.ones(n, bool), np.zeros(int(extra.sum()), bool)])
+        m = len(sentence)
+        racial = np.zeros(m, bool)
+        for off, share in params.RACIALLY_AGGRAVATED.items():
+            mask = category == off
+            racial[mask] = rng.random(mask.sum()) < share
+        domestic = np.zeros(m, bool)
+        for off, share in params.DOMESTIC_ABUSE.items():
+            mask = category == off
+            domestic[mask] = rng.random(mask.sum()) < share
+        order = np.argsort(sentence, kind="stable")
+        return [
+            Table(
+                "cases_offence",
+                {
+                    "id": self.ids.take("cases_offence", m),
+                    "sentence_id": sentence[order],
+                    "category": category[order],
+                    "description": np.full(m, ""),
+                    "is_main": main[order],
+                    "racially_or_religiously_aggravated": racial[order],
+                    "hate_crime": (racial | (rng.random(m) < params.HATE_CRIME_EXTRA))[order],
+                    "domestic_abuse": domestic[order],
+                    "sexual": (category == "sexual")[order],
+                    "terrorism": (rng.random(m) < params.TERRORISM)[order],
+                },
+            )
+        ]
+
+    def requirements(self, sentence_id, kind, termination, reason) -> list[Table]:
+        rng = self.rng
+        orders = np.isin(kind, ["CO", "SSO"])
+        rows, types = [], []
+        for req, share in params.REQUIREMENT_SHARES.items():
+            chosen = orders & (rng.random(len(kind)) < share)
+            rows.append(np.flatnonzero(chosen))
+            types.append(np.full(chosen.sum(), req))
+        have = np.zeros(len(kind), bool)
+        for r in rows:
+            have[r] = True
+        missing = np.flatnonzero((kind == "CO") & ~have)  # a community order has at least one requirement
+        rows.append(missing)
+        types.append(np.full(len(missing), "rar"))
+        row = np.concatenate(rows)
+        rtype = np.concatenate(types)
+        order = np.lexsort((rtype, row))
+        row, rtype = row[order], rtype[order]
+        m = len(row)
+        hours = rng.choice(np.arange(40, 301, 10), m, p=self.upw_weights())
+        days = rng.choice([5, 10, 15, 20, 30, 40, 60], m)
+        status = np.where(
+            termination[row] >= 0, np.where(reason[row] == "completed", "completed", "terminated"), "active"
+        )
+        return [
+            Table(
+                "cases_requirement",
+                {
+                    "id": self.ids.take("cases_requirement", m),
+                    "sentence_id": sentence_id[row],
+                    "type": rtype,
+                    "unpaid_work_hours": hours,
+                    "rar_days": days,
+                    "length_months": np.zeros(m, dtype=np.int64),
+                    "status": status,
+                },
+                nulls={
+                    "unpaid_work_hours": rtype != "unpaid_work",
+                    "rar_days": rtype != "rar",
+                    "length_months": np.ones(m, bool),
+                },
+            )
+        ]
+
+    @staticmethod
+    def upw_weights() -> np.ndarray:
+        hours = np.arange(40, 301, 10)
+        weights = np.exp(-(((hours - 100) / 70.0) ** 2))
+        return weights / weights.sum()
+
+    def allocations(
+        self, sentence_id, practitioner, allocated, allocated_from, termination, is_po
+    ) -> list[Table]:
+        rng, org, period = self.rng, self.org, self.period
+        rows = np.flatnonzero(allocated)
+        # Some cases change hands during the period: a second allocation, the first ending the day before.
+        moves = rows[(rng.random(len(rows)) < params.REALLOCATION_SHARE)]
+        earliest = np.maximum(allocated_from[moves], period.start_day) + 14
+        move_day = rng.integers(earliest, np.maximum(earliest + 1, period.end_day))
+        ok = (move_day < np.where(termination[moves] >= 0, termination[moves], period.end_day)) & (
+            move_day > allocated_from[moves]
+        )
+        moves, move_day = moves[ok], move_day[ok]
+        pos, psos = org.practitioners(self.p, "PO"), org.practitioners(self.p, "PSO")
+        new = np.where(
+            is_po[moves],
+            pos[rng.integers(0, len(pos), len(moves))],
+            psos[rng.integers(0, len(psos), len(moves))],
+        )
+        differs = new != practitioner[moves]
+        moves, move_day, new = moves[differs], move_day[differs], new[differs]
+        first_end = np.where(termination[rows] >= 0, termination[rows], -1)
+        moved = np.isin(rows, moves)
+        first_end[moved] = move_day[np.searchsorted(moves, rows[moved])] - 1
+        second_end = np.where(termination[moves] >= 0, termination[moves], -1)
+        row = np.concatenate([rows, moves])
+        whom = np.concatenate([practitioner[rows], new])
+        start = np.concatenate([allocated_from[rows], move_day])
+        end = np.concatenate([first_end, second_end])
+        why = np.concatenate(
+            [
+                np.full(len(rows), AllocationReason.NEW_CASE.value),
+                np.where(
+                    rng.random(len(moves)) < 0.6,
+                    AllocationReason.CASELOAD_ADJUSTMENT.value,
+                    AllocationReason.OFFICER_LEFT.value,
+                ),
+            ]
+        )
+        order = np.lexsort((start, row))
+        row, whom, start, end, why = row[order], whom[order], start[order], end[order], why[order]
+        m = len(row)
+        self.holder = (row, whom, start)  # who held each sentence from when, for contacts and decisions
+        return [
+            Table(
+                "cases_allocation",
+                {
+                    "id": self.ids.take("cases_allocation", m),
+                    "sentence_id": sentence_id[row],
+                    "practitioner_id": whom,
+                    "start_date": as_dates(start),
+                    "end_date": as_dates(np.maximum(end, 0)),
+                    "reason": why,
+                    "rationale": np.where(
+                        why == AllocationReason.NEW_CASE.value,
+                        "Allocated on grade, capacity and continuity.",
+                        "Reallocated within the team.",
+                    ),
+                    "allocated_by_id": org.spo_of(whom),
+                    "allocated_at": as_datetimes(self.local.utc(start, np.full(m, 10 * 3600))),
+                },
+                nulls={"end_date": end < 0},
+            )
+        ]
+
+    def referrals(self, allocated, allocated_from, termination, sentence_id, person_id, sex):
+        rng, period, group = self.rng, self.period, self.person["group"]
+        active_from = np.maximum(allocated_from, period.start_day)
+        active_to = np.where(
+            termination >= 0, np.minimum(termination, self.last_outcome_day), self.last_outcome_day
+        )
+        can = allocated & (active_to > active_from + 1)
+        rows_all, areas_all, days_all = [], [], []
+        for area, base in params.REFERRAL_BASE.items():
+            eligible = can & ((sex == "F") if area == "womens" else True)
+            made_day = rng.integers(active_from, np.maximum(active_to, active_from + 1))
+            p0 = np.full(len(sex), base)
+            p1 = with_odds(p0, self.bias_for(f"referral:{area}", period.month(made_day)))
+            self.truth.add(f"referral:{area}", self.p, group[eligible], p0[eligible], p1[eligible])
+            chosen = eligible & (rng.random(len(sex)) < p1)
+            rows_all.append(np.flatnonzero(chosen))
+            areas_all.append(np.full(chosen.sum(), area))
+            days_all.append(made_day[chosen])
+        row = np.concatenate(rows_all)
+        area = np.concatenate(areas_all)
+        made = np.concatenate(days_all)
+        order = np.lexsort((area, made, row))
+        row, area, made = row[order], area[order], made[order]
+        m = len(row)
+        referral_id = self.ids.take("cases_referral", m)
+        limit = self.last_outcome_day
+        u1, u2, u3 = rng.random(m), rng.random(m), rng.random(m)
+        step = rng.integers(3, 21, (m, 3))
+        d1 = made + step[:, 0]
+        d2 = d1 + step[:, 1]
+        d3 = d2 + 40 + step[:, 2] * 3
+        first = np.where(
+            u1 < params.REFERRAL_ACCEPTED,
+            "accepted",
+            np.where(u1 < params.REFERRAL_ACCEPTED + params.REFERRAL_DECLINED, "declined", "withdrawn"),
+        )
+        started = (first == "accepted") & (u2 < params.REFERRAL_STARTED)
+        p0 = np.full(m, params.REFERRAL_COMPLETED)
+        p1 = with_odds(p0, self.bias_for("referral_completed", period.month(np.minimum(d3, limit)), row))
+        counted = started & (d3 <= limit)
+        self.truth.add("referral_completed", self.p, group[row][counted], p0[counted], p1[counted])
+        completed = started & (u3 < p1)
+        who = self.holder_at(row, made)
+        changes: dict[str, list] = defaultdict(list)
+        status = np.full(m, "made", dtype="<U10")
+        changed = made.copy()
+        for i in range(m):
+            steps = [("made", made[i])]
+            if d1[i] <= limit:
+                steps.append((first[i], d1[i]))
+                if started[i] and d2[i] <= limit:
+                    steps.append(("started", d2[i]))
+                    if d3[i] <= limit:
+                        steps.append(("completed" if completed[i] else "withdrawn", d3[i]))
+            for s, day in steps:
+                changes["referral"].append(i)
+                changes["status"].append(s)
+                changes["day"].append(day)
+            status[i], changed[i] = steps[-1]
+        tables = [
+            Table(
+                "cases_referral",
+                {
+                    "id": referral_id,
+                    "created_at": as_datetimes(self.local.utc(made, np.full(m, 11 * 3600))),
+                    "modified_at": as_datetimes(self.local.utc(changed, np.full(m, 11 * 3600))),
+                    "person_id": person_id[row],
+                    "sentence_id": sentence_id[row],
+                    "service_area": area,
+                    "provider": np.full(m, ""),
+                    "reason": np.array([REFERRAL_REASONS[a] for a in area.tolist()], dtype=object),
+                    "made_on": as_dates(made),
+                    "made_by_id": who,
+                    "status": status,
+                    "status_changed_on": as_dates(changed),
+                },
+            )
+        ]
+        k = len(changes["status"])
+        index = np.array(changes["referral"], dtype=np.int64)
+        tables.append(
+            Table(
+                "cases_referralstatuschange",
+                {
+                    "id": self.ids.take("cases_referralstatuschange", k),
+                    "referral_id": referral_id[index],
+                    "status": changes["status"],
+                    "changed_on": as_dates(np.array(changes["day"], dtype=np.int64)),
+                    "changed_by_id": who[index],
+                    "note": np.full(k, ""),
+                },
+            )
+        )
+        return tables
+
+    def holder_at(self, row: np.ndarray, day: np.ndarray) -> np.ndarray:
+        """Who held each sentence on each day (the latest allocation starting on or before it)."""
+        h_row, h_who, h_start = self.holder
+        key = h_row.astype(np.int64) * 1_000_000 + h_start
+        position = np.searchsorted(key, row.astype(np.int64) * 1_000_000 + day, side="right") - 1
+        position = np.maximum(position, np.searchsorted(h_row, row))
+        return h_who[position]
+
+    def assessments(self, start, termination, sentence_id, person_id, assessor) -> list[Table]:
+        rng, period, group = self.rng, self.period, self.person["group"]
+        n = len(start)
+        started = np.minimum(start + rng.integers(0, 4, n), self.last_outcome_day)
+        p0 = np.full(n, params.ASSESSMENT_TIMELY)
+        p1 = with_odds(p0, self.bias_for("assessment_timely", period.month(started)))
+        timely = rng.random(n) < p1
+        working_days = np.where(timely, rng.integers(2, 16, n), rng.integers(16, 45, n))
+        completed = np.busday_offset(started.astype("datetime64[D]"), working_days, roll="forward").astype(
+            np.int64
+        )
+        done = completed <= self.last_outcome_day
+        if_ended = (termination >= 0) & (completed > termination)
+        done &= ~if_ended
+        in_period = started >= period.start_day
+        self.truth.add("assessment_timely", self.p, group[in_period], p0[in_period], p1[in_period])
+        d0 = np.full(n, params.DIVERSITY_DISCUSSED)
+        d1 = with_odds(
+            d0, self.bias_for("diversity_discussed", period.month(np.minimum(completed, period.end_day)))
+        )
+        counted = done & in_period
+        self.truth.add("diversity_discussed", self.p, group[counted], d0[counted], d1[counted])
+        discussed = np.where(
+            rng.random(n) < d1,
+            "yes",
+            np.where(rng.random(n) < params.DIVERSITY_DECLINED_SHARE, "declined", "no"),
+        )
+        plan = completed + rng.integers(0, 6, n)
+        plan_ok = done & (plan <= self.last_outcome_day)
+        return [
+            Table(
+                "cases_assessmentsummary",
+                {
+                    "id": self.ids.take("cases_assessmentsummary", n),
+                    "person_id": person_id,
+                    "sentence_id": sentence_id,
+                    "type": np.full(n, "oasys_l3"),
+                    "started_on": as_dates(started),
+                    "completed_on": as_dates(completed),
+                    "diversity_factors_discussed": np.where(done, discussed, ""),
+                    "sentence_plan_agreed_on": as_dates(plan),
+                    "assessor_id": assessor,
+                },
+                nulls={"completed_on": ~done, "sentence_plan_agreed_on": ~plan_ok},
+            )
+        ]

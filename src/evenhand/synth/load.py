@@ -1,0 +1,103 @@
+"""Writing generated tables into the configured database, in bulk: COPY into PostgreSQL, executemany into
+SQLite, all inside one transaction so that an interrupted run leaves nothing behind."""
+
+import datetime as dt
+import hashlib
+from decimal import Decimal
+
+from django.apps import apps
+from django.core.management.color import no_style
+from django.db import connection, models
+
+from .tables import Table
+
+
+class EmptyDatabaseRequired(RuntimeError):
+    """The generator loads into an empty database only: it assigns its own primary keys."""
+
+
+class BulkWriter:
+    def __init__(self) -> None:
+        self.vendor = connection.vendor
+        self.rows: dict[str, int] = {}
+
+    def write(self, table: Table) -> int:
+        if len(table) == 0:
+            return 0
+        columns = list(table.columns)
+        with connection.cursor() as cursor:
+            if self.vendor == "postgresql":
+                names = ", ".join(f'"{c}"' for c in columns)
+                raw = cursor.cursor  # the psycopg cursor under Django's wrapper
+                with raw.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
+                    for row in table.rows():
+                        copy.write_row(row)
+            else:
+                names = ", ".join(f'"{c}"' for c in columns)
+                marks = ", ".join("?" for _ in columns)
+                # Django's SQLite cursor uses "%s" placeholders; the raw sqlite3 cursor takes "?".
+                cursor.cursor.executemany(
+                    f'INSERT INTO "{table.name}" ({names}) VALUES ({marks})', table.rows()
+                )
+        self.rows[table.name] = self.rows.get(table.name, 0) + len(table)
+        return len(table)
+
+    def finish(self) -> None:
+        """Move PostgreSQL's id sequences past the ids the generator assigned."""
+        if self.vendor != "postgresql":
+            return
+        models = [m for m in apps.get_models() if m._meta.db_table in self.rows]
+        through = [
+            f.remote_field.through
+            for m in models
+            for f in m._meta.many_to_many
+            if f.remote_field.through._meta.db_table in self.rows
+        ]
+        statements = connection.ops.sequence_reset_sql(no_style(), [*models, *through])
+        with connection.cursor() as cursor:
+            for sql in statements:
+                cursor.execute(sql)
+
+
+def ensure_empty() -> None:
+    from evenhand.org.models import Region
+    from evenhand.people.models import Person
+
+    if Region.objects.exists() or Person.objects.exists():
+        raise EmptyDatabaseRequired(
+            "The database already holds an organisation or people. The generator loads into an empty, migrated "
+            "database (it assigns its own ids): create a fresh one, run `evenhand migrate`, then generate."
+        )
+
+
+def _canonical(field: models.Field, value: object) -> str:
+    """One value as text, the same whichever database it came from."""
+    if value is None:
+        return ""
+    if isinstance(field, models.DateTimeField):
+        if isinstance(value, dt.datetime):
+            # SQLite hands back naive datetimes, which Django stores in UTC.
+            aware = value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
+            return aware.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S")
+        return str(value)[:19].replace("T", " ")
+    if isinstance(field, models.DecimalField):
+        return format(Decimal(str(value)).quantize(Decimal(10) ** -field.decimal_places), "f")
+    return str(field.to_python(value))
+
+
+def database_fingerprint(tables: list[str]) -> str:
+    """A hash of the content of these tables as the database holds it, in id order, with values written the
+    same way on SQLite and PostgreSQL, so the two can be compared."""
+    digest = hashlib.sha256()
+    with connection.cursor() as cursor:
+        for name in tables:
+            model = next(m for m in apps.get_models(include_auto_created=True) if m._meta.db_table == name)
+            fields = [f for f in model._meta.concrete_fields if not getattr(f, "generated", False)]
+            columns = ", ".join(f'"{f.column}"' for f in fields)
+            cursor.execute(f'SELECT {columns} FROM "{name}" ORDER BY "id"')
+            digest.update(name.encode())
+            while batch := cursor.fetchmany(10_000):
+                for row in batch:
+                    values = [_canonical(field, value) for field, value in zip(fields, row, strict=True)]
+                    digest.update("\x1f".join(values).encode() + b"\x1e")
+    return digest.hexdigest()

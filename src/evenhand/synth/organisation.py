@@ -1,0 +1,171 @@
+"""The organisation: regions, PDUs, teams and staff, sized for the caseload of the chosen scale."""
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import params
+from .names import STAFF_FIRST_NAMES, STAFF_LAST_NAMES
+from .scales import CASELOAD, Scale
+from .tables import Table, as_datetimes
+
+EPOCH = dt.date(1970, 1, 1)
+
+
+def day_number(day: dt.date) -> int:
+    return (day - EPOCH).days
+
+
+@dataclass
+class Organisation:
+    """What the caseload stage needs to know of the organisation, as arrays."""
+
+    region_codes: list[str]
+    region_is_london: list[bool]
+    pdu_codes: list[str]
+    pdu_region: np.ndarray  # index of each PDU's region
+    pdu_ids: np.ndarray
+    pdu_people: np.ndarray  # people each PDU holds
+    staff_ids: np.ndarray
+    staff_grade: np.ndarray  # grade codes
+    staff_pdu: np.ndarray  # PDU index, -1 for service-wide staff
+    staff_team: np.ndarray
+    team_spo: dict[int, int]  # team id → the SPO's staff id
+    tables: list[Table]
+
+    def practitioners(self, pdu: int, grade: str) -> np.ndarray:
+        return self.staff_ids[(self.staff_pdu == pdu) & (self.staff_grade == grade)]
+
+    def spo_of(self, staff_id: np.ndarray) -> np.ndarray:
+        """The SPO of each practitioner's team."""
+        team = self.staff_team[np.searchsorted(self.staff_ids, staff_id)]
+        return np.array([self.team_spo[t] for t in team.tolist()], dtype=np.int64)
+
+
+def build_organisation(scale: Scale, rng: np.random.Generator, created: int) -> Organisation:
+    """Regions, PDUs, teams and staff. ``created`` is the timestamp written as every row's creation time."""
+    regions = (
+        params.REGIONS if scale.regions == len(params.REGIONS) else params.REGIONS[3 : 3 + scale.regions]
+    )
+    shares = np.array([share for _, _, share in regions])
+    shares = shares / shares.sum()
+    # PDUs per region in proportion to caseload, at least one each.
+    per_region = np.maximum(1, np.round(shares * scale.pdus)).astype(int)
+    while per_region.sum() > scale.pdus:
+        per_region[np.argmax(per_region)] -= 1
+    while per_region.sum() < scale.pdus:
+        per_region[np.argmin(per_region / shares)] += 1
+    pdu_region = np.repeat(np.arange(len(regions)), per_region)
+    # PDU sizes vary (a city PDU holds several times a rural one); people split by region share, then by PDU.
+    weights = rng.lognormal(0.0, 0.45, size=scale.pdus)
+    pdu_share = np.zeros(scale.pdus)
+    for r in range(len(regions)):
+        in_region = pdu_region == r
+        pdu_share[in_region] = shares[r] * weights[in_region] / weights[in_region].sum()
+    pdu_people = np.floor(pdu_share * scale.people).astype(int)
+    pdu_people[np.argmax(pdu_people)] += scale.people - pdu_people.sum()
+
+    region_codes = [code for code, _, _ in regions]
+    pdu_codes = []
+    for r, (code, _, _) in enumerate(regions):
+        pdu_codes += [f"{code}{k + 1:02d}" for k in range(per_region[r])]
+    region_table = Table(
+        "org_region",
+        {
+            "id": np.arange(1, len(regions) + 1),
+            "code": region_codes,
+            "name": [name for _, name, _ in regions],
+        },
+    )
+    pdu_ids = np.arange(1, scale.pdus + 1)
+    pdu_names = [f"{regions[pdu_region[p]][1]} PDU {pdu_codes[p][-2:]}" for p in range(scale.pdus)]
+    pdu_table = Table(
+        "org_pdu", {"id": pdu_ids, "code": pdu_codes, "name": pdu_names, "region_id": pdu_region + 1}
+    )
+
+    team_rows: dict[str, list] = {"id": [], "code": [], "name": [], "pdu_id": []}
+    staff: dict[str, list] = {"id": [], "staff_code": [], "grade": [], "team_id": [], "pdu": [], "hours": []}
+    team_spo: dict[int, int] = {}
+
+    def add_staff(grade: str, team_id: int | None, pdu: int, hours: float) -> int:
+        staff_id = len(staff["id"]) + 1
+        staff["id"].append(staff_id)
+        staff["staff_code"].append(f"S{staff_id:06d}")
+        staff["grade"].append(grade)
+        staff["team_id"].append(team_id)
+        staff["pdu"].append(pdu)
+        staff["hours"].append(hours)
+        return staff_id
+
+    hours_choices, hours_weights = [37.0, 30.0, 22.5], [0.80, 0.08, 0.12]
+    for p in range(scale.pdus):
+        management = len(team_rows["id"]) + 1
+        team_rows["id"].append(management)
+        team_rows["code"].append(f"{pdu_codes[p]}-M")
+        team_rows["name"].append(f"{pdu_names[p]} management")
+        team_rows["pdu_id"].append(p + 1)
+        add_staff("HOPDU", management, p, 37.0)
+        needed = max(scale.team_size[0], int(np.ceil(pdu_people[p] / CASELOAD)))
+        sizes = []
+        while sum(sizes) < needed:
+            sizes.append(int(rng.integers(scale.team_size[0], scale.team_size[1] + 1)))
+        for t, size in enumerate(sizes):
+            team_id = len(team_rows["id"]) + 1
+            team_rows["id"].append(team_id)
+            team_rows["code"].append(f"{pdu_codes[p]}-T{t + 1:02d}")
+            team_rows["name"].append(f"{pdu_names[p]} team {t + 1}")
+            team_rows["pdu_id"].append(p + 1)
+            team_spo[team_id] = add_staff("SPO", team_id, p, 37.0)
+            # About 45% POs and 55% PSOs in a case-holding team (HMPPS workforce statistics).
+            for _ in range(size):
+                grade = "PO" if rng.random() < 0.45 else "PSO"
+                add_staff(grade, team_id, p, float(rng.choice(hours_choices, p=hours_weights)))
+    for grade, count in (
+        ("ANALYST", max(1, scale.pdus // 5)),
+        ("INSPECTOR", max(1, scale.pdus // 4)),
+        ("ADMIN", max(1, scale.pdus // 10)),
+    ):
+        for _ in range(count):
+            add_staff(grade, None, -1, 37.0)
+
+    n_staff = len(staff["id"])
+    created_text = as_datetimes(np.full(n_staff, created))
+    start = day_number(dt.date(2026, 1, 1)) - rng.integers(200, 6000, size=n_staff)
+    team_ids = np.array([t if t is not None else 0 for t in staff["team_id"]])
+    staff_table = Table(
+        "org_staffmember",
+        {
+            "id": np.array(staff["id"]),
+            "created_at": created_text,
+            "modified_at": created_text,
+            "staff_code": staff["staff_code"],
+            "first_name": [STAFF_FIRST_NAMES[i] for i in rng.integers(0, len(STAFF_FIRST_NAMES), n_staff)],
+            "last_name": [STAFF_LAST_NAMES[i] for i in rng.integers(0, len(STAFF_LAST_NAMES), n_staff)],
+            "grade": staff["grade"],
+            "contracted_hours": [f"{h:.1f}" for h in staff["hours"]],
+            "team_id": team_ids,
+            "start_date": np.datetime_as_string(start.astype("datetime64[D]"), unit="D"),
+            "end_date": np.zeros(n_staff, dtype=np.int64),
+            "user_id": np.zeros(n_staff, dtype=np.int64),
+        },
+        nulls={
+            "team_id": team_ids == 0,
+            "end_date": np.ones(n_staff, bool),
+            "user_id": np.ones(n_staff, bool),
+        },
+    )
+    return Organisation(
+        region_codes=region_codes,
+        region_is_london=[code == "LN" for code in region_codes],
+        pdu_codes=pdu_codes,
+        pdu_region=pdu_region,
+        pdu_ids=pdu_ids,
+        pdu_people=pdu_people,
+        staff_ids=np.array(staff["id"]),
+        staff_grade=np.array(staff["grade"]),
+        staff_pdu=np.array(staff["pdu"]),
+        staff_team=team_ids,
+        team_spo=team_spo,
+        tables=[region_table, pdu_table, Table("org_team", team_rows), staff_table],
+    )

@@ -1,0 +1,190 @@
+"""Every distribution and rate the generator uses, in one place. docs/synthetic-data.md gives the source or the
+reason for each; change them here and there together."""
+
+# The 12 probation regions of England and Wales, with each region's share of the people under supervision
+# (after HMPPS Offender Management Statistics, caseload by region, rounded).
+REGIONS: list[tuple[str, str, float]] = [
+    ("NE", "North East", 0.055),
+    ("NW", "North West", 0.095),
+    ("GM", "Greater Manchester", 0.075),
+    ("YH", "Yorkshire and the Humber", 0.100),
+    ("EM", "East Midlands", 0.080),
+    ("WM", "West Midlands", 0.100),
+    ("EE", "East of England", 0.080),
+    ("WA", "Wales", 0.060),
+    ("SW", "South West", 0.065),
+    ("SC", "South Central", 0.070),
+    ("KS", "Kent, Surrey and Sussex", 0.080),
+    ("LN", "London", 0.140),
+]
+
+# Ethnic group among people whose ethnicity is recorded, London and elsewhere (after MoJ "Statistics on
+# Race and the Criminal Justice System" and the 2021 census): about one in five minority ethnic nationally,
+# far more in London.
+GROUP_SHARES = {
+    "london": {"white": 0.52, "black": 0.24, "asian": 0.12, "mixed": 0.08, "other": 0.04},
+    "elsewhere": {"white": 0.86, "black": 0.04, "asian": 0.06, "mixed": 0.03, "other": 0.01},
+}
+# Within each group, the ONS 2021 categories (census shares within the group, rounded).
+CATEGORY_SHARES = {
+    "white": {"W1": 0.86, "W2": 0.02, "W3": 0.02, "W4": 0.01, "W5": 0.09},
+    "black": {"B1": 0.45, "B2": 0.38, "B3": 0.17},
+    "asian": {"A1": 0.12, "A2": 0.05, "A3": 0.25, "A4": 0.38, "A5": 0.20},
+    "mixed": {"M1": 0.24, "M2": 0.12, "M3": 0.44, "M4": 0.20},
+    "other": {"O1": 0.30, "O2": 0.70},
+}
+NOT_RECORDED_SHARE = 0.09  # about one case in ten (HM Inspectorate of Probation, race equality, 2021)
+PREFER_NOT_TO_SAY_SHARE = 0.015
+SELF_IDENTIFIED_SHARE = 0.85
+
+# Sex and age of people on probation (Offender Management Statistics: about 86% men; ages skewed young).
+MALE_SHARE = 0.86
+AGE_MIN, AGE_MAX = 18, 80
+AGE_GAMMA_SHAPE, AGE_GAMMA_SCALE = 2.0, 8.0  # 18 + Gamma(2, 8): median about 31, mean about 34
+# Minority ethnic groups are younger on average (2021 census age structure).
+AGE_SHIFT = {"white": 0.0, "black": -3.0, "asian": -3.0, "mixed": -5.0, "other": -2.0}
+
+RELIGION_SHARES = {  # by ethnic group, among people with religion recorded (2021 census)
+    "white": {
+        "none": 0.50,
+        "christian": 0.45,
+        "buddhist": 0.01,
+        "jewish": 0.005,
+        "muslim": 0.01,
+        "other": 0.025,
+    },
+    "black": {"none": 0.15, "christian": 0.60, "muslim": 0.22, "other": 0.03},
+    "asian": {
+        "none": 0.05,
+        "christian": 0.04,
+        "hindu": 0.20,
+        "muslim": 0.58,
+        "sikh": 0.10,
+        "buddhist": 0.02,
+        "other": 0.01,
+    },
+    "mixed": {"none": 0.45, "christian": 0.35, "muslim": 0.12, "other": 0.08},
+    "other": {"none": 0.15, "christian": 0.20, "muslim": 0.55, "other": 0.10},
+    "unknown": {"none": 0.45, "christian": 0.40, "muslim": 0.08, "other": 0.07},
+}
+RELIGION_NOT_RECORDED = 0.10
+RELIGION_PREFER_NOT_TO_SAY = 0.03
+DISABILITY_SHARES = {"yes": 0.30, "no": 0.58, "prefer_not_to_say": 0.03, "not_recorded": 0.09}
+NOT_ENGLISH_FIRST_LANGUAGE = 0.08
+INTERPRETER_IF_NOT_ENGLISH = 0.25
+
+# Sentence types among people supervised (Offender Management Statistics, probation caseload).
+SENTENCE_SHARES = {"CO": 0.38, "SSO": 0.22, "LIC": 0.32, "PSS": 0.08}
+SENTENCE_MONTHS = {"CO": (6, 36), "SSO": (6, 24), "LIC": (3, 36), "PSS": (12, 12)}
+
+# Main offence group, by sentence kind (MoJ Criminal Justice Statistics, sentencing by offence group).
+OFFENCE_SHARES = {
+    "community": {
+        "violence": 0.24,
+        "theft": 0.16,
+        "drugs": 0.10,
+        "public_order": 0.09,
+        "motoring": 0.09,
+        "criminal_damage": 0.06,
+        "weapons": 0.06,
+        "fraud": 0.04,
+        "burglary": 0.04,
+        "sexual": 0.03,
+        "summary_other": 0.06,
+        "misc_society": 0.03,
+    },
+    "custody": {
+        "violence": 0.28,
+        "drugs": 0.16,
+        "theft": 0.12,
+        "burglary": 0.09,
+        "robbery": 0.07,
+        "sexual": 0.07,
+        "weapons": 0.06,
+        "public_order": 0.04,
+        "fraud": 0.03,
+        "criminal_damage": 0.03,
+        "motoring": 0.03,
+        "misc_society": 0.02,
+    },
+}
+RACIALLY_AGGRAVATED = {
+    "violence": 0.03,
+    "public_order": 0.12,
+    "criminal_damage": 0.03,
+}  # share of that offence
+HATE_CRIME_EXTRA = 0.005  # other hate crime flags (disability, sexual orientation, transgender identity)
+DOMESTIC_ABUSE = {"violence": 0.35, "criminal_damage": 0.20, "public_order": 0.10, "misc_society": 0.15}
+TERRORISM = 0.001
+
+# Risk of serious harm by offence: (low, medium, high, very high).
+ROSH = {
+    "violence": (0.20, 0.50, 0.27, 0.03),
+    "sexual": (0.10, 0.45, 0.38, 0.07),
+    "robbery": (0.10, 0.50, 0.35, 0.05),
+    "weapons": (0.25, 0.50, 0.23, 0.02),
+    "default": (0.50, 0.43, 0.07, 0.00),
+}
+# Likelihood of reoffending (the tier number 0-3) rises with youth and a latent history of offending.
+HISTORY_POISSON_MEAN = 3.0
+
+REQUIREMENT_SHARES = {
+    "unpaid_work": 0.55,
+    "rar": 0.60,
+    "programme": 0.12,
+    "curfew": 0.15,
+    "drug_treatment": 0.08,
+    "alcohol_treatment": 0.06,
+    "mental_health": 0.03,
+    "residence": 0.02,
+    "exclusion": 0.02,
+}
+
+# Allocation: a PO holds any case with high or very high RoSH or MAPPA; otherwise the chance of a PO falls
+# with the tier letter (the workload model's grade guidance).
+PO_SHARE_BY_TIER_LETTER = {"A": 0.85, "B": 0.70, "C": 0.40, "D": 0.20}
+ALLOCATION_DAYS_MEAN = 4.0  # days from sentence to allocation, gamma with shape 2
+REALLOCATION_SHARE = 0.08
+
+# Contacts: the interval between appointments by tier letter (days), with unpaid work sessions weekly.
+CONTACT_INTERVAL_DAYS = {"A": 7, "B": 7, "C": 9, "D": 12}
+CONTACT_TYPES = {"office": 0.66, "home_visit": 0.08, "phone": 0.16, "video": 0.05, "other": 0.05}
+# Outcomes: the chance of missing an appointment rises with youth, the tier number and drug treatment.
+MISS_BASE_LOGIT = -2.9  # about 5% at the reference profile (older, tier number 0, no drug treatment)
+MISS_AGE_UNDER_25, MISS_PER_TIER_NUMBER, MISS_DRUGS = 0.35, 0.15, 0.40
+UNACCEPTABLE_BASE = 0.30  # share of missed appointments judged unacceptable
+ATTENDED_FAILED_TO_COMPLY = 0.002
+RESCHEDULED = 0.03
+FUTURE_APPOINTMENT_DAYS = 21
+
+# Enforcement discretion: the baseline chance of each decision.
+WARNING_WHEN_PROPOSED = 0.88  # otherwise no further action
+BREACH_BASE = 0.70  # after a further failure within 12 months of a warning; otherwise a warning or NFA
+RECALL_BASE = 0.35  # on licence; higher with high RoSH
+RECALL_ROSH_HIGH_BONUS = 0.8  # on the logit scale
+RECALL_TYPES = {"recall_standard": 0.60, "recall_fixed_term": 0.35, "recall_emergency": 0.05}
+DECISION_DELAY_DAYS = (1, 5)
+BREACH_PROVEN = 0.80
+REVOKED_IF_PROVEN = 0.40
+RECALL_APPROVED = 0.92
+
+# Referrals: the chance a person is referred to each service in the year (women's services: women only).
+REFERRAL_BASE = {
+    "accommodation": 0.12,
+    "ete": 0.15,
+    "finance": 0.08,
+    "dependency": 0.14,
+    "wellbeing": 0.10,
+    "family": 0.05,
+    "womens": 0.45,
+    "cultural_faith": 0.02,
+}
+REFERRAL_ACCEPTED, REFERRAL_DECLINED = 0.78, 0.12  # the rest are withdrawn
+REFERRAL_STARTED = 0.85
+REFERRAL_COMPLETED = 0.62
+
+# Assessment: completed within 15 working days, and whether diversity factors were discussed.
+ASSESSMENT_TIMELY = 0.72
+DIVERSITY_DISCUSSED = 0.58
+DIVERSITY_DECLINED_SHARE = 0.15  # of those not discussed
+COMPLETION_BASE = 0.70  # orders and licences reaching their end that are completed successfully
