@@ -37,7 +37,15 @@ def run(args: list[str], env: dict[str, str]) -> tuple[float, int]:
 
 def psql(sql: str) -> None:
     subprocess.run(
-        ["psql", f"{PG}/postgres", "-q", "-v", "ON_ERROR_STOP=1", "-c", sql],
+        [
+            "psql",
+            f"{PG}/postgres",
+            "-q",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-c",
+            f"SET client_min_messages = warning; {sql}",
+        ],
         check=True,
         stdout=subprocess.DEVNULL,
     )
