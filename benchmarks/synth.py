@@ -43,8 +43,11 @@ def psql(sql: str) -> None:
             "-q",
             "-v",
             "ON_ERROR_STOP=1",
+            # Separate commands: DROP DATABASE cannot run inside the transaction one -c with two statements is.
             "-c",
-            f"SET client_min_messages = warning; {sql}",
+            "SET client_min_messages = warning",
+            "-c",
+            sql,
         ],
         check=True,
         stdout=subprocess.DEVNULL,
