@@ -13,6 +13,7 @@ A bias file is a list of effects::
 Every problem is reported with the line of the file it is on, before anything is generated or written.
 """
 
+import math
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -143,9 +144,12 @@ def load_bias(path: str | Path, *, regions: set[str], pdus: set[str]) -> BiasSpe
             f"{path}, line {line}: unknown section '{name}'; a bias file holds [[effect]] entries"
         )
     raw = data.get("effect", [])
-    if not isinstance(raw, list):
-        raise BiasFileError(f"{path}: 'effect' must be written as [[effect]] tables")
     lines = _line_of_effects(text)
+    if not isinstance(raw, list) or not all(isinstance(entry, dict) for entry in raw):
+        line = next((i for i, t in enumerate(text.splitlines(), 1) if re.match(r"^\s*\[?\s*effect\b", t)), 1)
+        raise BiasFileError(
+            f"{path}, line {line}: write each effect as an [[effect]] table of keys and values"
+        )
     effects = []
     groups = {*EthnicGroup.values, *Ethnicity.values, MINORITY} - {
         "not_recorded",
@@ -165,6 +169,9 @@ def load_bias(path: str | Path, *, regions: set[str], pdus: set[str]) -> BiasSpe
         for key in ("measure", "group", "unit", "multiplier"):
             if key not in entry:
                 raise BiasFileError(f"{path}, line {start}: this effect has no '{key}'")
+        for key in ("measure", "group", "unit"):
+            if not isinstance(entry[key], str):
+                raise fail(key, f"{key} must be text in quotes, not {entry[key]!r}")
         measure, group, unit = entry["measure"], entry["group"], entry["unit"]
         if measure not in MEASURES:
             raise fail("measure", f"unknown measure '{measure}' (known: {', '.join(MEASURES)})")
@@ -178,8 +185,15 @@ def load_bias(path: str | Path, *, regions: set[str], pdus: set[str]) -> BiasSpe
                 "unit", f"unknown unit '{unit}': not 'national', a region code or a PDU code of this scale"
             )
         multiplier = entry["multiplier"]
-        if isinstance(multiplier, bool) or not isinstance(multiplier, int | float) or not multiplier > 0:
-            raise fail("multiplier", f"the multiplier must be a number greater than 0, not {multiplier!r}")
+        if (
+            isinstance(multiplier, bool)
+            or not isinstance(multiplier, int | float)
+            or not math.isfinite(multiplier)
+            or not multiplier > 0
+        ):
+            raise fail(
+                "multiplier", f"the multiplier must be a finite number greater than 0, not {multiplier!r}"
+            )
         months = {}
         for key, default in (("from_month", 1), ("to_month", 12)):
             value = entry.get(key, default)

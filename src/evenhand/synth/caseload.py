@@ -23,6 +23,7 @@ from .organisation import EPOCH, Organisation
 from .tables import Table, as_dates, as_datetimes
 
 DAY = 86_400
+ADULT_DAYS = 18 * 365 + 5  # at least 18 years, whatever the leap days
 GROUPS = ("asian", "black", "mixed", "not_recorded", "other", "prefer_not_to_say", "white")  # sorted
 SORTED_GROUPS = np.array(GROUPS)
 LONDON = zoneinfo.ZoneInfo("Europe/London")
@@ -158,6 +159,14 @@ REFERRAL_REASONS = {
 }
 
 
+def years_before(day: dt.date, years: int) -> dt.date:
+    """The same date ``years`` earlier; 29 February goes back to 28 February."""
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:
+        return day.replace(year=day.year - years, day=28)
+
+
 def lesser(draw: float, warning_share: float) -> str:
     """When a practitioner does not take the proposed step: a warning, or no further action."""
     return "warning" if draw < warning_share else "nfa"
@@ -204,7 +213,9 @@ class CaseloadBuilder:
             params.AGE_MIN,
             params.AGE_MAX,
         ).astype(int)
-        dob = period.end_day - age * 365 - rng.integers(0, 365, n) - 2
+        # Exactly ``age`` on the end date: born after the birthday a year older, on or before the ``age``th.
+        youngest, oldest = self.birthday_bounds(age)
+        dob = oldest + (rng.random(n) * (youngest - oldest + 1)).astype(np.int64)
         first_name = np.empty(n, dtype=object)
         last_name = np.empty(n, dtype=object)
         for g in params.GROUP_SHARES["elsewhere"]:
@@ -229,24 +240,23 @@ class CaseloadBuilder:
             "English",
         )
         created = as_datetimes(self.local.utc(np.full(n, period.start_day), np.full(n, 9 * 3600)))
-        tables.append(
-            Table(
-                "people_person",
-                {
-                    "id": person_id,
-                    "created_at": created,
-                    "modified_at": created,
-                    "crn": crn,
-                    "first_name": first_name,
-                    "last_name": last_name,
-                    "date_of_birth": as_dates(dob),
-                    "sex": sex,
-                    "first_language": language,
-                    "interpreter_required": not_english & (rng.random(n) < params.INTERPRETER_IF_NOT_ENGLISH),
-                    "pdu_id": np.full(n, org.pdu_ids[p]),
-                },
-            )
+        person_table = Table(
+            "people_person",
+            {
+                "id": person_id,
+                "created_at": created,
+                "modified_at": created,
+                "crn": crn,
+                "first_name": first_name,
+                "last_name": last_name,
+                "date_of_birth": as_dates(dob),
+                "sex": sex,
+                "first_language": language,
+                "interpreter_required": not_english & (rng.random(n) < params.INTERPRETER_IF_NOT_ENGLISH),
+                "pdu_id": np.full(n, org.pdu_ids[p]),
+            },
         )
+        tables.append(person_table)
         religion = np.empty(n, dtype="<U20")
         for g, shares_r in params.RELIGION_SHARES.items():
             mask = (
@@ -297,6 +307,11 @@ class CaseloadBuilder:
         start = rng.integers(period.start_day - length + 14, period.end_day - 7)
         start = np.minimum(start, period.end_day - 7)
         expected_end = start + length
+        # Probation supervises adults: everyone is at least 18 when their sentence starts.
+        adult_at_start = start - ADULT_DAYS
+        if (dob > adult_at_start).any():
+            dob = np.minimum(dob, adult_at_start)
+            person_table.columns["date_of_birth"] = as_dates(dob)
         sentence_id = self.ids.take("cases_sentence", n)
         custody = np.isin(kind, ["LIC", "PSS"])
         offence = np.where(
@@ -359,13 +374,18 @@ class CaseloadBuilder:
         # Enforcement and completion decide when sentences end; contacts follow.
         termination = np.full(n, -1)
         reason = np.full(n, "", dtype="<U24")
-        contacts = self.contacts(allocated, allocated_from, kind, tier_letter, tier_number, age)
+        drawn = self.draw_requirements(kind)
+        contacts = self.contacts(allocated, allocated_from, drawn, tier_letter, tier_number, age)
         decisions = self.enforcement(contacts, termination, reason, kind, rosh, tier_number, allocated_from)
         # Orders and licences that reach their end in the period: completed, or ended by a further offence.
         ends = (expected_end <= self.last_outcome_day) & (termination < 0)
         p_done = np.full(n, params.COMPLETION_BASE)
         p_done_biased = with_odds(p_done, self.bias_for("completion", period.month(expected_end)))
-        self.truth.add("completion", p, group[ends], p_done[ends], p_done_biased[ends])
+        # Licences reaching their end always complete here (failure on licence is recall), so only orders count.
+        orders_ending = ends & (kind != "LIC")
+        self.truth.add(
+            "completion", p, group[orders_ending], p_done[orders_ending], p_done_biased[orders_ending]
+        )
         completed = rng.random(n) < p_done_biased
         ok = ends & (completed | (kind == "LIC"))
         termination[ok], reason[ok] = expected_end[ok], "completed"
@@ -418,7 +438,7 @@ class CaseloadBuilder:
             )
         )
         tables += self.offences(sentence_id, offence, custody)
-        tables += self.requirements(sentence_id, kind, termination, reason)
+        tables += self.requirements(sentence_id, drawn, termination, reason)
         risk_id = self.ids.take("cases_risksummary", n)
         assessor = np.where(allocated, practitioner, org.spo_of(practitioner))
         tables.append(
@@ -445,13 +465,19 @@ class CaseloadBuilder:
         return tables
 
     # ------------------------------------------------------------------------------------------------------
+    def birthday_bounds(self, age: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """For each age, the latest and earliest birth dates that give that age on the end date."""
+        end = self.period.end
+        latest = np.array([(years_before(end, a) - EPOCH).days for a in range(params.AGE_MAX + 2)])
+        return latest[age], latest[age + 1] + 1
+
     def bias_for(self, measure: str, month: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
         code = self.person["code"] if rows is None else self.person["code"][rows]
         region = self.unit["region"] if rows is None else self.unit["region"][rows]
         pdu = self.unit["pdu"] if rows is None else self.unit["pdu"][rows]
         return self.bias.multipliers(measure, ethnicity=code, region=region, pdu=pdu, month=month)
 
-    def contacts(self, allocated, allocated_from, kind, tier_letter, tier_number, age) -> dict:
+    def contacts(self, allocated, allocated_from, drawn, tier_letter, tier_number, age) -> dict:
         """Appointments from allocation to the end of the sentence or period, and what happened at each."""
         rng, period, s = self.rng, self.period, self.sentence
         interval = np.array([params.CONTACT_INTERVAL_DAYS[t] for t in tier_letter.tolist()])
@@ -461,13 +487,18 @@ class CaseloadBuilder:
         row = np.repeat(np.arange(len(count)), count)
         step = np.arange(count.sum()) - np.repeat(np.cumsum(count) - count, count)
         day = first[row] + step * interval[row] + rng.integers(-1, 2, len(row))
-        day = np.minimum(day, s["expected_end"][row])
+        day = np.clip(day, s["start"][row], s["expected_end"][row])
         # Weekends move to the Monday after (or stay on the last day of the sentence).
         weekday = (day + 3) % 7  # 1970-01-01 was a Thursday: (day + 3) % 7 is 0 on Monday
         day = np.where(weekday >= 5, np.minimum(day + (7 - weekday), s["expected_end"][row]), day)
         ctype = pick(rng, params.CONTACT_TYPES, len(row))
-        # Unpaid work sessions for a quarter of court orders' appointments, on the same schedule.
-        has_upw = np.isin(kind[row], ["CO", "SSO"]) & (rng.random(len(row)) < 0.25)
+        requirement_rows, requirement_types = drawn
+        with_upw = np.zeros(len(interval), bool)
+        with_upw[requirement_rows[requirement_types == "unpaid_work"]] = True
+        with_drugs = np.zeros(len(interval), bool)
+        with_drugs[requirement_rows[requirement_types == "drug_treatment"]] = True
+        # Orders with unpaid work: that share of their appointments are unpaid work sessions.
+        has_upw = with_upw[row] & (rng.random(len(row)) < params.UNPAID_WORK_SESSION_SHARE)
         ctype = np.where(has_upw, "unpaid_work", ctype)
         seconds = rng.choice([9, 10, 11, 14, 15, 16], len(row)) * 3600 + rng.choice([0, 1800], len(row))
         order = np.lexsort((seconds, day, row))
@@ -476,7 +507,7 @@ class CaseloadBuilder:
 
         past = day <= self.last_outcome_day
         young = age[row] < 25
-        drugs = rng.random(len(row)) < 0.1
+        drugs = with_drugs[row]
         p_miss = expit(
             params.MISS_BASE_LOGIT
             + params.MISS_AGE_UNDER_25 * young
@@ -490,13 +521,6 @@ class CaseloadBuilder:
             p_unacceptable, self.bias_for("unacceptable_absence", month, self.person_index(row))
         )
         counted = missed & past & (day >= period.start_day)
-        self.truth.add(
-            "unacceptable_absence",
-            self.p,
-            self.person["group"][row][counted],
-            p_unacceptable[counted],
-            biased[counted],
-        )
         unacceptable = rng.random(len(row)) < biased
         u = rng.random(len(row))
         outcome = np.select(
@@ -510,7 +534,16 @@ class CaseloadBuilder:
             default="attended_complied",
         )
         outcome = np.where(past, outcome, "")
-        return {"row": row, "day": day, "starts_at": starts_at, "type": ctype, "outcome": outcome}
+        return {
+            "row": row,
+            "day": day,
+            "starts_at": starts_at,
+            "type": ctype,
+            "outcome": outcome,
+            "counted": counted,
+            "p0": p_unacceptable,
+            "p1": biased,
+        }
 
     def person_index(self, row: np.ndarray) -> np.ndarray:
         return row  # one sentence per person: a sentence's row is its person's row
@@ -541,7 +574,9 @@ class CaseloadBuilder:
 
         decision_rows: dict[str, list] = defaultdict(list)
         outcome_rows: dict[str, list] = defaultdict(list)
-        last_warning: dict[int, int] = {}
+        # Every warning given on each sentence: a failure can come before the decision on an earlier one, so
+        # the warning that counts is any within the 12 months before it, not just the latest.
+        warnings: dict[int, list[int]] = defaultdict(list)
         last_decision = self.last_decision = np.full(len(kind), -1)
         truth_breach: list[tuple[int, float, float]] = []
         truth_recall: list[tuple[int, float, float]] = []
@@ -560,9 +595,8 @@ class CaseloadBuilder:
                 truth_recall.append((r, p_recall[i], p_recall_b[i]))
                 decision = str(recall_type[i]) if draw[i] < p_recall_b[i] else lesser(draw2[i], 0.6)
             else:
-                warning = last_warning.get(r)
                 window_opens = self.window_opens(failure_at)
-                if warning is not None and window_opens <= warning < failure_at:
+                if any(window_opens <= warning < failure_at for warning in warnings[r]):
                     proposed = "breach"
                     truth_breach.append((r, p_breach[i], p_breach_b[i]))
                     decision = "breach" if draw[i] < p_breach_b[i] else lesser(draw2[i], 0.7)
@@ -570,7 +604,7 @@ class CaseloadBuilder:
                     proposed = "warning"
                     decision = lesser(draw[i], params.WARNING_WHEN_PROPOSED)
             if decision == "warning":
-                last_warning[r] = int(decided_at[i])
+                warnings[r].append(int(decided_at[i]))
             decision_rows["row"].append(r)
             decision_rows["contact"].append(f)
             decision_rows["decision"].append(decision)
@@ -626,6 +660,15 @@ class CaseloadBuilder:
         rng = self.rng
         row, day = contacts["row"], contacts["day"]
         keep = (termination[row] < 0) | (day <= termination[row])
+        # The truth counts the missed appointments that are loaded (not those after a sentence ended).
+        counted = contacts["counted"] & keep
+        self.truth.add(
+            "unacceptable_absence",
+            self.p,
+            self.person["group"][row][counted],
+            contacts["p0"][counted],
+            contacts["p1"][counted],
+        )
         index_map = np.cumsum(keep) - 1  # position of each kept contact among the kept ones
         n = int(keep.sum())
         contact_id = self.ids.take("cases_contact", n)
@@ -752,7 +795,8 @@ class CaseloadBuilder:
             )
         ]
 
-    def requirements(self, sentence_id, kind, termination, reason) -> list[Table]:
+    def draw_requirements(self, kind) -> tuple[np.ndarray, np.ndarray]:
+        """Which requirements each court order has (rows of the sentence arrays, and types)."""
         rng = self.rng
         orders = np.isin(kind, ["CO", "SSO"])
         rows, types = [], []
@@ -769,7 +813,11 @@ class CaseloadBuilder:
         row = np.concatenate(rows)
         rtype = np.concatenate(types)
         order = np.lexsort((rtype, row))
-        row, rtype = row[order], rtype[order]
+        return row[order], rtype[order]
+
+    def requirements(self, sentence_id, drawn, termination, reason) -> list[Table]:
+        rng = self.rng
+        row, rtype = drawn
         m = len(row)
         hours = rng.choice(np.arange(40, 301, 10), m, p=self.upw_weights())
         days = rng.choice([5, 10, 15, 20, 30, 40, 60], m)
@@ -858,7 +906,7 @@ class CaseloadBuilder:
                     "rationale": np.where(
                         why == AllocationReason.NEW_CASE.value,
                         "Allocated on grade, capacity and continuity.",
-                        "Reallocated within the team.",
+                        "Reallocated within the PDU.",
                     ),
                     "allocated_by_id": org.spo_of(whom),
                     "allocated_at": as_datetimes(self.local.utc(start, np.full(m, 10 * 3600))),

@@ -60,14 +60,15 @@ class BulkWriter:
 
 
 def ensure_empty() -> None:
-    from evenhand.org.models import Region
-    from evenhand.people.models import Person
-
-    if Region.objects.exists() or Person.objects.exists():
-        raise EmptyDatabaseRequired(
-            "The database already holds an organisation or people. The generator loads into an empty, migrated "
-            "database (it assigns its own ids): create a fresh one, run `evenhand migrate`, then generate."
-        )
+    """Refuse to load unless every table the generator writes is empty."""
+    for label in ("org", "people", "cases"):
+        for model in apps.get_app_config(label).get_models():
+            if model.objects.exists():
+                raise EmptyDatabaseRequired(
+                    f"The database already holds {model._meta.verbose_name_plural}. The generator loads into an "
+                    "empty, migrated database (it assigns its own ids): create a fresh one, run "
+                    "`evenhand migrate`, then generate."
+                )
 
 
 def _canonical(field: models.Field, value: object) -> str:

@@ -13,10 +13,6 @@ from .tables import Table, as_datetimes
 EPOCH = dt.date(1970, 1, 1)
 
 
-def day_number(day: dt.date) -> int:
-    return (day - EPOCH).days
-
-
 @dataclass
 class Organisation:
     """What the caseload stage needs to know of the organisation, as arrays."""
@@ -43,8 +39,9 @@ class Organisation:
         return np.array([self.team_spo[t] for t in team.tolist()], dtype=np.int64)
 
 
-def build_organisation(scale: Scale, rng: np.random.Generator, created: int) -> Organisation:
-    """Regions, PDUs, teams and staff. ``created`` is the timestamp written as every row's creation time."""
+def build_organisation(scale: Scale, rng: np.random.Generator, created: int, first_day: int) -> Organisation:
+    """Regions, PDUs, teams and staff. ``created`` is the timestamp written as every row's creation time;
+    everyone started before ``first_day``, the first day of the period."""
     regions = (
         params.REGIONS if scale.regions == len(params.REGIONS) else params.REGIONS[3 : 3 + scale.regions]
     )
@@ -117,9 +114,11 @@ def build_organisation(scale: Scale, rng: np.random.Generator, created: int) -> 
             team_rows["name"].append(f"{pdu_names[p]} team {t + 1}")
             team_rows["pdu_id"].append(p + 1)
             team_spo[team_id] = add_staff("SPO", team_id, p, 37.0)
-            # About 45% POs and 55% PSOs in a case-holding team (HMPPS workforce statistics).
-            for _ in range(size):
-                grade = "PO" if rng.random() < 0.45 else "PSO"
+            # About 45% POs and 55% PSOs in a case-holding team (HMPPS workforce statistics); every team has
+            # at least one of each, so every PDU can take any case.
+            grades = np.where(rng.random(size) < 0.45, "PO", "PSO")
+            grades[0], grades[1] = "PO", "PSO"
+            for grade in grades.tolist():
                 add_staff(grade, team_id, p, float(rng.choice(hours_choices, p=hours_weights)))
     for grade, count in (
         ("ANALYST", max(1, scale.pdus // 5)),
@@ -131,7 +130,8 @@ def build_organisation(scale: Scale, rng: np.random.Generator, created: int) -> 
 
     n_staff = len(staff["id"])
     created_text = as_datetimes(np.full(n_staff, created))
-    start = day_number(dt.date(2026, 1, 1)) - rng.integers(200, 6000, size=n_staff)
+    # Everyone started before the earliest case they could hold (sentences run up to three years).
+    start = first_day - 3 * 366 - rng.integers(30, 5000, size=n_staff)
     team_ids = np.array([t if t is not None else 0 for t in staff["team_id"]])
     staff_table = Table(
         "org_staffmember",

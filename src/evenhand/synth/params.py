@@ -146,16 +146,19 @@ PO_SHARE_BY_TIER_LETTER = {"A": 0.85, "B": 0.70, "C": 0.40, "D": 0.20}
 ALLOCATION_DAYS_MEAN = 4.0  # days from sentence to allocation, gamma with shape 2
 REALLOCATION_SHARE = 0.08
 
-# Contacts: the interval between appointments by tier letter (days), with unpaid work sessions weekly.
+# Contacts: the interval between appointments by tier letter (days); for orders with unpaid work, a share of
+# those appointments are unpaid work sessions.
 CONTACT_INTERVAL_DAYS = {"A": 7, "B": 7, "C": 9, "D": 12}
 CONTACT_TYPES = {"office": 0.66, "home_visit": 0.08, "phone": 0.16, "video": 0.05, "other": 0.05}
 # Outcomes: the chance of missing an appointment rises with youth, the tier number and drug treatment.
 MISS_BASE_LOGIT = -2.9  # about 5% at the reference profile (older, tier number 0, no drug treatment)
+# Logit increments: under 25, per point of tier number, and for an order with a drug rehabilitation requirement.
 MISS_AGE_UNDER_25, MISS_PER_TIER_NUMBER, MISS_DRUGS = 0.35, 0.15, 0.40
 UNACCEPTABLE_BASE = 0.30  # share of missed appointments judged unacceptable
 ATTENDED_FAILED_TO_COMPLY = 0.002
 RESCHEDULED = 0.03
 FUTURE_APPOINTMENT_DAYS = 21
+UNPAID_WORK_SESSION_SHARE = 0.40  # of the appointments of an order with unpaid work, held as work sessions
 
 # Enforcement discretion: the baseline chance of each decision.
 WARNING_WHEN_PROPOSED = 0.88  # otherwise no further action
