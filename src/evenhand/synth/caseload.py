@@ -86,7 +86,7 @@ class LocalTime:
             [
                 int(
                     dt.datetime.combine(EPOCH + dt.timedelta(days=d), dt.time(12), LONDON)
-                    .utcoffset()
+                    .utcoffset()  # type: ignore[union-attr]  # always set for a ZoneInfo
                     .total_seconds()
                 )
                 for d in days
@@ -923,15 +923,15 @@ class CaseloadBuilder:
         )
         can = allocated & (active_to > active_from + 1)
         rows_all, areas_all, days_all = [], [], []
-        for area, base in params.REFERRAL_BASE.items():
-            eligible = can & ((sex == "F") if area == "womens" else True)
+        for service, base in params.REFERRAL_BASE.items():
+            eligible = can & ((sex == "F") if service == "womens" else True)
             made_day = rng.integers(active_from, np.maximum(active_to, active_from + 1))
             p0 = np.full(len(sex), base)
-            p1 = with_odds(p0, self.bias_for(f"referral:{area}", period.month(made_day)))
-            self.truth.add(f"referral:{area}", self.p, group[eligible], p0[eligible], p1[eligible])
+            p1 = with_odds(p0, self.bias_for(f"referral:{service}", period.month(made_day)))
+            self.truth.add(f"referral:{service}", self.p, group[eligible], p0[eligible], p1[eligible])
             chosen = eligible & (rng.random(len(sex)) < p1)
             rows_all.append(np.flatnonzero(chosen))
-            areas_all.append(np.full(chosen.sum(), area))
+            areas_all.append(np.full(chosen.sum(), service))
             days_all.append(made_day[chosen])
         row = np.concatenate(rows_all)
         area = np.concatenate(areas_all)

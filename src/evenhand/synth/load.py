@@ -46,14 +46,14 @@ class BulkWriter:
         """Move PostgreSQL's id sequences past the ids the generator assigned."""
         if self.vendor != "postgresql":
             return
-        models = [m for m in apps.get_models() if m._meta.db_table in self.rows]
-        through = [
-            f.remote_field.through
-            for m in models
+        written = [m for m in apps.get_models() if m._meta.db_table in self.rows]
+        through: list[type[models.Model]] = [
+            f.remote_field.through  # type: ignore[misc]
+            for m in written
             for f in m._meta.many_to_many
-            if f.remote_field.through._meta.db_table in self.rows
+            if f.remote_field.through._meta.db_table in self.rows  # type: ignore[union-attr]
         ]
-        statements = connection.ops.sequence_reset_sql(no_style(), [*models, *through])
+        statements = connection.ops.sequence_reset_sql(no_style(), [*written, *through])
         with connection.cursor() as cursor:
             for sql in statements:
                 cursor.execute(sql)
@@ -63,7 +63,7 @@ def ensure_empty() -> None:
     """Refuse to load unless every table the generator writes is empty."""
     for label in ("org", "people", "cases"):
         for model in apps.get_app_config(label).get_models():
-            if model.objects.exists():
+            if model._default_manager.exists():
                 raise EmptyDatabaseRequired(
                     f"The database already holds {model._meta.verbose_name_plural}. The generator loads into an "
                     "empty, migrated database (it assigns its own ids): create a fresh one, run "

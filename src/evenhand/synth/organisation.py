@@ -104,7 +104,7 @@ def build_organisation(scale: Scale, rng: np.random.Generator, created: int, fir
         team_rows["pdu_id"].append(p + 1)
         add_staff("HOPDU", management, p, 37.0)
         needed = max(scale.team_size[0], int(np.ceil(pdu_people[p] / CASELOAD)))
-        sizes = []
+        sizes: list[int] = []
         while sum(sizes) < needed:
             sizes.append(int(rng.integers(scale.team_size[0], scale.team_size[1] + 1)))
         for t, size in enumerate(sizes):

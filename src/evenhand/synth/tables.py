@@ -30,7 +30,7 @@ class Table:
     nulls: dict[str, np.ndarray] = field(default_factory=dict)
 
     def __len__(self) -> int:
-        first = next(iter(self.columns.values()), [])
+        first: Any = next(iter(self.columns.values()), [])
         return len(first)
 
     def column_lists(self) -> list[list[Any]]:

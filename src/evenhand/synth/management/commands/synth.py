@@ -41,7 +41,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        console = Console(file=self.stdout, stderr=False)
+        console = Console(file=self.stdout, stderr=False)  # type: ignore[arg-type]  # a text stream
         if options["truth"] is not None and not options["truth"].parent.exists():
             raise CommandError(f"The folder for the truth file does not exist: {options['truth'].parent}")
         with Progress(
