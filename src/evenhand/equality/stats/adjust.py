@@ -1,0 +1,487 @@
+"""Adjusted comparison: how much of a gap between groups the legitimate drivers of a decision explain.
+
+A logistic regression of the outcome on the group and the measure's legitimate drivers (tier, risk of
+serious harm, offence group, age band, …, all treated as categories)::
+
+    logit P(event) = β₀ + β_g + Σ_k c_{k, level of driver k}
+
+gives the adjusted odds ratio exp(β_g) of each group against the reference (β_ref = 0), and, by marginal
+standardisation, the adjusted relative rate. Both are reported beside the crude figures.
+
+**Aggregated rows.** Everyone with the same group and driver levels has the same fitted probability, so the
+model is fitted on one row per combination (a "cell": people n and events e) as a binomial GLM with the
+two-column response (e, n - e). Its likelihood is the person-level likelihood up to a constant, so the
+estimates and their covariance are the same as a person-level fit, and a national population of millions
+becomes a few thousand cells. Person-level frames are aggregated to cells first.
+
+**Empty cells and separation.** A group, or a level of a driver, in which nobody (or everybody) had the event
+drives its coefficient to -∞ (or +∞), and maximum likelihood does not converge. Such a *group* is left out
+of the model and its row says why. Such a *driver level* is left out too, and listed in
+``AdjustedComparison.dropped``: in the limit its people's fitted probability is exactly 0 (or 1) whatever
+their group, and the remaining coefficients are the limit of the full fit, so nothing is lost. If the model
+still cannot be fitted (the drivers fix the group, or the fit does not converge), the crude figures are
+returned with the reason, not an error.
+
+References: A. Agresti, Categorical Data Analysis, 3rd ed. (2013), §5.1 and §6.5 (grouped binomial data,
+infinite estimates); A. J. Localio, D. J. Margolis, J. A. Berlin (2007), "Relative risks and confidence
+intervals were easily computed indirectly from multivariable logistic regression", Journal of Clinical
+Epidemiology 60:874-882; C. J. Muller, R. F. MacLehose (2014), "Estimating predicted probabilities from
+logistic regression: different methods correspond to different target populations", International Journal
+of Epidemiology 43:962-970.
+"""
+
+import warnings
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import statsmodels.api as sm
+from numpy.typing import NDArray
+from scipy import special
+from statsmodels.tools.sm_exceptions import PerfectSeparationError
+
+from .common import FloatArray, check_alpha, check_min_n, critical_value
+from .compare import compare_counts
+
+# A log-odds coefficient or standard error beyond this means the fit ran off towards a separated solution
+# (an odds ratio of e^20 ≈ 5e8 is not an estimate of anything), not that it found one.
+SEPARATION = 20.0
+STANDARD_POPULATION = "everyone in the frame, except the members of any group left out of the model, with their own driver levels"
+
+
+@dataclass(frozen=True)
+class AdjustedComparison:
+    """The crude and adjusted comparison of each group with the reference.
+
+    ``table`` has one row per group, indexed by ``group`` in order of first appearance, with the columns
+    ``n``, ``events``, ``rate``, ``is_reference``; the crude figures ``crude_relative_rate`` (with
+    ``_low``/``_high``), ``crude_odds_ratio`` (with ``_low``/``_high``) and ``crude_p_value`` as in
+    :func:`~evenhand.equality.stats.compare.compare_groups`; the adjusted figures ``adjusted_odds_ratio``,
+    ``adjusted_relative_rate`` (each with ``_low``/``_high``) and ``adjusted_p_value`` (Wald test of
+    β_g = 0, which is also the test of an adjusted relative rate of 1); and ``note``.
+
+    ``fitted`` is false when no model could be fitted, with ``reason`` saying why; ``dropped`` lists the
+    driver levels left out of the model (columns ``covariate``, ``level``, ``n``, ``events``, ``why``);
+    ``cells`` and ``people`` count what the model was fitted on; ``standard_population`` says over whom
+    the adjusted relative rate is standardised.
+    """
+
+    table: pd.DataFrame
+    fitted: bool
+    reason: str = ""
+    dropped: pd.DataFrame = field(default_factory=lambda: _dropped_frame([]))
+    cells: int = 0
+    people: int = 0
+    standard_population: str = STANDARD_POPULATION
+
+
+class ModelNotFitted(ValueError):
+    """The logistic regression could not be fitted; the message says why."""
+
+
+@dataclass(frozen=True)
+class _Fit:
+    columns: list[tuple[str, Hashable]]  # (factor, level) for each coefficient after the intercept
+    params: FloatArray
+    cov: NDArray[np.float64]
+    bse: FloatArray
+    pvalues: FloatArray
+    kept: pd.DataFrame  # the cells fitted
+    fixed: pd.DataFrame  # cells left out with their driver level, with their fixed probability "p"
+    dropped: pd.DataFrame
+
+
+def _cells(frame: pd.DataFrame, *, outcome: str, columns: list[str], people: str | None) -> pd.DataFrame:
+    """One row per combination of ``columns`` with its people ``n`` and ``events``; empty cells dropped."""
+    wanted = [*columns, outcome, *([people] if people else [])]
+    missing = [column for column in wanted if column not in frame.columns]
+    if missing:
+        raise ValueError(
+            f"the frame has no column {', '.join(map(repr, missing))}; it has {list(frame.columns)}"
+        )
+    for column in columns:
+        if frame[column].isna().any():
+            raise ValueError(
+                f"column {column!r} has missing values; record them as a level of their own"
+                " (such as 'not recorded') so that nobody drops out of the comparison unseen"
+            )
+    if people is None:
+        values = frame[outcome]
+        if values.isna().any() or not values.isin([0, 1]).all():
+            raise ValueError(
+                f"outcome {outcome!r} must be 0 or 1 (or true/false) for each person;"
+                " for aggregated rows give the column of people as people="
+            )
+        n = np.ones(len(frame), dtype=np.int64)
+        events = values.to_numpy().astype(np.int64)
+    else:
+        n, events = _aggregated_counts(frame, outcome, people)
+    table = frame[columns].copy()
+    table["n"], table["events"] = n, events
+    cells = table.groupby(columns, sort=True, observed=True)[["n", "events"]].sum().reset_index()
+    return cells[cells["n"] > 0].reset_index(drop=True)
+
+
+def _aggregated_counts(
+    frame: pd.DataFrame, outcome: str, people: str
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    n = frame[people].to_numpy(dtype=np.float64, na_value=np.nan)
+    events = frame[outcome].to_numpy(dtype=np.float64, na_value=np.nan)
+    for values, name in ((n, people), (events, outcome)):
+        if not np.all(np.isfinite(values)) or np.any(values < 0) or np.any(values != np.floor(values)):
+            raise ValueError(f"column {name!r} must hold whole counts, 0 or more, with none missing")
+    if np.any(events > n):
+        at = int(np.flatnonzero(events > n)[0])
+        raise ValueError(f"row {at} has more events ({events[at]:g}) than people ({n[at]:g})")
+    return n.astype(np.int64), events.astype(np.int64)
+
+
+def _dropped_frame(rows: list[dict[str, object]]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=["covariate", "level", "n", "events", "why"])
+
+
+def _leave_out_certain_levels(
+    cells: pd.DataFrame, covariates: Sequence[str]
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Drop, until none is left, every driver level in which nobody or everybody had the event.
+
+    Returns the cells kept, the cells left out (with ``p`` = 0 or 1, their fitted probability in the limit),
+    and the list of levels left out.
+    """
+    kept = cells
+    fixed: list[pd.DataFrame] = []
+    dropped: list[dict[str, object]] = []
+    changed = True
+    while changed and not kept.empty:
+        changed = False
+        for covariate in covariates:
+            totals = kept.groupby(covariate, sort=True, observed=True)[["n", "events"]].sum()
+            none = totals.index[totals["events"] == 0]
+            everyone = totals.index[totals["events"] == totals["n"]]
+            for levels, p, why in (
+                (none, 0.0, "nobody had the event"),
+                (everyone, 1.0, "everybody had the event"),
+            ):
+                if len(levels) == 0:
+                    continue
+                leaving = kept[covariate].isin(levels)
+                fixed.append(kept[leaving].assign(p=p))
+                for level in levels:
+                    dropped.append(
+                        {
+                            "covariate": covariate,
+                            "level": level,
+                            "n": int(totals.loc[level, "n"]),
+                            "events": int(totals.loc[level, "events"]),
+                            "why": why,
+                        }
+                    )
+                kept = kept[~leaving]
+                changed = True
+    fixed_cells = pd.concat(fixed, ignore_index=True) if fixed else cells.iloc[:0].assign(p=0.0)
+    return kept.reset_index(drop=True), fixed_cells, _dropped_frame(dropped)
+
+
+def _design(cells: pd.DataFrame, columns: list[tuple[str, Hashable]]) -> NDArray[np.float64]:
+    x = np.empty((len(cells), len(columns) + 1))
+    x[:, 0] = 1.0
+    for j, (factor, level) in enumerate(columns, start=1):
+        x[:, j] = (cells[factor] == level).to_numpy(dtype=np.float64)
+    return x
+
+
+def _fit(
+    cells: pd.DataFrame, factors: Sequence[str], *, bases: dict[str, Hashable], free: Sequence[str]
+) -> _Fit:
+    """Fit the binomial GLM on cells, with each factor coded against its base level.
+
+    ``free`` are the factors (the drivers) whose certain levels may be left out; a base not given is the
+    factor's most common level, which changes no estimate of interest but keeps the others well determined.
+    """
+    kept, fixed, dropped = _leave_out_certain_levels(cells, free)
+    if kept.empty:
+        raise ModelNotFitted("in every level of the drivers nobody, or everybody, had the event")
+    columns: list[tuple[str, Hashable]] = []
+    for factor in factors:
+        sizes = kept.groupby(factor, sort=True, observed=True)["n"].sum()
+        base = bases.get(factor, sizes.idxmax())
+        columns += [(factor, level) for level in sizes.index if level != base]
+    x = _design(kept, columns)
+    if np.linalg.matrix_rank(x) < x.shape[1]:
+        raise ModelNotFitted(
+            "the groups and drivers overlap so that their effects cannot be told apart"
+            f" (the design of {x.shape[1]} terms has rank {np.linalg.matrix_rank(x)})"
+        )
+    events = kept["events"].to_numpy(dtype=np.float64)
+    response = np.column_stack([events, kept["n"].to_numpy(dtype=np.float64) - events])
+    # statsmodels also warns of "perfect prediction" whenever a saturated model reproduces the observed
+    # proportions of aggregated cells exactly, which is not separation; true separation shows as runaway
+    # estimates, checked below, so the warnings are not used.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            result = sm.GLM(response, x, family=sm.families.Binomial()).fit()
+        except (ValueError, np.linalg.LinAlgError, PerfectSeparationError) as error:
+            raise ModelNotFitted(f"the model could not be fitted: {error}") from error
+    params, bse = np.asarray(result.params), np.asarray(result.bse)
+    problems = []
+    if not result.converged:
+        problems.append("the fit did not converge")
+    if not (np.all(np.isfinite(params)) and np.all(np.isfinite(bse))):
+        problems.append("some estimates are not finite")
+    elif np.max(np.abs(params[1:]), initial=0) > SEPARATION or np.max(bse, initial=0) > SEPARATION:
+        problems.append("some estimates run off to infinity (the data are separated)")
+    if problems:
+        raise ModelNotFitted("the model could not be fitted: " + "; ".join(problems))
+    return _Fit(
+        columns=columns,
+        params=params,
+        cov=np.asarray(result.cov_params()),
+        bse=bse,
+        pvalues=np.asarray(result.pvalues),
+        kept=kept,
+        fixed=fixed,
+        dropped=dropped,
+    )
+
+
+def _standardised(
+    fit: _Fit, *, group: str, covariates: Sequence[str], assign: Hashable
+) -> tuple[float, FloatArray]:
+    """Mean predicted probability over the standard population with everyone assigned to ``assign``, and its
+    gradient with respect to the coefficients."""
+    if covariates:
+        patterns = fit.kept.groupby(list(covariates), sort=False, observed=True)["n"].sum().reset_index()
+    else:
+        patterns = pd.DataFrame({"n": [fit.kept["n"].sum()]})
+    patterns[group] = assign
+    x = _design(patterns, fit.columns)
+    weights = patterns["n"].to_numpy(dtype=np.float64)
+    p = special.expit(x @ fit.params)
+    total = weights.sum() + fit.fixed["n"].sum()
+    mean = (weights @ p + (fit.fixed["n"] * fit.fixed["p"]).sum()) / total
+    gradient = (weights * p * (1 - p)) @ x / total
+    return float(mean), gradient
+
+
+def adjusted_comparison(
+    frame: pd.DataFrame,
+    *,
+    outcome: str,
+    group: str,
+    reference: Hashable,
+    covariates: Sequence[str],
+    people: str | None = None,
+    min_n: int = 30,
+    alpha: float = 0.05,
+) -> AdjustedComparison:
+    """Each group against the reference, crude and adjusted for the legitimate drivers ``covariates``.
+
+    ``frame`` is either one row per person, with ``outcome`` 0 or 1 (or false/true), or one row per
+    combination of group and drivers, with the number of people in the column named by ``people`` and the
+    number of them with the event in ``outcome``. Both give the same answer.
+
+    - Adjusted odds ratio: exp(β_g) from the logistic regression in the module docstring, with the Wald
+      interval exp(β_g ± z·SE(β_g)) and Wald p-value.
+    - Adjusted relative rate, by marginal standardisation: with P_g the mean predicted probability when
+      everyone in the standard population is assigned group g and keeps their own driver levels,
+      RR_g = P_g / P_ref. The standard population is the whole population compared (everyone in the frame
+      except members of a group left out of the model), so the ratio answers "how would the rate differ if
+      everyone were treated as group g rather than as the reference?". Its interval is exp(ln RR_g ± z·SE)
+      with SE from the delta method, SE² = ∇ᵀ V ∇, ∇ = ∇P_g/P_g - ∇P_ref/P_ref, ∇P_g = (1/N) Σ_cells
+      n·p(1 - p)·x and V the fitted covariance of the coefficients.
+
+    Groups with fewer than ``min_n`` people stay in the model but get no adjusted figures, as with the crude
+    ones. Driver levels are categories (numbers are treated as labels). Returns an
+    :class:`AdjustedComparison`; raises ``ValueError`` for a missing column or value, bad counts, an unknown
+    reference or a reference with no people.
+    """
+    check_alpha(alpha)
+    check_min_n(min_n)
+    covariates = list(covariates)
+    if group in covariates:
+        raise ValueError(f"the group column {group!r} cannot also be a driver to adjust for")
+    if len(set(covariates)) != len(covariates):
+        raise ValueError(f"each driver must be named once, not {covariates!r}")
+    cells = _cells(frame, outcome=outcome, columns=[group, *covariates], people=people)
+    names = list(pd.unique(frame[group]))
+    totals = (
+        cells.groupby(group, sort=False, observed=True)[["n", "events"]].sum().reindex(names, fill_value=0)
+    )
+    if reference not in names:
+        raise ValueError(
+            f"reference group {reference!r} is not among the groups ({', '.join(map(repr, names))})"
+        )
+    at = names.index(reference)
+    people_in = totals["n"].to_numpy(dtype=np.int64)
+    events_in = totals["events"].to_numpy(dtype=np.int64)
+    if people_in[at] == 0:
+        raise ValueError(
+            f"the reference group {reference!r} has no people, so nothing can be compared with it"
+        )
+
+    crude = compare_counts(names, people_in, events_in, at=at, min_n=min_n, alpha=alpha)
+    table = pd.DataFrame(
+        {
+            "n": crude["n"],
+            "events": crude["events"],
+            "rate": crude["rate"],
+            "is_reference": crude["is_reference"],
+            **{
+                f"crude_{name}": crude[name]
+                for name in (
+                    "relative_rate",
+                    "relative_rate_low",
+                    "relative_rate_high",
+                    "odds_ratio",
+                    "odds_ratio_low",
+                    "odds_ratio_high",
+                    "p_value",
+                )
+            },
+        }
+    )
+    adjusted = [
+        "adjusted_odds_ratio",
+        "adjusted_odds_ratio_low",
+        "adjusted_odds_ratio_high",
+        "adjusted_relative_rate",
+        "adjusted_relative_rate_low",
+        "adjusted_relative_rate_high",
+        "adjusted_p_value",
+    ]
+    for name in adjusted:
+        table[name] = np.nan
+    notes = {name: [str(crude.loc[name, "note"])] if crude.loc[name, "note"] else [] for name in names}
+
+    uncertain = (events_in > 0) & (events_in < people_in)
+    if not uncertain[at]:
+        why = "nobody" if events_in[at] == 0 else "everybody"
+        reason = f"{why} in the reference group had the event, so no model can compare the groups with it"
+        return _unfitted(table, notes, reason)
+    for i, name in enumerate(names):
+        if not uncertain[i] and people_in[i] > 0:
+            why = "nobody" if events_in[i] == 0 else "everybody"
+            notes[name].append(f"{why} in the group had the event, so it is left out of the adjusted model")
+    in_model = [name for i, name in enumerate(names) if uncertain[i]]
+    # Leaving out a driver level can leave a group with a certain outcome among the people that remain;
+    # such a group is left out in turn, until every group in the model has people with and without events.
+    while True:
+        kept, _, _ = _leave_out_certain_levels(cells[cells[group].isin(in_model)], covariates)
+        remaining = kept.groupby(group, sort=False, observed=True)[["n", "events"]].sum()
+        certain = [
+            name
+            for name in in_model
+            if name not in remaining.index or remaining.loc[name, "events"] in (0, remaining.loc[name, "n"])
+        ]
+        if not certain:
+            break
+        if reference in certain:
+            return _unfitted(
+                table,
+                notes,
+                "the reference group's outcome is certain within the driver levels that can be modelled",
+            )
+        for name in certain:
+            notes[name].append(
+                "the group's outcome is certain within the driver levels that can be modelled,"
+                " so it is left out of the adjusted model"
+            )
+        in_model = [name for name in in_model if name not in certain]
+    try:
+        fit = _fit(
+            cells[cells[group].isin(in_model)],
+            [group, *covariates],
+            bases={group: reference},
+            free=covariates,
+        )
+    except ModelNotFitted as error:
+        return _unfitted(table, notes, str(error))
+
+    z = critical_value(alpha)
+    reference_mean, reference_gradient = _standardised(
+        fit, group=group, covariates=covariates, assign=reference
+    )
+    for i, name in enumerate(names):
+        if name == reference:
+            table.loc[name, ["adjusted_odds_ratio", "adjusted_relative_rate"]] = 1.0
+            continue
+        if name not in in_model or people_in[i] < min_n or people_in[at] < min_n:
+            continue
+        j = fit.columns.index((group, name)) + 1
+        beta, se = fit.params[j], fit.bse[j]
+        mean, gradient = _standardised(fit, group=group, covariates=covariates, assign=name)
+        log_ratio = np.log(mean / reference_mean)
+        direction = gradient / mean - reference_gradient / reference_mean
+        log_se = float(np.sqrt(direction @ fit.cov @ direction))
+        table.loc[name, adjusted] = [
+            np.exp(beta),
+            np.exp(beta - z * se),
+            np.exp(beta + z * se),
+            np.exp(log_ratio),
+            np.exp(log_ratio - z * log_se),
+            np.exp(log_ratio + z * log_se),
+            fit.pvalues[j],
+        ]
+    if len(fit.dropped):
+        levels = ", ".join(f"{row.covariate}={row.level!r}" for row in fit.dropped.itertuples())
+        for name in names:
+            if name in in_model and name != reference:
+                notes[name].append(f"left out of the model as certain: {levels}")
+    table["note"] = ["; ".join(notes[name]) for name in names]
+    return AdjustedComparison(
+        table=table,
+        fitted=True,
+        dropped=fit.dropped,
+        cells=len(fit.kept),
+        people=int(fit.kept["n"].sum()),
+    )
+
+
+def _unfitted(table: pd.DataFrame, notes: dict[Hashable, list[str]], reason: str) -> AdjustedComparison:
+    table["note"] = ["; ".join([*notes[name], "no adjusted figures: " + reason]) for name in table.index]
+    return AdjustedComparison(table=table, fitted=False, reason=reason)
+
+
+def expected_events(
+    frame: pd.DataFrame,
+    *,
+    outcome: str,
+    covariates: Sequence[str],
+    by: Sequence[str],
+    people: str | None = None,
+) -> pd.DataFrame:
+    """Observed and expected events per unit (or per unit and group), by indirect standardisation.
+
+    Fits the national logistic regression of the outcome on ``covariates`` (categories, as in
+    :func:`adjusted_comparison`; include the group among them for an expectation that allows for the
+    national group gap, leave it out for one that does not), predicts each person's probability, and sums
+    over the rows of each combination of the ``by`` columns: E = Σ p̂, O = Σ events. With no covariates,
+    E = n * the national rate. People in a driver level where nobody (everybody) had the event are expected
+    to have 0 (1) events. Returns a frame indexed by the ``by`` columns with ``n``, ``observed`` and
+    ``expected``, ready for :func:`evenhand.equality.stats.funnel.unit_comparison`.
+
+    Raises :class:`ModelNotFitted` (a ``ValueError``) when the national model cannot be fitted, and
+    ``ValueError`` for missing columns or values and bad counts.
+    """
+    covariates, by = list(covariates), list(by)
+    if not by:
+        raise ValueError("by must name at least one column to sum the expected events over")
+    columns = list(dict.fromkeys([*by, *covariates]))
+    cells = _cells(frame, outcome=outcome, columns=columns, people=people)
+    if covariates:
+        national = cells.groupby(covariates, sort=True, observed=True)[["n", "events"]].sum().reset_index()
+    else:
+        national = cells[["n", "events"]].sum().to_frame().T
+    total, happened = int(national["n"].sum()), int(national["events"].sum())
+    if happened in (0, total):
+        p = np.full(len(cells), 0.0 if happened == 0 else 1.0)
+    else:
+        fit = _fit(national, covariates, bases={}, free=covariates)
+        p = special.expit(_design(cells, fit.columns) @ fit.params)
+        for row in fit.dropped.itertuples():
+            p[(cells[row.covariate] == row.level).to_numpy()] = 0.0 if row.events == 0 else 1.0
+    cells = cells.assign(expected=cells["n"] * p)
+    result = cells.groupby(by, sort=True, observed=True)[["n", "events", "expected"]].sum()
+    return result.rename(columns={"events": "observed"})

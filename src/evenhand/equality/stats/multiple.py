@@ -1,0 +1,68 @@
+"""Many comparisons at once: Benjamini-Hochberg q-values, and the rule that flags a disparity."""
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+from statsmodels.stats.multitest import multipletests
+
+from .common import FloatArray
+
+# A ratio inside this band is not treated as a disparity however certain it is (the "four-fifths" rule
+# and its reciprocal). Configurable per report.
+MATERIALITY_BAND = (0.8, 1.25)
+Q_THRESHOLD = 0.05
+
+
+def bh_qvalues(pvalues: ArrayLike) -> FloatArray:
+    """Benjamini-Hochberg q-values (false-discovery-rate adjusted p-values), in the order given.
+
+    With the m p-values sorted so that p₍₁₎ ≤ … ≤ p₍ₘ₎::
+
+        q₍ᵢ₎ = min over j ≥ i of min(1, m·p₍ⱼ₎ / j)
+
+    so a test is a discovery at false discovery rate Q exactly when its q-value is at most Q. Computed by
+    statsmodels' ``multipletests(method="fdr_bh")``. NaN p-values (comparisons not made, such as groups too
+    small to compare) stay NaN and are not counted in m: a test that was never run cannot be a discovery.
+
+    Reference: Y. Benjamini, Y. Hochberg (1995), "Controlling the false discovery rate: a practical and
+    powerful approach to multiple testing", JRSS B 57:289-300.
+    """
+    p = np.asarray(pvalues, dtype=np.float64)
+    if p.ndim != 1:
+        raise ValueError(f"pvalues must be a one-dimensional list, not an array of shape {p.shape}")
+    present = ~np.isnan(p)
+    if np.any((p[present] < 0) | (p[present] > 1)):
+        raise ValueError("p-values must lie between 0 and 1")
+    q = np.full(p.shape, np.nan)
+    if present.any():
+        q[present] = multipletests(p[present], method="fdr_bh")[1]
+    return q
+
+
+def flag(
+    q: ArrayLike,
+    ratio: ArrayLike,
+    *,
+    q_threshold: float = Q_THRESHOLD,
+    band: tuple[float, float] = MATERIALITY_BAND,
+) -> NDArray[np.bool_]:
+    """Which comparisons are flagged as disparities: ``q < q_threshold`` and the ratio outside ``band``.
+
+    Both conditions are strict: a q-value equal to the threshold, or a ratio equal to either end of the band,
+    is not flagged. The first keeps the false discovery rate under control across a report; the second stops
+    a large population turning a trivial but certain difference into a flag. A NaN q-value or ratio (no
+    comparison) is never flagged; an infinite ratio (no events in the reference) is outside any band.
+    """
+    qs = np.asarray(q, dtype=np.float64)
+    ratios = np.asarray(ratio, dtype=np.float64)
+    if qs.shape != ratios.shape:
+        raise ValueError(
+            f"q has shape {qs.shape} but ratio has {ratios.shape}; give one of each per comparison"
+        )
+    if not 0 < q_threshold <= 1:
+        raise ValueError(f"q_threshold must be in (0, 1], not {q_threshold!r}")
+    low, high = band
+    if not 0 < low <= 1 <= high:
+        raise ValueError(f"band must be (low, high) with 0 < low ≤ 1 ≤ high, not {band!r}")
+    with np.errstate(invalid="ignore"):
+        outside = (ratios < low) | (ratios > high)
+        return np.asarray((qs < q_threshold) & outside, dtype=np.bool_)
