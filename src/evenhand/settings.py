@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "evenhand.audit",
     "evenhand.workload",
     "evenhand.synth",
+    "evenhand.equality",
     "evenhand.api",
 ]
 
@@ -209,6 +210,10 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = DEBUG
+
+# Offence flags (besides racially or religiously aggravated and hate crime, always covered) that put a case
+# under the sensitive-case protocol: allocation waits for a recorded consultation with the practitioner.
+SENSITIVE_CASE_FLAGS = envlist("EVENHAND_SENSITIVE_CASE_FLAGS", "")
 
 NINJA_PAGINATION_PER_PAGE = 50
 NINJA_PAGINATION_MAX_LIMIT = 200

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class EqualityConfig(AppConfig):
+    name = "evenhand.equality"
+    label = "equality"
