@@ -245,7 +245,7 @@ class AllocationFactory(DjangoModelFactory):
     )
     start_date = factory.SelfAttribute("sentence.start_date")
     end_date = None
-    reason = AllocationReason.NEW_SENTENCE
+    reason = AllocationReason.NEW_CASE
     rationale = "Capacity and continuity discussed at the allocation meeting."
     allocated_by = factory.LazyAttribute(_spo_for)
     allocated_at = factory.LazyFunction(timezone.now)

@@ -8,5 +8,6 @@ urlpatterns = [
     path("", include("evenhand.people.urls")),
     path("", include("evenhand.cases.urls")),
     path("", include("evenhand.audit.urls")),
+    path("", include("evenhand.workload.urls")),
     path("api/v1/", include("evenhand.api.urls")),
 ]

@@ -170,7 +170,7 @@ def order(org: Org, asha: Person) -> Sentence:
         by=org.spo,
         sentence=sentence,
         practitioner=org.po,
-        reason=AllocationReason.NEW_SENTENCE,
+        reason=AllocationReason.NEW_CASE,
         start_date=sentence.start_date,
     )
     return sentence

@@ -48,7 +48,7 @@ def test_a_person_allocated_to_me_in_another_pdu_is_visible(org, bradford_person
         by=org.bradford_spo,
         sentence=sentence,
         practitioner=org.bradford_po,
-        reason=AllocationReason.NEW_SENTENCE,
+        reason=AllocationReason.NEW_CASE,
         start_date=sentence.start_date,
     )
     bradford_person.pdu = org.leeds

@@ -83,7 +83,7 @@ def casework():
         requirements=[RequirementInput(type="rar", rar_days=20)],
     )
     allocate(
-        by=spo, sentence=sentence, practitioner=officer, reason="new_sentence", start_date=sentence.start_date
+        by=spo, sentence=sentence, practitioner=officer, reason="new_case", start_date=sentence.start_date
     )
     return person
 

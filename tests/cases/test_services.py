@@ -221,7 +221,7 @@ class TestAllocate:
             by=by,
             sentence=sentence,
             practitioner=practitioner,
-            reason=kwargs.pop("reason", AllocationReason.NEW_SENTENCE),
+            reason=kwargs.pop("reason", AllocationReason.NEW_CASE),
             start_date=start or sentence.start_date,
             **kwargs,
         )
@@ -309,7 +309,7 @@ class TestAllocate:
         sentence = SentenceFactory(person=person, start_date=D(2025, 1, 6))
         first = self.allocate(spo, sentence, pso, start=D(2025, 1, 6))
         second = self.allocate(
-            spo, sentence, po, start=D(2025, 4, 1), reason=AllocationReason.REALLOCATION_RISK
+            spo, sentence, po, start=D(2025, 4, 1), reason=AllocationReason.CHANGE_IN_TIER_OR_RISK
         )
         first.refresh_from_db()
         assert first.end_date == D(2025, 3, 31)

@@ -271,7 +271,7 @@ WRITES: dict[str, Any] = {
         by=by,
         sentence=c.sentence,
         practitioner=StaffMemberFactory(grade=Grade.PO, pdu=c.person.pdu),
-        reason=AllocationReason.REALLOCATION_WORKLOAD,
+        reason=AllocationReason.CASELOAD_ADJUSTMENT,
         start_date=today(),
     ),
 }

@@ -2,7 +2,9 @@
 
 Until the synthetic national generator exists this is what `make demo` loads: one region, two PDUs, four
 teams, about 30 practitioners and 240 people with sentences, risk, a year of contacts and the enforcement
-decisions that followed, plus one log-in per role. It is deterministic for a given seed and date.
+decisions that followed, plus one log-in per role. The newest few sentences in each PDU wait in the allocation
+queue (one of them racially aggravated, under the sensitive-case protocol), and some practitioners have capacity
+reductions and reports. It is deterministic for a given seed and date.
 """
 
 import datetime as dt
@@ -32,8 +34,12 @@ from evenhand.org.models import PDU, Grade, StaffMember, Team
 from evenhand.org.services import create_pdu, create_region, create_staff_member, create_team
 from evenhand.people.models import Disability, Ethnicity, IdentifiedBy, Person, Religion, Sex
 from evenhand.people.services import create_person, record_diversity
+from evenhand.workload import services as workload
+from evenhand.workload.models import ReductionReason, TaskType
 
 DEMO_PASSWORD = "evenhand-demo-2026"
+# The last people made in each PDU have new sentences nobody holds yet: the allocation queue.
+QUEUED_PER_PDU = 4
 
 FIRST_NAMES_M = [
     "James",
@@ -214,11 +220,48 @@ def build_demo_region(
     crn_numbers = rng.sample(range(100000, 999999), k=people_per_pdu * len(units))
     for u, unit in enumerate(units):
         for i in range(people_per_pdu):
-            _demo_person(rng, unit, f"{'LB'[u]}{crn_numbers[u * people_per_pdu + i]:06d}", today)
+            queued = i - (people_per_pdu - QUEUED_PER_PDU)
+            _demo_person(
+                rng, unit, f"{'LB'[u]}{crn_numbers[u * people_per_pdu + i]:06d}", today, queued=queued
+            )
+        _demo_capacity(unit, today)
     return sorted(logins, key=lambda login: login.username)
 
 
-def _demo_person(rng: random.Random, unit: _Unit, crn: str, today: dt.date) -> Person:
+def _demo_capacity(unit: _Unit, today: dt.date) -> None:
+    """A few reductions and reports, so that workload figures show what makes them up."""
+    psos = [p for p in unit.practitioners if p.grade == Grade.PSO]
+    pos = [p for p in unit.practitioners if p.grade == Grade.PO]
+    workload.record_nqo_reduction(by=unit.spo, staff=pos[1], qualified_on=today - dt.timedelta(days=120))
+    workload.record_pqip_reductions(by=unit.spo, staff=psos[2], training_start=today - dt.timedelta(days=200))
+    workload.record_reduction(
+        by=unit.spo,
+        staff=pos[2],
+        reason=ReductionReason.TRADE_UNION,
+        hours=Decimal("7.4"),
+        start_date=today - dt.timedelta(days=400),
+    )
+    workload.record_reduction(
+        by=unit.spo,
+        staff=psos[3],
+        reason=ReductionReason.LONG_TERM_SICKNESS,
+        start_date=today - dt.timedelta(days=30),
+        end_date=today + dt.timedelta(days=40),
+    )
+    for n, practitioner in enumerate(pos[:3]):
+        workload.record_task(
+            by=unit.spo,
+            practitioner=practitioner,
+            task_type=TaskType.STANDARD_COURT_REPORT if n % 2 == 0 else TaskType.FAST_COURT_REPORT,
+            assigned_on=today - dt.timedelta(days=3),
+            due_date=today + dt.timedelta(days=7 + 7 * n),
+            reference="Leeds Magistrates' Court",
+        )
+
+
+def _demo_person(rng: random.Random, unit: _Unit, crn: str, today: dt.date, queued: int = -1) -> Person:
+    """One person with a sentence. ``queued`` 0, 1, … makes a new sentence left in the allocation queue (the
+    first of them racially aggravated); a negative value makes an allocated one."""
     spo = unit.spo
     female = rng.random() < 0.15  # about 15% of people on probation are women
     age = min(80, 18 + int(rng.expovariate(1 / 14)))
@@ -250,6 +293,8 @@ def _demo_person(rng: random.Random, unit: _Unit, crn: str, today: dt.date) -> P
 
     kind = rng.choices(list(SentenceType.values), weights=[45, 20, 28, 7])[0]
     start = today - dt.timedelta(days=rng.randint(20, 360))
+    if queued >= 0:
+        start = today - dt.timedelta(days=1 + 2 * queued)
     months = rng.choice([12, 18, 24])
     high_tier = rng.random() < 0.25
     tier = rng.choice([Tier.A2, Tier.B2, Tier.B3] if high_tier else [Tier.C1, Tier.C2, Tier.D1, Tier.D2])
@@ -279,20 +324,22 @@ def _demo_person(rng: random.Random, unit: _Unit, crn: str, today: dt.date) -> P
             cases.OffenceInput(
                 category=offence,
                 is_main=True,
-                racially_or_religiously_aggravated=offence in ("violence", "public_order", "criminal_damage")
-                and rng.random() < 0.05,
+                racially_or_religiously_aggravated=queued == 0
+                or (offence in ("violence", "public_order", "criminal_damage") and rng.random() < 0.05),
                 domestic_abuse=offence == "violence" and rng.random() < 0.3,
             )
         ],
         requirements=requirements,
     )
     cases.record_risk_summary(by=spo, person=person, rosh=rosh, tier=tier, assessed_on=start)
+    if queued >= 0:
+        return person
     eligible = [p for p in unit.practitioners if p.grade == Grade.PO or rosh in ("L", "M")]
     cases.allocate(
         by=spo,
         sentence=sentence,
         practitioner=rng.choice(eligible),
-        reason=AllocationReason.NEW_SENTENCE,
+        reason=AllocationReason.NEW_CASE,
         start_date=start + dt.timedelta(days=rng.randint(0, 5)),
         rationale="Allocated on capacity and grade at the allocation meeting.",
     )

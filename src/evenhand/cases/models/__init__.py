@@ -11,13 +11,22 @@ from .enforcement import (
     ImmutableRecordError,
 )
 from .referral import NEXT_STATUSES, Referral, ReferralStatus, ReferralStatusChange, ServiceArea
-from .risk import MappaCategory, MappaLevel, RiskSummary, RoshLevel, Tier
+from .risk import (
+    PO_ONLY_ROSH,
+    MappaCategory,
+    MappaLevel,
+    RiskSummary,
+    RoshLevel,
+    Tier,
+    needs_probation_officer,
+)
 from .sentence import (
     COURT_ORDERS,
     Allocation,
     AllocationReason,
     Offence,
     OffenceCategory,
+    OffenceFlag,
     Requirement,
     RequirementStatus,
     RequirementType,
@@ -30,6 +39,7 @@ __all__ = [
     "COURT_ORDERS",
     "ENFORCEABLE_OUTCOMES",
     "NEXT_STATUSES",
+    "PO_ONLY_ROSH",
     "RECALLS",
     "Allocation",
     "AllocationReason",
@@ -48,6 +58,7 @@ __all__ = [
     "MappaLevel",
     "Offence",
     "OffenceCategory",
+    "OffenceFlag",
     "Referral",
     "ReferralStatus",
     "ReferralStatusChange",
@@ -61,4 +72,5 @@ __all__ = [
     "ServiceArea",
     "TerminationReason",
     "Tier",
+    "needs_probation_officer",
 ]

@@ -50,6 +50,16 @@ class MappaLevel(models.IntegerChoices):
     LEVEL_3 = 3, "Level 3: multi-agency, senior oversight"
 
 
+# The grade rule for allocation: a case at high or very high RoSH, or managed under MAPPA at any level, is held
+# by a probation officer; PSOs and POs may hold the rest.
+PO_ONLY_ROSH = (RoshLevel.HIGH, RoshLevel.VERY_HIGH)
+
+
+def needs_probation_officer(rosh: str | None, mappa_level: int | None) -> bool:
+    """Whether a case with this risk of serious harm and MAPPA level must go to a PO (the grade rule)."""
+    return rosh in PO_ONLY_ROSH or mappa_level is not None
+
+
 class RiskSummary(models.Model):
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="risk_summaries")
     rosh = models.CharField("risk of serious harm", max_length=1, choices=RoshLevel.choices)

@@ -98,6 +98,20 @@ class OffenceCategory(models.TextChoices):
     SUMMARY_OTHER = "summary_other", "Summary non-motoring offences"
 
 
+class OffenceFlag(models.TextChoices):
+    """The yes/no flags an offence carries. Each value is the name of the ``Offence`` field that holds it, so the
+    workload app's sensitive-case protocol and staff sensitivities can refer to flags by value."""
+
+    RACIALLY_OR_RELIGIOUSLY_AGGRAVATED = (
+        "racially_or_religiously_aggravated",
+        "Racially or religiously aggravated",
+    )
+    HATE_CRIME = "hate_crime", "Hate crime"
+    DOMESTIC_ABUSE = "domestic_abuse", "Domestic abuse"
+    SEXUAL = "sexual", "Sexual"
+    TERRORISM = "terrorism", "Terrorism"
+
+
 class Offence(models.Model):
     sentence = models.ForeignKey(Sentence, on_delete=models.CASCADE, related_name="offences")
     category = models.CharField(max_length=20, choices=OffenceCategory.choices)
@@ -132,14 +146,7 @@ class Offence(models.Model):
 
     @property
     def flags(self) -> list[str]:
-        names = {
-            "racially_or_religiously_aggravated": "Racially or religiously aggravated",
-            "hate_crime": "Hate crime",
-            "domestic_abuse": "Domestic abuse",
-            "sexual": "Sexual",
-            "terrorism": "Terrorism",
-        }
-        return [label for field, label in names.items() if getattr(self, field)]
+        return [flag.label for flag in OffenceFlag if getattr(self, flag.value)]
 
 
 class RequirementType(models.TextChoices):
@@ -199,12 +206,15 @@ class Requirement(models.Model):
 
 
 class AllocationReason(models.TextChoices):
-    NEW_SENTENCE = "new_sentence", "New sentence"
-    TRANSFER_IN = "transfer_in", "Transfer from another PDU"
-    REALLOCATION_WORKLOAD = "workload", "Reallocation to balance workload"
-    REALLOCATION_RISK = "risk", "Change in risk or tier needs a different grade"
-    CONTINUITY = "continuity", "Continuity with a previous practitioner"
-    PRACTITIONER_LEFT = "practitioner_left", "Practitioner left or absent"
+    """Why a case went to this practitioner: the fixed list a manager chooses from when allocating."""
+
+    NEW_CASE = "new_case", "New case"
+    CASELOAD_ADJUSTMENT = "caseload_adjustment", "Caseload adjustment"
+    CHANGE_IN_TIER_OR_RISK = "tier_or_risk", "Change in tier or risk"
+    CHANGE_OF_ADDRESS = "change_of_address", "Change of address"
+    OFFICER_LEFT = "officer_left", "Officer left"
+    RISK_TO_STAFF = "risk_to_staff", "Risk to staff"
+    TRANSFER_IN = "transfer_in", "Transfer in"
     OTHER = "other", "Other"
 
 
@@ -219,6 +229,22 @@ class Allocation(models.Model):
     rationale = models.TextField(blank=True)
     allocated_by = models.ForeignKey(StaffMember, on_delete=models.PROTECT, related_name="+")
     allocated_at = models.DateTimeField()
+    # What the workload model said when the decision was made; empty for allocations made before it existed
+    # or imported. Kept with the decision because the figures move on afterwards.
+    capacity_before = models.DecimalField(
+        max_digits=6,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        help_text="The practitioner's capacity (%) just before this allocation",
+    )
+    capacity_after = models.DecimalField(
+        max_digits=6,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        help_text="The practitioner's capacity (%) with this case added",
+    )
 
     class Meta:
         ordering = ["-start_date"]
@@ -237,6 +263,12 @@ class Allocation(models.Model):
                 condition=Q(end_date__isnull=True) | Q(end_date__gte=F("start_date")),
                 name="allocation_end_after_start",
                 violation_error_message="The allocation cannot end before it started",
+            ),
+            models.CheckConstraint(
+                condition=Q(capacity_before__isnull=True, capacity_after__isnull=True)
+                | Q(capacity_before__isnull=False, capacity_after__isnull=False),
+                name="allocation_capacity_before_and_after",
+                violation_error_message="Give the capacity both before and after the allocation, or neither",
             ),
         ]
 

@@ -2,6 +2,7 @@
 
 import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -19,9 +20,9 @@ from ..models import (
     Offence,
     Requirement,
     RiskSummary,
-    RoshLevel,
     Sentence,
     SentenceType,
+    needs_probation_officer,
 )
 from ..selectors import current_risk
 
@@ -121,12 +122,18 @@ def allocate(
     reason: str,
     start_date: dt.date,
     rationale: str = "",
+    capacity_before: Decimal | None = None,
+    capacity_after: Decimal | None = None,
 ) -> Allocation:
     """Make a practitioner responsible for a sentence, ending any current allocation the day before.
 
     Allocation is a manager's decision: senior probation officers and heads of PDU make it. Only PSOs and POs
     hold cases, within the person's PDU, and a case with high or very high risk of serious harm or under
-    MAPPA needs a probation officer.
+    MAPPA needs a probation officer (``needs_probation_officer``).
+
+    This is the rule-checked write. Managers allocate through ``evenhand.workload.services.allocate_case``,
+    which adds the sensitive-case protocol and records the practitioner's capacity before and after
+    (``capacity_before``, ``capacity_after``); imports and the demo call this directly.
     """
     if by.role not in ALLOCATING_ROLES:
         raise PermissionDenied("Only a senior probation officer or head of PDU can allocate cases.")
@@ -142,7 +149,7 @@ def allocate(
     risk = current_risk(sentence.person)
     if (
         risk is not None
-        and (risk.rosh in (RoshLevel.HIGH, RoshLevel.VERY_HIGH) or risk.mappa_level)
+        and needs_probation_officer(risk.rosh, risk.mappa_level)
         and practitioner.grade != Grade.PO
     ):
         raise ValidationError(
@@ -169,6 +176,8 @@ def allocate(
             rationale=rationale.strip(),
             allocated_by=by,
             allocated_at=timezone.now(),
+            capacity_before=capacity_before,
+            capacity_after=capacity_after,
         )
     )
     allocation.save()

@@ -1,0 +1,141 @@
+"""Forms for workload and allocation. They shape input only; the services hold the rules."""
+
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+
+from evenhand.cases.models import AllocationReason, OffenceFlag
+from evenhand.core.forms import GovukDateField
+
+from .models import ReductionReason, TaskType
+from .rules import PQIP_DEFAULT_MONTHS
+
+DATE_HINT = "For example, 27 3 2026"
+
+
+class AllocationForm(forms.Form):
+    practitioner = forms.TypedChoiceField(
+        coerce=int, label="Who should hold this case?", widget=forms.RadioSelect, choices=()
+    )
+    reason = forms.ChoiceField(
+        choices=AllocationReason.choices,
+        initial=AllocationReason.NEW_CASE,
+        label="Reason",
+        widget=forms.RadioSelect,
+    )
+    rationale = forms.CharField(
+        widget=forms.Textarea,
+        label="Why this practitioner?",
+        help_text="Capacity, continuity, skills, and anything discussed with them.",
+    )
+    start_date = GovukDateField(label="Responsible from", help_text=DATE_HINT)
+
+    def __init__(self, *args: Any, practitioners: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["practitioner"].choices = practitioners  # type: ignore[attr-defined]
+
+
+class ConsultationForm(forms.Form):
+    practitioner = forms.TypedChoiceField(coerce=int, label="Practitioner consulted", choices=())
+    consulted_on = GovukDateField(label="Date of the discussion", help_text=DATE_HINT)
+    notes = forms.CharField(
+        widget=forms.Textarea,
+        required=False,
+        label="What was discussed (optional)",
+        help_text="The practitioner sees this note when they confirm.",
+    )
+
+    def __init__(self, *args: Any, practitioners: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["practitioner"].choices = practitioners  # type: ignore[attr-defined]
+
+
+class ConsultationAnswerForm(forms.Form):
+    agreed = forms.TypedChoiceField(
+        coerce=lambda value: value == "yes",
+        choices=[
+            ("yes", "I was consulted and I agree to take this case"),
+            ("no", "I do not agree to take it"),
+        ],
+        label="Your answer",
+        widget=forms.RadioSelect,
+    )
+    comment = forms.CharField(widget=forms.Textarea, required=False, label="Comment (optional)")
+
+
+class SensitivityForm(forms.Form):
+    kind = forms.ChoiceField(
+        choices=OffenceFlag.choices,
+        label="Which kind of case should you be consulted about?",
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(
+        widget=forms.Textarea,
+        required=False,
+        label="Note for yourself (optional)",
+        help_text="Only you can see this.",
+    )
+
+
+class ReductionForm(forms.Form):
+    reason = forms.ChoiceField(
+        choices=[(value, label) for value, label in ReductionReason.choices if value not in ("pqip", "nqo")],
+        label="Reason",
+        widget=forms.RadioSelect,
+    )
+    percentage = forms.DecimalField(
+        required=False,
+        max_digits=5,
+        decimal_places=2,
+        label="Percentage of contracted hours",
+        help_text="Leave blank for long-term sickness or maternity leave (100%), or give hours instead.",
+    )
+    hours = forms.DecimalField(
+        required=False, max_digits=4, decimal_places=1, label="Or hours a week", min_value=Decimal("0.1")
+    )
+    start_date = GovukDateField(label="Start date", help_text=DATE_HINT)
+    end_date = GovukDateField(
+        label="End date (optional)", required=False, help_text="Leave blank if not known"
+    )
+    notes = forms.CharField(widget=forms.Textarea, required=False, label="Notes (optional)")
+
+
+class TrainingReductionForm(forms.Form):
+    kind = forms.ChoiceField(
+        choices=[
+            ("pqip", "Trainee probation officer (PQiP): 80%, then 60%, then 40%"),
+            ("nqo", "Newly qualified officer: 20% for 9 months"),
+        ],
+        label="Which schedule?",
+        widget=forms.RadioSelect,
+    )
+    start_date = GovukDateField(label="Training started or officer qualified on", help_text=DATE_HINT)
+    training_months = forms.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=36,
+        initial=PQIP_DEFAULT_MONTHS,
+        label="Length of PQiP training in months",
+        help_text="Only for PQiP.",
+    )
+
+
+class EndReductionForm(forms.Form):
+    end_date = GovukDateField(label="Last day of the reduction", help_text=DATE_HINT)
+
+
+class TaskForm(forms.Form):
+    task_type = forms.ChoiceField(choices=TaskType.choices, label="Task", widget=forms.RadioSelect)
+    reference = forms.CharField(
+        max_length=80,
+        required=False,
+        label="Reference (optional)",
+        help_text="For example the court and hearing",
+    )
+    assigned_on = GovukDateField(label="Assigned on", help_text=DATE_HINT)
+    due_date = GovukDateField(label="Due on", help_text=DATE_HINT)
+
+
+class CompleteTaskForm(forms.Form):
+    completed_on = GovukDateField(label="Completed on", help_text=DATE_HINT)
