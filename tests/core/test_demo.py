@@ -1,0 +1,44 @@
+"""`make demo`: a synthetic PDU and one working log-in per role, and a second run changes nothing."""
+
+import io
+
+import pytest
+from django.contrib.auth import authenticate
+from django.core.management import call_command
+from django.test import RequestFactory
+
+from evenhand.core.demo import DEMO_PASSWORD
+from evenhand.org.models import Role, StaffMember
+from evenhand.people.models import Person
+from evenhand.workload.models import CapacityReduction
+
+pytestmark = pytest.mark.django_db(transaction=True)
+ROLES = {"po.demo", "pso.demo", "spo.demo", "head.demo", "analyst.demo", "inspector.demo", "admin.demo"}
+
+
+def run_demo() -> str:
+    out = io.StringIO()
+    call_command("demo", stdout=out)
+    return out.getvalue()
+
+
+def test_demo_generates_a_pdu_and_one_log_in_per_role() -> None:
+    output = run_demo()
+    assert Person.objects.count() == 2_200
+    linked = StaffMember.objects.filter(user__username__in=ROLES)
+    assert {s.user.username for s in linked} == ROLES
+    assert {s.role for s in linked} == set(Role.values)
+    for username in ROLES:
+        assert username in output
+        request = RequestFactory().post("/sign-in/")
+        assert authenticate(request, username=username, password=DEMO_PASSWORD) is not None, username
+    po = linked.get(user__username="po.demo")
+    assert po.allocations.filter(end_date__isnull=True).exists(), "the demo PO should hold a caseload"
+    assert CapacityReduction.objects.exists()
+
+    # A second run uses the data as it is and prints the same log-ins.
+    people, reductions = Person.objects.count(), CapacityReduction.objects.count()
+    again = run_demo()
+    assert "already holds data" in again
+    assert all(username in again for username in ROLES)
+    assert (Person.objects.count(), CapacityReduction.objects.count()) == (people, reductions)
