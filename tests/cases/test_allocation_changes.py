@@ -60,7 +60,9 @@ def test_capacity_is_kept_before_and_after_or_not_at_all():
         ("M", None, False),
         ("H", None, True),
         ("V", None, True),
-        ("L", 1, True),
+        ("L", 1, False),  # MAPPA level 1 is ordinary agency management: a PSO may hold it
+        ("L", 2, True),
+        ("M", 3, True),
         (None, None, False),
     ],
 )

@@ -279,7 +279,7 @@ class TestAllocate:
 
     @pytest.mark.parametrize(
         ("rosh", "mappa"),
-        [(RoshLevel.HIGH, None), (RoshLevel.VERY_HIGH, None), (RoshLevel.LOW, 1), (RoshLevel.MEDIUM, 2)],
+        [(RoshLevel.HIGH, None), (RoshLevel.VERY_HIGH, None), (RoshLevel.LOW, 2), (RoshLevel.MEDIUM, 3)],
     )
     def test_high_risk_or_mappa_needs_a_po(self, person, spo, pso, po, rosh, mappa):
         RiskSummaryFactory(person=person, rosh=rosh, mappa_category=mappa and 2, mappa_level=mappa)
@@ -290,9 +290,11 @@ class TestAllocate:
         assert Allocation.objects.count() == 0
         assert self.allocate(spo, sentence, po).practitioner == po
 
-    @pytest.mark.parametrize("rosh", [RoshLevel.LOW, RoshLevel.MEDIUM])
-    def test_low_or_medium_risk_may_go_to_a_pso(self, person, spo, pso, rosh):
-        RiskSummaryFactory(person=person, rosh=rosh)
+    @pytest.mark.parametrize(
+        ("rosh", "mappa"), [(RoshLevel.LOW, None), (RoshLevel.MEDIUM, None), (RoshLevel.LOW, 1)]
+    )
+    def test_low_or_medium_risk_may_go_to_a_pso(self, person, spo, pso, rosh, mappa):
+        RiskSummaryFactory(person=person, rosh=rosh, mappa_category=mappa and 1, mappa_level=mappa)
         assert self.allocate(spo, SentenceFactory(person=person), pso).practitioner == pso
 
     def test_the_latest_risk_summary_decides(self, person, spo, pso):

@@ -322,6 +322,7 @@ def test_a_rationale_is_required(spo, po, pdu):
         ("M", None, False),
         ("H", None, True),
         ("V", None, True),
+        ("L", 1, False),
         ("L", 2, True),
         ("M", 3, True),
     ],

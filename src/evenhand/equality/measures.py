@@ -248,8 +248,8 @@ def women(frame: pd.DataFrame, period: Period) -> pd.Series:
 
 
 def psos_may_hold(frame: pd.DataFrame, period: Period) -> pd.Series:
-    """Cases a PSO could hold: low or medium risk of serious harm and no MAPPA level."""
-    return frame["rosh"].isin(["L", "M"]) & frame["mappa"].isna()
+    """Cases a PSO could hold: low or medium risk of serious harm and no MAPPA level 2 or 3."""
+    return frame["rosh"].isin(["L", "M"]) & ~(frame["mappa"].fillna(0) >= 2)
 
 
 LICENCES = of_type(SentenceType.LICENCE)
@@ -340,7 +340,7 @@ CATALOGUE: dict[str, Measure] = {
             "allocation_po",
             "Allocated to a PO rather than a PSO",
             "New cases allocated in the period that a PSO could hold (low or medium risk of serious harm, no "
-            "MAPPA level): the share allocated to a probation officer, at the same tier after adjustment.",
+            "MAPPA level 2 or 3): the share allocated to a probation officer, at the same tier after adjustment.",
             psos_may_hold,
             _allocation_po,
             trials_from_query=True,

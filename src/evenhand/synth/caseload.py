@@ -355,7 +355,7 @@ class CaseloadBuilder:
         )
 
         # Allocation: the grade the case needs, then the practitioner, then the delay.
-        needs_po = np.isin(rosh, ["H", "V"]) | (mappa_cat > 0)
+        needs_po = np.isin(rosh, ["H", "V"]) | (mappa_level >= 2)  # cases.needs_probation_officer
         p_po = np.array([params.PO_SHARE_BY_TIER_LETTER[t] for t in tier_letter.tolist()])
         start_month = period.month(start)
         mult = self.bias_for("allocation_po", start_month)

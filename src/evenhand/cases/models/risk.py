@@ -56,8 +56,9 @@ PO_ONLY_ROSH = (RoshLevel.HIGH, RoshLevel.VERY_HIGH)
 
 
 def needs_probation_officer(rosh: str | None, mappa_level: int | None) -> bool:
-    """Whether a case with this risk of serious harm and MAPPA level must go to a PO (the grade rule)."""
-    return rosh in PO_ONLY_ROSH or mappa_level is not None
+    """Whether a case with this risk of serious harm and MAPPA level must go to a PO (the grade rule): high or
+    very high RoSH, or MAPPA level 2 or 3 (multi-agency management). A level 1 case may go to a PSO."""
+    return rosh in PO_ONLY_ROSH or (mappa_level is not None and mappa_level >= 2)
 
 
 class RiskSummary(models.Model):
