@@ -1,0 +1,144 @@
+"""evenhand equality SUBCOMMAND …: the equality engine from the command line.
+
+``evenhand equality analyse FILE.csv --group COLUMN --outcome EXPR …`` runs the disparity statistics on any
+person-level CSV (see :mod:`evenhand.equality.analyse` and ``docs/equality.md``).
+
+A subcommand is one function decorated with :func:`subcommand`, which names it and declares its arguments;
+the function receives the command (for ``stdout``) and the parsed options, and raises ``CommandError`` for
+bad input so that the user sees the message and the exit code is 1, without a traceback.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from evenhand.equality.analyse import (
+    CSV_TABLES,
+    FORMATS,
+    AnalysisError,
+    Request,
+    analyse,
+    check_output,
+    render,
+    write_atomically,
+)
+
+Run = Callable[[BaseCommand, dict[str, Any]], None]
+
+
+@dataclass(frozen=True)
+class Argument:
+    """One ``parser.add_argument(*names, **options)`` call, declared ahead of the parser."""
+
+    names: tuple[str, ...]
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+def argument(*names: str, **options: Any) -> Argument:
+    """Declare an argument of a subcommand, with the same parameters as ``ArgumentParser.add_argument``."""
+    return Argument(names, options)
+
+
+@dataclass(frozen=True)
+class Subcommand:
+    help: str
+    arguments: tuple[Argument, ...]
+    run: Run
+
+
+SUBCOMMANDS: dict[str, Subcommand] = {}
+
+
+def subcommand(name: str, *, help: str, arguments: tuple[Argument, ...] = ()) -> Callable[[Run], Run]:
+    """Register the decorated function as ``evenhand equality NAME`` with the given arguments."""
+
+    def register(run: Run) -> Run:
+        SUBCOMMANDS[name] = Subcommand(help=help, arguments=arguments, run=run)
+        return run
+
+    return register
+
+
+def _columns(text: str) -> tuple[str, ...]:
+    return tuple(name.strip() for name in text.split(","))
+
+
+@subcommand(
+    "analyse",
+    help=(
+        "Compare the rate of an outcome between groups in any person-level CSV: rates, relative rates,"
+        " odds ratios and tests against a reference group, optionally adjusted for legitimate drivers and"
+        " drilled down to units, with Benjamini-Hochberg control of false discoveries."
+    ),
+    arguments=(
+        argument("file", type=Path, help="CSV file, one person per record, with a header line"),
+        argument("--group", required=True, metavar="COLUMN", help="column of the groups to compare"),
+        argument("--reference", metavar="VALUE", help="the group to compare with (default: the largest)"),
+        argument(
+            "--outcome",
+            required=True,
+            metavar="EXPR",
+            help="SQL boolean expression over the columns: true for a person with the outcome",
+        ),
+        argument("--where", metavar="EXPR", help="SQL boolean expression: analyse only records where true"),
+        argument(
+            "--adjust",
+            type=_columns,
+            default=(),
+            metavar="COL,COL…",
+            help="legitimate drivers to adjust for (categorical columns, comma-separated)",
+        ),
+        argument("--unit", metavar="COLUMN", help="column of units (such as PDU) to compare"),
+        argument("--min-n", type=int, default=30, help="smallest group given a ratio (default 30)"),
+        argument("--format", choices=FORMATS, default="json", help="output format (default json)"),
+        argument(
+            "--table",
+            choices=CSV_TABLES,
+            help="with --format csv: the per-group table (default) or, with --unit, the unit table",
+        ),
+        argument("--out", type=Path, metavar="FILE", help="write here (atomically) instead of to stdout"),
+    ),
+)
+def analyse_csv(command: BaseCommand, options: dict[str, Any]) -> None:
+    """Analyse the file, render the result and write it whole, or fail having written nothing."""
+    if options["table"] is not None and options["format"] != "csv":
+        raise CommandError("--table applies only to --format csv")
+    request = Request(
+        path=options["file"],
+        group=options["group"],
+        outcome=options["outcome"],
+        reference=options["reference"],
+        where=options["where"],
+        adjust=options["adjust"],
+        unit=options["unit"],
+        min_n=options["min_n"],
+    )
+    try:
+        if options["out"] is not None:
+            check_output(options["out"], request.path)
+        text = render(analyse(request), options["format"], table=options["table"] or "groups")
+        if options["out"] is not None:
+            write_atomically(options["out"], text)
+    except AnalysisError as error:
+        raise CommandError(str(error)) from None
+    if options["out"] is None:
+        command.stdout.write(text, ending="")
+    elif options["verbosity"] > 0:
+        command.stdout.write(f"Wrote {options['out']}")
+
+
+class Command(BaseCommand):
+    help = "The equality engine from the command line: " + ", ".join(SUBCOMMANDS) + "."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        subparsers = parser.add_subparsers(dest="subcommand", required=True, metavar="SUBCOMMAND")
+        for name, sub in SUBCOMMANDS.items():
+            subparser = subparsers.add_parser(name, help=sub.help, description=sub.help)
+            for declared in sub.arguments:
+                subparser.add_argument(*declared.names, **declared.options)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        SUBCOMMANDS[options["subcommand"]].run(self, options)

@@ -1,0 +1,528 @@
+"""`evenhand equality analyse`: any person-level CSV through the disparity statistics."""
+
+import csv
+import io
+import json
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from django.core.management import CommandError, call_command
+from scipy import special
+
+from evenhand.equality.analyse import (
+    AnalysisError,
+    Request,
+    SandboxedTable,
+    analyse,
+    read_csv,
+    render,
+    write_atomically,
+)
+from evenhand.equality.stats import (
+    adjusted_comparison,
+    bh_qvalues,
+    compare_groups,
+    expected_events,
+    flag,
+    unit_comparison,
+)
+
+TIER_RATE = {"A": 0.05, "B": 0.10, "C": 0.20, "D": 0.35}
+MIX_LOW = [0.4, 0.3, 0.2, 0.1]
+MIX_HIGH = [0.1, 0.2, 0.3, 0.4]
+# group: (people, tier mix). Black people are more often in the high tiers (a legitimate driver of recall)
+# and recalled at the same odds within a tier; "<b>Other</b>" is below the default minimum of 30.
+GROUPS = {
+    "White": (3000, MIX_LOW),
+    "Black": (1000, MIX_HIGH),
+    "Asian": (1000, MIX_LOW),
+    "Mixed": (200, MIX_LOW),
+    "<b>Other</b>": (20, MIX_LOW),
+}
+OUTLIER = ("PDU07", "Asian")  # five times the odds of recall for this group in this unit only
+BLANK_OUTCOMES = 15
+RECALLED = "recalled = 'yes'"
+
+
+def people(seed: int = 5) -> pd.DataFrame:
+    """One row per person as the CSV holds them (all text), with the planted disparities above."""
+    rng = np.random.default_rng(seed)
+    frames = []
+    for group, (size, mix) in GROUPS.items():
+        tier = rng.choice(list(TIER_RATE), size=size, p=mix)
+        pdu = np.array([f"PDU{i:02d}" for i in rng.integers(0, 10, size=size)])
+        log_odds = special.logit(np.vectorize(TIER_RATE.get)(tier))
+        log_odds += np.where((pdu == OUTLIER[0]) & (group == OUTLIER[1]), np.log(5.0), 0.0)
+        recalled = rng.random(size) < special.expit(log_odds)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "ethnicity": group,
+                    "tier": tier,
+                    "pdu": pdu,
+                    "sex": rng.choice(["F", "M"], size=size),
+                    "age": rng.integers(18, 80, size=size).astype(str),
+                    "recalled": np.where(recalled, "yes", "no"),
+                    "breach": (rng.random(size) < 0.2).astype(int).astype(str),
+                }
+            )
+        )
+    frame = pd.concat(frames, ignore_index=True)
+    frame = frame.iloc[rng.permutation(len(frame))].reset_index(drop=True)
+    frame.insert(0, "crn", [f"X{i:06d}" for i in range(len(frame))])
+    frame.loc[rng.choice(len(frame), BLANK_OUTCOMES, replace=False), "recalled"] = ""
+    return frame
+
+
+@pytest.fixture
+def frame() -> pd.DataFrame:
+    return people()
+
+
+@pytest.fixture
+def data_csv(tmp_path: Path, frame: pd.DataFrame) -> Path:
+    path = tmp_path / "people.csv"
+    frame.to_csv(path, index=False)
+    return path
+
+
+def run(path: Path, *args: str) -> dict[str, Any]:
+    """`evenhand equality analyse PATH ARGS…` through Django's call_command, parsed from stdout."""
+    out = io.StringIO()
+    call_command("equality", "analyse", str(path), *args, stdout=out)
+    return json.loads(out.getvalue())
+
+
+def table(document: dict[str, Any], key: str = "groups") -> pd.DataFrame:
+    return pd.DataFrame(document[key]).set_index("group")
+
+
+def as_float(values: pd.Series) -> np.ndarray:
+    """JSON figures back to floats: null is NaN and "inf" infinity."""
+    return np.array([np.nan if value is None else float(value) for value in values])
+
+
+def known_outcomes(frame: pd.DataFrame) -> pd.DataFrame:
+    rows = frame[frame["recalled"] != ""]
+    return rows.assign(outcome=(rows["recalled"] == "yes").astype(np.int64))
+
+
+# The statistics -------------------------------------------------------------------------------------------
+
+
+def test_results_equal_the_statistics_called_directly(data_csv: Path, frame: pd.DataFrame) -> None:
+    document = run(data_csv, "--group", "ethnicity", "--outcome", RECALLED)
+    rows = known_outcomes(frame)
+    counts = rows.groupby("ethnicity")["outcome"].agg(["size", "sum"])
+    expected = compare_groups(counts["size"], counts["sum"], groups=list(counts.index), reference="White")
+    got = table(document)
+
+    assert list(got.index) == sorted(GROUPS)
+    assert document["inputs"]["reference"] == "White"
+    assert document["inputs"]["reference_chosen"] == "largest group"
+    assert document["rows"] == {
+        "in_file": len(frame),
+        "selected": len(frame),
+        "outcome_null": BLANK_OUTCOMES,
+        "analysed": len(frame) - BLANK_OUTCOMES,
+    }
+    for column in ["n", "events", "rate", "rate_low", "rate_high", "relative_rate", "relative_rate_high"]:
+        np.testing.assert_allclose(as_float(got[column]), expected[column], rtol=1e-12, equal_nan=True)
+    for column in ["odds_ratio", "odds_ratio_low", "p_value"]:
+        np.testing.assert_allclose(as_float(got[column]), expected[column], rtol=1e-12, equal_nan=True)
+    assert got["test"].tolist() == expected["test"].tolist()
+    assert got["note"].tolist() == expected["note"].tolist()
+    other = next(row for row in document["groups"] if row["group"] == "<b>Other</b>")
+    assert other["n"] == 20 and other["relative_rate"] is None  # too few people: counts, but no ratio
+    q = bh_qvalues(expected["p_value"])
+    np.testing.assert_allclose(as_float(got["q_value"]), q, rtol=1e-12, equal_nan=True)
+    assert got["flagged"].tolist() == flag(q, expected["relative_rate"]).tolist()
+
+
+def test_adjusted_and_unit_figures_equal_the_statistics_called_directly(
+    data_csv: Path, frame: pd.DataFrame
+) -> None:
+    document = run(
+        data_csv, "--group", "ethnicity", "--outcome", RECALLED, "--adjust", "tier,sex", "--unit", "pdu"
+    )
+    rows = known_outcomes(frame)
+    adjusted = adjusted_comparison(
+        rows, outcome="outcome", group="ethnicity", reference="White", covariates=["tier", "sex"]
+    ).table.sort_index()
+    got = table(document["adjusted"])
+    assert document["adjusted"]["fitted"] is True
+    for column in ["adjusted_odds_ratio", "adjusted_relative_rate_low", "adjusted_p_value"]:
+        np.testing.assert_allclose(as_float(got[column]), adjusted[column], rtol=1e-9, equal_nan=True)
+
+    per_unit = expected_events(
+        rows, outcome="outcome", covariates=["ethnicity", "tier", "sex"], by=["pdu", "ethnicity"]
+    )
+    units = unit_comparison(per_unit["observed"], per_unit["expected"], units=range(len(per_unit)))
+    got_units = pd.DataFrame(document["units"]["rows"])
+    assert list(zip(got_units["unit"], got_units["group"], strict=True)) == list(per_unit.index)
+    np.testing.assert_allclose(got_units["expected"], per_unit["expected"], rtol=1e-9)
+    np.testing.assert_allclose(as_float(got_units["p_value"]), units["p_value"], rtol=1e-9)
+
+    # One Benjamini-Hochberg pass over every test of the run: crude, adjusted and unit.
+    crude = compare_groups(
+        rows.groupby("ethnicity").size(),
+        rows.groupby("ethnicity")["outcome"].sum(),
+        groups=sorted(GROUPS),
+        reference="White",
+    )
+    q = bh_qvalues(np.concatenate([crude["p_value"], adjusted["adjusted_p_value"], units["p_value"]]))
+    np.testing.assert_allclose(as_float(table(document)["q_value"]), q[:5], rtol=1e-12, equal_nan=True)
+    np.testing.assert_allclose(as_float(got["adjusted_q_value"]), q[5:10], rtol=1e-12, equal_nan=True)
+    np.testing.assert_allclose(as_float(got_units["q_value"]), q[10:], rtol=1e-12, equal_nan=True)
+
+
+def test_where_selects_the_rows_analysed(data_csv: Path, frame: pd.DataFrame) -> None:
+    document = run(
+        data_csv, "--group", "ethnicity", "--outcome", RECALLED, "--where", "sex = 'F' AND age < 50"
+    )
+    chosen = frame[(frame["sex"] == "F") & (frame["age"].astype(int) < 50)]
+    rows = known_outcomes(chosen)
+    got = table(document)
+    assert document["rows"]["selected"] == len(chosen)
+    assert document["rows"]["analysed"] == len(rows)
+    assert got["n"].to_dict() == rows.groupby("ethnicity").size().to_dict()
+    assert got["events"].to_dict() == rows.groupby("ethnicity")["outcome"].sum().to_dict()
+
+
+def test_a_null_outcome_is_left_out_and_counted_unless_coalesced(data_csv: Path, frame: pd.DataFrame) -> None:
+    # An empty field is NULL, so recalled = 'yes' is NULL there; coalesce(…, 0) counts it as no event.
+    left_out = run(data_csv, "--group", "ethnicity", "--outcome", RECALLED)
+    assert left_out["rows"]["outcome_null"] == BLANK_OUTCOMES
+    assert sum(row["n"] for row in left_out["groups"]) == len(frame) - BLANK_OUTCOMES
+    counted = run(data_csv, "--group", "ethnicity", "--outcome", f"coalesce({RECALLED}, 0)")
+    assert counted["rows"]["outcome_null"] == 0
+    assert sum(row["n"] for row in counted["groups"]) == len(frame)
+    assert sum(row["events"] for row in counted["groups"]) == (frame["recalled"] == "yes").sum()
+
+
+def test_an_empty_field_is_null_in_expressions_and_blank_as_a_group(tmp_path: Path) -> None:
+    path = tmp_path / "small.csv"
+    path.write_text("group,score,code\nA,1,007\n,2,010\nA,,011\n")
+    data = read_csv(path)
+    sandbox = SandboxedTable(data)
+    try:
+        assert sandbox.evaluate("score > 1", "--outcome") == [0, 1, None]
+        assert sandbox.evaluate("code = '007'", "--outcome") == [1, 0, 0]  # leading zeros: text, kept
+        assert sandbox.evaluate("typeof(score) = 'integer'", "--outcome") == [1, 1, 0]
+    finally:
+        sandbox.close()
+    result = analyse(Request(path=path, group="group", outcome="score >= 1", min_n=0))
+    assert list(result.groups.index) == ["(blank)", "A"]
+    assert result.rows["outcome_null"] == 1
+
+
+def test_adjusting_for_a_legitimate_driver_removes_the_gap_it_made(data_csv: Path) -> None:
+    document = run(data_csv, "--group", "ethnicity", "--outcome", RECALLED, "--adjust", "tier")
+    crude, adjusted = table(document), table(document["adjusted"])
+    assert crude.loc["Black", "flagged"]
+    assert crude.loc["Black", "relative_rate"] > 1.5
+    assert not adjusted.loc["Black", "adjusted_flagged"]
+    assert 0.8 < adjusted.loc["Black", "adjusted_relative_rate"] < 1.25
+    flagged = [(item["table"], item["group"]) for item in document["flags"]]
+    assert ("groups", "Black") in flagged and ("adjusted", "Black") not in flagged
+    assert not any(
+        flagged["table"] == "adjusted" and flagged["group"] == "Black" for flagged in document["flags"]
+    )
+
+
+def test_the_unit_comparison_finds_the_planted_outlier(data_csv: Path, frame: pd.DataFrame) -> None:
+    document = run(
+        data_csv, "--group", "ethnicity", "--outcome", RECALLED, "--adjust", "tier", "--unit", "pdu"
+    )
+    units = document["units"]
+    assert units["fitted"] is True and units["reason"] == ""
+    present = frame[frame["recalled"] != ""].groupby(["pdu", "ethnicity"]).size()
+    assert [(row["unit"], row["group"], row["n"]) for row in units["rows"]] == [
+        (*key, n) for key, n in present.items()
+    ]
+    outliers = [(row["unit"], row["group"], row["direction"]) for row in units["rows"] if row["outlier"]]
+    assert outliers == [(*OUTLIER, "above")]
+    flagged_units = [(item["unit"], item["group"]) for item in document["flags"] if item["table"] == "units"]
+    assert flagged_units == [OUTLIER]
+    row = next(row for row in units["rows"] if (row["unit"], row["group"]) == OUTLIER)
+    assert row["outside_99.8"] is True and row["q_value"] < 0.05
+
+
+def test_a_model_that_cannot_be_fitted_is_reported_not_an_error(data_csv: Path, frame: pd.DataFrame) -> None:
+    # A driver that is the group itself under another name: no model can tell their effects apart.
+    copy = data_csv.parent / "copy.csv"
+    frame.assign(background=frame["ethnicity"]).to_csv(copy, index=False)
+    document = run(copy, *GOOD, "--adjust", "background", "--unit", "pdu")
+    assert document["adjusted"]["fitted"] is False and document["adjusted"]["reason"]
+    assert all(row["adjusted_relative_rate"] in (None, 1.0) for row in document["adjusted"]["groups"])
+    assert document["units"] == {
+        "fitted": False,
+        "reason": document["units"]["reason"],
+        "rows": [],
+    } and document["units"]["reason"].startswith("the national model could not be fitted")
+    assert document["groups"] == run(data_csv, *GOOD)["groups"]
+
+
+# Expressions ----------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def sandbox(data_csv: Path) -> Iterator[SandboxedTable]:
+    table = SandboxedTable(read_csv(data_csv))
+    yield table
+    table.close()
+
+
+@pytest.mark.parametrize(
+    "expression",
+    [
+        "lower(sex) = 'f' AND age BETWEEN 20 AND 40",
+        "CAST(age AS TEXT) LIKE '2%'",
+        "\"tier\" IN ('C', 'D') OR [pdu] GLOB 'PDU0[12]'",
+        "CASE WHEN tier = 'D' THEN 1 ELSE 0 END",
+        "breach",
+        "length(trim(crn)) = 7 AND substr(crn, 1, 1) = 'X' AND date('2024-01-31') > '2024-01-01'",
+        "abs(age - 50) < 10 AND coalesce(nullif(recalled, ''), 'no') = 'no'",
+    ],
+)
+def test_ordinary_expressions_are_allowed(sandbox: SandboxedTable, expression: str) -> None:
+    values = sandbox.evaluate(expression, "--outcome")
+    assert len(values) == len(sandbox.lines)
+    assert set(values) <= {0, 1, None}
+
+
+@pytest.mark.parametrize(
+    ("expression", "message"),
+    [
+        ("(SELECT 1 FROM sqlite_master)", "contains a query of its own"),
+        ("(SELECT count(*) FROM data) > 0", "is not allowed"),
+        ("EXISTS (SELECT 1)", "contains a query of its own"),
+        ("load_extension('/tmp/evil.so') IS NULL", r"calls load_extension\(\)"),
+        ("max(age) > 1", r"calls max\(\)"),  # an aggregate would collapse the rows
+        ("random() > 0", r"calls random\(\)"),
+        ("1; DROP TABLE data", "';' is not allowed"),
+        ("1; ATTACH DATABASE '/tmp/other.db' AS other", "';' is not allowed"),
+        ("1 -- the rest", "comments are not allowed"),
+        ("1 /* the rest */", "comments are not allowed"),
+        ("1) FROM data UNION SELECT (1", r"a '\)' with no '\('"),
+        ("(age > 1", r"a '\(' that is never closed"),
+        ("sex = 'F", "a quote that is never closed"),
+        ('"agee" > 3', "names a column the file does not have: 'agee'"),
+        ("agee > 3", "names a column the file does not have: 'agee'.*'crn', 'ethnicity'"),
+        ("nosuch(age)", r"unknown function nosuch\(\)"),
+        ("age >", "is not a valid SQL expression: SQLite says: .*syntax error"),
+        ("age + 1", "is not a boolean expression: on line 2 it is"),
+        ("sex", "is not a boolean expression"),
+        ("", "is empty"),
+    ],
+)
+def test_expressions_that_are_not_safe_or_not_boolean_are_refused(
+    sandbox: SandboxedTable, expression: str, message: str
+) -> None:
+    with pytest.raises(AnalysisError, match=message):
+        sandbox.evaluate(expression, "--outcome")
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "ATTACH DATABASE ':memory:' AS other",
+        "DROP TABLE data",
+        "DELETE FROM data",
+        "INSERT INTO data (crn) VALUES ('Y')",
+        "CREATE TABLE other (x)",
+        "PRAGMA table_info(data)",
+        "SELECT load_extension('/tmp/evil.so')",
+        "SELECT name FROM sqlite_master",
+    ],
+)
+def test_the_authorizer_refuses_everything_but_reading_the_table(
+    sandbox: SandboxedTable, statement: str
+) -> None:
+    with pytest.raises(sqlite3.DatabaseError, match=r"not authorized|prohibited"):
+        sandbox.connection.execute(statement)
+    assert sandbox.evaluate("crn IS NOT NULL", "--where") == [1] * len(sandbox.lines)
+
+
+# Bad input ------------------------------------------------------------------------------------------------
+
+GOOD = ["--group", "ethnicity", "--outcome", RECALLED]
+
+
+@pytest.mark.parametrize(
+    ("content", "args", "message"),
+    [
+        ("", GOOD, "is empty: it has no header line"),
+        ("\nethnicity,recalled\nWhite,yes\n", GOOD, "line 1: the line is blank; the first line must name"),
+        ("ethnicity,recalled\n", GOOD, "has a header but no records"),
+        ("ethnicity,recalled,Ethnicity\nWhite,yes,x\n", GOOD, "columns 1 and 3 are both named 'ethnicity'"),
+        ("ethnicity,,recalled\nWhite,1,yes\n", GOOD, "line 1: column 2 has no name"),
+        ("ethnicity,recalled\nWhite,yes\nBlack\nWhite,no\n", GOOD, "line 3: the record has 1 field"),
+        ("ethnicity,recalled\nWhite,yes\nBlack,no,extra\n", GOOD, "line 3: the record has 3 field"),
+        ("ethnicity,recalled\nWhite,yes\n\nBlack,no\n", GOOD, "line 3: the line is blank"),
+        ('ethnicity,recalled\n"Wh"ite,yes\n', GOOD, "line 2: not valid CSV"),
+        ("ethnicity,__line__\nWhite,1\n", GOOD, "'__line__' is reserved"),
+        ("ethnicity,recalled\n,yes\n(blank),no\n", GOOD, "both empty fields and the value '\\(blank\\)'"),
+    ],
+)
+def test_a_bad_file_is_refused_naming_the_line(
+    tmp_path: Path, content: str, args: list[str], message: str
+) -> None:
+    path, out = tmp_path / "bad.csv", tmp_path / "out.json"
+    path.write_text(content)
+    with pytest.raises(CommandError, match=message):
+        call_command("equality", "analyse", str(path), *args, "--out", str(out))
+    assert not out.exists()
+    assert list(tmp_path.iterdir()) == [path]  # no temporary file left behind either
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--group", "race", "--outcome", RECALLED], r"--group 'race' is not a column .*'crn', 'ethnicity'"),
+        ([*GOOD, "--unit", "team"], "--unit 'team' is not a column"),
+        ([*GOOD, "--adjust", "tier,risk"], "--adjust 'risk' is not a column"),
+        ([*GOOD, "--adjust", "tier,tier"], "--adjust names 'tier' more than once"),
+        ([*GOOD, "--adjust", "ethnicity"], "cannot also be a driver"),
+        ([*GOOD, "--unit", "ethnicity"], "--unit and --group are both"),
+        ([*GOOD, "--unit", "pdu", "--adjust", "pdu"], "cannot also be a driver in --adjust"),
+        (
+            ["--group", "ethnicity", "--outcome", "risk = 'high'"],
+            "names a column the file does not have: 'risk'",
+        ),
+        (["--group", "ethnicity", "--outcome", "age + 1"], "not a boolean expression: on line 2"),
+        (["--group", "ethnicity", "--outcome", "recalled = "], "not a valid SQL expression: SQLite says"),
+        ([*GOOD, "--where", "age * 2"], "--where 'age \\* 2' is not a boolean expression"),
+        ([*GOOD, "--where", "age > 200"], "selects nobody: it is false or NULL on all"),
+        (["--group", "ethnicity", "--outcome", "NULL"], "NULL on every selected record"),
+        ([*GOOD, "--reference", "Martian"], "--reference 'Martian' is not a value of column 'ethnicity'"),
+        ([*GOOD, "--reference", "Black", "--where", "ethnicity <> 'Black'"], "'Black' has no people"),
+        ([*GOOD, "--min-n", "-1"], "--min-n must be a whole number"),
+        ([*GOOD, "--table", "units", "--format", "csv"], "--table units needs --unit"),
+        ([*GOOD, "--table", "units"], "--table applies only to --format csv"),
+    ],
+)
+def test_bad_options_are_refused_and_nothing_is_written(
+    data_csv: Path, args: list[str], message: str
+) -> None:
+    out = data_csv.parent / "out.json"
+    out.write_text("the previous result\n")
+    with pytest.raises(CommandError, match=message):
+        call_command("equality", "analyse", str(data_csv), *args, "--out", str(out))
+    assert out.read_text() == "the previous result\n"
+    assert sorted(path.name for path in data_csv.parent.iterdir()) == ["out.json", "people.csv"]
+
+
+def test_an_output_folder_that_does_not_exist_is_refused_before_any_work(data_csv: Path) -> None:
+    with pytest.raises(CommandError, match="the folder for --out does not exist"):
+        call_command(
+            "equality", "analyse", str(data_csv), *GOOD, "--out", str(data_csv.parent / "no" / "x.json")
+        )
+    with pytest.raises(CommandError, match="is the input file"):
+        call_command("equality", "analyse", str(data_csv), *GOOD, "--out", str(data_csv))
+
+
+def test_a_missing_file_and_a_missing_subcommand_are_errors(tmp_path: Path) -> None:
+    with pytest.raises(CommandError, match="cannot read"):
+        call_command("equality", "analyse", str(tmp_path / "none.csv"), *GOOD)
+    with pytest.raises(CommandError, match=r"SUBCOMMAND|required"):
+        call_command("equality")
+
+
+# Output ---------------------------------------------------------------------------------------------------
+
+
+def test_json_is_written_atomically_to_out(data_csv: Path) -> None:
+    out = data_csv.parent / "result.json"
+    printed = io.StringIO()
+    call_command("equality", "analyse", str(data_csv), *GOOD, "--out", str(out), stdout=printed)
+    document = json.loads(out.read_text())
+    assert set(document) == {"inputs", "rows", "groups", "adjusted", "units", "flags"}
+    assert document["adjusted"] is None and document["units"] is None
+    assert f"Wrote {out}" in printed.getvalue()
+    assert sorted(path.name for path in data_csv.parent.iterdir()) == ["people.csv", "result.json"]
+
+
+def test_json_is_strict_with_no_figure_as_null_and_infinity_as_a_string(tmp_path: Path) -> None:
+    path = tmp_path / "zero.csv"
+    path.write_text("group,event\n" + "A,0\n" * 40 + "B,1\nB,0\n" * 20)
+    result = analyse(Request(path=path, group="group", outcome="event = 1", reference="A"))
+    text = render(result, "json")
+    document = json.loads(text, parse_constant=lambda name: pytest.fail(f"non-standard JSON {name}"))
+    b = table(document).loc["B"]
+    assert b["relative_rate"] == "inf" and b["relative_rate_high"] == "inf"
+    assert document["groups"][0]["group"] == "A" and document["groups"][0]["p_value"] is None
+
+
+def test_csv_has_the_group_table_or_the_unit_table(data_csv: Path) -> None:
+    out = io.StringIO()
+    call_command(
+        "equality", "analyse", str(data_csv), *GOOD, "--adjust", "tier", "--format", "csv", stdout=out
+    )
+    rows = list(csv.reader(io.StringIO(out.getvalue())))
+    header, body = rows[0], rows[1:]
+    assert header[:4] == ["group", "n", "events", "rate"]
+    assert {"q_value", "flagged", "adjusted_relative_rate", "adjusted_q_value", "adjusted_note"} <= set(
+        header
+    )
+    assert [row[0] for row in body] == sorted(GROUPS)
+    white = dict(zip(header, body[sorted(GROUPS).index("White")], strict=True))
+    assert white["is_reference"] == "true" and white["p_value"] == "" and white["relative_rate"] == "1.0"
+
+    out = io.StringIO()
+    call_command(
+        "equality",
+        "analyse",
+        str(data_csv),
+        *GOOD,
+        "--unit",
+        "pdu",
+        "--format",
+        "csv",
+        "--table",
+        "units",
+        stdout=out,
+    )
+    rows = list(csv.reader(io.StringIO(out.getvalue())))
+    assert rows[0][:5] == ["unit", "group", "n", "observed", "expected"] and "outlier" in rows[0]
+    assert len(rows) > 40
+
+
+def test_html_is_one_accessible_page_with_every_value_escaped(data_csv: Path) -> None:
+    out = data_csv.parent / "report.html"
+    call_command(
+        "equality",
+        "analyse",
+        str(data_csv),
+        *GOOD,
+        "--adjust",
+        "tier",
+        "--unit",
+        "pdu",
+        "--where",
+        "age > 0 AND '<i>' <> ''",
+        "--format",
+        "html",
+        "--out",
+        str(out),
+    )
+    page = out.read_text()
+    assert page.startswith("<!DOCTYPE html>") and '<html lang="en">' in page
+    assert page.count("<table>") == 3 and page.count("<caption>") == 3
+    assert '<th scope="col">Group</th>' in page and '<th scope="row">White</th>' in page
+    assert "&lt;b&gt;Other&lt;/b&gt;" in page and "<b>Other</b>" not in page
+    assert "&lt;i&gt;" in page and "<i>" not in page
+    assert "<script" not in page and "src=" not in page and "href=" not in page and "http" not in page
+
+
+def test_write_atomically_replaces_the_whole_file(tmp_path: Path) -> None:
+    out = tmp_path / "x.txt"
+    out.write_text("old")
+    write_atomically(out, "new and complete\n")
+    assert out.read_text() == "new and complete\n"
+    assert [path.name for path in tmp_path.iterdir()] == ["x.txt"]
