@@ -82,6 +82,7 @@ from .stats import (
     outside_column,
     unit_comparison,
 )
+from .stats.adjust import ADJUSTED_COLUMNS as stats_adjusted_columns
 
 TABLE = "data"
 LINE = "__line__"
@@ -626,17 +627,7 @@ GROUP_COLUMNS = [
     "flagged",
     "note",
 ]
-ADJUSTED_COLUMNS = [
-    "adjusted_odds_ratio",
-    "adjusted_odds_ratio_low",
-    "adjusted_odds_ratio_high",
-    "adjusted_relative_rate",
-    "adjusted_relative_rate_low",
-    "adjusted_relative_rate_high",
-    "adjusted_p_value",
-    "adjusted_q_value",
-    "adjusted_flagged",
-]
+ADJUSTED_COLUMNS = [*stats_adjusted_columns, "adjusted_q_value", "adjusted_flagged"]
 
 
 def _plain(value: Any) -> Any:

@@ -49,6 +49,17 @@ from .compare import compare_counts
 SEPARATION = 20.0
 STANDARD_POPULATION = "everyone in the frame, except the members of any group left out of the model, with their own driver levels"
 
+# The adjusted figures an AdjustedComparison's table carries, beside the crude ones.
+ADJUSTED_COLUMNS = [
+    "adjusted_odds_ratio",
+    "adjusted_odds_ratio_low",
+    "adjusted_odds_ratio_high",
+    "adjusted_relative_rate",
+    "adjusted_relative_rate_low",
+    "adjusted_relative_rate_high",
+    "adjusted_p_value",
+]
+
 
 @dataclass(frozen=True)
 class AdjustedComparison:
@@ -342,16 +353,7 @@ def adjusted_comparison(
             },
         }
     )
-    adjusted = [
-        "adjusted_odds_ratio",
-        "adjusted_odds_ratio_low",
-        "adjusted_odds_ratio_high",
-        "adjusted_relative_rate",
-        "adjusted_relative_rate_low",
-        "adjusted_relative_rate_high",
-        "adjusted_p_value",
-    ]
-    for name in adjusted:
+    for name in ADJUSTED_COLUMNS:
         table[name] = np.nan
     notes = {name: [str(crude.loc[name, "note"])] if crude.loc[name, "note"] else [] for name in names}
 
@@ -415,7 +417,7 @@ def adjusted_comparison(
         log_ratio = np.log(mean / reference_mean)
         direction = gradient / mean - reference_gradient / reference_mean
         log_se = float(np.sqrt(direction @ fit.cov @ direction))
-        table.loc[name, adjusted] = [
+        table.loc[name, ADJUSTED_COLUMNS] = [
             np.exp(beta),
             np.exp(beta - z * se),
             np.exp(beta + z * se),
