@@ -2,8 +2,6 @@
 with the recommendation in front of them."""
 
 import datetime as dt
-import os
-import shutil
 from decimal import Decimal
 
 import pytest
@@ -21,36 +19,9 @@ from evenhand.org.models import Grade
 from evenhand.org.services import create_pdu, create_region, create_staff_member, create_team
 from evenhand.people.services import create_person
 from evenhand.workload.services import ensure_published_weightings
-
-CHROMIUM = "/usr/bin/chromium"
-PASSWORD = "a-long-test-password-1"
+from tests.browser.conftest import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-if not shutil.which(CHROMIUM):
-    reason = f"Browser tests need Debian's chromium at {CHROMIUM}; it is not installed here"
-    print(reason)
-    pytestmark.append(pytest.mark.skip(reason=reason))
-
-
-@pytest.fixture
-def browser_page():
-    # Playwright's sync API runs an event loop in this thread; the ORM calls the test makes are still sync.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        page = browser.new_page()
-        errors: list[str] = []
-        page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
-        page.console_errors = errors  # type: ignore[attr-defined]
-        yield page
-        browser.close()
-    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
 @pytest.fixture
