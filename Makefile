@@ -8,6 +8,9 @@ BIN := $(VENV)/bin
 # Stamp files: a step runs again only when what it installs from has changed.
 PYTHON_STAMP := $(VENV)/.evenhand-installed
 NODE_STAMP := node_modules/.evenhand-installed
+# Aequitas needs pandas < 3, so the tests run it in a virtualenv of its own (see requirements/aequitas.txt).
+AEQUITAS_VENV := .venv-aequitas
+AEQUITAS_STAMP := $(AEQUITAS_VENV)/.evenhand-installed
 DEMO_BIND ?= 127.0.0.1:8000
 
 .PHONY: help setup demo test lint clean
@@ -28,6 +31,13 @@ $(PYTHON_STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -e '.[dev]'
 	touch $@
 
+$(AEQUITAS_VENV)/bin/python:
+	python3 -m venv $(AEQUITAS_VENV)
+
+$(AEQUITAS_STAMP): requirements/aequitas.txt | $(AEQUITAS_VENV)/bin/python
+	$(AEQUITAS_VENV)/bin/pip install -r requirements/aequitas.txt
+	touch $@
+
 # npm ci empties node_modules first, so the stamp inside it goes too if an install fails half-way.
 $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -41,7 +51,7 @@ demo: setup
 	SECURE_COOKIES=false $(BIN)/evenhand serve --bind $(DEMO_BIND)
 
 # pytest exits 5 when it collects no tests: not a failure while the suite is being written.
-test: setup
+test: setup $(AEQUITAS_STAMP)
 	@status=0; $(BIN)/pytest $(PYTEST_ARGS) || status=$$?; \
 	if [ $$status -eq 5 ]; then echo "pytest collected no tests"; status=0; fi; \
 	exit $$status

@@ -4,6 +4,11 @@ Aequitas 1.1.0 requires pandas < 3 and so cannot be installed beside Evenhand's 
 downgrading it. The functions below follow its published code, line for line where it matters:
 ``aequitas.group.Group.gen_metrics_df`` (the per-group crosstab) and
 ``aequitas.bias.Bias.get_disparity_predefined_groups`` (each metric divided by the reference group's).
+
+The real Aequitas is now tested too: ``test_aequitas.py`` runs it in its own virtualenv (``.venv-aequitas``,
+built by ``make test`` from ``requirements/aequitas.txt``) on many datasets, edge cases included, through
+``tests/equality/aequitas_runner.py``. These re-implementations stay for the in-process tests of the
+formula details in ``test_rates.py`` and ``test_compare.py``.
 """
 
 from collections import OrderedDict

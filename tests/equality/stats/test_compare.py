@@ -3,6 +3,7 @@
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 from fairlearn.metrics import MetricFrame, selection_rate
 from hypothesis import given
@@ -11,6 +12,7 @@ from scipy import stats
 from statsmodels.stats.contingency_tables import Table2x2
 
 from evenhand.equality.stats import compare_groups, difference_test, odds_ratio, relative_rate
+from evenhand.equality.stats.compare import compare_within
 
 from .helpers import counts_by_group, person_rows, quick
 from .references import aequitas_crosstab, aequitas_disparity
@@ -252,3 +254,30 @@ def test_relative_rate_interval_covers_the_truth_about_95_percent_of_the_time() 
     # The interval is not just wide: it excludes 1 in most tables with a relative rate of 2 or more.
     strong = true_rr >= 2
     assert ((estimate.low > 1) | (estimate.high < 1))[strong].mean() > 0.8
+
+
+def test_compare_within_equals_compare_groups_unit_by_unit() -> None:
+    rng = np.random.default_rng(11)
+    rows = []
+    for unit in ["A", "B", "C", "D"]:
+        for group in ["White", "Black", "Asian", "Mixed"]:
+            n = int(rng.integers(0, 400)) if not (unit == "D" and group == "White") else 0
+            rows.append({"unit": unit, "group": group, "n": n, "events": int(rng.binomial(n, 0.2))})
+    rows.append({"unit": "E", "group": "Black", "n": 50, "events": 5})  # a unit with no reference row
+    frame = pd.DataFrame(rows)
+    within = compare_within(frame, reference="White")
+    for unit in ["A", "B", "C"]:
+        part = frame[frame["unit"] == unit]
+        expected = compare_groups(part["n"], part["events"], groups=part["group"], reference="White")
+        got = within[within["unit"] == unit].set_index("group")
+        pd.testing.assert_frame_equal(
+            got.drop(columns="unit"), expected, check_names=False, check_index_type=False, check_dtype=False
+        )
+    assert within.loc[within["unit"] == "D", "relative_rate"].isna().all()
+    assert within.loc[within["unit"] == "E", "note"].str.contains("no people in the reference").all()
+
+
+def test_compare_within_refuses_repeated_rows() -> None:
+    frame = pd.DataFrame({"unit": ["A", "A"], "group": ["White", "White"], "n": [5, 6], "events": [1, 1]})
+    with pytest.raises(ValueError, match="one row"):
+        compare_within(frame, reference="White")

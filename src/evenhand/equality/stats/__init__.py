@@ -50,7 +50,7 @@ Conventions
 
 from .adjust import AdjustedComparison, ModelNotFitted, adjusted_comparison, expected_events
 from .common import Estimate
-from .compare import compare_groups, difference_test, odds_ratio, relative_rate
+from .compare import compare_groups, compare_within, difference_test, odds_ratio, relative_rate
 from .funnel import funnel_curve, funnel_limits, limit_columns, outside_column, unit_comparison
 from .multiple import MATERIALITY_BAND, Q_THRESHOLD, bh_qvalues, flag
 from .rates import group_rates, wilson_interval
@@ -65,6 +65,7 @@ __all__ = [
     "adjusted_comparison",
     "bh_qvalues",
     "compare_groups",
+    "compare_within",
     "difference_test",
     "expected_events",
     "flag",

@@ -26,8 +26,9 @@ from .common import (
     critical_value,
     grouped_counts,
     join_notes,
+    people_and_events,
 )
-from .rates import group_rates
+from .rates import NO_PEOPLE, group_rates, wilson_interval
 
 # Below this expected count in any cell of the 2x2 table the chi-square approximation is not trusted
 # (Cochran's rule), and Fisher's exact test is used instead.
@@ -183,9 +184,17 @@ def difference_test(
         smallest_expected = np.minimum(n1, n0) * np.minimum(column_event, column_none) / total
     tested = (n1 > 0) & (n0 > 0)
     exact = tested & (smallest_expected < SMALL_EXPECTED)
-    for i in zip(*np.nonzero(exact), strict=True):
-        table = [[int(a[i]), int(b[i])], [int(c[i]), int(d[i])]]
-        p[i] = stats.fisher_exact(table, alternative="two-sided").pvalue
+    if exact.any():
+        # Small tables repeat (a report has thousands of them), so each distinct one is tested once.
+        tables = np.stack([a[exact], b[exact], c[exact], d[exact]], axis=1).astype(np.int64)
+        distinct, position = np.unique(tables, axis=0, return_inverse=True)
+        tested_p = np.array(
+            [
+                stats.fisher_exact([[t[0], t[1]], [t[2], t[3]]], alternative="two-sided").pvalue
+                for t in distinct
+            ]
+        )
+        p[exact] = tested_p[position.ravel()]
     test[exact] = FISHER
 
     large = tested & ~exact
@@ -258,10 +267,90 @@ def compare_counts(
     """
     table = group_rates(people, happened, groups=names, alpha=alpha)
     is_reference = np.arange(len(names)) == at
-    ref_n, ref_events = int(people[at]), int(happened[at])
-    reference_small = ref_n < min_n or ref_n == 0
-    compared = ~is_reference & (people >= min_n) & (people > 0) & (not reference_small)
+    comparison, notes = _against(
+        people,
+        happened,
+        np.full(people.shape, people[at]),
+        np.full(people.shape, happened[at]),
+        is_reference,
+        min_n=min_n,
+        alpha=alpha,
+    )
+    return table.drop(columns="note").assign(
+        is_reference=is_reference,
+        **comparison,
+        note=join_notes(table["note"].to_numpy(dtype=object), notes),
+    )
 
+
+def compare_within(
+    frame: pd.DataFrame,
+    *,
+    reference: Hashable,
+    unit: str = "unit",
+    group: str = "group",
+    n: str = "n",
+    events: str = "events",
+    min_n: int = 30,
+    alpha: float = 0.05,
+) -> pd.DataFrame:
+    """:func:`compare_groups` for every unit at once: each row against the reference group of its own unit.
+
+    ``frame`` has one row per unit and group with the number of people (column ``n``) and of events
+    (column ``events``). Returns the frame's unit and group columns with the columns of
+    :func:`compare_groups`, in the order given, as one vectorised computation (a national report compares
+    groups within some 2,000 units per measure). A unit without a reference row, or whose reference group has
+    no people, keeps its rates and says so in ``note``; nothing is raised for it, because one empty unit must
+    not stop a report. Raises ``ValueError`` for a missing column, a repeated (unit, group) row or bad counts.
+    """
+    check_alpha(alpha)
+    check_min_n(min_n)
+    missing = [column for column in (unit, group, n, events) if column not in frame.columns]
+    if missing:
+        raise ValueError(
+            f"the frame has no column {', '.join(map(repr, missing))}; it has {list(frame.columns)}"
+        )
+    if frame.duplicated([unit, group]).any():
+        first = frame.loc[frame.duplicated([unit, group]), [unit, group]].iloc[0].tolist()
+        raise ValueError(f"each unit and group must have one row; {first!r} has more than one")
+    people, happened = people_and_events(frame[n].to_numpy(), frame[events].to_numpy())
+    is_reference = (frame[group] == reference).to_numpy()
+    references = frame.loc[is_reference, [unit, n, events]].set_index(unit)
+    units = frame[unit]
+    ref_n = units.map(references[n]).fillna(0).to_numpy(dtype=np.int64)
+    ref_events = units.map(references[events]).fillna(0).to_numpy(dtype=np.int64)
+    rates = wilson_interval(people, happened, alpha=alpha)
+    comparison, notes = _against(people, happened, ref_n, ref_events, is_reference, min_n=min_n, alpha=alpha)
+    return pd.DataFrame(
+        {
+            unit: units.to_numpy(),
+            group: frame[group].to_numpy(),
+            "n": people,
+            "events": happened,
+            "rate": rates.value,
+            "rate_low": rates.low,
+            "rate_high": rates.high,
+            "is_reference": is_reference,
+            **comparison,
+            "note": join_notes(np.where(people == 0, NO_PEOPLE, "").astype(object), notes),
+        },
+        index=frame.index,
+    )
+
+
+def _against(
+    people: NDArray[np.int64],
+    happened: NDArray[np.int64],
+    ref_n: NDArray[np.int64],
+    ref_events: NDArray[np.int64],
+    is_reference: NDArray[np.bool_],
+    *,
+    min_n: int,
+    alpha: float,
+) -> tuple[dict[str, np.ndarray], NDArray[np.object_]]:
+    """Ratios, test and notes for each row against its reference counts (arrays of the same length)."""
+    reference_small = (ref_n < min_n) | (ref_n == 0)
+    compared = ~is_reference & (people >= min_n) & (people > 0) & ~reference_small
     ratio = relative_rate(happened, people, ref_events, ref_n, alpha=alpha)
     odds = odds_ratio(happened, people, ref_events, ref_n, alpha=alpha)
     p, test = difference_test(happened, people, ref_events, ref_n)
@@ -277,51 +366,45 @@ def compare_counts(
     }
     for name, values in comparison.items():
         values[~compared] = "" if name == "test" else np.nan
-    if ref_n > 0:
-        comparison["relative_rate"][is_reference] = 1.0
-        comparison["odds_ratio"][is_reference] = 1.0
-
-    notes = _notes(people, happened, ref_n, ref_events, is_reference, min_n)
-    return table.drop(columns="note").assign(
-        is_reference=is_reference,
-        **comparison,
-        note=join_notes(table["note"].to_numpy(dtype=object), notes),
-    )
+    comparison["relative_rate"][is_reference & (ref_n > 0)] = 1.0
+    comparison["odds_ratio"][is_reference & (ref_n > 0)] = 1.0
+    return comparison, _notes(people, happened, ref_n, ref_events, is_reference, min_n)
 
 
 def _notes(
     people: NDArray[np.int64],
     events: NDArray[np.int64],
-    ref_n: int,
-    ref_events: int,
+    ref_n: NDArray[np.int64],
+    ref_events: NDArray[np.int64],
     is_reference: NDArray[np.bool_],
     min_n: int,
 ) -> NDArray[np.object_]:
-    notes = np.full(people.shape, "", dtype=object)
-    for i in range(people.size):
-        if is_reference[i]:
-            notes[i] = "reference group"
-        elif people[i] == 0:
-            continue  # group_rates has said so
-        elif ref_n == 0:
-            notes[i] = "no people in the reference group, so there is no ratio"
-        elif ref_n < min_n:
-            notes[i] = f"the reference group has fewer than {min_n} people, so there is no ratio"
-        elif people[i] < min_n:
-            notes[i] = f"fewer than {min_n} people"
-        elif events[i] == 0 and ref_events == 0:
-            notes[i] = "no events in this group or the reference group, so there is no ratio"
-        elif events[i] == 0:
-            notes[i] = "no events in the group: ratios are 0, upper limits use a 0.5 continuity correction"
-        elif ref_events == 0:
-            notes[i] = (
-                "no events in the reference group: ratios are infinite, lower limits use a 0.5 continuity"
-                " correction"
-            )
-        elif events[i] == people[i] and ref_events == ref_n:
-            notes[i] = (
-                "everyone in this group and the reference group had the event, so there is no odds ratio"
-            )
-        elif events[i] == people[i] or ref_events == ref_n:
-            notes[i] = "everyone in a group had the event: odds-ratio limits use a 0.5 continuity correction"
-    return notes
+    """Why a row has no ratio, or how it was computed; the first condition that holds gives the note."""
+    everyone, everyone_ref = events == people, ref_events == ref_n
+    choices = [
+        (is_reference, "reference group"),
+        (people == 0, ""),  # group_rates has said so
+        (ref_n == 0, "no people in the reference group, so there is no ratio"),
+        (ref_n < min_n, f"the reference group has fewer than {min_n} people, so there is no ratio"),
+        (people < min_n, f"fewer than {min_n} people"),
+        (
+            (events == 0) & (ref_events == 0),
+            "no events in this group or the reference group, so there is no ratio",
+        ),
+        (events == 0, "no events in the group: ratios are 0, upper limits use a 0.5 continuity correction"),
+        (
+            ref_events == 0,
+            "no events in the reference group: ratios are infinite, lower limits use a 0.5 continuity"
+            " correction",
+        ),
+        (
+            everyone & everyone_ref,
+            "everyone in this group and the reference group had the event, so there is no odds ratio",
+        ),
+        (
+            everyone | everyone_ref,
+            "everyone in a group had the event: odds-ratio limits use a 0.5 continuity correction",
+        ),
+    ]
+    notes = np.select([condition for condition, _ in choices], [note for _, note in choices], default="")
+    return notes.astype(object)
