@@ -25,6 +25,7 @@ from evenhand.equality.measures import (
     Source,
     cells,
     measure_cells,
+    population_frame,
 )
 from evenhand.synth.generator import Result
 from tests.synth.conftest import load_for_module
@@ -161,3 +162,15 @@ def test_population_takes_the_latest_risk_and_the_current_holder(population: pd.
         assert row["team"] == (
             holder.practitioner.team.code if holder and holder.practitioner.team else "unknown"
         )
+
+
+def test_a_part_of_the_period_has_the_population_and_counts_of_that_part(source: Source) -> None:
+    quarter = Period(dt.date(2026, 2, 1), dt.date(2026, 4, 30))
+    part = source.part(quarter)
+    assert set(part.population.index) == set(population_frame(quarter).index)
+    whole = Source(quarter)
+    for key in ("recall", "escalation", "referral_completed"):
+        got, expected = measure_cells(CATALOGUE[key], part), measure_cells(CATALOGUE[key], whole)
+        assert got[["trials", "events"]].sum().tolist() == expected[["trials", "events"]].sum().tolist()
+    with pytest.raises(ValueError, match="not within"):
+        source.part(Period(dt.date(2024, 1, 1), dt.date(2024, 3, 31)))

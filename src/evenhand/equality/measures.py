@@ -86,6 +86,17 @@ class Source:
     def population(self) -> pd.DataFrame:
         return population_frame(self.period)
 
+    def part(self, period: Period) -> "Source":
+        """The same data for part of the period (a quarter of a trend): the population is this one's, cut to
+        the sentences under supervision in the part (characteristics, units and drivers as at the end of the
+        whole period), and the measures' own queries are run for the part."""
+        if period.start < self.period.start or period.end > self.period.end:
+            raise ValueError(f"{period} is not within {self.period}")
+        part = Source(period)
+        frame = self.population
+        part.population = frame[_supervised(frame, period)]
+        return part
+
     @cached_property
     def decisions(self) -> pd.DataFrame:
         """Standing enforcement decisions (not corrected) made in the period, with their outcome if any."""
@@ -462,6 +473,20 @@ CATALOGUE: dict[str, Measure] = {
 }
 
 
+SENTENCE_DATES = ["start_date", "termination_date", "expected_end_date"]
+
+
+def _supervised(frame: pd.DataFrame, period: Period) -> pd.Series:
+    """Sentences under supervision at some time in the period (the rule of :func:`population_frame`)."""
+    start, end = pd.Timestamp(period.start), pd.Timestamp(period.end)
+    ended = frame["termination_date"]
+    return (
+        (frame["start_date"] <= end)
+        & (ended.isna() | (ended >= start))
+        & ((frame["expected_end_date"] >= start) | (ended >= start))
+    )
+
+
 def population_frame(period: Period) -> pd.DataFrame:
     """One row per sentence under supervision at some time in the period: the person's characteristics, the
     units holding the case and the legitimate drivers.
@@ -473,9 +498,18 @@ def population_frame(period: Period) -> pd.DataFrame:
         Sentence.objects.filter(start_date__lte=period.end)
         .filter(Q(termination_date__isnull=True) | Q(termination_date__gte=period.start))
         .filter(Q(expected_end_date__gte=period.start) | Q(termination_date__gte=period.start))
-        .values_list("pk", "type", "person_id"),
-        ["sentence_id", "type", "person_id"],
+        .values_list(
+            "pk",
+            "type",
+            "person_id",
+            as_text("start_date"),
+            as_text("termination_date"),
+            as_text("expected_end_date"),
+        ),
+        ["sentence_id", "type", "person_id", *SENTENCE_DATES],
     )
+    for column in SENTENCE_DATES:
+        sentences[column] = pd.to_datetime(sentences[column], format="ISO8601")
     people = read_frame(
         Person.objects.values_list(
             "pk",
@@ -541,12 +575,42 @@ def population_frame(period: Period) -> pd.DataFrame:
     bands = [f"{lo}-{hi}" if hi < 200 else f"{lo}+" for lo, hi in AGE_BANDS]
     edges = [lo for lo, _ in AGE_BANDS] + [1000]
     frame["age_band"] = pd.cut(age, bins=edges, right=False, labels=bands).astype(str)
+    for column in ("tier", "rosh", "offence", "team"):
+        frame[column] = frame[column].fillna("unknown")
+    # A person with no diversity profile has nothing recorded.
+    for column, code in (
+        ("ethnicity", "NR"),
+        ("ethnic_group", "not_recorded"),
+        ("religion", "not_recorded"),
+        ("disability", "not_recorded"),
+    ):
+        frame[column] = frame[column].fillna(code)
     frame["ethnic_group_sex"] = frame["ethnic_group"].astype(str) + ", " + frame["sex"].astype(str)
     frame["national"] = "national"
     frame["mappa"] = pd.to_numeric(frame["mappa"])
-    for column in ("tier", "rosh", "offence", "team"):
-        frame[column] = frame[column].fillna("unknown")
+    # Categories: every report groups by these columns many times, and grouping by codes is far cheaper.
+    for column in CATEGORICAL:
+        frame[column] = frame[column].astype("category")
     return frame.drop(columns=["date_of_birth"])
+
+
+CATEGORICAL = [
+    "type",
+    "sex",
+    "ethnicity",
+    "ethnic_group",
+    "religion",
+    "disability",
+    "pdu",
+    "region",
+    "team",
+    "tier",
+    "rosh",
+    "offence",
+    "age_band",
+    "ethnic_group_sex",
+    "national",
+]
 
 
 def measure_cells(measure: Measure, source: Source) -> pd.DataFrame:

@@ -17,7 +17,9 @@ Modules
 - :mod:`.multiple`: ``bh_qvalues`` (Benjamini-Hochberg) and ``flag`` (q below the threshold *and* the ratio
   outside the materiality band, 0.8-1.25 by default).
 - :mod:`.funnel`: ``unit_comparison`` (O/E per unit, exact interval and p-value, position against the 95% and
-  99.8% limits), ``funnel_limits`` and ``funnel_curve`` (the limits to draw).
+  99.8% limits), ``funnel_limits`` and ``funnel_curve`` (the limits to draw); ``binomial_comparison``,
+  ``binomial_limits`` and ``binomial_curve``, the same for yes/no outcomes with the binomial variance
+  Σp(1 - p) and the one-step (Peto) odds ratio, which the engine uses.
 - :mod:`.trend`: ``quarterly``: ``compare_groups`` for each quarter of a series.
 
 Conventions
@@ -51,7 +53,16 @@ Conventions
 from .adjust import AdjustedComparison, ModelNotFitted, adjusted_comparison, expected_events
 from .common import Estimate
 from .compare import compare_groups, compare_within, difference_test, odds_ratio, relative_rate
-from .funnel import funnel_curve, funnel_limits, limit_columns, outside_column, unit_comparison
+from .funnel import (
+    binomial_comparison,
+    binomial_curve,
+    binomial_limits,
+    funnel_curve,
+    funnel_limits,
+    limit_columns,
+    outside_column,
+    unit_comparison,
+)
 from .multiple import MATERIALITY_BAND, Q_THRESHOLD, bh_qvalues, flag
 from .rates import group_rates, wilson_interval
 from .trend import quarterly
@@ -64,6 +75,9 @@ __all__ = [
     "ModelNotFitted",
     "adjusted_comparison",
     "bh_qvalues",
+    "binomial_comparison",
+    "binomial_curve",
+    "binomial_limits",
     "compare_groups",
     "compare_within",
     "difference_test",

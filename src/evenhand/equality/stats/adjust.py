@@ -30,16 +30,13 @@ logistic regression: different methods correspond to different target population
 of Epidemiology 43:962-970.
 """
 
-import warnings
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 from numpy.typing import NDArray
-from scipy import special
-from statsmodels.tools.sm_exceptions import PerfectSeparationError
+from scipy import sparse, special, stats
 
 from .common import FloatArray, check_alpha, check_min_n, critical_value
 from .compare import compare_counts
@@ -194,12 +191,93 @@ def _leave_out_certain_levels(
     return kept.reset_index(drop=True), fixed_cells, _dropped_frame(dropped)
 
 
-def _design(cells: pd.DataFrame, columns: list[tuple[str, Hashable]]) -> NDArray[np.float64]:
-    x = np.empty((len(cells), len(columns) + 1))
-    x[:, 0] = 1.0
+def _design(cells: pd.DataFrame, columns: list[tuple[str, Hashable]]) -> sparse.csr_array:
+    """The model matrix: an intercept, then one 0/1 column per (factor, level) in ``columns``; a row whose
+    level has no column (the factor's base) has 0 in all of that factor's columns. Sparse: each row has one
+    1 per factor, so products with it cost a few operations per cell rather than one per column."""
+    positions: dict[str, dict[Hashable, int]] = {}
     for j, (factor, level) in enumerate(columns, start=1):
-        x[:, j] = (cells[factor] == level).to_numpy(dtype=np.float64)
-    return x
+        positions.setdefault(factor, {})[level] = j
+    size = len(cells)
+    rows, cols = [np.arange(size)], [np.zeros(size, dtype=np.int64)]
+    for factor, where in positions.items():
+        codes, uniques = pd.factorize(cells[factor], use_na_sentinel=True)
+        lookup = np.array([where.get(value, 0) for value in uniques] + [0], dtype=np.int64)
+        column = lookup[codes]  # a code of -1 (missing) takes the last entry, 0: no column
+        hit = np.flatnonzero(column > 0)
+        rows.append(hit)
+        cols.append(column[hit])
+    row, col = np.concatenate(rows), np.concatenate(cols)
+    return sparse.csr_array((np.ones(row.size), (row, col)), shape=(size, len(columns) + 1))
+
+
+def _full_rank(x: sparse.csr_array) -> tuple[bool, int]:
+    """Whether the columns of x are linearly independent, from the eigenvalues of XᵀX (cheap for a tall
+    0/1 design, unlike a decomposition of X itself)."""
+    eigenvalues = np.linalg.eigvalsh((x.T @ x).toarray())
+    tolerance = eigenvalues.max(initial=0.0) * 1e-11
+    rank = int(np.sum(eigenvalues > tolerance))
+    return rank == x.shape[1], rank
+
+
+def _weighted_cross_product(x: sparse.csr_array, weights: FloatArray) -> NDArray[np.float64]:
+    """XᵀWX as a dense matrix, W = diag(weights)."""
+    return np.asarray((x.T @ (x * weights[:, None])).toarray())
+
+
+@dataclass
+class _Newton:
+    params: FloatArray
+    cov: NDArray[np.float64]
+    converged: bool
+
+
+def _logistic(x: sparse.csr_array, events: FloatArray, n: FloatArray) -> _Newton:
+    """Maximum likelihood for the binomial GLM with logit link on aggregated cells, by Newton-Raphson
+    (identical to IRLS for the canonical link): β ← β + (XᵀWX)⁻¹ Xᵀ(y - np), W = n·p(1 - p), from β = 0,
+    halving a step that lowers the likelihood, until the largest change in β is below 1e-10. The covariance
+    is (XᵀWX)⁻¹ at the estimate.
+
+    statsmodels' GLM gives the same estimates (the tests check it to 1e-8) but decomposes the whole tall
+    design matrix at every iteration and at set-up; on a national table of 100,000 cells that is seconds
+    per measure, where XᵀWX is milliseconds. Reference: A. Agresti, Categorical Data Analysis (2013), §4.6.
+    """
+
+    def log_likelihood(eta: FloatArray) -> float:
+        return float(events @ eta - n @ np.logaddexp(0.0, eta))
+
+    beta = np.zeros(x.shape[1])
+    eta = x @ beta
+    current = log_likelihood(eta)
+    converged = False
+    for _ in range(100):
+        p = special.expit(eta)
+        information = _weighted_cross_product(x, n * p * (1 - p))
+        score = x.T @ (events - n * p)
+        try:
+            step = np.linalg.solve(information, score)
+        except np.linalg.LinAlgError:
+            break
+        for _ in range(30):
+            trial = beta + step
+            trial_eta = x @ trial
+            value = log_likelihood(trial_eta)
+            if value >= current - 1e-12 * abs(current):
+                break
+            step /= 2
+        beta, eta, current = trial, trial_eta, value
+        if np.max(np.abs(beta), initial=0.0) > 2 * SEPARATION:
+            break  # separated: the estimates run off to infinity
+        if np.max(np.abs(step)) < 1e-10:
+            converged = True
+            break
+    p = special.expit(eta)
+    information = _weighted_cross_product(x, n * p * (1 - p))
+    try:
+        cov = np.asarray(np.linalg.inv(information), dtype=np.float64)
+    except np.linalg.LinAlgError:
+        cov = np.full(information.shape, np.nan)
+    return _Newton(params=beta, cov=cov, converged=converged)
 
 
 def _fit(
@@ -219,61 +297,71 @@ def _fit(
         base = bases.get(factor, sizes.idxmax())
         columns += [(factor, level) for level in sizes.index if level != base]
     x = _design(kept, columns)
-    if np.linalg.matrix_rank(x) < x.shape[1]:
+    full, rank = _full_rank(x)
+    if not full:
         raise ModelNotFitted(
             "the groups and drivers overlap so that their effects cannot be told apart"
-            f" (the design of {x.shape[1]} terms has rank {np.linalg.matrix_rank(x)})"
+            f" (the design of {x.shape[1]} terms has rank {rank})"
         )
     events = kept["events"].to_numpy(dtype=np.float64)
-    response = np.column_stack([events, kept["n"].to_numpy(dtype=np.float64) - events])
-    # statsmodels also warns of "perfect prediction" whenever a saturated model reproduces the observed
-    # proportions of aggregated cells exactly, which is not separation; true separation shows as runaway
-    # estimates, checked below, so the warnings are not used.
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            result = sm.GLM(response, x, family=sm.families.Binomial()).fit()
-        except (ValueError, np.linalg.LinAlgError, PerfectSeparationError) as error:
-            raise ModelNotFitted(f"the model could not be fitted: {error}") from error
-    params, bse = np.asarray(result.params), np.asarray(result.bse)
-    problems = []
+    result = _logistic(x, events, kept["n"].to_numpy(dtype=np.float64))
+    params = result.params
+    with np.errstate(invalid="ignore"):
+        bse = np.sqrt(np.diag(result.cov))
+    finite = np.all(np.isfinite(params)) and np.all(np.isfinite(bse))
+    if (
+        not finite
+        or np.max(np.abs(params[1:]), initial=0) > SEPARATION
+        or np.max(bse, initial=0) > SEPARATION
+    ):
+        raise ModelNotFitted(
+            "the model could not be fitted: some estimates run off to infinity (the data are separated)"
+        )
     if not result.converged:
-        problems.append("the fit did not converge")
-    if not (np.all(np.isfinite(params)) and np.all(np.isfinite(bse))):
-        problems.append("some estimates are not finite")
-    elif np.max(np.abs(params[1:]), initial=0) > SEPARATION or np.max(bse, initial=0) > SEPARATION:
-        problems.append("some estimates run off to infinity (the data are separated)")
-    if problems:
-        raise ModelNotFitted("the model could not be fitted: " + "; ".join(problems))
+        raise ModelNotFitted("the model could not be fitted: the fit did not converge")
     return _Fit(
         columns=columns,
         params=params,
-        cov=np.asarray(result.cov_params()),
+        cov=result.cov,
         bse=bse,
-        pvalues=np.asarray(result.pvalues),
+        pvalues=2 * stats.norm.sf(np.abs(params / bse)),
         kept=kept,
         fixed=fixed,
         dropped=dropped,
     )
 
 
-def _standardised(
-    fit: _Fit, *, group: str, covariates: Sequence[str], assign: Hashable
-) -> tuple[float, FloatArray]:
-    """Mean predicted probability over the standard population with everyone assigned to ``assign``, and its
-    gradient with respect to the coefficients."""
+def _standardiser(
+    fit: _Fit, *, group: str, covariates: Sequence[str]
+) -> Callable[[Hashable], tuple[float, FloatArray]]:
+    """For each group g: the mean predicted probability over the standard population with everyone
+    assigned to g, and its gradient with respect to the coefficients. The standard population's design is
+    built once; assigning g only switches g's column on."""
     if covariates:
         patterns = fit.kept.groupby(list(covariates), sort=False, observed=True)["n"].sum().reset_index()
     else:
         patterns = pd.DataFrame({"n": [fit.kept["n"].sum()]})
-    patterns[group] = assign
-    x = _design(patterns, fit.columns)
+    drivers_only = [(factor, level) for factor, level in fit.columns if factor != group]
+    base = _design(patterns, drivers_only)
+    where = [0] + [j for j, (factor, _) in enumerate(fit.columns, start=1) if factor != group]
+    base_eta = base @ fit.params[where]
     weights = patterns["n"].to_numpy(dtype=np.float64)
-    p = special.expit(x @ fit.params)
     total = weights.sum() + fit.fixed["n"].sum()
-    mean = (weights @ p + (fit.fixed["n"] * fit.fixed["p"]).sum()) / total
-    gradient = (weights * p * (1 - p)) @ x / total
-    return float(mean), gradient
+    fixed_events = (fit.fixed["n"] * fit.fixed["p"]).sum()
+
+    def standardised(assign: Hashable) -> tuple[float, FloatArray]:
+        column = fit.columns.index((group, assign)) + 1 if (group, assign) in fit.columns else None
+        eta = base_eta + (fit.params[column] if column is not None else 0.0)
+        p = special.expit(eta)
+        mean = (weights @ p + fixed_events) / total
+        slope = weights * p * (1 - p)
+        gradient = np.zeros(len(fit.params))
+        gradient[where] = base.T @ slope / total
+        if column is not None:
+            gradient[column] = slope.sum() / total
+        return float(mean), gradient
+
+    return standardised
 
 
 def adjusted_comparison(
@@ -402,9 +490,8 @@ def adjusted_comparison(
         return _unfitted(table, notes, str(error))
 
     z = critical_value(alpha)
-    reference_mean, reference_gradient = _standardised(
-        fit, group=group, covariates=covariates, assign=reference
-    )
+    standardised = _standardiser(fit, group=group, covariates=covariates)
+    reference_mean, reference_gradient = standardised(reference)
     for i, name in enumerate(names):
         if name == reference:
             table.loc[name, ["adjusted_odds_ratio", "adjusted_relative_rate"]] = 1.0
@@ -413,7 +500,7 @@ def adjusted_comparison(
             continue
         j = fit.columns.index((group, name)) + 1
         beta, se = fit.params[j], fit.bse[j]
-        mean, gradient = _standardised(fit, group=group, covariates=covariates, assign=name)
+        mean, gradient = standardised(name)
         log_ratio = np.log(mean / reference_mean)
         direction = gradient / mean - reference_gradient / reference_mean
         log_se = float(np.sqrt(direction @ fit.cov @ direction))
@@ -461,8 +548,8 @@ def expected_events(
     national group gap, leave it out for one that does not), predicts each person's probability, and sums
     over the rows of each combination of the ``by`` columns: E = Σ p̂, O = Σ events. With no covariates,
     E = n * the national rate. People in a driver level where nobody (everybody) had the event are expected
-    to have 0 (1) events. Returns a frame indexed by the ``by`` columns with ``n``, ``observed`` and
-    ``expected``, ready for :func:`evenhand.equality.stats.funnel.unit_comparison`.
+    to have 0 (1) events. Returns a frame indexed by the ``by`` columns with ``n``, ``observed``,
+    ``expected`` and ``variance`` (Σ p̂(1 - p̂), the variance of O if the unit is like the nation), ready for :func:`evenhand.equality.stats.funnel.unit_comparison`.
 
     Raises :class:`ModelNotFitted` (a ``ValueError``) when the national model cannot be fitted, and
     ``ValueError`` for missing columns or values and bad counts.
@@ -484,6 +571,6 @@ def expected_events(
         p = special.expit(_design(cells, fit.columns) @ fit.params)
         for row in fit.dropped.itertuples():
             p[(cells[row.covariate] == row.level).to_numpy()] = 0.0 if row.events == 0 else 1.0
-    cells = cells.assign(expected=cells["n"] * p)
-    result = cells.groupby(by, sort=True, observed=True)[["n", "events", "expected"]].sum()
+    cells = cells.assign(expected=cells["n"] * p, variance=cells["n"] * p * (1 - p))
+    result = cells.groupby(by, sort=True, observed=True)[["n", "events", "expected", "variance"]].sum()
     return result.rename(columns={"events": "observed"})

@@ -353,7 +353,13 @@ def _against(
     compared = ~is_reference & (people >= min_n) & (people > 0) & ~reference_small
     ratio = relative_rate(happened, people, ref_events, ref_n, alpha=alpha)
     odds = odds_ratio(happened, people, ref_events, ref_n, alpha=alpha)
-    p, test = difference_test(happened, people, ref_events, ref_n)
+    # Only the rows compared are tested (a national report has thousands of small rows that are not).
+    p = np.full(people.shape, np.nan)
+    test = np.full(people.shape, "", dtype=object)
+    if compared.any():
+        p[compared], test[compared] = difference_test(
+            happened[compared], people[compared], ref_events[compared], ref_n[compared]
+        )
     comparison: dict[str, np.ndarray] = {
         "relative_rate": ratio.value,
         "relative_rate_low": ratio.low,

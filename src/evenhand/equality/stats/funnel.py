@@ -14,7 +14,7 @@ from numpy.typing import ArrayLike
 from scipy import stats
 from statsmodels.stats.rates import confint_poisson, test_poisson
 
-from .common import FloatArray, check_alpha, counts, join_notes, labels
+from .common import FloatArray, check_alpha, check_min_n, counts, critical_value, join_notes, labels
 
 LIMITS = (0.95, 0.998)
 
@@ -188,4 +188,156 @@ def unit_comparison(
     table["direction"] = direction.astype(object)
     none_expected = np.where(some, "", "no events were expected, so there is no ratio").astype(object)
     table["note"] = join_notes(none_expected)
+    return table
+
+
+def binomial_limits(
+    expected: ArrayLike, variance: ArrayLike, *, limits: Sequence[float] = LIMITS
+) -> pd.DataFrame:
+    """Control limits for O/E when O is a sum of independent yes/no outcomes with the model's probabilities.
+
+    Then E = Σ p and Var(O) = V = Σ p(1 - p), and for level L the limits are the normal approximation
+    ``1 ± z·√V / E`` with z = Φ⁻¹((1 + L)/2) (a lower limit below 0 is shown as 0). V is smaller than E, the
+    Poisson variance, by the factor 1 - p̄, so these limits are the right width for common outcomes (a
+    recall rate of 40%) where Poisson limits would be too wide. Returns the columns of
+    :func:`funnel_limits`; where E or V is 0 the limits are NaN.
+
+    Reference: Spiegelhalter (2005), section 3.2 (indirectly standardised proportions).
+    """
+    levels = _check_levels(limits)
+    values = _expected(expected)
+    spread = _expected(variance)
+    if spread.shape != values.shape:
+        raise ValueError(f"expected has {values.size} values but variance has {spread.size}")
+    table = pd.DataFrame({"expected": values})
+    some = (values > 0) & (spread > 0)
+    for level in levels:
+        z = stats.norm.ppf((1 + level) / 2)
+        half = np.full(values.shape, np.nan)
+        half[some] = z * np.sqrt(spread[some]) / values[some]
+        low_name, high_name = limit_columns(level)
+        table[low_name], table[high_name] = np.maximum(1 - half, 0.0), 1 + half
+    return table
+
+
+def binomial_curve(
+    max_expected: float,
+    dispersion: float,
+    *,
+    min_expected: float = 0.5,
+    points: int = 200,
+    limits: Sequence[float] = LIMITS,
+) -> pd.DataFrame:
+    """The funnel to draw for :func:`binomial_comparison`: :func:`binomial_limits` along E, with the variance
+    taken as ``dispersion · E`` (the national V/E, which is 1 - the mean probability)."""
+    if not 0 < dispersion <= 1:
+        raise ValueError(f"dispersion must be in (0, 1], not {dispersion!r}")
+    if not 0 < min_expected < max_expected or not np.isfinite(max_expected):
+        raise ValueError(
+            f"the curve needs 0 < min_expected < max_expected, not {min_expected!r} and {max_expected!r}"
+        )
+    along = np.geomspace(min_expected, max_expected, points)
+    return binomial_limits(along, dispersion * along, limits=limits)
+
+
+def binomial_comparison(
+    observed: ArrayLike,
+    expected: ArrayLike,
+    variance: ArrayLike,
+    n: ArrayLike,
+    *,
+    units: Iterable[Hashable],
+    min_n: int = 30,
+    limits: Sequence[float] = LIMITS,
+    alpha: float = 0.05,
+) -> pd.DataFrame:
+    """Each unit's observed against expected events when every person's outcome is yes or no.
+
+    With the national model's probability p for each of the unit's n people, E = Σ p and V = Σ p(1 - p):
+
+    - ``ratio`` = O/E, with the interval (O ∓ z·√V)/E and the limits of :func:`binomial_limits`;
+    - ``p_value``: the score test of "this unit is like the nation", z = (O - E)/√V, two-sided, so the unit
+      is outside the 95% limits exactly when p < 0.05;
+    - ``odds_ratio``: the one-step (Peto) estimate of the odds multiplier θ in logit p' = logit p + ln θ,
+      ln θ ≈ (O - E)/V, with the interval exp((O - E)/V ± z/√V). The materiality band is applied to it (an
+      odds multiplier of 1.5 on a 40% rate is a rate ratio of only 1.25, at the edge of the band);
+    - ``outside_95``-style columns and ``direction`` as in :func:`unit_comparison`; ``note``.
+
+    A unit with fewer than ``min_n`` people, or fewer than 5 expected events or non-events (where the normal
+    approximation is poor), keeps O and E but gets no ratio interval, test or odds ratio, and says why.
+
+    References: Spiegelhalter (2005); S. Yusuf, R. Peto et al. (1985), "Beta blockade during and after
+    myocardial infarction", Prog Cardiovasc Dis 27:335-371 (the one-step odds ratio); Agresti (2013) §1.3.
+    """
+    check_alpha(alpha)
+    check_min_n(min_n)
+    levels = _check_levels(limits)
+    shape = np.shape(observed)
+    if len(shape) != 1:
+        raise ValueError(f"observed must be a one-dimensional list of counts, not an array of shape {shape}")
+    names = labels(units, shape[0], "units")
+    observed_counts = counts(observed, "observed", names)
+    people = counts(n, "n", names)
+    values, spread = _expected(expected), _expected(variance)
+    if not values.shape == spread.shape == observed_counts.shape == people.shape:
+        raise ValueError("observed, expected, variance and n must have one value per unit")
+    if np.any(observed_counts > people) or np.any(values > people + 1e-9):
+        raise ValueError("a unit cannot have more events, observed or expected, than people")
+
+    z = critical_value(alpha)
+    tested = (people >= min_n) & (values >= 5) & (people - values >= 5) & (spread > 0)
+    ratio = np.full(values.shape, np.nan)
+    some = values > 0
+    ratio[some] = observed_counts[some] / values[some]
+    nan = np.full(values.shape, np.nan)
+    low, high, p, odds, odds_low, odds_high = (nan.copy() for _ in range(6))
+    root = np.sqrt(spread[tested])
+    excess = observed_counts[tested] - values[tested]
+    low[tested] = np.maximum(observed_counts[tested] - z * root, 0.0) / values[tested]
+    high[tested] = (observed_counts[tested] + z * root) / values[tested]
+    p[tested] = 2 * stats.norm.sf(np.abs(excess) / root)
+    log_odds = excess / spread[tested]
+    odds[tested] = np.exp(log_odds)
+    odds_low[tested], odds_high[tested] = np.exp(log_odds - z / root), np.exp(log_odds + z / root)
+    table = pd.DataFrame(
+        {
+            "n": people,
+            "observed": observed_counts,
+            "expected": values,
+            "variance": spread,
+            "ratio": ratio,
+            "ratio_low": low,
+            "ratio_high": high,
+            "odds_ratio": odds,
+            "odds_ratio_low": odds_low,
+            "odds_ratio_high": odds_high,
+            "p_value": p,
+        },
+        index=pd.Index(names, name="unit", dtype=object),
+    )
+    funnel = binomial_limits(values, spread, limits=levels)
+    with np.errstate(invalid="ignore"):
+        for level in levels:
+            low_name, high_name = limit_columns(level)
+            lower, upper = funnel[low_name].to_numpy(), funnel[high_name].to_numpy()
+            table[low_name], table[high_name] = lower, upper
+            table[outside_column(level)] = tested & ((ratio < lower) | (ratio > upper))
+        low_name, high_name = limit_columns(levels[0])
+        direction = np.where(
+            tested & (ratio > table[high_name].to_numpy()),
+            "above",
+            np.where(tested & (ratio < table[low_name].to_numpy()), "below", ""),
+        )
+    table["direction"] = direction.astype(object)
+    why = np.select(
+        [tested, people < min_n, values < 5, people - values < 5],
+        [
+            "",
+            f"fewer than {min_n} people",
+            "fewer than 5 events expected",
+            "fewer than 5 non-events expected",
+        ],
+        default="the model gives these people no uncertainty",
+    ).astype(object)
+    table["note"] = join_notes(why)
     return table

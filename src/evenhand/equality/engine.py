@@ -1,0 +1,406 @@
+"""The equality engine: every measure of the catalogue, split by one characteristic, for every unit.
+
+One run reads the period's data once (:class:`~evenhand.equality.measures.Source`), then per measure:
+
+1. **Groups within units**: n, events, rate (Wilson) and each group against the reference group of the same
+   unit (relative rate, odds ratio, Fisher or chi-square), nationally and for every region and PDU.
+2. **Adjusted** (national): the logistic regression on the measure's legitimate drivers, giving the
+   adjusted odds ratio and the adjusted relative rate by marginal standardisation beside the crude ones.
+3. **Units**: for each region, PDU and team and each group, observed against expected events, the expected
+   count coming from the national model with the same drivers (region left out: a unit is compared with
+   the nation) and *not* the group, so a unit is flagged when a group there fares worse than similar
+   people nationally.
+
+Every p-value of a run (steps 1 to 3 for regions and PDUs) goes into one Benjamini-Hochberg family; a
+comparison is flagged when q < 0.05 and its ratio lies outside the materiality band. Teams are the drill-down
+below a PDU: their tests form one family per PDU and measure, so a search of 1,700 teams neither drowns the
+report's family nor is hidden by it. Nothing here writes.
+"""
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from evenhand.people.models import Disability, EthnicGroup, Ethnicity, Religion, Sex
+
+from .measures import CATALOGUE, CHARACTERISTICS, DRIVERS, Measure, Period, Source, measure_cells
+from .stats import (
+    MATERIALITY_BAND,
+    Q_THRESHOLD,
+    ModelNotFitted,
+    adjusted_comparison,
+    bh_qvalues,
+    compare_within,
+    expected_events,
+    flag,
+)
+from .stats.funnel import binomial_comparison
+
+LEVELS = ("national", "region", "pdu")
+UNIT_LEVELS = ("region", "pdu", "team")
+DEFAULT_REFERENCE = {
+    "ethnic_group": EthnicGroup.WHITE.value,
+    "ethnicity": "W1",
+    "sex": Sex.MALE.value,
+    "age_band": "30-39",
+    "religion": Religion.CHRISTIAN.value,
+    "disability": Disability.NO.value,
+    "ethnic_group_sex": f"{EthnicGroup.WHITE.value}, {Sex.MALE.value}",
+}
+_LABELS: dict[str, dict[str, str]] = {
+    "ethnic_group": dict(EthnicGroup.choices),
+    "ethnicity": dict(Ethnicity.choices),
+    "sex": dict(Sex.choices),
+    "religion": dict(Religion.choices),
+    "disability": dict(Disability.choices),
+}
+# Reported, never compared: the absence of a value is a recording problem, shown in the completeness panel.
+UNRECORDED = {"not_recorded", "NR", "prefer_not_to_say", "PNS"}
+
+
+def group_label(characteristic: str, code: str) -> str:
+    """The words for a group code: "Black, Black British, …" for ``black``; "White, Female" for
+    ``white, F``."""
+    if characteristic == "ethnic_group_sex":
+        group, _, sex = code.partition(", ")
+        return f"{group_label('ethnic_group', group)}, {group_label('sex', sex)}"
+    return _LABELS.get(characteristic, {}).get(code, code)
+
+
+class BadRequest(ValueError):
+    """An analysis that cannot be run as asked (unknown measure, characteristic, reference…), with the
+    reason in words for the person who asked."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    characteristic: str = "ethnic_group"
+    reference: str | None = None  # the characteristic's default when None
+    measures: tuple[str, ...] = ()  # every measure that can be split by the characteristic when empty
+    min_n: int = 30
+    band: tuple[float, float] = MATERIALITY_BAND
+    q_threshold: float = Q_THRESHOLD
+    alpha: float = 0.05
+    teams: bool = True  # the team drill-down
+
+    @property
+    def reference_group(self) -> str:
+        return self.reference or DEFAULT_REFERENCE[self.characteristic]
+
+    def check(self) -> None:
+        if self.characteristic not in CHARACTERISTICS:
+            known = ", ".join(CHARACTERISTICS)
+            raise BadRequest(f"Unknown characteristic '{self.characteristic}': choose one of {known}")
+        unknown = [key for key in self.measures if key not in CATALOGUE]
+        if unknown:
+            raise BadRequest(f"Unknown measure '{unknown[0]}': see the catalogue for the measures there are")
+        if self.min_n < 1:
+            raise BadRequest("The smallest group compared must have at least 1 person")
+        low, high = self.band
+        if not 0 < low <= 1 <= high:
+            raise BadRequest(
+                f"The materiality band must be (low, high) with 0 < low ≤ 1 ≤ high, not {self.band}"
+            )
+        if not 0 < self.q_threshold <= 1 or not 0 < self.alpha < 1:
+            raise BadRequest("The q-value threshold and alpha must lie between 0 and 1")
+
+
+@dataclass
+class Analysis:
+    """The result of one run. Frames are long (one row per measure, unit and group); see the module
+    docstring for what each holds."""
+
+    period: Period
+    settings: Settings
+    measures: list[Measure]
+    groups: pd.DataFrame  # national, region and PDU groups with crude comparisons
+    adjusted: pd.DataFrame  # national crude and adjusted comparisons
+    units: pd.DataFrame  # observed against expected per region, PDU and team and group
+    dispersion: dict[str, float]  # per measure, national V/E (for drawing the funnel)
+    models: dict[str, str] = field(default_factory=dict)  # per measure, what the adjusted model did
+    skipped: dict[str, str] = field(default_factory=dict)  # measures not split by this characteristic
+    seconds: float = 0.0
+
+    @property
+    def reference(self) -> str:
+        return self.settings.reference_group
+
+    def flagged(self) -> pd.DataFrame:
+        """Every flagged comparison of the report's family, most certain first: measure, where, group, the
+        ratio that was flagged and its q-value."""
+        parts = [
+            self.adjusted.loc[self.adjusted["adjusted_flagged"]].assign(
+                level="national",
+                unit="national",
+                kind="adjusted",
+                ratio=lambda f: f["adjusted_relative_rate"],
+                q_value=lambda f: f["adjusted_q_value"],
+            ),
+            self.units.loc[self.units["flagged"] & (self.units["level"] != "team")].assign(
+                kind="unit", ratio=lambda f: f["odds_ratio"]
+            ),
+        ]
+        columns = ["measure", "level", "unit", "group", "kind", "ratio", "q_value"]
+        frame = pd.concat([part[columns] for part in parts], ignore_index=True)
+        return frame.sort_values(["q_value", "measure", "unit", "group"], kind="stable", ignore_index=True)
+
+
+Progress = Callable[[str], None]
+
+
+def analyse(
+    period: Period, settings: Settings | None = None, *, progress: Progress | None = None
+) -> Analysis:
+    """Run the catalogue (or ``settings.measures``) for the period. Raises :class:`BadRequest` for bad
+    settings, a reference group with no people, or a period with nobody under supervision."""
+    settings = settings or Settings()
+    settings.check()
+    started = time.perf_counter()
+    source = Source(period)
+    if source.population.empty:
+        raise BadRequest(
+            f"Nobody was under supervision between {period.start:%-d %B %Y} and {period.end:%-d %B %Y}"
+        )
+    characteristic, reference = settings.characteristic, settings.reference_group
+    present = set(source.population[characteristic].dropna().unique())
+    if reference not in present:
+        known = ", ".join(sorted(map(str, present)))
+        raise BadRequest(
+            f"The reference group '{reference}' has no people in this period (the groups are {known})"
+        )
+    keys = settings.measures or tuple(CATALOGUE)
+    chosen = [CATALOGUE[key] for key in keys]
+    analysed: list[Measure] = []
+    skipped: dict[str, str] = {}
+    groups, adjusted, units = [], [], []
+    dispersion: dict[str, float] = {}
+    models: dict[str, str] = {}
+    for measure in chosen:
+        if characteristic not in measure.characteristics:
+            skipped[measure.key] = f"not split by {CHARACTERISTICS[characteristic].lower()}"
+            continue
+        if progress:
+            progress(measure.title)
+        part = _measure(measure, source, settings)
+        if part is None:
+            skipped[measure.key] = "nobody in the measure's population in this period"
+            continue
+        analysed.append(measure)
+        groups.append(part.groups)
+        adjusted.append(part.adjusted)
+        units.append(part.units)
+        dispersion[measure.key] = part.dispersion
+        models[measure.key] = part.model
+    if not analysed:
+        raise BadRequest("None of the measures asked for has anyone in its population in this period")
+    analysis = Analysis(
+        period=period,
+        settings=settings,
+        measures=analysed,
+        groups=pd.concat(groups, ignore_index=True),
+        adjusted=pd.concat(adjusted, ignore_index=True),
+        units=pd.concat(units, ignore_index=True),
+        dispersion=dispersion,
+        models=models,
+        skipped=skipped,
+    )
+    _control_false_discoveries(analysis)
+    analysis.seconds = time.perf_counter() - started
+    return analysis
+
+
+@dataclass
+class _Part:
+    groups: pd.DataFrame
+    adjusted: pd.DataFrame
+    units: pd.DataFrame
+    dispersion: float
+    model: str
+
+
+def _measure(measure: Measure, source: Source, settings: Settings) -> _Part | None:
+    characteristic, reference = settings.characteristic, settings.reference_group
+    rows = measure_cells(measure, source)
+    if rows.empty:
+        return None
+    drivers = [d for d in measure.drivers if d != characteristic]
+    unit_drivers = [d for d in drivers if d != "region"]
+    keys = list(dict.fromkeys(["region", "pdu", "team", characteristic, *drivers]))
+    fine = rows.groupby(keys, observed=True, dropna=False)[["trials", "events"]].sum().reset_index()
+    fine = fine.rename(columns={characteristic: "group"})
+    fine["national"] = "national"
+
+    groups = []
+    for level in LEVELS:
+        counts = fine.groupby([level, "group"], observed=True)[["trials", "events"]].sum().reset_index()
+        counts = counts.rename(columns={level: "unit", "trials": "n"})
+        compared = compare_within(counts, reference=reference, min_n=settings.min_n, alpha=settings.alpha)
+        groups.append(compared.assign(level=level))
+    group_table = pd.concat(groups, ignore_index=True).assign(measure=measure.key)
+
+    national = fine.groupby(["group", *drivers], observed=True)[["trials", "events"]].sum().reset_index()
+    model = "adjusted for " + ", ".join(DRIVER_NAMES[d] for d in drivers)
+    if (
+        reference in set(national["group"])
+        and national.loc[national["group"] == reference, "trials"].sum() > 0
+    ):
+        result = adjusted_comparison(
+            national,
+            outcome="events",
+            people="trials",
+            group="group",
+            reference=reference,
+            covariates=drivers,
+            min_n=settings.min_n,
+            alpha=settings.alpha,
+        )
+        adjusted_table = result.table.reset_index(names="group")
+        if not result.fitted:
+            model = f"no adjusted model: {result.reason}"
+    else:
+        adjusted_table = pd.DataFrame(columns=["group"])
+        model = "no adjusted model: the reference group is not in this measure's population"
+    adjusted_table = adjusted_table.assign(measure=measure.key)
+
+    try:
+        expected = expected_events(
+            fine,
+            outcome="events",
+            people="trials",
+            covariates=unit_drivers,
+            by=["region", "pdu", "team", "group"],
+        ).reset_index()
+    except ModelNotFitted as error:
+        return _Part(
+            group_table, adjusted_table, _no_units(measure), float("nan"), f"{model}; no unit model: {error}"
+        )
+    total_expected = expected["expected"].sum()
+    dispersion = float(expected["variance"].sum() / total_expected) if total_expected > 0 else float("nan")
+    units = []
+    for level, parent in (("region", None), ("pdu", "region"), ("team", "pdu")):
+        by = [level, "group"] if parent is None else [level, parent, "group"]
+        summed = expected.groupby(by, observed=True)[["n", "observed", "expected", "variance"]].sum()
+        # Sentences with no allocation have no team: they count in their PDU and region only.
+        summed = summed.reset_index()
+        summed = summed[summed[level] != "unknown"].reset_index(drop=True)
+        labels = summed[level].astype(str) + "\x1f" + summed["group"].astype(str)
+        compared = binomial_comparison(
+            summed["observed"],
+            summed["expected"],
+            summed["variance"],
+            summed["n"],
+            units=labels,
+            min_n=settings.min_n,
+            alpha=settings.alpha,
+        ).reset_index(drop=True)
+        compared.insert(0, "group", summed["group"].to_numpy())
+        compared.insert(0, "parent", "national" if parent is None else summed[parent].to_numpy())
+        compared.insert(0, "unit", summed[level].to_numpy())
+        units.append(compared.assign(level=level))
+    unit_table = pd.concat(units, ignore_index=True).assign(measure=measure.key)
+    return _Part(group_table, adjusted_table, unit_table, dispersion, model)
+
+
+DRIVER_NAMES = {
+    "tier": "tier",
+    "rosh": "risk of serious harm",
+    "offence": "offence group",
+    "age_band": "age band",
+    "sex": "sex",
+    "region": "region",
+}
+assert set(DRIVER_NAMES) == set(DRIVERS)
+
+
+def _no_units(measure: Measure) -> pd.DataFrame:
+    return pd.DataFrame(columns=["unit", "parent", "group", "level", "measure", "p_value", "odds_ratio"])
+
+
+def _control_false_discoveries(analysis: Analysis) -> None:
+    """One Benjamini-Hochberg family for the report (groups, adjusted, regions and PDUs); one per PDU and
+    measure for the team drill-down. Then the flag rule on each comparison's own ratio."""
+    settings = analysis.settings
+    groups, adjusted, units = analysis.groups, analysis.adjusted, analysis.units
+    if "adjusted_p_value" not in adjusted.columns:
+        adjusted["adjusted_p_value"] = np.nan
+    for column in ("crude_p_value", "crude_relative_rate", "adjusted_relative_rate"):
+        if column not in adjusted.columns:
+            adjusted[column] = np.nan
+    reported = units["level"] != "team"
+    family = np.concatenate(
+        [
+            groups["p_value"].to_numpy(dtype=float),
+            adjusted["adjusted_p_value"].to_numpy(dtype=float),
+            units.loc[reported, "p_value"].to_numpy(dtype=float),
+        ]
+    )
+    q = bh_qvalues(family)
+    first, second = len(groups), len(groups) + len(adjusted)
+    groups["q_value"] = q[:first]
+    adjusted["adjusted_q_value"] = q[first:second]
+    units["q_value"] = np.nan
+    units.loc[reported, "q_value"] = q[second:]
+    teams = units["level"] == "team"
+    for _, rows in units.loc[teams].groupby(["measure", "parent"]):
+        units.loc[rows.index, "q_value"] = bh_qvalues(rows["p_value"].to_numpy(dtype=float))
+
+    def flagged(q_values: pd.Series, ratios: pd.Series) -> np.ndarray:
+        return flag(
+            q_values.to_numpy(dtype=float),
+            ratios.to_numpy(dtype=float),
+            q_threshold=settings.q_threshold,
+            band=settings.band,
+        )
+
+    groups["flagged"] = flagged(groups["q_value"], groups["relative_rate"])
+    # The crude figure of the national comparison is flagged on the crude test, the adjusted on its own.
+    national = groups[groups["level"] == "national"].set_index(["measure", "group"])
+    keys = pd.MultiIndex.from_frame(adjusted[["measure", "group"]])
+    adjusted["crude_q_value"] = national["q_value"].reindex(keys).to_numpy()
+    adjusted["crude_flagged"] = national["flagged"].reindex(keys).fillna(False).to_numpy(dtype=bool)
+    adjusted["adjusted_flagged"] = flagged(adjusted["adjusted_q_value"], adjusted["adjusted_relative_rate"])
+    units["flagged"] = flagged(units["q_value"], units["odds_ratio"])
+
+
+def quarters(period: Period) -> list[Period]:
+    """The calendar quarters the period touches, each cut to the period."""
+    parts = []
+    start = pd.Timestamp(period.start).to_period("Q")
+    end = pd.Timestamp(period.end).to_period("Q")
+    for quarter in pd.period_range(start, end, freq="Q"):
+        first = max(quarter.start_time.date(), period.start)
+        last = min(quarter.end_time.date(), period.end)
+        parts.append(Period(first, last))
+    return parts
+
+
+def trend(
+    period: Period, settings: Settings, measures: Sequence[str], *, source: Source | None = None
+) -> pd.DataFrame:
+    """Quarter by quarter, each group against the reference nationally: the crude comparison per quarter
+    (``compare_within`` with the quarter as the unit). Columns: measure, quarter (e.g. "2026 Q1"), group
+    and the comparison's columns."""
+    settings.check()
+    source = source or Source(period)
+    parts = []
+    for quarter in quarters(period):
+        part = source.part(quarter)
+        label = f"{quarter.start.year} Q{(quarter.start.month - 1) // 3 + 1}"
+        for key in measures:
+            measure = CATALOGUE[key]
+            if settings.characteristic not in measure.characteristics:
+                continue
+            rows = measure_cells(measure, part)
+            counts = rows.groupby(settings.characteristic, observed=True)[["trials", "events"]].sum()
+            counts = counts.reset_index().rename(columns={settings.characteristic: "group", "trials": "n"})
+            counts["unit"] = label
+            compared = compare_within(
+                counts, reference=settings.reference_group, min_n=settings.min_n, alpha=settings.alpha
+            )
+            parts.append(compared.rename(columns={"unit": "quarter"}).assign(measure=key))
+    if not parts:
+        return pd.DataFrame(columns=["measure", "quarter", "group"])
+    return pd.concat(parts, ignore_index=True)
