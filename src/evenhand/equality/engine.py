@@ -404,3 +404,32 @@ def trend(
     if not parts:
         return pd.DataFrame(columns=["measure", "quarter", "group"])
     return pd.concat(parts, ignore_index=True)
+
+
+COMPLETENESS = (
+    ("ethnicity", "NR", "Ethnicity"),
+    ("religion", "not_recorded", "Religion or belief"),
+    ("disability", "not_recorded", "Disability"),
+)
+
+
+def completeness(source: Source, level: str = "pdu") -> pd.DataFrame:
+    """Data completeness per unit: people under supervision in the period (counted once per sentence, as in
+    the measures) and how many have ethnicity, religion and disability not recorded ("prefer not to say"
+    counts as recorded: it is an answer). Columns: unit, n, then ``<field>_not_recorded`` and
+    ``<field>_rate`` for each name; a national row first."""
+    if level not in ("region", "pdu", "team"):
+        raise BadRequest(f"Unknown unit level '{level}': choose region, pdu or team")
+    frame = source.population
+    flags = pd.DataFrame(
+        {name: (frame[name] == code).to_numpy() for name, code, _ in COMPLETENESS}, index=frame.index
+    )
+    flags["unit"] = frame[level].astype(str).to_numpy()
+    flags["n"] = 1
+    per_unit = flags.groupby("unit", observed=True).sum(numeric_only=True).reset_index()
+    total = flags.drop(columns="unit").sum(numeric_only=True).to_frame().T.assign(unit="national")
+    table = pd.concat([total, per_unit], ignore_index=True)
+    for name, _, _ in COMPLETENESS:
+        table = table.rename(columns={name: f"{name}_not_recorded"})
+        table[f"{name}_rate"] = table[f"{name}_not_recorded"] / table["n"]
+    return table[table["unit"] != "unknown"].reset_index(drop=True)
