@@ -33,6 +33,7 @@ from .stats import (
     ModelNotFitted,
     adjusted_comparison,
     bh_qvalues,
+    bh_qvalues_by,
     compare_within,
     expected_events,
     flag,
@@ -344,8 +345,9 @@ def _control_false_discoveries(analysis: Analysis) -> None:
     units["q_value"] = np.nan
     units.loc[reported, "q_value"] = q[second:]
     teams = units["level"] == "team"
-    for _, rows in units.loc[teams].groupby(["measure", "parent"]):
-        units.loc[rows.index, "q_value"] = bh_qvalues(rows["p_value"].to_numpy(dtype=float))
+    if teams.any():
+        family = units.loc[teams, "measure"].astype(str) + "\x1f" + units.loc[teams, "parent"].astype(str)
+        units.loc[teams, "q_value"] = bh_qvalues_by(units.loc[teams, "p_value"].to_numpy(dtype=float), family)
 
     def flagged(q_values: pd.Series, ratios: pd.Series) -> np.ndarray:
         return flag(

@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
-from evenhand.equality.stats import bh_qvalues, flag
+from evenhand.equality.stats import bh_qvalues, bh_qvalues_by, flag
 
 from .helpers import quick
 
@@ -75,3 +75,15 @@ def test_flag_is_the_documented_rule(pairs: list[tuple[float, float]]) -> None:
     q, ratio = (np.array(column) for column in zip(*pairs, strict=True))
     expected = [qi < 0.05 and (ri < 0.8 or ri > 1.25) for qi, ri in pairs]
     assert flag(q, ratio).tolist() == expected
+
+
+def test_bh_by_family_equals_bh_on_each_family() -> None:
+    rng = np.random.default_rng(3)
+    p = rng.uniform(size=300) ** 2
+    p[::17] = np.nan
+    families = rng.choice(["a", "b", "c", "d"], size=300)
+    q = bh_qvalues_by(p, families)
+    for family in "abcd":
+        at = families == family
+        np.testing.assert_allclose(q[at], bh_qvalues(p[at]), rtol=0, atol=1e-15)
+    assert np.isnan(q[::17]).all()

@@ -63,7 +63,7 @@ from .funnel import (
     outside_column,
     unit_comparison,
 )
-from .multiple import MATERIALITY_BAND, Q_THRESHOLD, bh_qvalues, flag
+from .multiple import MATERIALITY_BAND, Q_THRESHOLD, bh_qvalues, bh_qvalues_by, flag
 from .rates import group_rates, wilson_interval
 from .trend import quarterly
 
@@ -75,6 +75,7 @@ __all__ = [
     "ModelNotFitted",
     "adjusted_comparison",
     "bh_qvalues",
+    "bh_qvalues_by",
     "binomial_comparison",
     "binomial_curve",
     "binomial_limits",
