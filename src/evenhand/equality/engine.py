@@ -153,14 +153,21 @@ Progress = Callable[[str], None]
 
 
 def analyse(
-    period: Period, settings: Settings | None = None, *, progress: Progress | None = None
+    period: Period,
+    settings: Settings | None = None,
+    *,
+    progress: Progress | None = None,
+    source: Source | None = None,
 ) -> Analysis:
     """Run the catalogue (or ``settings.measures``) for the period. Raises :class:`BadRequest` for bad
-    settings, a reference group with no people, or a period with nobody under supervision."""
+    settings, a reference group with no people, or a period with nobody under supervision. ``source`` lets
+    a caller that needs the same data again (the trend, data completeness) read it once."""
     settings = settings or Settings()
     settings.check()
     started = time.perf_counter()
-    source = Source(period)
+    if source is not None and source.period != period:
+        raise ValueError("the source must be for the period analysed")
+    source = source or Source(period)
     if source.population.empty:
         raise BadRequest(
             f"Nobody was under supervision between {period.start:%-d %B %Y} and {period.end:%-d %B %Y}"
