@@ -309,6 +309,12 @@ def _not_recorded(field: str, code: str) -> Callable[[pd.DataFrame], pd.Series]:
     return event
 
 
+def _services(label: str) -> str:
+    """ "accommodation services", "women's services" (a label that already says services keeps its word)."""
+    words = label[0].lower() + label[1:]
+    return words if words.endswith("services") else f"{words} services"
+
+
 def active(frame: pd.DataFrame, period: Period) -> pd.Series:
     """Sentences under supervision at some time in the period."""
     return pd.Series(True, index=frame.index)
@@ -392,9 +398,8 @@ CATALOGUE: dict[str, Measure] = {
         *[
             Measure(
                 f"referral:{area}",
-                f"Referred to {label.lower()} services",
-                f"People under supervision in the period with a referral to {label.lower()} services made in "
-                "the period.",
+                f"Referred to {_services(label)}",
+                f"People under supervision in the period with a referral to {_services(label)} made in the period.",
                 women if area == ServiceArea.WOMENS_SERVICES else active,
                 _referral(area),
             )

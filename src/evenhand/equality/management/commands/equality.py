@@ -3,17 +3,23 @@
 ``evenhand equality analyse FILE.csv --group COLUMN --outcome EXPR …`` runs the disparity statistics on any
 person-level CSV (see :mod:`evenhand.equality.analyse` and ``docs/equality.md``).
 
+``evenhand equality report --from YYYY-MM-DD --to YYYY-MM-DD --out DIR`` publishes the equality report
+(:mod:`evenhand.equality.publish.report`).
+
 A subcommand is one function decorated with :func:`subcommand`, which names it and declares its arguments;
 the function receives the command (for ``stdout``) and the parsed options, and raises ``CommandError`` for
 bad input so that the user sees the message and the exit code is 1, without a traceback.
 """
 
+import argparse
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from evenhand.equality.analyse import (
     CSV_TABLES,
@@ -25,6 +31,8 @@ from evenhand.equality.analyse import (
     render,
     write_atomically,
 )
+from evenhand.equality.engine import BadRequest, Settings
+from evenhand.equality.measures import CHARACTERISTICS, Period
 
 Run = Callable[[BaseCommand, dict[str, Any]], None]
 
@@ -128,6 +136,75 @@ def analyse_csv(command: BaseCommand, options: dict[str, Any]) -> None:
         command.stdout.write(text, ending="")
     elif options["verbosity"] > 0:
         command.stdout.write(f"Wrote {options['out']}")
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a date in the form YYYY-MM-DD") from None
+
+
+@subcommand(
+    "report",
+    help=(
+        "Publish the equality report for a period: an HTML report with charts, its PDF, an accessible ODS"
+        " spreadsheet and CSV files, all disclosure-controlled, written into a new folder."
+    ),
+    arguments=(
+        argument("--from", dest="start", type=_date, required=True, metavar="YYYY-MM-DD", help="first day"),
+        argument("--to", dest="end", type=_date, required=True, metavar="YYYY-MM-DD", help="last day"),
+        argument("--out", type=Path, required=True, metavar="DIR", help="a new (or empty) folder to write"),
+        argument(
+            "--characteristic",
+            default="ethnic_group",
+            choices=list(CHARACTERISTICS),
+            help="the characteristic to split by (default ethnic_group)",
+        ),
+        argument("--reference", metavar="GROUP", help="the reference group (default: the characteristic's)"),
+        argument("--min-n", type=int, default=30, help="smallest group given a ratio (default 30)"),
+    ),
+)
+def report(command: BaseCommand, options: dict[str, Any]) -> None:
+    """Build the publication (engine, disclosure control, charts), then write it whole, or nothing."""
+    from evenhand.equality.publish.disclosure import DisclosureError
+    from evenhand.equality.publish.report import build, write
+
+    try:
+        period = Period(options["start"], options["end"])
+    except ValueError as error:
+        raise CommandError(str(error)) from None
+    out: Path = options["out"]
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise CommandError(f"{out} already exists and is not an empty folder: choose a new folder")
+    if not out.resolve().parent.is_dir():
+        raise CommandError(f"the folder {out.resolve().parent} does not exist")
+    settings = Settings(
+        characteristic=options["characteristic"], reference=options["reference"], min_n=options["min_n"]
+    )
+    quiet = options["verbosity"] == 0
+    with Progress(
+        SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), disable=quiet, transient=False
+    ) as progress:
+        task = progress.add_task("Starting", total=None)
+
+        def say(message: str) -> None:
+            progress.update(task, description=message)
+
+        try:
+            publication = build(period, settings, progress=say)
+            files = write(publication, out, progress=say)
+        except (BadRequest, DisclosureError, FileExistsError, FileNotFoundError) as error:
+            raise CommandError(str(error)) from None
+        progress.update(task, description="Done")
+    if not quiet:
+        flagged = len(publication.flagged)
+        command.stdout.write(
+            f"Wrote {len(files)} files to {out} in {publication.analysis.seconds:.1f} s of analysis;"
+            f" {flagged} disparit{'y' if flagged == 1 else 'ies'} flagged."
+        )
+        for path in files:
+            command.stdout.write(f"  {path.name}")
 
 
 class Command(BaseCommand):

@@ -1,0 +1,784 @@
+"""One equality publication: the engine's results made safe to publish, as HTML, PDF, ODS and CSV.
+
+:func:`build` runs the engine for the period, turns its results into the published tables and applies
+disclosure control to every one of them (:mod:`.disclosure`) before anything is drawn or written; charts
+are drawn from the published tables, so a suppressed figure cannot reappear in a picture. :func:`write`
+writes the files into a new folder that appears whole or not at all.
+
+What is published: the national comparison for every measure (crude and adjusted), each PDU's groups
+against expectation, the quarterly trend and data completeness by PDU. Regions and teams are left to the
+dashboard: a region's counts are sums of its PDUs', and publishing both would let a suppressed PDU cell be
+worked out from its region, which the suppression (one level of blocks at a time) does not model.
+"""
+
+import datetime as dt
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from evenhand.equality import charts
+from evenhand.equality.engine import (
+    DRIVER_NAMES,
+    Analysis,
+    Settings,
+    analyse,
+    completeness,
+    group_label,
+    trend,
+)
+from evenhand.equality.measures import CHARACTERISTICS, Period, Source
+from evenhand.equality.stats.funnel import binomial_curve
+
+from .disclosure import (
+    SECONDARY,
+    SUPPRESSED,
+    THRESHOLD,
+    DisclosureError,
+    Layout,
+    Suppressed,
+    check_published,
+    suppress,
+)
+
+Progress = Callable[[str], None]
+TOTAL = "Total"
+
+
+@dataclass
+class Table:
+    """A published table: its sheet name, title, what it shows, and the disclosure-controlled frame with
+    human-readable column names."""
+
+    sheet: str
+    title: str
+    description: str
+    frame: pd.DataFrame
+    suppressed: bool
+
+
+@dataclass
+class MeasureSection:
+    key: str
+    title: str
+    definition: str
+    model: str
+    table: pd.DataFrame  # this measure's rows of the national table, published
+    chart: charts.Chart
+    funnels: list[charts.Chart] = field(default_factory=list)
+    outside: list[str] = field(default_factory=list)  # PDUs flagged, in words
+    trend_chart: charts.Chart | None = None
+
+
+@dataclass
+class Publication:
+    period: Period
+    settings: Settings
+    analysis: Analysis
+    tables: list[Table]
+    sections: list[MeasureSection]
+    flagged: pd.DataFrame
+    methodology: list[tuple[str, list[str]]]
+    made_at: dt.datetime
+
+    @property
+    def completeness_rows(self) -> list[list[object]]:
+        """For the HTML: the national row, then the ten PDUs with the highest share of ethnicity not
+        recorded (suppressed rates last)."""
+        frame = self.tables[3].frame
+        national = frame[frame["PDU"] == "England and Wales"]
+        pdus = frame[frame["PDU"] != "England and Wales"]
+        rates = _numbers(pdus["Ethnicity not recorded, rate"])
+        order = np.argsort(np.where(np.isnan(rates), -1.0, rates), kind="stable")[::-1][:10]
+        return [list(row) for row in pd.concat([national, pdus.iloc[order]]).itertuples(index=False)]
+
+
+# The published columns of a comparison, in order, with their headings.
+NATIONAL_COLUMNS = {
+    "measure_title": "Measure",
+    "group_label": "Group",
+    "n": "People",
+    "events": "People with the outcome",
+    "rate": "Rate",
+    "rate_low": "Rate, lower 95% limit",
+    "rate_high": "Rate, upper 95% limit",
+    "relative_rate": "Relative rate",
+    "relative_rate_low": "Relative rate, lower 95% limit",
+    "relative_rate_high": "Relative rate, upper 95% limit",
+    "adjusted_relative_rate": "Adjusted relative rate",
+    "adjusted_relative_rate_low": "Adjusted relative rate, lower 95% limit",
+    "adjusted_relative_rate_high": "Adjusted relative rate, upper 95% limit",
+    "adjusted_odds_ratio": "Adjusted odds ratio",
+    "q_value": "q-value (crude)",
+    "adjusted_q_value": "q-value (adjusted)",
+    "flagged": "Disparity flagged (crude)",
+    "adjusted_flagged": "Disparity flagged (adjusted)",
+}
+PDU_COLUMNS = {
+    "measure_title": "Measure",
+    "region": "Region",
+    "unit": "PDU",
+    "group_label": "Group",
+    "n": "People",
+    "events": "People with the outcome",
+    "expected": "Expected (national model)",
+    "ratio": "Observed / expected",
+    "odds_ratio": "Odds ratio against the nation",
+    "q_value": "q-value",
+    "flagged": "Disparity flagged",
+}
+TREND_COLUMNS = {
+    "measure_title": "Measure",
+    "quarter": "Quarter",
+    "group_label": "Group",
+    "n": "People",
+    "events": "People with the outcome",
+    "rate": "Rate",
+    "relative_rate": "Relative rate",
+    "relative_rate_low": "Relative rate, lower 95% limit",
+    "relative_rate_high": "Relative rate, upper 95% limit",
+}
+
+
+def build(period: Period, settings: Settings, *, progress: Progress | None = None) -> Publication:
+    """Run the engine and make every table safe to publish. Raises ``BadRequest`` (from the engine) for a bad
+    request and ``DisclosureError`` if a table cannot be protected; nothing is written either way."""
+    say = progress or (lambda _: None)
+    source = Source(period)
+    say("Reading the period's cases")
+    analysis = analyse(period, settings, source=source, progress=lambda title: say(f"Analysing: {title}"))
+    characteristic = settings.characteristic
+    reference = settings.reference_group
+    titles = {m.key: m.title for m in analysis.measures}
+
+    say("Protecting the national tables")
+    national = _national_rows(analysis)
+    national_published = _protect_blocks(national, block="measure", reference=reference, total=True)
+    say("Protecting the PDU tables")
+    pdus = _pdu_rows(analysis, source)
+    pdus_published = _protect_pdus(pdus)
+    _reconcile(national_published, pdus_published)
+    say("Working out the trend by quarter")
+    trend_rows = trend(period, settings, [m.key for m in analysis.measures], source=source)
+    trend_published = _protect_trend(trend_rows, reference)
+    say("Protecting data completeness")
+    completeness_published = _protect_completeness(completeness(source, "pdu"))
+
+    def label(frame: pd.DataFrame) -> pd.DataFrame:
+        frame = frame.copy()
+        if "group" in frame.columns:
+            frame["group_label"] = [
+                group_label(characteristic, str(g)) if g != TOTAL else TOTAL for g in frame["group"]
+            ]
+        if "measure" in frame.columns:
+            frame["measure_title"] = frame["measure"].map(titles)
+        return frame
+
+    national_frame = label(national_published.published)
+    pdu_frame = label(pdus_published.published)
+    trend_frame = label(trend_published.published)
+    tables = [
+        Table(
+            "Table_1",
+            f"National comparison of every measure by {CHARACTERISTICS[characteristic].lower()}",
+            f"Each group against {group_label(characteristic, reference)} people, crude and adjusted for the"
+            " measure's legitimate drivers, with 95% intervals and Benjamini-Hochberg q-values.",
+            _published_columns(national_frame, NATIONAL_COLUMNS),
+            national_published.anything_suppressed,
+        ),
+        Table(
+            "Table_2",
+            "Each PDU's groups against what the national model expects",
+            "Observed and expected people with the outcome per PDU and group; expected from the national model"
+            " with the measure's drivers (not the group, not the region).",
+            _published_columns(pdu_frame, PDU_COLUMNS),
+            pdus_published.anything_suppressed,
+        ),
+        Table(
+            "Table_3",
+            "Quarterly trend of the national comparison",
+            f"Each quarter, each group against {group_label(characteristic, reference)} people (crude).",
+            _published_columns(trend_frame, TREND_COLUMNS),
+            trend_published.anything_suppressed,
+        ),
+        Table(
+            "Table_4",
+            "Data completeness by PDU",
+            "People under supervision in the period whose ethnicity, religion or disability is not recorded.",
+            _completeness_columns(completeness_published.published),
+            completeness_published.anything_suppressed,
+        ),
+    ]
+    say("Drawing the charts")
+    sections = _sections(analysis, national_frame, pdu_frame, trend_frame)
+    flagged = _flagged(analysis, national_frame, pdu_frame)
+    return Publication(
+        period=period,
+        settings=settings,
+        analysis=analysis,
+        tables=tables,
+        sections=sections,
+        flagged=flagged,
+        methodology=methodology(analysis),
+        made_at=dt.datetime.now(dt.UTC),
+    )
+
+
+def _national_rows(analysis: Analysis) -> pd.DataFrame:
+    groups = analysis.groups[analysis.groups["level"] == "national"]
+    adjusted = analysis.adjusted.set_index(["measure", "group"])
+    rows = []
+    for key, part in groups.groupby("measure", sort=False):
+        part = part.set_index("group")
+        extra = adjusted.loc[key] if key in adjusted.index.get_level_values(0) else pd.DataFrame()
+        for column in (
+            "adjusted_relative_rate",
+            "adjusted_relative_rate_low",
+            "adjusted_relative_rate_high",
+            "adjusted_odds_ratio",
+            "adjusted_q_value",
+            "adjusted_flagged",
+        ):
+            part[column] = extra[column].reindex(part.index) if column in extra.columns else np.nan
+        total = pd.DataFrame({"n": [part["n"].sum()], "events": [part["events"].sum()]}, index=[TOTAL])
+        total["rate"] = total["events"] / total["n"]
+        block = pd.concat([part, total])
+        block["measure"] = key
+        block["group"] = block.index
+        rows.append(block)
+    frame = pd.concat(rows)
+    frame.index = pd.Index(frame["group"].astype(str))
+    keep = [
+        "measure",
+        "group",
+        "is_reference",
+        *[c for c in NATIONAL_COLUMNS if c not in ("measure_title", "group_label")],
+    ]
+    frame["is_reference"] = frame["is_reference"].fillna(False).astype(bool)
+    return frame[keep]
+
+
+NATIONAL_ROW = "England and Wales"
+
+
+def _pdu_rows(analysis: Analysis, source: Source) -> pd.DataFrame:
+    """Each PDU's groups, laid out as blocks by group: one row per PDU and a last row for England and
+    Wales (the group's national figure, the sum of its PDUs), so that the national figure is protected with
+    the PDU cells. Each PDU's own total is public (the completeness table gives its people), which the
+    suppression takes as a known total across the blocks."""
+    units = analysis.units[analysis.units["level"] == "pdu"].copy()
+    units = units.rename(columns={"observed": "events", "parent": "region"})
+    columns = [
+        "measure",
+        "region",
+        "unit",
+        "group",
+        *[c for c in PDU_COLUMNS if c not in ("measure_title", "region", "unit", "group_label")],
+    ]
+    units = units[columns]
+    totals = units.groupby(["measure", "group"], sort=False)[["n", "events", "expected"]].sum().reset_index()
+    totals["unit"], totals["region"] = NATIONAL_ROW, ""
+    frame = pd.concat([units, totals], ignore_index=True).sort_values(["measure", "group"], kind="stable")
+    frame.index = pd.Index(frame["unit"].astype(str))
+    return frame[columns]
+
+
+def _protect_pdus(frame: pd.DataFrame) -> Suppressed:
+    """Per measure: blocks by group, PDU totals known. The national figures appear in both this table and
+    the national table; a national count suppressed in either is suppressed in both, and the two are
+    checked again. A measure whose PDU table cannot be protected is published with every count
+    suppressed (and says so), rather than risk anyone."""
+    parts: list[Suppressed] = []
+    labels = ["measure", "region", "unit", "group"]
+    for _, rows in frame.groupby("measure", sort=False):
+        rows = rows.copy()
+        try:
+            table = suppress(rows, by="group", crossed=True, labels=labels, total_row=NATIONAL_ROW)
+            check_published(table.published, rows, layout=table.layout)
+        except DisclosureError:
+            table = _all_suppressed(rows, labels)
+        parts.append(table)
+    return Suppressed(
+        published=pd.concat([p.published for p in parts]),
+        reason=pd.concat([p.reason for p in parts]),
+        layout=parts[0].layout,
+        threshold=parts[0].threshold,
+    )
+
+
+def _all_suppressed(rows: pd.DataFrame, labels: list[str]) -> Suppressed:
+    reason = pd.DataFrame("", index=rows.index, columns=rows.columns, dtype=object)
+    published = rows.astype(object).copy()
+    for column in rows.columns:
+        if column not in labels:
+            published[column] = SUPPRESSED
+            reason[column] = SECONDARY
+    return Suppressed(published=published, reason=reason, layout=Layout(), threshold=THRESHOLD)
+
+
+def _reconcile(national: Suppressed, pdus: Suppressed) -> None:
+    """Suppress a national count in both tables when either table suppresses it (and everything derived
+    from it in the national table), so that neither gives away what the other hides."""
+    for (key, group), row in national.published.set_index(["measure", "group"]).iterrows():
+        if group == TOTAL:
+            continue
+        at = (
+            (pdus.published["measure"] == key)
+            & (pdus.published["group"] == group)
+            & (pdus.published["unit"] == NATIONAL_ROW)
+        )
+        for column in ("n", "events"):
+            here = row[column] == SUPPRESSED
+            there = bool((pdus.published.loc[at, column] == SUPPRESSED).any())
+            if here and not there:
+                pdus.published.loc[
+                    at, [c for c in pdus.published.columns if c not in ("measure", "region", "unit", "group")]
+                ] = SUPPRESSED
+            if there and not here:
+                where = (national.published["measure"] == key) & (national.published["group"] == group)
+                national.published.loc[
+                    where,
+                    [c for c in national.published.columns if c not in ("measure", "group", "is_reference")],
+                ] = SUPPRESSED
+
+
+def _protect_blocks(
+    frame: pd.DataFrame,
+    *,
+    block: str,
+    reference: str | None,
+    total: bool,
+) -> Suppressed:
+    """Disclosure control measure by measure (each measure is a separate set of tables: nothing adds up
+    across measures), then the parts put back together and checked as published."""
+    parts: list[Suppressed] = []
+    labels = [c for c in ("block", "measure", "region", "unit", "quarter", "group") if c in frame.columns]
+    for _, rows in frame.groupby(block, sort=False):
+        rows = rows.copy()
+        reference_label = None
+        if reference is not None:
+            hits = rows.index[rows["group"] == reference]
+            reference_label = hits[0] if len(hits) else None
+        totals = rows.index[rows["group"] == TOTAL]
+        total_row = TOTAL if total and len(totals) else None
+        try:
+            table = suppress(rows, total_row=total_row, labels=labels, reference=reference_label)
+            check_published(table.published, rows, layout=table.layout)
+        except DisclosureError:
+            table = _all_suppressed(rows, [*labels, "is_reference"])
+        parts.append(table)
+    return Suppressed(
+        published=pd.concat([p.published for p in parts]),
+        reason=pd.concat([p.reason for p in parts]),
+        layout=parts[0].layout,
+        threshold=parts[0].threshold,
+    )
+
+
+def _protect_trend(rows: pd.DataFrame, reference: str) -> Suppressed:
+    """Blocks by measure and quarter, each with its total row (a quarter's totals are published nowhere
+    else, so they are protected with the cells)."""
+    keep = [
+        "measure",
+        "quarter",
+        "group",
+        "is_reference",
+        *[c for c in TREND_COLUMNS if c not in ("measure_title", "quarter", "group_label")],
+    ]
+    rows = rows[keep]
+    totals = rows.groupby(["measure", "quarter"], sort=False)[["n", "events"]].sum().reset_index()
+    totals["group"], totals["is_reference"] = TOTAL, False
+    frame = pd.concat([rows, totals], ignore_index=True).sort_values(["measure", "quarter"], kind="stable")
+    frame["block"] = frame["measure"].astype(str) + " " + frame["quarter"].astype(str)
+    frame.index = pd.Index(frame["group"].astype(str))
+    return _protect_blocks(frame[["block", *keep]], block="block", reference=reference, total=True)
+
+
+def _protect_completeness(table: pd.DataFrame) -> Suppressed:
+    table = table.set_index("unit")
+    parts = [f"{name}_not_recorded" for name in ("ethnicity", "religion", "disability")]
+    frame = table[["n", *parts, *[f"{name}_rate" for name in ("ethnicity", "religion", "disability")]]]
+    # The national row is the total of the PDU rows.
+    ordered = pd.concat([frame.drop(index="national"), frame.loc[["national"]]])
+    result = suppress(
+        ordered,
+        counts=("n", *parts),
+        part_of={part: "n" for part in parts},
+        total_row="national",
+        derived=tuple(f"{name}_rate" for name in ("ethnicity", "religion", "disability")),
+    )
+    check_published(result.published, ordered, layout=result.layout)
+    return result
+
+
+def _published_columns(frame: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
+    present = {key: title for key, title in columns.items() if key in frame.columns}
+    out = frame[list(present)].rename(columns=present).reset_index(drop=True)
+    for column in out.columns:
+        if out[column].dtype == bool or column.startswith("Disparity flagged"):
+            out[column] = out[column].map(
+                lambda v: v if v == SUPPRESSED else ("Yes" if v is True else "No" if v is False else "[x]")
+            )
+    return out
+
+
+def _completeness_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    out = frame.reset_index(names="unit")
+    out["unit"] = out["unit"].replace({"national": "England and Wales"})
+    return out.rename(
+        columns={
+            "unit": "PDU",
+            "n": "People",
+            "ethnicity_not_recorded": "Ethnicity not recorded",
+            "religion_not_recorded": "Religion not recorded",
+            "disability_not_recorded": "Disability not recorded",
+            "ethnicity_rate": "Ethnicity not recorded, rate",
+            "religion_rate": "Religion not recorded, rate",
+            "disability_rate": "Disability not recorded, rate",
+        }
+    )
+
+
+def _number(value: object) -> float:
+    """A published cell as a number: a suppressed or missing figure is NaN (and so is not drawn)."""
+    if value is None or value == SUPPRESSED:
+        return float("nan")
+    try:
+        return float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return float("nan")
+
+
+def _numbers(values: pd.Series) -> np.ndarray:
+    return np.array([_number(v) for v in values], dtype=float)
+
+
+def _sections(
+    analysis: Analysis, national: pd.DataFrame, pdus: pd.DataFrame, trend_frame: pd.DataFrame
+) -> list[MeasureSection]:
+    settings = analysis.settings
+    characteristic, reference = settings.characteristic, settings.reference_group
+    reference_label = group_label(characteristic, reference)
+    sections = []
+    for measure in analysis.measures:
+        rows = national[(national["measure"] == measure.key) & (national["group"] != TOTAL)]
+        chart = charts.relative_rate_chart(
+            list(rows["group_label"]),
+            _numbers(rows["relative_rate"]),
+            _numbers(rows["relative_rate_low"]),
+            _numbers(rows["relative_rate_high"]),
+            reference=reference_label,
+            title=f"{measure.title}: relative rate against {reference_label} people",
+            id_prefix=f"rr-{_slug(measure.key)}",
+            band=settings.band,
+            flagged=[v is True for v in rows["adjusted_flagged"]],
+            adjusted=(
+                _numbers(rows["adjusted_relative_rate"]),
+                _numbers(rows["adjusted_relative_rate_low"]),
+                _numbers(rows["adjusted_relative_rate_high"]),
+            ),
+        )
+        section = MeasureSection(
+            key=measure.key,
+            title=measure.title,
+            definition=measure.definition,
+            model=analysis.models.get(measure.key, ""),
+            table=rows,
+            chart=chart,
+        )
+        units = pdus[pdus["measure"] == measure.key]
+        flagged_groups = sorted(
+            {g for g, f in zip(units["group"], units["flagged"], strict=True) if f is True}
+        )
+        dispersion = analysis.dispersion.get(measure.key, float("nan"))
+        for group in flagged_groups:
+            part = units[(units["group"] == group)]
+            observed, expected = _numbers(part["events"]), _numbers(part["expected"])
+            shown = ~np.isnan(observed) & ~np.isnan(expected) & (expected > 0)
+            if not shown.any() or not 0 < dispersion <= 1:
+                continue
+            curve = binomial_curve(float(expected[shown].max()) * 1.2, dispersion)
+            label = group_label(characteristic, str(group))
+            section.funnels.append(
+                charts.funnel_chart(
+                    list(part.loc[shown, "unit"]),
+                    observed[shown].astype(int),
+                    expected[shown],
+                    limits=curve,
+                    title=f"{measure.title}, {label}: PDUs against the national model",
+                    id_prefix=f"funnel-{_slug(measure.key)}-{_slug(str(group))}",
+                    highlight=[v is True for v in part.loc[shown, "flagged"]],
+                )
+            )
+            section.outside += [
+                f"{unit} ({label})"
+                for unit, f in zip(part["unit"], part["flagged"], strict=True)
+                if f is True
+            ]
+        quarters_rows = trend_frame[
+            (trend_frame["measure"] == measure.key) & ~trend_frame["group"].isin([reference, TOTAL])
+        ]
+        if not quarters_rows.empty:
+            quarter_labels = sorted(set(quarters_rows["quarter"]))
+            series = {}
+            for group, part in quarters_rows.groupby("group_label", sort=False):
+                part = part.set_index("quarter").reindex(quarter_labels)
+                series[str(group)] = (
+                    _numbers(part["relative_rate"]),
+                    _numbers(part["relative_rate_low"]),
+                    _numbers(part["relative_rate_high"]),
+                )
+            section.trend_chart = charts.trend_chart(
+                quarter_labels,
+                series,
+                reference=reference_label,
+                title=f"{measure.title}: relative rate by quarter",
+                id_prefix=f"trend-{_slug(measure.key)}",
+            )
+        sections.append(section)
+    return sections
+
+
+def _flagged(analysis: Analysis, national: pd.DataFrame, pdus: pd.DataFrame) -> pd.DataFrame:
+    """The published disparities: flagged national (adjusted) and PDU comparisons whose figures survived
+    disclosure control."""
+    rows: list[dict[str, Hashable]] = []
+    titles = {m.key: m.title for m in analysis.measures}
+    for row in national.itertuples():
+        if row.adjusted_flagged is True:
+            rows.append(
+                {
+                    "Measure": titles[row.measure],
+                    "Where": "England and Wales",
+                    "Group": row.group_label,
+                    "Ratio": _number(row.adjusted_relative_rate),
+                    "Kind": "adjusted relative rate",
+                    "q-value": _number(row.adjusted_q_value),
+                }
+            )
+    for row in pdus.itertuples():
+        if row.flagged is True:
+            rows.append(
+                {
+                    "Measure": titles[row.measure],
+                    "Where": f"PDU {row.unit}",
+                    "Group": row.group_label,
+                    "Ratio": _number(row.odds_ratio),
+                    "Kind": "odds ratio against the nation",
+                    "q-value": _number(row.q_value),
+                }
+            )
+    frame = pd.DataFrame(rows, columns=["Measure", "Where", "Group", "Kind", "Ratio", "q-value"])
+    return frame.sort_values("q-value", kind="stable", ignore_index=True)
+
+
+def _slug(text: str) -> str:
+    return "".join(ch if ch.isalnum() else "-" for ch in text.lower())
+
+
+def methodology(analysis: Analysis) -> list[tuple[str, list[str]]]:
+    """The methodology section, generated from the measures' definitions and the settings used."""
+    settings = analysis.settings
+    characteristic = settings.characteristic
+    reference = group_label(characteristic, settings.reference_group)
+    low, high = settings.band
+    period = analysis.period
+    drivers = ", ".join(DRIVER_NAMES.values())
+    parts: list[tuple[str, list[str]]] = [
+        (
+            "Who is counted",
+            [
+                f"Sentences under supervision at any time from {period.start:%-d %B %Y} to {period.end:%-d %B %Y}."
+                " Each sentence is counted once for a measure; a person with two sentences counts twice."
+                " Characteristics, units and drivers are as recorded at the end of the period; the unit is the"
+                " PDU of the person and the team of the practitioner holding the case.",
+                "Groups are compared by "
+                + CHARACTERISTICS[characteristic].lower()
+                + f", against {reference} people. 'Not recorded' and 'prefer not to say' are shown as groups of"
+                " their own: missing data is reported, never guessed.",
+            ],
+        ),
+        ("The measures", [f"{m.title}: {m.definition}" for m in analysis.measures]),
+        (
+            "Statistics",
+            [
+                "Rates have Wilson score 95% intervals. The relative rate (the relative rate index) of a group is"
+                f" its rate divided by the rate of {reference} people, with a 95% interval on the log scale"
+                " (Katz); the odds ratio has Woolf's interval. A difference is tested with Fisher's exact test"
+                " when any expected cell is under 5, otherwise Pearson's chi-square test without continuity"
+                " correction.",
+                f"Groups with fewer than {settings.min_n} people are counted but not compared.",
+                "Adjusted figures come from a logistic regression of the outcome on the group and the measure's"
+                f" legitimate drivers ({drivers}, less any that is the characteristic compared): the adjusted"
+                " odds ratio, and the adjusted relative rate by marginal standardisation over everyone"
+                " compared. The gap between crude and adjusted figures is the part the drivers explain.",
+                "Each PDU's groups are compared with the national model with the same drivers (without the group"
+                " or the region): observed against expected people with the outcome, tested with the score test"
+                " with binomial variance, and the one-step (Peto) odds ratio against the nation; funnel plots"
+                " show 95% and 99.8% limits.",
+                "Every test in this report forms one family for the Benjamini-Hochberg procedure. A disparity is"
+                f" flagged only when its q-value is below {settings.q_threshold:g} and its ratio lies outside"
+                f" {low:g} to {high:g} (the relative rate for national comparisons, the odds ratio for PDUs).",
+            ],
+        ),
+        (
+            "Disclosure control",
+            [
+                "No figure in this publication identifies a person. Counts of 1 to 4 people are shown as [c], and"
+                " so is any count that could be worked out from the others and the totals (secondary"
+                " suppression); rates, ratios and tests computed from a suppressed count are suppressed too."
+                " A 0 is published. Regions and teams are not published: their figures are in the equality"
+                " dashboard, for staff.",
+            ],
+        ),
+        (
+            "Models used",
+            [f"{m.title}: {analysis.models.get(m.key, 'not modelled')}." for m in analysis.measures]
+            + [f"Not split by this characteristic: {key} ({why})." for key, why in analysis.skipped.items()],
+        ),
+    ]
+    return parts
+
+
+def render_html(publication: Publication) -> str:
+    environment = Environment(
+        loader=PackageLoader("evenhand.equality.publish", "templates"),
+        autoescape=select_autoescape(default=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    environment.filters["figure"] = _figure
+    return environment.get_template("report.html").render(p=publication, CHARACTERISTICS=CHARACTERISTICS)
+
+
+def _figure(value: object, digits: int = 2, percent: bool = False) -> str:
+    if value is None or value == SUPPRESSED:
+        return SUPPRESSED
+    if isinstance(value, bool | np.bool_):
+        return "Yes" if value else "No"
+    if isinstance(value, str):
+        return value
+    number = float(value)  # type: ignore[arg-type]
+    if np.isnan(number):
+        return "[x]"
+    if np.isinf(number):
+        return "infinite"
+    if percent:
+        return f"{number * 100:.1f}%"
+    if float(number).is_integer() and digits == 0:
+        return f"{int(number):,}"
+    return f"{number:,.{digits}f}"
+
+
+def write(publication: Publication, out: Path, *, progress: Progress | None = None) -> list[Path]:
+    """Write the publication into the folder ``out``, which must not exist or be empty. Everything is
+    written into a temporary folder beside it first and moved into place at the end, so a failure leaves
+    nothing behind."""
+
+    say = progress or (lambda _: None)
+    out = out.resolve()
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise FileExistsError(f"{out} already exists and is not an empty folder: choose a new folder")
+    if not out.parent.is_dir():
+        raise FileNotFoundError(f"the folder {out.parent} does not exist")
+    stem = f"equality-{publication.period.start:%Y%m%d}-{publication.period.end:%Y%m%d}"
+    staging = Path(tempfile.mkdtemp(prefix=".equality-", dir=out.parent))
+    try:
+        say("Writing the HTML report")
+        html = render_html(publication)
+        (staging / f"{stem}.html").write_text(html, encoding="utf-8")
+        say("Writing the PDF")
+        from weasyprint import HTML
+
+        HTML(string=html).write_pdf(staging / f"{stem}.pdf")
+        say("Writing the spreadsheet")
+        _write_spreadsheet(publication, staging / f"{stem}.ods")
+        say("Writing the CSV files")
+        from .ods import write_csv
+
+        for table in publication.tables:
+            write_csv(staging / f"{stem}-{table.sheet.lower().replace('_', '-')}.csv", table.frame)
+        if out.exists():
+            out.rmdir()
+        os.replace(staging, out)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return sorted(out.iterdir())
+
+
+NOTES = [
+    (
+        1,
+        "Counts of 1 to 4 people, and any count that could be worked out from the others and the totals, are"
+        " shown as [c]; so are rates, ratios and tests computed from them. A 0 is published.",
+    ),
+    (
+        2,
+        "q-values are Benjamini-Hochberg adjusted p-values over every test in this publication. A disparity is"
+        " flagged when the q-value is below the threshold and the ratio lies outside the materiality band (see"
+        " the cover sheet).",
+    ),
+    (
+        3,
+        "Adjusted figures come from a logistic regression on the measure's legitimate drivers; the adjusted"
+        " relative rate is by marginal standardisation over everyone compared.",
+    ),
+    (
+        4,
+        "Expected counts come from the national model with the measure's drivers, without the group or the"
+        " region; the odds ratio is the one-step (Peto) estimate, exp((observed - expected) / variance).",
+    ),
+    (
+        5,
+        "Each quarter's population is the sentences under supervision in that quarter, so quarters overlap"
+        " and do not add up to the year.",
+    ),
+    (6, "'Prefer not to say' is an answer and counts as recorded."),
+]
+TABLE_NOTES = {"Table_1": (1, 2, 3), "Table_2": (1, 2, 4), "Table_3": (1, 5), "Table_4": (1, 6)}
+
+
+def _write_spreadsheet(publication: Publication, path: Path) -> None:
+    from .ods import Table as Sheet
+    from .ods import write_ods
+
+    settings = publication.settings
+    period = publication.period
+    low, high = settings.band
+    cover = [
+        (
+            "About these statistics",
+            f"Equality in probation decisions, {period.start:%-d %B %Y} to"
+            f" {period.end:%-d %B %Y}, by {CHARACTERISTICS[settings.characteristic].lower()}: each group's rate of"
+            " recall, breach, enforcement, referral, assessment, allocation and completion against the reference"
+            f" group ({group_label(settings.characteristic, settings.reference_group)}).",
+        ),
+        (
+            "Flagging",
+            f"A disparity is flagged when its q-value is below {settings.q_threshold:g} and its ratio"
+            f" lies outside {low:g} to {high:g}.",
+        ),
+        ("Methodology", "The methodology is in the HTML and PDF report published with this spreadsheet."),
+        ("Produced", f"{publication.made_at:%-d %B %Y} by Evenhand."),
+    ]
+    sheets = [
+        Sheet(
+            sheet_name=table.sheet,
+            title=table.title,
+            frame=table.frame,
+            lines=(table.description,),
+            notes=TABLE_NOTES.get(table.sheet, ()),
+            blank="Cells in the Region column are blank for the England and Wales rows."
+            if table.sheet == "Table_2"
+            else None,
+        )
+        for table in publication.tables
+    ]
+    write_ods(path, title="Equality in probation decisions", cover=cover, notes=NOTES, tables=sheets)
