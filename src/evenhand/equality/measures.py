@@ -108,6 +108,11 @@ class Source:
         )
 
     @cached_property
+    def new_allocations(self) -> pd.DataFrame:
+        """New-case allocations in the period (read once for the two allocation measures)."""
+        return _new_allocations(self.period)
+
+    @cached_property
     def referrals(self) -> pd.DataFrame:
         """Referrals made in the period."""
         period = self.period
@@ -270,6 +275,7 @@ def _diversity_discussed(source: Source) -> pd.DataFrame:
 
 
 def _new_allocations(period: Period) -> pd.DataFrame:
+    """New-case allocations in the period, with the practitioner's grade and the days since sentence."""
     allocations = Allocation.objects.filter(
         reason="new_case", start_date__gte=period.start, start_date__lte=period.end
     )
@@ -281,12 +287,12 @@ def _new_allocations(period: Period) -> pd.DataFrame:
 
 def _allocation_po(source: Source) -> pd.DataFrame:
     """New-case allocations in the period (the population mask keeps cases a PSO could hold)."""
-    rows = _new_allocations(source.period)
+    rows = source.new_allocations
     return _per_sentence(rows, rows["grade"] == Grade.PO)
 
 
 def _allocation_late(source: Source) -> pd.DataFrame:
-    rows = _new_allocations(source.period)
+    rows = source.new_allocations
     days = (pd.to_datetime(rows["allocated"]) - pd.to_datetime(rows["sentenced"])).dt.days
     return _per_sentence(rows, days > 5).clip(upper=1)
 

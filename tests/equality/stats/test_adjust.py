@@ -369,3 +369,23 @@ def test_separation_that_no_single_level_shows_is_reported_not_fitted() -> None:
     assert result.dropped.empty
     assert np.isnan(result.table.loc["Black", "adjusted_relative_rate"])
     assert result.table.loc["Black", "crude_relative_rate"] == pytest.approx(1.0)
+
+
+def test_the_newton_fit_equals_statsmodels_glm_on_aggregated_cells() -> None:
+    from scipy import sparse
+
+    from evenhand.equality.stats.adjust import _logistic
+
+    rng = np.random.default_rng(21)
+    cells = 400
+    dense = np.column_stack([np.ones(cells), *(rng.integers(0, 2, size=(cells, 6)).T.astype(float))])
+    n = rng.integers(1, 200, size=cells).astype(float)
+    p = 1 / (1 + np.exp(-(dense @ rng.normal(0, 0.7, size=7))))
+    events = rng.binomial(n.astype(int), p).astype(float)
+    fit = _logistic(sparse.csr_array(dense), events, n)
+    reference = sm.GLM(np.column_stack([events, n - events]), dense, family=sm.families.Binomial()).fit(
+        tol=1e-14
+    )
+    assert fit.converged
+    np.testing.assert_allclose(fit.params, reference.params, rtol=1e-8, atol=1e-10)
+    np.testing.assert_allclose(fit.cov, reference.cov_params(), rtol=1e-6, atol=1e-12)
