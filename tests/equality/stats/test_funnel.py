@@ -8,7 +8,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 from scipy import stats
 
-from evenhand.equality.stats import funnel_curve, funnel_limits, limit_columns, unit_comparison
+from evenhand.equality.stats import (
+    binomial_comparison,
+    funnel_curve,
+    funnel_limits,
+    limit_columns,
+    unit_comparison,
+)
 
 from .helpers import quick
 
@@ -130,3 +136,55 @@ def test_columns_are_the_documented_ones() -> None:
         "direction",
         "note",
     ]
+
+
+def _unit_cells(rng: np.random.Generator, units: int, multiplier: float = 1.0) -> tuple[np.ndarray, ...]:
+    """Units of people with known model probabilities; outcomes drawn with the odds multiplied."""
+    observed, expected, variance, people = [], [], [], []
+    for _ in range(units):
+        p = rng.uniform(0.05, 0.6, size=int(rng.integers(200, 600)))
+        odds = multiplier * p / (1 - p)
+        observed.append(rng.binomial(1, odds / (1 + odds)).sum())
+        expected.append(p.sum())
+        variance.append((p * (1 - p)).sum())
+        people.append(p.size)
+    return tuple(np.array(v) for v in (observed, expected, variance, people))
+
+
+def test_binomial_comparison_is_the_score_test_with_matching_limits() -> None:
+    rng = np.random.default_rng(4)
+    observed, expected, variance, people = _unit_cells(rng, 40, multiplier=1.3)
+    table = binomial_comparison(observed, expected, variance, people, units=[f"u{i}" for i in range(40)])
+    z = (observed - expected) / np.sqrt(variance)
+    np.testing.assert_allclose(table["p_value"], 2 * stats.norm.sf(np.abs(z)), rtol=1e-12)
+    np.testing.assert_allclose(table["odds_ratio"], np.exp((observed - expected) / variance), rtol=1e-12)
+    np.testing.assert_allclose(
+        table["upper_95"], 1 + 1.959963984540054 * np.sqrt(variance) / expected, rtol=1e-12
+    )
+    # Outside the 95% limits exactly when p < 0.05.
+    assert (table["outside_95"] == (table["p_value"] < 0.05)).all()
+    assert set(table.loc[table["outside_95"], "direction"]) <= {"above", "below"}
+
+
+def test_binomial_comparison_holds_its_size_and_finds_an_odds_multiplier() -> None:
+    rng = np.random.default_rng(5)
+    observed, expected, variance, people = _unit_cells(rng, 1500)
+    null = binomial_comparison(observed, expected, variance, people, units=range(1500))
+    assert 0.035 <= (null["p_value"] < 0.05).mean() <= 0.065
+    observed, expected, variance, people = _unit_cells(rng, 1000, multiplier=1.5)
+    biased = binomial_comparison(observed, expected, variance, people, units=range(1000))
+    covered = (biased["odds_ratio_low"] <= 1.5) & (biased["odds_ratio_high"] >= 1.5)
+    assert 0.9 <= covered.mean() <= 0.99
+    assert biased["odds_ratio"].median() == pytest.approx(1.5, rel=0.05)
+
+
+def test_binomial_comparison_says_why_a_unit_is_not_tested() -> None:
+    table = binomial_comparison(
+        [2, 10, 40], [3.0, 20.0, 38.0], [2.5, 10.0, 1.5], [10, 200, 40], units=["small", "fine", "certain"]
+    )
+    assert table.loc["small", "note"] == "fewer than 30 people"
+    assert np.isnan(table.loc["small", "p_value"]) and not table.loc["small", "outside_95"]
+    assert table.loc["fine", "note"] == ""
+    assert table.loc["certain", "note"] == "fewer than 5 non-events expected"
+    with pytest.raises(ValueError, match="more events"):
+        binomial_comparison([50], [3.0], [2.0], [40], units=["x"])
