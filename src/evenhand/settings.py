@@ -222,6 +222,20 @@ WHITENOISE_USE_FINDERS = DEBUG
 # under the sensitive-case protocol: allocation waits for a recorded consultation with the practitioner.
 SENSITIVE_CASE_FLAGS = envlist("EVENHAND_SENSITIVE_CASE_FLAGS", "")
 
+# The equality dashboard keeps each analysis (every measure for a period and characteristic: 10-20 s to
+# compute nationally, tens of MB) for a while, so that switching measure or unit is instant. In this
+# process's memory, a few at a time; a deployment of several processes can point "equality" at a shared
+# cache that takes large values (Redis or the file-based cache; not memcached, whose values stop at 1 MB).
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "equality": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "equality",
+        "TIMEOUT": envint("EQUALITY_CACHE_SECONDS", 15 * 60),
+        "OPTIONS": {"MAX_ENTRIES": envint("EQUALITY_CACHE_ENTRIES", 4)},
+    },
+}
+
 NINJA_PAGINATION_PER_PAGE = 50
 NINJA_PAGINATION_MAX_LIMIT = 200
 

@@ -9,5 +9,6 @@ urlpatterns = [
     path("", include("evenhand.cases.urls")),
     path("", include("evenhand.audit.urls")),
     path("", include("evenhand.workload.urls")),
+    path("", include("evenhand.equality.urls")),
     path("api/v1/", include("evenhand.api.urls")),
 ]

@@ -17,7 +17,7 @@ from evenhand.workload.api import router as allocations_router
 from evenhand.workload.api import workload_router
 
 from .auth import BearerToken, StaffSession
-from .routers import contacts, enforcement, people, referrals, sentences
+from .routers import contacts, enforcement, equality, people, referrals, sentences
 
 api = NinjaAPI(
     title="Evenhand API",
@@ -39,6 +39,7 @@ api.add_router("/enforcement-decisions", enforcement.router)
 api.add_router("/referrals", referrals.router)
 api.add_router("/allocations", allocations_router)
 api.add_router("/workload", workload_router)
+api.add_router("/equality", equality.router)
 
 
 @api.exception_handler(AuthenticationError)

@@ -1,0 +1,540 @@
+"""What the equality dashboard and API read: the engine's figures, cached, and one unit's share of them.
+
+A run of :func:`~evenhand.equality.engine.analyse` over the whole catalogue takes seconds on a region and
+10-20 s on the national service, so :func:`figures` keeps each run in the ``equality`` cache (``CACHES`` in
+the settings), keyed by the period and the settings: the first question about a period and characteristic
+pays for every measure and unit, and switching measure or unit afterwards reads the cache. The quarterly
+trend (one measure) and the data completeness are cached beside it. Cached figures are as old as the
+cache's timeout at most; the page says when they were computed.
+
+Both the web form and the API check a question with :func:`check_query`, which names the parameter at fault
+(``measure``, ``characteristic``, ``reference``, ``unit``, ``from``, ``to``). Nothing here writes.
+"""
+
+import datetime as dt
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from django.conf import settings as django_settings
+from django.core.cache import BaseCache, caches
+from django.utils import timezone
+
+from evenhand.org.models import PDU, Region, Team
+from evenhand.people.models import Disability, EthnicGroup, Ethnicity, Religion, Sex
+
+from .engine import (
+    DEFAULT_REFERENCE,
+    UNRECORDED,
+    Analysis,
+    BadRequest,
+    Settings,
+    analyse,
+    completeness,
+    group_label,
+    trend,
+)
+from .measures import AGE_BANDS, CATALOGUE, CHARACTERISTICS, Measure, Period, Source
+
+CACHE_ALIAS = "equality"
+# Part of every cache key: change it when what is stored changes shape.
+CACHE_VERSION = 1
+NATIONAL = "national"
+NATIONAL_NAME = "England and Wales"
+CHILD_LEVEL = {"national": "region", "region": "pdu", "pdu": "team"}
+LEVEL_NAMES = {"national": "England and Wales", "region": "region", "pdu": "PDU", "team": "team"}
+# A longer period reads more than a dashboard should wait for; the command line has no such limit.
+MAX_PERIOD_DAYS = 5 * 366
+DEFAULT_MEASURE = "recall"
+DEFAULT_CHARACTERISTIC = "ethnic_group"
+
+
+# --- the organisation -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A unit the figures are given for: the nation, a region, a PDU or a team, by the code the engine uses."""
+
+    code: str
+    name: str
+    level: str  # national, region, pdu or team
+    parent: str | None  # the code of the unit it is part of; None for the nation
+
+
+@dataclass
+class Organisation:
+    """Every unit by code, with its parent and children: names for the engine's codes and the drill-down."""
+
+    units: dict[str, Unit]
+    children_of: dict[str, list[Unit]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for unit in self.units.values():
+            if unit.parent is not None:
+                self.children_of.setdefault(unit.parent, []).append(unit)
+        for children in self.children_of.values():
+            children.sort(key=lambda unit: (unit.name, unit.code))
+
+    def get(self, code: str) -> Unit | None:
+        return self.units.get(code)
+
+    def name(self, code: str) -> str:
+        unit = self.units.get(code)
+        return unit.name if unit else code
+
+    def children(self, code: str) -> list[Unit]:
+        return self.children_of.get(code, [])
+
+    def ancestry(self, code: str) -> list[Unit]:
+        """The nation first, down to and including the unit."""
+        chain: list[Unit] = []
+        unit = self.units.get(code)
+        while unit is not None:
+            chain.append(unit)
+            unit = self.units.get(unit.parent) if unit.parent else None
+        return chain[::-1]
+
+    def choosable(self) -> list[Unit]:
+        """The units the dashboard can be opened at, in the order of the organisation: the nation, then each
+        region followed by its PDUs. Teams are shown inside their PDU."""
+        units = [self.units[NATIONAL]]
+        for region in self.children(NATIONAL):
+            units.append(region)
+            units.extend(self.children(region.code))
+        return units
+
+
+def organisation() -> Organisation:
+    """Regions, PDUs and teams by code: three small queries (about 1,800 rows nationally)."""
+    units = {NATIONAL: Unit(NATIONAL, NATIONAL_NAME, "national", None)}
+    for code, name in Region.objects.order_by().values_list("code", "name"):
+        units[code] = Unit(code, name, "region", NATIONAL)
+    for code, name, region in PDU.objects.order_by().values_list("code", "name", "region__code"):
+        units[code] = Unit(code, name, "pdu", region)
+    for code, name, pdu in Team.objects.order_by().values_list("code", "name", "pdu__code"):
+        units.setdefault(code, Unit(code, name, "team", pdu))
+    return Organisation(units)
+
+
+# --- the question -----------------------------------------------------------------------------------------
+
+
+class QueryError(BadRequest):
+    """A question the dashboard or API cannot answer; ``field`` names the parameter at fault (or is None)."""
+
+    def __init__(self, field: str | None, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass(frozen=True)
+class Query:
+    """A checked question: one measure, split by one characteristic, for one unit, over one period."""
+
+    measure: Measure
+    period: Period
+    settings: Settings
+    unit: Unit
+
+    @property
+    def characteristic(self) -> str:
+        return self.settings.characteristic
+
+    @property
+    def reference(self) -> str:
+        return self.settings.reference_group
+
+
+def default_period(today: dt.date) -> Period:
+    """The 12 complete calendar months before the one ``today`` is in."""
+    end = today.replace(day=1) - dt.timedelta(days=1)
+    month, year = end.month - 11, end.year
+    if month < 1:
+        month, year = month + 12, year - 1
+    return Period(dt.date(year, month, 1), end)
+
+
+def group_codes(characteristic: str) -> list[str]:
+    """Every group code of a characteristic, in the order its choices are listed (unrecorded ones last)."""
+    simple: dict[str, Iterable[str]] = {
+        "ethnic_group": EthnicGroup.values,
+        "ethnicity": Ethnicity.values,
+        "sex": Sex.values,
+        "religion": Religion.values,
+        "disability": Disability.values,
+        "age_band": [f"{low}-{high}" if high < 200 else f"{low}+" for low, high in AGE_BANDS],
+    }
+    if characteristic == "ethnic_group_sex":
+        return [f"{group}, {sex}" for group in EthnicGroup.values for sex in Sex.values]
+    return list(simple.get(characteristic, []))
+
+
+def reference_choices(characteristic: str) -> list[tuple[str, str]]:
+    """The groups that can be the reference: every recorded group of the characteristic, with its words."""
+    return [
+        (code, group_label(characteristic, code))
+        for code in group_codes(characteristic)
+        if not _unrecorded(code)
+    ]
+
+
+def _unrecorded(code: str) -> bool:
+    return any(part in UNRECORDED for part in code.split(", "))
+
+
+def query_problems(
+    *,
+    measure: str,
+    characteristic: str,
+    start: dt.date | None,
+    end: dt.date | None,
+    reference: str | None,
+    unit: str,
+    units: Organisation,
+) -> list[QueryError]:
+    """Everything wrong with a question, each naming its parameter; empty when it can be asked. A missing
+    date is left to whoever read it (a form says why it could not)."""
+    problems = []
+    known_characteristic = characteristic in CHARACTERISTICS
+    if not known_characteristic:
+        known = ", ".join(CHARACTERISTICS)
+        problems.append(
+            QueryError("characteristic", f"Unknown characteristic '{characteristic}': choose one of {known}")
+        )
+    chosen = CATALOGUE.get(measure)
+    if chosen is None:
+        problems.append(
+            QueryError("measure", f"Unknown measure '{measure}': choose one of the measures in the catalogue")
+        )
+    elif known_characteristic and characteristic not in chosen.characteristics:
+        allowed = " or ".join(CHARACTERISTICS[c].lower() for c in chosen.characteristics)
+        problems.append(
+            QueryError(
+                "measure",
+                f"{chosen.title} is not split by {CHARACTERISTICS[characteristic].lower()}: "
+                f"choose {allowed}, or another measure",
+            )
+        )
+    if reference and known_characteristic and reference not in dict(reference_choices(characteristic)):
+        problems.append(
+            QueryError(
+                "reference",
+                f"'{reference}' is not a recorded group of {CHARACTERISTICS[characteristic].lower()}: "
+                "choose one of its groups, or leave the reference as the default",
+            )
+        )
+    if start is None or end is None:
+        pass
+    elif end < start:
+        problems.append(QueryError("to", "The end of the period must be the same as or after its start"))
+    elif (end - start).days >= MAX_PERIOD_DAYS:
+        problems.append(QueryError("to", "The period must be 5 years or shorter"))
+    found = units.get(unit)
+    if found is None or found.level == "team":
+        problems.append(
+            QueryError(
+                "unit", f"There is no region or PDU with the code '{unit}': choose England and Wales or one"
+            )
+        )
+    return problems
+
+
+def check_query(
+    *,
+    measure: str,
+    characteristic: str,
+    start: dt.date,
+    end: dt.date,
+    reference: str | None,
+    unit: str,
+    units: Organisation,
+) -> Query:
+    """The question, checked; raises :class:`QueryError` for the first thing wrong with it."""
+    reference = reference or None
+    problems = query_problems(
+        measure=measure,
+        characteristic=characteristic,
+        start=start,
+        end=end,
+        reference=reference,
+        unit=unit,
+        units=units,
+    )
+    if problems:
+        raise problems[0]
+    if reference == DEFAULT_REFERENCE[characteristic]:
+        reference = None  # the same analysis, so the same cache entry
+    found = units.get(unit)
+    assert found is not None
+    return Query(
+        measure=CATALOGUE[measure],
+        period=Period(start, end),
+        settings=Settings(characteristic=characteristic, reference=reference),
+        unit=found,
+    )
+
+
+def problem_field(error: BadRequest) -> str | None:
+    """The parameter an error from the engine is about, for the form to show it there."""
+    if isinstance(error, QueryError):
+        return error.field
+    message = str(error)
+    if message.startswith("The reference group"):
+        return "reference"
+    if message.startswith("Nobody was under supervision"):
+        return "from"
+    if message.startswith(("Unknown measure", "None of the measures")):
+        return "measure"
+    if message.startswith("Unknown characteristic"):
+        return "characteristic"
+    return None
+
+
+# --- the cache --------------------------------------------------------------------------------------------
+
+
+def _cache() -> BaseCache:
+    """Where analyses are kept: a cache of their own, so that a few large entries do not push out others."""
+    return caches[CACHE_ALIAS if CACHE_ALIAS in django_settings.CACHES else "default"]
+
+
+def _small_cache() -> tuple[BaseCache, float | None]:
+    """Where the small tables (trend, completeness) are kept, and for as long as the analyses."""
+    return caches["default"], _cache().default_timeout
+
+
+def _key(kind: str, *parts: object) -> str:
+    digest = hashlib.sha256(repr(parts).encode()).hexdigest()
+    return f"equality:{CACHE_VERSION}:{kind}:{digest}"
+
+
+@dataclass(frozen=True)
+class _Stored:
+    """An analysis as the cache keeps it: measures by key, since a Measure holds functions and so cannot
+    be pickled."""
+
+    period: Period
+    settings: Settings
+    measures: tuple[str, ...]
+    groups: pd.DataFrame
+    adjusted: pd.DataFrame
+    units: pd.DataFrame
+    dispersion: dict[str, float]
+    models: dict[str, str]
+    skipped: dict[str, str]
+    seconds: float
+    computed_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class Figures:
+    """The engine's analysis of one period and characteristic (every measure), and when it was computed."""
+
+    analysis: Analysis
+    computed_at: dt.datetime
+
+
+def figures(period: Period, settings: Settings) -> Figures:
+    """The whole catalogue analysed for the period and settings, from the cache when it is there. Raises the
+    engine's :class:`~evenhand.equality.engine.BadRequest` (not cached) when it cannot be run."""
+    cache = _cache()
+    key = _key("analysis", period, settings)
+    stored = cache.get(key)
+    if not isinstance(stored, _Stored):
+        analysis = analyse(period, settings)
+        stored = _Stored(
+            period=analysis.period,
+            settings=analysis.settings,
+            measures=tuple(measure.key for measure in analysis.measures),
+            groups=analysis.groups,
+            adjusted=analysis.adjusted,
+            units=analysis.units,
+            dispersion=analysis.dispersion,
+            models=analysis.models,
+            skipped=analysis.skipped,
+            seconds=analysis.seconds,
+            computed_at=timezone.now(),
+        )
+        cache.set(key, stored)
+    analysis = Analysis(
+        period=stored.period,
+        settings=stored.settings,
+        measures=[CATALOGUE[key] for key in stored.measures],
+        groups=stored.groups,
+        adjusted=stored.adjusted,
+        units=stored.units,
+        dispersion=stored.dispersion,
+        models=stored.models,
+        skipped=stored.skipped,
+        seconds=stored.seconds,
+    )
+    return Figures(analysis=analysis, computed_at=stored.computed_at)
+
+
+class SharedSource:
+    """One :class:`Source` for the trend and the completeness of a request, read only if either is needed."""
+
+    def __init__(self, period: Period) -> None:
+        self.period = period
+
+    @cached_property
+    def source(self) -> Source:
+        return Source(self.period)
+
+
+def trend_table(query: Query, *, shared: SharedSource | None = None) -> pd.DataFrame:
+    """The measure's quarterly crude comparison nationally (the engine's ``trend``), cached; groups in the
+    order of :func:`group_order`."""
+    cache, timeout = _small_cache()
+    key = _key("trend", query.period, query.settings, query.measure.key)
+    table = cache.get(key)
+    if not isinstance(table, pd.DataFrame):
+        source = (shared or SharedSource(query.period)).source
+        table = trend(query.period, query.settings, [query.measure.key], source=source)
+        cache.set(key, table, timeout)
+    if table.empty:
+        return table
+    order = group_order(query.characteristic, query.reference, table["group"])
+    return (
+        table.assign(_order=table["group"].map(order))
+        .sort_values(["quarter", "_order"])
+        .drop(columns="_order")
+    )
+
+
+def completeness_tables(period: Period, *, shared: SharedSource | None = None) -> dict[str, pd.DataFrame]:
+    """Data completeness for every region, PDU and team (each with the national row first), cached."""
+    cache, timeout = _small_cache()
+    key = _key("completeness", period)
+    tables = cache.get(key)
+    if not isinstance(tables, dict):
+        source = (shared or SharedSource(period)).source
+        tables = {level: completeness(source, level) for level in ("region", "pdu", "team")}
+        cache.set(key, tables, timeout)
+    return tables
+
+
+def completeness_rows(
+    query: Query, units: Organisation, *, shared: SharedSource | None = None
+) -> pd.DataFrame:
+    """Completeness for the unit (first) and each unit one level down, by name."""
+    tables = completeness_tables(query.period, shared=shared)
+    unit = query.unit
+    own_level = "region" if unit.level == "national" else unit.level
+    own = tables[own_level]
+    own = own[own["unit"] == unit.code]
+    child_level = CHILD_LEVEL[unit.level]
+    children = tables[child_level]
+    codes = {child.code for child in units.children(unit.code)}
+    children = children[children["unit"].isin(codes)].copy()
+    children["_name"] = children["unit"].map(units.name)
+    children = children.sort_values(["_name", "unit"]).drop(columns="_name")
+    return pd.concat([own, children], ignore_index=True)
+
+
+# --- one unit's figures -----------------------------------------------------------------------------------
+
+
+def group_order(characteristic: str, reference: str, groups: Iterable[Any]) -> dict[str, int]:
+    """A sort position for each group: the reference first, then the characteristic's own order."""
+    listed = {code: i for i, code in enumerate(group_codes(characteristic))}
+    present = sorted({str(group) for group in groups}, key=lambda code: (listed.get(code, len(listed)), code))
+    present.sort(key=lambda code: code != reference)
+    return {code: i for i, code in enumerate(present)}
+
+
+def _ordered(frame: pd.DataFrame, order: dict[str, int], *by: str) -> pd.DataFrame:
+    if frame.empty:
+        return frame.reset_index(drop=True)
+    keyed = frame.assign(_order=frame["group"].astype(str).map(order).fillna(len(order)))
+    return keyed.sort_values([*by, "_order"], kind="stable").drop(columns="_order").reset_index(drop=True)
+
+
+@dataclass
+class UnitFigures:
+    """One measure for one unit, sliced from the analysis.
+
+    ``groups``: the unit's groups against the reference (crude); ``adjusted``: the national crude and
+    adjusted comparison (empty below national, where ``compared`` holds instead the unit's groups against
+    similar people nationally: observed against expected events); ``children``: the units one level down,
+    each group's observed against expected events, with the flags; ``missing``: why the measure has no
+    figures at all, if it has none."""
+
+    query: Query
+    analysis: Analysis
+    groups: pd.DataFrame
+    adjusted: pd.DataFrame
+    compared: pd.DataFrame
+    children: pd.DataFrame
+    child_level: str
+    model: str
+    dispersion: float
+    missing: str | None
+
+    @property
+    def order(self) -> dict[str, int]:
+        present = [*self.groups.get("group", []), *self.children.get("group", [])]
+        return group_order(self.query.characteristic, self.query.reference, present)
+
+
+def unit_figures(figures: Figures, query: Query) -> UnitFigures:
+    """The measure's figures for the query's unit and the units one level down."""
+    analysis = figures.analysis
+    key, unit = query.measure.key, query.unit
+    child_level = CHILD_LEVEL[unit.level]
+    groups = analysis.groups
+    groups = groups[
+        (groups["measure"] == key) & (groups["level"] == unit.level) & (groups["unit"] == unit.code)
+    ]
+    adjusted = analysis.adjusted
+    adjusted = adjusted[adjusted["measure"] == key] if unit.level == "national" else adjusted.iloc[0:0]
+    units = analysis.units
+    compared = units[
+        (units["measure"] == key) & (units["level"] == unit.level) & (units["unit"] == unit.code)
+    ]
+    children = units[
+        (units["measure"] == key) & (units["level"] == child_level) & (units["parent"] == unit.code)
+    ]
+    order = group_order(query.characteristic, query.reference, [*groups["group"], *children["group"]])
+    missing = analysis.skipped.get(key)
+    return UnitFigures(
+        query=query,
+        analysis=analysis,
+        groups=_ordered(groups, order),
+        adjusted=_ordered(adjusted, order),
+        compared=_ordered(compared, order),
+        children=_ordered(children, order, "unit"),
+        child_level=child_level,
+        model=analysis.models.get(key, ""),
+        dispersion=float(analysis.dispersion.get(key, np.nan)),
+        missing=missing,
+    )
+
+
+def funnel_group(unit_figures: UnitFigures, requested: str | None) -> str | None:
+    """The group whose funnel to draw: the one asked for if the units have it; else the group with the most
+    units flagged, then outside the 95% limits, then the most people (the reference, then the unrecorded
+    groups, last)."""
+    children = unit_figures.children
+    if children.empty:
+        return None
+    present = [str(group) for group in dict.fromkeys(children["group"])]
+    if requested in present:
+        return requested
+    summary = children.assign(group=children["group"].astype(str)).groupby("group", sort=False)
+    ranked = sorted(
+        present,
+        key=lambda group: (
+            group == unit_figures.query.reference,
+            _unrecorded(group),
+            -int(summary.get_group(group)["flagged"].sum()),
+            -int(summary.get_group(group)["outside_95"].sum()),
+            -int(summary.get_group(group)["n"].sum()),
+        ),
+    )
+    return ranked[0]

@@ -1,0 +1,471 @@
+"""The equality dashboard: one measure, split by one characteristic, for one unit and the units below it.
+
+Thin: the form shapes the question, :mod:`.selectors` checks it and reads the (cached) figures, :mod:`.charts`
+draws them; this module arranges them for the page, with the figures rounded as a reader needs them. Only
+aggregates are shown: counts, rates and ratios per group and unit, never a person.
+"""
+
+import math
+from collections.abc import Callable, Sequence
+from typing import Any
+from urllib.parse import urlencode
+
+import numpy as np
+import pandas as pd
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from evenhand.core.http import staff_of
+from evenhand.org.models import PDU, Role, StaffMember
+
+from . import selectors
+from .access import ensure_can_see_equality
+from .charts import Chart, funnel_chart, ratio_text, relative_rate_chart, trend_chart
+from .engine import COMPLETENESS, BadRequest, group_label
+from .forms import QuestionForm
+from .measures import CATALOGUE, CHARACTERISTICS
+from .stats.funnel import LIMITS, binomial_curve, outside_column
+
+TEMPLATE = "equality/dashboard.html"
+NONE = "\N{EN DASH}"  # a figure that has no meaning here (the reference group's q-value)
+UNITS_OF_LEVEL = {"region": "Regions", "pdu": "PDUs", "team": "Teams"}
+UNITS_IN_A_SENTENCE = {"region": "regions", "pdu": "PDUs", "team": "teams"}
+
+
+# --- figures as the page prints them -------------------------------------------------------------------
+
+
+def _missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA
+
+
+def count_text(value: Any) -> str:
+    """A count: 1,234."""
+    return NONE if _missing(value) else f"{int(value):,}"
+
+
+def expected_text(value: Any) -> str:
+    """An expected count, to one decimal: 12.3."""
+    return NONE if _missing(value) else f"{float(value):,.1f}"
+
+
+def percent_text(value: Any) -> str:
+    """A share as a percentage to one decimal: 18.9%."""
+    return "no rate" if _missing(value) else f"{float(value) * 100:.1f}%"
+
+
+def rate_text(rate: Any, low: Any, high: Any) -> str:
+    """A rate with its interval: 18.9% (15.9% to 22.5%)."""
+    if _missing(rate):
+        return "no rate"
+    if _missing(low) or _missing(high):
+        return percent_text(rate)
+    return f"{percent_text(rate)} ({percent_text(low)} to {percent_text(high)})"
+
+
+def ratio_interval_text(ratio: Any, low: Any, high: Any) -> str:
+    """A ratio with its interval: 1.42 (1.20 to 1.68); "no ratio" when there is none."""
+    if _missing(ratio):
+        return "no ratio"
+    text = ratio_text(float(ratio))
+    if _missing(low) or _missing(high):
+        return text
+    return f"{text} ({ratio_text(float(low))} to {ratio_text(float(high))})"
+
+
+def q_text(value: Any) -> str:
+    """A q-value: three decimals, "less than 0.001", or "not tested"."""
+    if _missing(value):
+        return "not tested"
+    if float(value) < 0.001:
+        return "less than 0.001"
+    return f"{float(value):.3f}"
+
+
+def _flag(value: Any) -> bool:
+    return bool(value) and not _missing(value)
+
+
+# --- the view ----------------------------------------------------------------------------------------------
+
+
+@require_GET
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """The dashboard at /equality/: a GET form, then the figures for the question it asks."""
+    staff = staff_of(request)
+    ensure_can_see_equality(staff)
+    units = selectors.organisation()
+    form = QuestionForm(
+        request.GET, units=units, default_unit=_default_unit(staff, units), today=timezone.localdate()
+    )
+    context: dict[str, Any] = {"form": form, "nav_section": "equality-dashboard", "page": None}
+    if not form.is_valid():
+        return render(request, TEMPLATE, context, status=400)
+    try:
+        query = form.query()
+        figures = selectors.figures(query.period, query.settings)
+    except BadRequest as error:
+        form.add_problem(selectors.problem_field(error), str(error))
+        return render(request, TEMPLATE, context, status=400)
+    context["page"] = _page(form, query, figures, units, request.GET.get("group"))
+    return render(request, TEMPLATE, context)
+
+
+def _default_unit(staff: StaffMember, units: selectors.Organisation) -> str:
+    """A head of PDU starts at their own PDU; everyone else at England and Wales."""
+    if staff.role == Role.HEAD_OF_PDU and staff.pdu_id is not None:
+        code = PDU.objects.filter(pk=staff.pdu_id).values_list("code", flat=True).first()
+        if code and units.get(code):
+            return code
+    return selectors.NATIONAL
+
+
+def _page(
+    form: QuestionForm,
+    query: selectors.Query,
+    figures: selectors.Figures,
+    units: selectors.Organisation,
+    requested_group: str | None,
+) -> dict[str, Any]:
+    """Everything the page shows, each figure already in words."""
+    base = reverse("equality-dashboard")
+    keep = {"group": requested_group} if requested_group else {}
+
+    def link(anchor: str = "", **changes: str) -> str:
+        return f"{base}?{urlencode(form.link(**{**keep, **changes}))}{anchor}"
+
+    characteristic, reference = query.characteristic, query.reference
+    unit_figures = selectors.unit_figures(figures, query)
+    label = lambda code: group_label(characteristic, str(code))  # noqa: E731
+    shared = selectors.SharedSource(query.period)
+    page: dict[str, Any] = {
+        "query": query,
+        "measure": query.measure,
+        "unit": query.unit,
+        "ancestry": [(unit, link(unit=unit.code)) for unit in units.ancestry(query.unit.code)],
+        "period_text": f"{query.period.start:%-d %B %Y} to {query.period.end:%-d %B %Y}",
+        "characteristic_name": CHARACTERISTICS[characteristic],
+        "reference_name": label(reference),
+        "computed_at": figures.computed_at,
+        "seconds": figures.analysis.seconds,
+        "band": query.settings.band,
+        "q_threshold": query.settings.q_threshold,
+        "min_n": query.settings.min_n,
+        "missing": unit_figures.missing,
+        **_model_words(unit_figures.model),
+        "child_level": unit_figures.child_level,
+        "children_name": UNITS_OF_LEVEL[unit_figures.child_level],
+        "children_words": UNITS_IN_A_SENTENCE[unit_figures.child_level],
+        "flagged": _flagged_rows(figures, units, link, query),
+        "completeness": _completeness_rows(
+            selectors.completeness_rows(query, units, shared=shared), query, units, link
+        ),
+    }
+    if unit_figures.missing:
+        return page
+    page.update(_group_section(unit_figures, label))
+    page.update(_units_section(unit_figures, units, label, link, requested_group))
+    page.update(_trend_section(selectors.trend_table(query, shared=shared), query, label))
+    return page
+
+
+NO_UNIT_MODEL = "; no unit model: "
+
+
+def _model_words(model: str) -> dict[str, str]:
+    """The engine's account of its models, in two parts: what the adjusted comparison adjusted for (or why
+    there is none), and why there is no unit comparison, if there is none."""
+    adjusted, _, units = model.partition(NO_UNIT_MODEL)
+    if adjusted.startswith("no adjusted model: "):
+        return {"model": "", "no_model": adjusted.removeprefix("no adjusted model: "), "no_unit_model": units}
+    return {"model": adjusted, "no_model": "", "no_unit_model": units}
+
+
+def _group_section(figures: selectors.UnitFigures, label: Callable[[Any], str]) -> dict[str, Any]:
+    query = figures.query
+    groups = figures.groups
+    rows = [
+        {
+            "code": str(row.group),
+            "group": label(row.group),
+            "is_reference": bool(row.is_reference),
+            "n": count_text(row.n),
+            "events": count_text(row.events),
+            "rate": rate_text(row.rate, row.rate_low, row.rate_high),
+            "relative_rate": "reference"
+            if row.is_reference
+            else ratio_interval_text(row.relative_rate, row.relative_rate_low, row.relative_rate_high),
+            "q_value": NONE if row.is_reference else q_text(row.q_value),
+            "flagged": _flag(row.flagged),
+            "note": str(row.note or ""),
+        }
+        for row in groups.itertuples(index=False)
+    ]
+    adjusted = figures.adjusted.set_index("group") if not figures.adjusted.empty else None
+    adjusted_rows = []
+    if adjusted is not None:
+        adjusted_rows = [
+            {
+                "group": label(code),
+                "is_reference": bool(row["is_reference"]),
+                "n": count_text(row["n"]),
+                "events": count_text(row["events"]),
+                "crude": "reference"
+                if row["is_reference"]
+                else ratio_interval_text(
+                    row["crude_relative_rate"],
+                    row["crude_relative_rate_low"],
+                    row["crude_relative_rate_high"],
+                ),
+                "adjusted": "reference"
+                if row["is_reference"]
+                else ratio_interval_text(
+                    row["adjusted_relative_rate"],
+                    row["adjusted_relative_rate_low"],
+                    row["adjusted_relative_rate_high"],
+                ),
+                "odds_ratio": "reference"
+                if row["is_reference"]
+                else ratio_interval_text(
+                    row["adjusted_odds_ratio"],
+                    row["adjusted_odds_ratio_low"],
+                    row["adjusted_odds_ratio_high"],
+                ),
+                "q_value": NONE if row["is_reference"] else q_text(row["adjusted_q_value"]),
+                "crude_flagged": _flag(row["crude_flagged"]),
+                "flagged": _flag(row["adjusted_flagged"]),
+                "note": str(row["note"] or ""),
+            }
+            for code, row in adjusted.iterrows()
+        ]
+    compared_rows = [
+        _unit_row(row, label, name=label(row["group"])) for row in figures.compared.to_dict("records")
+    ]
+    chart = None
+    if not groups.empty:
+        estimate = None
+        if adjusted is not None:
+            aligned = adjusted.reindex(groups["group"])
+            estimate = (
+                aligned["adjusted_relative_rate"].to_numpy(dtype=float),
+                aligned["adjusted_relative_rate_low"].to_numpy(dtype=float),
+                aligned["adjusted_relative_rate_high"].to_numpy(dtype=float),
+            )
+        chart = relative_rate_chart(
+            [label(code) for code in groups["group"]],
+            groups["relative_rate"].to_numpy(dtype=float),
+            groups["relative_rate_low"].to_numpy(dtype=float),
+            groups["relative_rate_high"].to_numpy(dtype=float),
+            reference=label(query.reference),
+            title=f"{query.measure.title}: relative rate by {CHARACTERISTICS[query.characteristic].lower()}, "
+            f"{query.unit.name}",
+            id_prefix="relative-rate",
+            band=query.settings.band,
+            flagged=[_flag(value) for value in groups["flagged"]],
+            adjusted=estimate,
+        )
+    return {
+        "group_rows": rows,
+        "adjusted_rows": adjusted_rows,
+        "compared_rows": compared_rows,
+        "relative_rate_chart": chart,
+    }
+
+
+def _unit_row(
+    values: dict[str, Any], label: Callable[[Any], str], *, name: str, href: str | None = None
+) -> dict[str, Any]:
+    """One unit and group against similar people nationally: observed, expected, O/E and the flag."""
+    return {
+        "name": name,
+        "href": href,
+        "code": str(values["unit"]),
+        "group": label(values["group"]),
+        "n": count_text(values["n"]),
+        "observed": count_text(values["observed"]),
+        "expected": expected_text(values["expected"]),
+        "ratio": ratio_interval_text(values["ratio"], values["ratio_low"], values["ratio_high"]),
+        "odds_ratio": ratio_interval_text(
+            values["odds_ratio"], values["odds_ratio_low"], values["odds_ratio_high"]
+        ),
+        "q_value": q_text(values["q_value"]),
+        "tested": not _missing(values["p_value"]),
+        "outside_95": _flag(values["outside_95"]),
+        "outside_998": _flag(values["outside_99.8"]),
+        "direction": str(values.get("direction") or ""),
+        "flagged": _flag(values["flagged"]),
+        "note": str(values["note"] or ""),
+    }
+
+
+def _units_section(
+    figures: selectors.UnitFigures,
+    units: selectors.Organisation,
+    label: Callable[[Any], str],
+    link: Callable[..., str],
+    requested: str | None,
+) -> dict[str, Any]:
+    query, children = figures.query, figures.children
+    leaf = figures.child_level == "team"
+
+    def href(code: str) -> str | None:
+        return None if leaf else link("#units", unit=code)
+
+    group = selectors.funnel_group(figures, requested)
+    if group is None:
+        # Still a way down: each unit below, without figures.
+        below = [] if leaf else units.children(query.unit.code)
+        return {"funnel_group": None, "child_links": [(child.name, href(child.code)) for child in below]}
+
+    def rows(part: pd.DataFrame) -> list[dict[str, Any]]:
+        return [
+            _unit_row(row, label, name=units.name(str(row["unit"])), href=href(str(row["unit"])))
+            for row in part.to_dict("records")
+        ]
+
+    shown = children[children["group"].astype(str) == group]
+    outside = children[children["outside_95"].astype(bool) | children["flagged"].astype(bool)]
+    outside = outside.sort_values(["q_value", "unit"], na_position="last", kind="stable")
+    return {
+        "funnel_group": label(group),
+        "funnel_groups": [
+            (label(code), link("#units", group=str(code)), str(code) == group)
+            for code in dict.fromkeys(children["group"].astype(str))
+        ],
+        "funnel_chart": _funnel(shown, units, figures, label(group)),
+        "unit_rows": rows(shown),
+        "outside_rows": rows(outside),
+    }
+
+
+def _funnel(
+    rows: pd.DataFrame, units: selectors.Organisation, figures: selectors.UnitFigures, group: str
+) -> Chart | str:
+    """The funnel of one group's units, or why it cannot be drawn."""
+    query = figures.query
+    expected = rows["expected"].to_numpy(dtype=float)
+    positive = expected[np.isfinite(expected) & (expected > 0)]
+    dispersion = figures.dispersion
+    if not 0 < dispersion <= 1:
+        return "The funnel cannot be drawn: there is no national model of expected events for this measure."
+    if positive.size == 0:
+        return f"The funnel cannot be drawn: no events were expected for {group} in any of these units."
+    low = min(0.5, float(positive.min()) / 2)
+    high = max(float(positive.max()), low * 4)
+    names = _unique([units.name(str(code)) for code in rows["unit"]], [str(code) for code in rows["unit"]])
+    return funnel_chart(
+        names,
+        rows["observed"].to_numpy(dtype=float),
+        expected,
+        limits=binomial_curve(high, dispersion, min_expected=low),
+        title=f"{query.measure.title}, {group}: {UNITS_IN_A_SENTENCE[figures.child_level]} "
+        f"in {query.unit.name} against similar people nationally",
+        id_prefix="funnel",
+        outside={level: rows[outside_column(level)].astype(bool).to_list() for level in LIMITS},
+    )
+
+
+def _unique(names: Sequence[str], codes: Sequence[str]) -> list[str]:
+    """Unit names, with the code added where two units share a name."""
+    seen = pd.Series(names).duplicated(keep=False).to_list()
+    return [
+        f"{name} ({code})" if twice else name for name, code, twice in zip(names, codes, seen, strict=True)
+    ]
+
+
+def _trend_section(
+    table: pd.DataFrame, query: selectors.Query, label: Callable[[Any], str]
+) -> dict[str, Any]:
+    if table.empty:
+        return {"trend_chart": None, "trend_rows": []}
+    quarters = list(dict.fromkeys(table["quarter"]))
+    series = {}
+    for code, rows in table.groupby(table["group"].astype(str), sort=False):
+        aligned = rows.set_index("quarter").reindex(quarters)
+        series[label(code)] = (
+            aligned["relative_rate"].to_numpy(dtype=float),
+            aligned["relative_rate_low"].to_numpy(dtype=float),
+            aligned["relative_rate_high"].to_numpy(dtype=float),
+        )
+    chart = trend_chart(
+        quarters,
+        series,
+        reference=label(query.reference),
+        title=f"{query.measure.title}: relative rate by quarter, England and Wales",
+        id_prefix="trend",
+    )
+    rows = [
+        {
+            "quarter": row.quarter,
+            "group": label(row.group),
+            "n": count_text(row.n),
+            "events": count_text(row.events),
+            "rate": rate_text(row.rate, row.rate_low, row.rate_high),
+            "relative_rate": "reference"
+            if row.is_reference
+            else ratio_interval_text(row.relative_rate, row.relative_rate_low, row.relative_rate_high),
+            "note": str(row.note or ""),
+        }
+        for row in table.itertuples(index=False)
+    ]
+    return {"trend_chart": chart, "trend_rows": rows}
+
+
+KIND_TEXT = {
+    "adjusted": "Adjusted relative rate against the reference group",
+    "unit": "Odds against similar people nationally",
+}
+
+
+def _flagged_rows(
+    figures: selectors.Figures,
+    units: selectors.Organisation,
+    link: Callable[..., str],
+    query: selectors.Query,
+) -> list[dict[str, Any]]:
+    """Every flagged comparison of the report, most certain first, each linking to where it is shown."""
+    flagged = figures.analysis.flagged()
+    rows = []
+    for row in flagged.itertuples(index=False):
+        national = row.kind == "adjusted"
+        unit = selectors.NATIONAL if national else str(row.unit)
+        rows.append(
+            {
+                "measure": CATALOGUE[row.measure].title,
+                "where": units.name(unit),
+                "level": "" if national else selectors.LEVEL_NAMES.get(str(row.level), str(row.level)),
+                "group": group_label(query.characteristic, str(row.group)),
+                "kind": KIND_TEXT.get(str(row.kind), str(row.kind)),
+                "ratio": ratio_text(float(row.ratio)),
+                "q_value": q_text(row.q_value),
+                "href": link("#adjusted" if national else "#compared", measure=str(row.measure), unit=unit),
+            }
+        )
+    return rows
+
+
+def _completeness_rows(
+    table: pd.DataFrame, query: selectors.Query, units: selectors.Organisation, link: Callable[..., str]
+) -> list[dict[str, Any]]:
+    rows = []
+    for position, row in enumerate(table.to_dict("records")):
+        code = str(row["unit"])
+        own = position == 0 and code == query.unit.code
+        unit = units.get(code)
+        drillable = not own and unit is not None and unit.level != "team"
+        rows.append(
+            {
+                "name": units.name(code),
+                "own": own,
+                "href": link("#completeness", unit=code) if drillable else None,
+                "n": count_text(row["n"]),
+                "fields": [
+                    f"{count_text(row[f'{name}_not_recorded'])} ({percent_text(row[f'{name}_rate'])})"
+                    for name, _, _ in COMPLETENESS
+                ],
+            }
+        )
+    return rows
