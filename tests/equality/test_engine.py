@@ -75,7 +75,7 @@ def test_units_add_up_to_the_nation_and_expected_matches_observed_overall(analys
         assert 0 < teams["observed"].sum() <= national["events"].sum()
 
 
-def test_one_false_discovery_family_for_the_report_and_one_per_pdu_for_teams(analysis: Analysis) -> None:
+def test_one_false_discovery_family_for_the_report_and_one_per_measure_for_teams(analysis: Analysis) -> None:
     units = analysis.units
     reported = units[units["level"] != "team"]
     family = np.concatenate(
@@ -89,10 +89,11 @@ def test_one_false_discovery_family_for_the_report_and_one_per_pdu_for_teams(ana
     np.testing.assert_allclose(analysis.groups["q_value"].to_numpy(float), q[: len(analysis.groups)])
     np.testing.assert_allclose(reported["q_value"].to_numpy(float), q[len(family) - len(reported) :])
     teams = units[(units["level"] == "team") & (units["measure"] == "referral_any")]
-    for _, rows in teams.groupby("parent"):
+    for _, rows in teams.groupby("measure"):
         np.testing.assert_allclose(
             rows["q_value"].to_numpy(float), bh_qvalues(rows["p_value"].to_numpy(float))
         )
+    assert not ((units["level"] == "team") & (units["measure"] == "allocation_po")).any()
     expected_flags = flag(units["q_value"].to_numpy(float), units["odds_ratio"].to_numpy(float))
     assert (units["flagged"].to_numpy(bool) == expected_flags).all()
 

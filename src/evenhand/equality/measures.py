@@ -162,6 +162,7 @@ class Measure:
     drivers: tuple[str, ...] = DRIVERS
     characteristics: tuple[str, ...] = tuple(CHARACTERISTICS)
     completeness: bool = False  # a measure of recording rather than of treatment
+    by_team: bool = True  # False where the team is decided by the outcome (allocation), so not a fair unit
 
 
 def _per_sentence(frame: pd.DataFrame, events: pd.Series, trials: pd.Series | None = None) -> pd.DataFrame:
@@ -444,6 +445,7 @@ CATALOGUE: dict[str, Measure] = {
             psos_may_hold,
             _allocation_po,
             trials_from_query=True,
+            by_team=False,
         ),
         Measure(
             "allocation_late",
@@ -453,6 +455,7 @@ CATALOGUE: dict[str, Measure] = {
             active,
             _allocation_late,
             trials_from_query=True,
+            by_team=False,
         ),
         Measure(
             "completion",

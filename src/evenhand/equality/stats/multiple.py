@@ -40,7 +40,7 @@ def bh_qvalues(pvalues: ArrayLike) -> FloatArray:
 
 def bh_qvalues_by(pvalues: ArrayLike, families: ArrayLike) -> FloatArray:
     """:func:`bh_qvalues` within each family at once (``families[i]`` names the family of ``pvalues[i]``),
-    in the order given: the team drill-down has one family per PDU and measure, thousands in all."""
+    in the order given: the team drill-down has one family per measure, and a report may hold many."""
     p = np.asarray(pvalues, dtype=np.float64)
     labels = np.asarray(families)
     if p.ndim != 1 or labels.shape != p.shape:

@@ -1,0 +1,240 @@
+"""Validation at national scale: the engine finds a declared effect where it was declared, and flags little
+where there is none.
+
+The whole module shares one load of the national synthetic service (seed 1) with the declared bias in
+``bias/recall-gm08-sc05.toml``, made inside a transaction that is rolled back when the module ends (3 to 4
+minutes on SQLite or PostgreSQL), and one ``analyse()`` with the default settings: the catalogue by ethnic
+group for every region, PDU and team, adjusted models, one Benjamini-Hochberg family for the report. It is
+marked ``national``; ``make test`` runs it, ``pytest -m "not national"`` leaves it out of a quick run.
+
+**Power: why White people in GM08, and why a multiplier of 2.5 rather than the issue's 1.5.** The engine's
+recall measure counts *licences* (those with at least one recall requested among all licences under
+supervision), while a declared multiplier acts on each *decision* after an unacceptable failure: licences
+with no failure carry none of the effect, yet count in the unit's variance V = Σp(1 - p) from the national
+model. A unit row is flagged when its q-value is under 0.05 in a family of about 19,000 comparisons and its
+one-step odds ratio exceeds 1.25; for a lone effect that needs p < 0.05 / 19,000, |z| > 4.7. The expected
+licence excess of a cell is Σ over its licences of (1 - (1 - p')^k) - (1 - (1 - p)^k), with k the
+licence's decisions in the unbiased data, p the generator's recall baseline (0.35, or 0.55 for high RoSH)
+and p' the same with the odds multiplied; z = excess / √V and the odds ratio exp(excess / V), with V from
+the engine on the unbiased data (seed 1). The chance of q < 0.05 (ignoring the odds-ratio condition):
+
+=============================  ========  =========  ===  =======================  =======================
+cell (recall)                  licences  decisions  V    odds x 1.5: z, OR, power  odds x 2.5: z, OR, power
+=============================  ========  =========  ===  =======================  =======================
+GM08 White (the largest)          1,230        577  178  3.5, 1.30, 11%           7.7, 1.78, > 99.9%
+SC05 White                        1,171        566  170  3.5, 1.31, 12%           7.8, 1.81, > 99.9%
+LN13 Black (largest minority)       299        155   45  1.8, 1.31, 0.2%          4.1, 1.82, 26%
+LN03 Black                          152         86   24  1.4, 1.34, 0.1%          3.2, 1.93, 7%
+=============================  ========  =========  ===  =======================  =======================
+
+So no minority ethnic group in one PDU is large enough for any plausible multiplier to be flagged at
+national scale, and a multiplier of 1.5 cannot be flagged in any single PDU and group (its odds ratio on
+licences, about 1.3, is also barely outside the materiality band). GM08 gets 2.5 and must be flagged;
+SC05 gets the issue's 1.5 and must only be seen at the 5% level (94% power), its q-value printed.
+"""
+
+import datetime as dt
+import math
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from evenhand.cases.models import RECALLS, SentenceType
+from evenhand.equality.engine import Analysis, Settings, analyse
+from evenhand.equality.measures import CATALOGUE, Period, Source
+from evenhand.equality.stats import MATERIALITY_BAND
+from evenhand.synth.generator import Result
+from tests.synth.conftest import load_for_module
+
+pytestmark = [pytest.mark.django_db, pytest.mark.national]
+
+BIAS = Path(__file__).parent / "bias" / "recall-gm08-sc05.toml"
+PERIOD = Period(dt.date(2025, 11, 1), dt.date(2026, 10, 31))
+GROUP = "white"
+FLAGGED = ("GM08", "GM", 2.5)  # PDU, its region, multiplier
+SEEN = ("SC05", "SC", 1.5)
+DECLARED = (FLAGGED, SEEN)
+SIGMAS = 3.0
+
+
+@pytest.fixture(scope="module")
+def service(django_db_setup: None, django_db_blocker: Any) -> Iterator[Result]:
+    yield from load_for_module(django_db_blocker, scale="national", seed=1, bias_path=BIAS)
+
+
+@pytest.fixture(scope="module")
+def analysis(service: Result, django_db_blocker: Any) -> Analysis:
+    with django_db_blocker.unblock():
+        return analyse(PERIOD, Settings())
+
+
+@pytest.fixture(scope="module")
+def recall_decisions(service: Result, django_db_blocker: Any) -> pd.DataFrame:
+    """The decisions the truth's recall cells count (every decision on a licence: the rules propose recall
+    for each unacceptable failure), with whether it was a recall, the group and the units: read as the
+    engine reads them."""
+    with django_db_blocker.unblock():
+        source = Source(PERIOD)
+        population = source.population
+        decisions = source.decisions
+    joined = decisions.join(population[["type", "ethnic_group", "pdu", "region"]], on="sentence_id")
+    licences = joined[joined["type"] == SentenceType.LICENCE]
+    return licences.assign(recall=licences["decision"].isin(RECALLS))
+
+
+def recall_row(analysis: Analysis, level: str, unit: str) -> pd.Series:
+    units = analysis.units
+    found = units[
+        (units["measure"] == "recall")
+        & (units["level"] == level)
+        & (units["unit"] == unit)
+        & (units["group"] == GROUP)
+    ]
+    assert len(found) == 1, f"one recall row for {GROUP} in {unit}"
+    return found.iloc[0]
+
+
+def describe(row: pd.Series) -> str:
+    return (
+        f"{row['level']} {row['unit']} {row['group']} recall: {row['n']:,} licences, O {row['observed']}, "
+        f"E {row['expected']:.1f}, V {row['variance']:.1f}, odds ratio {row['odds_ratio']:.3f}, "
+        f"p {row['p_value']:.2g}, q {row['q_value']:.2g}, flagged {row['flagged']}"
+    )
+
+
+def test_the_truth_declares_the_effects_where_the_bias_file_says(service: Result) -> None:
+    recall = service.truth["measures"]["recall"]
+    for pdu, region, multiplier in DECLARED:
+        assert recall["pdus"][pdu][GROUP]["declared_multiplier"] == multiplier
+        assert recall["pdus"][pdu][GROUP]["effect"] > 1
+        assert recall["regions"][region][GROUP]["declared_multiplier"] == 1.0  # declared for the PDU only
+        assert 1 < recall["regions"][region][GROUP]["effect"] < recall["pdus"][pdu][GROUP]["effect"]
+
+
+def test_a_declared_recall_effect_is_flagged_for_its_pdu_group_and_measure(analysis: Analysis) -> None:
+    pdu, _, _ = FLAGGED
+    row = recall_row(analysis, "pdu", pdu)
+    print(f"\n{describe(row)}")
+    assert row["flagged"]
+    assert row["observed"] > row["expected"]
+    assert row["odds_ratio"] > MATERIALITY_BAND[1]
+    listed = analysis.flagged()
+    assert ((listed["measure"] == "recall") & (listed["unit"] == pdu) & (listed["group"] == GROUP)).any()
+
+
+def test_the_issues_multiplier_of_one_and_a_half_is_seen_in_its_pdu(analysis: Analysis) -> None:
+    # Expected z 3.5 (see the module docstring): seen at the 5% level, short of the report's q < 0.05.
+    pdu, _, _ = SEEN
+    row = recall_row(analysis, "pdu", pdu)
+    print(f"\n{describe(row)}")
+    assert row["observed"] > row["expected"]
+    assert row["p_value"] < 0.05
+    assert row["odds_ratio"] > 1
+
+
+@pytest.mark.parametrize("declared", DECLARED, ids=[d[0] for d in DECLARED])
+def test_the_region_moves_up_by_what_its_pdu_did(
+    analysis: Analysis, declared: tuple[str, str, float]
+) -> None:
+    """The region's excess (observed - expected) is its biased PDU's plus the rest of the region's, and the
+    rest, where nothing was declared, is within 3 standard deviations of none."""
+    pdu, region, _ = declared
+    in_pdu, in_region = recall_row(analysis, "pdu", pdu), recall_row(analysis, "region", region)
+    rest = (in_region["observed"] - in_region["expected"]) - (in_pdu["observed"] - in_pdu["expected"])
+    spread = math.sqrt(in_region["variance"] - in_pdu["variance"])
+    print(f"\n{describe(in_region)}\n  the rest of {region}: excess {rest:+.1f}, sd {spread:.1f}")
+    assert abs(rest) <= SIGMAS * spread
+    if declared == FLAGGED:
+        assert in_region["observed"] > in_region["expected"]
+        assert in_region["odds_ratio"] > 1
+
+
+def test_the_national_figure_moves_by_the_truths_diluted_effect(
+    service: Result, recall_decisions: pd.DataFrame
+) -> None:
+    """The truth's national cell holds the declared PDUs' effect, diluted: expected recall decisions with the
+    bias (W1) and without it (W0) over the same decisions. The realised count O is a sum of independent
+    yes/no draws with mean W1 and variance Σp(1 - p) ≤ W1(1 - W1/n), so O must lie within 3 of those
+    standard deviations of W1: it moved by about W1 - W0. The national shift alone is hardly beyond the
+    noise of the nation's 24,000 decisions (2.3 standard deviations on seed 1), so the test also splits it:
+    the declared PDUs moved by their own W1 - W0, clearly, and the rest of the nation did not move."""
+    recall = service.truth["measures"]["recall"]
+    white = recall_decisions[recall_decisions["ethnic_group"] == GROUP]
+
+    def check(where: str, cell: dict[str, float], observed: int) -> tuple[float, float]:
+        n, without, expected = cell["n"], cell["expected_events_without_bias"], cell["expected_events"]
+        spread = math.sqrt(expected * (1 - expected / n))
+        print(
+            f"  {where}: {n:,} decisions, recalls {observed:,}, expected {expected:.1f} with the bias and "
+            f"{without:.1f} without (shift {expected - without:+.1f}, observed {observed - without:+.1f}, "
+            f"sd {spread:.1f})"
+        )
+        assert abs(observed - expected) <= SIGMAS * spread
+        return observed - without, spread
+
+    print()
+    national = recall["national"][GROUP]
+    assert len(white) == national["n"]
+    check("national", national, int(white["recall"].sum()))
+    for declared in DECLARED:
+        pdu = declared[0]
+        in_pdu = white[white["pdu"] == pdu]
+        shift, spread = check(pdu, recall["pdus"][pdu][GROUP], int(in_pdu["recall"].sum()))
+        if declared == FLAGGED:
+            assert shift > SIGMAS * spread
+    rest = white[~white["pdu"].isin([d[0] for d in DECLARED])]
+    rest_cell = {
+        key: national[key] - sum(recall["pdus"][d[0]][GROUP][key] for d in DECLARED)
+        for key in ("n", "expected_events_without_bias", "expected_events")
+    }
+    assert rest_cell["expected_events"] == pytest.approx(rest_cell["expected_events_without_bias"])
+    check("the rest of the nation", rest_cell, int(rest["recall"].sum()))
+
+
+def null_cells(analysis: Analysis, truth: dict[str, Any]) -> pd.DataFrame:
+    """The unit rows (regions and PDUs) where nothing was declared: the truth's effect is exactly 1.0 for
+    measures it covers (the truth and the engine use the same keys: recall, breach, unacceptable_absence,
+    allocation_po, assessment_timely, diversity_discussed, referral_completed, completion, referral:<area>;
+    the truth's allocation_days has no engine measure), and never the declared group in a declared PDU or
+    its region, whatever the measure: a recall ends a licence, so it also moves that group's later contacts,
+    referrals, assessments and completions there (the engine's recall_approved, escalation, referral_any
+    and allocation_late are not in the truth)."""
+    rows = analysis.units[analysis.units["level"].isin(["region", "pdu"])]
+    measures = truth["measures"]
+
+    def effect(row: pd.Series) -> float | None:
+        if row["measure"] not in measures:
+            return 1.0
+        level = "regions" if row["level"] == "region" else "pdus"
+        cell = measures[row["measure"]][level].get(row["unit"], {}).get(row["group"])
+        return None if cell is None else cell["effect"]
+
+    touched = {(GROUP, unit) for pdu, region, _ in DECLARED for unit in (pdu, region)}
+    declared = [(g, u) in touched for g, u in zip(rows["group"], rows["unit"], strict=True)]
+    no_effect = rows.apply(effect, axis=1).eq(1.0).to_numpy()
+    return rows[no_effect & ~np.array(declared, dtype=bool)]
+
+
+def test_few_comparisons_are_flagged_where_nothing_was_declared(service: Result, analysis: Analysis) -> None:
+    """At most 5% of the unit rows with nothing declared are flagged (on seed 1: none of about 16,600), and
+    their p-values are calibrated: about 5% fall under 0.05 (seed 1: 4.8%; 3.5% of regions, 4.9% of PDUs
+    on the unbiased data)."""
+    assert set(service.truth["measures"]) - set(CATALOGUE) == {"allocation_days"}
+    nulls = null_cells(analysis, service.truth)
+    flagged = nulls[nulls["flagged"]]
+    tested = nulls["p_value"].dropna()
+    nominal = float((tested < 0.05).mean())
+    print(
+        f"\n{len(nulls):,} unit rows with nothing declared ({len(tested):,} tested): {len(flagged)} flagged "
+        f"({len(flagged) / len(nulls):.2%}); p < 0.05 for {nominal:.2%} of those tested"
+    )
+    if len(flagged):
+        print(flagged[["measure", "level", "unit", "group", "odds_ratio", "q_value"]].to_string())
+    print(analysis.flagged().to_string())
+    assert len(nulls) > 15_000
+    assert len(flagged) / len(nulls) <= 0.05
+    assert 0.03 <= nominal <= 0.07
