@@ -88,7 +88,6 @@ class Settings:
     band: tuple[float, float] = MATERIALITY_BAND
     q_threshold: float = Q_THRESHOLD
     alpha: float = 0.05
-    teams: bool = True  # the team drill-down
 
     @property
     def reference_group(self) -> str:
