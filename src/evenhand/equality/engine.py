@@ -29,7 +29,17 @@ import pandas as pd
 
 from evenhand.people.models import Disability, EthnicGroup, Ethnicity, Religion, Sex
 
-from .measures import CATALOGUE, CHARACTERISTICS, DRIVERS, Measure, Period, Source, measure_cells
+from .measures import (
+    CATALOGUE,
+    CHARACTERISTICS,
+    DRIVERS,
+    NOT_RECORDED,
+    RECORDED,
+    Measure,
+    Period,
+    Source,
+    measure_cells,
+)
 from .stats import (
     MATERIALITY_BAND,
     Q_THRESHOLD,
@@ -285,7 +295,7 @@ def _measure(measure: Measure, source: Source, settings: Settings) -> _Part | No
         ).reset_index()
     except ModelNotFitted as error:
         return _Part(
-            group_table, adjusted_table, _no_units(measure), float("nan"), f"{model}; no unit model: {error}"
+            group_table, adjusted_table, _no_units(), float("nan"), f"{model}; no unit model: {error}"
         )
     total_expected = expected["expected"].sum()
     dispersion = float(expected["variance"].sum() / total_expected) if total_expected > 0 else float("nan")
@@ -326,7 +336,7 @@ DRIVER_NAMES = {
 assert set(DRIVER_NAMES) == set(DRIVERS)
 
 
-def _no_units(measure: Measure) -> pd.DataFrame:
+def _no_units() -> pd.DataFrame:
     return pd.DataFrame(columns=["unit", "parent", "group", "level", "measure", "p_value", "odds_ratio"])
 
 
@@ -418,13 +428,6 @@ def trend(
     return pd.concat(parts, ignore_index=True)
 
 
-COMPLETENESS = (
-    ("ethnicity", "NR", "Ethnicity"),
-    ("religion", "not_recorded", "Religion or belief"),
-    ("disability", "not_recorded", "Disability"),
-)
-
-
 def completeness(source: Source, level: str = "pdu") -> pd.DataFrame:
     """Data completeness per unit: people under supervision in the period (counted once per sentence, as in
     the measures) and how many have ethnicity, religion and disability not recorded ("prefer not to say"
@@ -434,14 +437,14 @@ def completeness(source: Source, level: str = "pdu") -> pd.DataFrame:
         raise BadRequest(f"Unknown unit level '{level}': choose region, pdu or team")
     frame = source.population
     flags = pd.DataFrame(
-        {name: (frame[name] == code).to_numpy() for name, code, _ in COMPLETENESS}, index=frame.index
+        {name: (frame[name] == NOT_RECORDED[name]).to_numpy() for name, _ in RECORDED}, index=frame.index
     )
     flags["unit"] = frame[level].astype(str).to_numpy()
     flags["n"] = 1
     per_unit = flags.groupby("unit", observed=True).sum(numeric_only=True).reset_index()
     total = flags.drop(columns="unit").sum(numeric_only=True).to_frame().T.assign(unit="national")
     table = pd.concat([total, per_unit], ignore_index=True)
-    for name, _, _ in COMPLETENESS:
+    for name, _ in RECORDED:
         table = table.rename(columns={name: f"{name}_not_recorded"})
         table[f"{name}_rate"] = table[f"{name}_not_recorded"] / table["n"]
     return table[table["unit"] != "unknown"].reset_index(drop=True)

@@ -37,7 +37,7 @@ from evenhand.cases.models import (
     ServiceArea,
 )
 from evenhand.org.models import Grade
-from evenhand.people.models import Person
+from evenhand.people.models import Disability, EthnicGroup, Ethnicity, Person, Religion
 
 # The legitimate drivers a measure can be adjusted for (columns of the population frame).
 DRIVERS = ("tier", "rosh", "offence", "age_band", "sex", "region")
@@ -52,6 +52,15 @@ CHARACTERISTICS = {
     "ethnic_group_sex": "Ethnic group and sex",
 }
 UNIT_LEVELS = ("national", "region", "pdu", "team")
+# The code of "not recorded" for each diversity column (a person with no diversity profile has these), and
+# the columns whose recording is itself measured, with their names in words.
+NOT_RECORDED = {
+    "ethnicity": Ethnicity.NOT_RECORDED.value,
+    "ethnic_group": EthnicGroup.NOT_RECORDED.value,
+    "religion": Religion.NOT_RECORDED.value,
+    "disability": Disability.NOT_RECORDED.value,
+}
+RECORDED = (("ethnicity", "Ethnicity"), ("religion", "Religion or belief"), ("disability", "Disability"))
 AGE_BANDS = [(18, 24), (25, 29), (30, 39), (40, 49), (50, 59), (60, 200)]
 
 
@@ -165,12 +174,12 @@ class Measure:
     by_team: bool = True  # False where the team is decided by the outcome (allocation), so not a fair unit
 
 
-def _per_sentence(frame: pd.DataFrame, events: pd.Series, trials: pd.Series | None = None) -> pd.DataFrame:
-    """Trials and events per sentence from one row per trial (or per candidate row, with a trials mask)."""
+def _per_sentence(frame: pd.DataFrame, events: pd.Series) -> pd.DataFrame:
+    """Trials and events per sentence from one row per trial."""
     counted = pd.DataFrame(
         {
             "sentence_id": frame["sentence_id"].to_numpy(),
-            "trials": 1 if trials is None else trials.astype(int).to_numpy(),
+            "trials": 1,
             "events": events.astype(int).to_numpy(),
         }
     )
@@ -473,15 +482,11 @@ CATALOGUE: dict[str, Measure] = {
                 f"People under supervision in the period whose {label.lower()} is not recorded (a measure of "
                 "recording, reported per unit; 'prefer not to say' counts as recorded).",
                 active,
-                event=_not_recorded(field, code),
+                event=_not_recorded(field, NOT_RECORDED[field]),
                 characteristics=("sex", "age_band"),
                 completeness=True,
             )
-            for field, label, code in (
-                ("ethnicity", "Ethnicity", "NR"),
-                ("religion", "Religion or belief", "not_recorded"),
-                ("disability", "Disability", "not_recorded"),
-            )
+            for field, label in RECORDED
         ],
     ]
 }
@@ -592,12 +597,7 @@ def population_frame(period: Period) -> pd.DataFrame:
     for column in ("tier", "rosh", "offence", "team"):
         frame[column] = frame[column].fillna("unknown")
     # A person with no diversity profile has nothing recorded.
-    for column, code in (
-        ("ethnicity", "NR"),
-        ("ethnic_group", "not_recorded"),
-        ("religion", "not_recorded"),
-        ("disability", "not_recorded"),
-    ):
+    for column, code in NOT_RECORDED.items():
         frame[column] = frame[column].fillna(code)
     frame["ethnic_group_sex"] = frame["ethnic_group"].astype(str) + ", " + frame["sex"].astype(str)
     frame["national"] = "national"

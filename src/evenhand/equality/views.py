@@ -24,9 +24,9 @@ from evenhand.org.models import PDU, Role, StaffMember
 from . import selectors
 from .access import ensure_can_see_equality
 from .charts import Chart, funnel_chart, ratio_text, relative_rate_chart, trend_chart
-from .engine import COMPLETENESS, BadRequest, group_label
+from .engine import BadRequest, group_label
 from .forms import QuestionForm
-from .measures import CATALOGUE, CHARACTERISTICS
+from .measures import CATALOGUE, CHARACTERISTICS, RECORDED
 from .stats.funnel import LIMITS, binomial_curve, outside_column
 
 TEMPLATE = "equality/dashboard.html"
@@ -74,6 +74,15 @@ def ratio_interval_text(ratio: Any, low: Any, high: Any) -> str:
     if _missing(low) or _missing(high):
         return text
     return f"{text} ({ratio_text(float(low))} to {ratio_text(float(high))})"
+
+
+def versus_reference(row: Any, name: str) -> str:
+    """A row's ratio ``name`` against the reference with its interval, or "reference" for the reference's
+    own row. ``row`` is a mapping (a Series) or a named tuple from ``itertuples``."""
+    values = row._asdict() if hasattr(row, "_asdict") else row
+    if values["is_reference"]:
+        return "reference"
+    return ratio_interval_text(values[name], values[f"{name}_low"], values[f"{name}_high"])
 
 
 def q_text(value: Any) -> str:
@@ -195,9 +204,7 @@ def _group_section(figures: selectors.UnitFigures, label: Callable[[Any], str]) 
             "n": count_text(row.n),
             "events": count_text(row.events),
             "rate": rate_text(row.rate, row.rate_low, row.rate_high),
-            "relative_rate": "reference"
-            if row.is_reference
-            else ratio_interval_text(row.relative_rate, row.relative_rate_low, row.relative_rate_high),
+            "relative_rate": versus_reference(row, "relative_rate"),
             "q_value": NONE if row.is_reference else q_text(row.q_value),
             "flagged": _flag(row.flagged),
             "note": str(row.note or ""),
@@ -213,27 +220,9 @@ def _group_section(figures: selectors.UnitFigures, label: Callable[[Any], str]) 
                 "is_reference": bool(row["is_reference"]),
                 "n": count_text(row["n"]),
                 "events": count_text(row["events"]),
-                "crude": "reference"
-                if row["is_reference"]
-                else ratio_interval_text(
-                    row["crude_relative_rate"],
-                    row["crude_relative_rate_low"],
-                    row["crude_relative_rate_high"],
-                ),
-                "adjusted": "reference"
-                if row["is_reference"]
-                else ratio_interval_text(
-                    row["adjusted_relative_rate"],
-                    row["adjusted_relative_rate_low"],
-                    row["adjusted_relative_rate_high"],
-                ),
-                "odds_ratio": "reference"
-                if row["is_reference"]
-                else ratio_interval_text(
-                    row["adjusted_odds_ratio"],
-                    row["adjusted_odds_ratio_low"],
-                    row["adjusted_odds_ratio_high"],
-                ),
+                "crude": versus_reference(row, "crude_relative_rate"),
+                "adjusted": versus_reference(row, "adjusted_relative_rate"),
+                "odds_ratio": versus_reference(row, "adjusted_odds_ratio"),
                 "q_value": NONE if row["is_reference"] else q_text(row["adjusted_q_value"]),
                 "crude_flagged": _flag(row["crude_flagged"]),
                 "flagged": _flag(row["adjusted_flagged"]),
@@ -404,9 +393,7 @@ def _trend_section(
             "n": count_text(row.n),
             "events": count_text(row.events),
             "rate": rate_text(row.rate, row.rate_low, row.rate_high),
-            "relative_rate": "reference"
-            if row.is_reference
-            else ratio_interval_text(row.relative_rate, row.relative_rate_low, row.relative_rate_high),
+            "relative_rate": versus_reference(row, "relative_rate"),
             "note": str(row.note or ""),
         }
         for row in table.itertuples(index=False)
@@ -464,7 +451,7 @@ def _completeness_rows(
                 "n": count_text(row["n"]),
                 "fields": [
                     f"{count_text(row[f'{name}_not_recorded'])} ({percent_text(row[f'{name}_rate'])})"
-                    for name, _, _ in COMPLETENESS
+                    for name, _ in RECORDED
                 ],
             }
         )

@@ -161,7 +161,7 @@ def build(period: Period, settings: Settings, *, progress: Progress | None = Non
     national = _national_rows(analysis)
     national_published = _protect_blocks(national, block="measure", reference=reference, total=True)
     say("Protecting the PDU tables")
-    pdus = _pdu_rows(analysis, source)
+    pdus = _pdu_rows(analysis)
     pdus_published = _protect_pdus(pdus)
     _reconcile(national_published, pdus_published)
     say("Working out the trend by quarter")
@@ -267,7 +267,7 @@ def _national_rows(analysis: Analysis) -> pd.DataFrame:
 NATIONAL_ROW = "England and Wales"
 
 
-def _pdu_rows(analysis: Analysis, source: Source) -> pd.DataFrame:
+def _pdu_rows(analysis: Analysis) -> pd.DataFrame:
     """Each PDU's groups, laid out as blocks by group: one row per PDU and a last row for England and
     Wales (the group's national figure, the sum of its PDUs), so that the national figure is protected with
     the PDU cells. Each PDU's own total is public (the completeness table gives its people), which the
