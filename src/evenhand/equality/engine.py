@@ -52,6 +52,7 @@ from .stats import (
     flag,
 )
 from .stats.funnel import binomial_comparison
+from .stats.grouping import sum_by
 
 LEVELS = ("national", "region", "pdu")
 UNIT_LEVELS = ("region", "pdu", "team")
@@ -249,19 +250,20 @@ def _measure(measure: Measure, source: Source, settings: Settings) -> _Part | No
     drivers = [d for d in measure.drivers if d != characteristic]
     unit_drivers = [d for d in drivers if d != "region"]
     keys = list(dict.fromkeys(["region", "pdu", "team", characteristic, *drivers]))
-    fine = rows.groupby(keys, observed=True, dropna=False)[["trials", "events"]].sum().reset_index()
-    fine = fine.rename(columns={characteristic: "group"})
-    fine["national"] = "national"
+    # One row per sentence: at national scale nearly every sentence has a combination of its own, so adding
+    # up by every key first would save nothing.
+    fine = rows[[*keys, "trials", "events"]].rename(columns={characteristic: "group"})
+    fine["national"] = pd.Categorical.from_codes(np.zeros(len(fine), dtype=np.int8), ["national"])
 
     groups = []
     for level in LEVELS:
-        counts = fine.groupby([level, "group"], observed=True)[["trials", "events"]].sum().reset_index()
+        counts = sum_by(fine, [level, "group"], ["trials", "events"])
         counts = counts.rename(columns={level: "unit", "trials": "n"})
         compared = compare_within(counts, reference=reference, min_n=settings.min_n, alpha=settings.alpha)
         groups.append(compared.assign(level=level))
     group_table = pd.concat(groups, ignore_index=True).assign(measure=measure.key)
 
-    national = fine.groupby(["group", *drivers], observed=True)[["trials", "events"]].sum().reset_index()
+    national = sum_by(fine, ["group", *drivers], ["trials", "events"])
     model = "adjusted for " + ", ".join(DRIVER_NAMES[d] for d in drivers)
     if (
         reference in set(national["group"])
@@ -303,17 +305,14 @@ def _measure(measure: Measure, source: Source, settings: Settings) -> _Part | No
     levels = (("region", None), ("pdu", "region"), ("team", "pdu"))
     for level, parent in levels if measure.by_team else levels[:2]:
         by = [level, "group"] if parent is None else [level, parent, "group"]
-        summed = expected.groupby(by, observed=True)[["n", "observed", "expected", "variance"]].sum()
+        summed = sum_by(expected, by, ["n", "observed", "expected", "variance"])
         # Sentences with no allocation have no team: they count in their PDU and region only.
-        summed = summed.reset_index()
         summed = summed[summed[level] != "unknown"].reset_index(drop=True)
-        labels = summed[level].astype(str) + "\x1f" + summed["group"].astype(str)
         compared = binomial_comparison(
             summed["observed"],
             summed["expected"],
             summed["variance"],
             summed["n"],
-            units=labels,
             min_n=settings.min_n,
             alpha=settings.alpha,
         ).reset_index(drop=True)

@@ -371,18 +371,46 @@ def test_separation_that_no_single_level_shows_is_reported_not_fitted() -> None:
     assert result.table.loc["Black", "crude_relative_rate"] == pytest.approx(1.0)
 
 
-def test_the_newton_fit_equals_statsmodels_glm_on_aggregated_cells() -> None:
-    from scipy import sparse
+def test_the_design_multiplies_as_the_dense_model_matrix_does() -> None:
+    """X kept as codes gives what the dense 0/1 matrix gives for Xβ, Xᵀv and XᵀWX: categorical and plain
+    columns, several levels, a base level with no column, and a missing value (which has no column)."""
+    from evenhand.equality.stats.adjust import _Design
 
-    from evenhand.equality.stats.adjust import _logistic
+    rng = np.random.default_rng(5)
+    rows = 500
+    frame = pd.DataFrame(
+        {
+            "tier": pd.Categorical(
+                rng.choice(["A", "B", "C", "D"], rows), categories=["D", "C", "B", "A", "E"]
+            ),
+            "age": rng.choice([18, 25, 40], rows),
+            "sex": rng.choice(["F", "M", None], rows),
+        }
+    )
+    columns = [("tier", "A"), ("tier", "C"), ("tier", "B"), ("age", 25), ("age", 40), ("sex", "M")]
+    dense = np.column_stack(
+        [np.ones(rows)] + [(frame[factor] == level).to_numpy(dtype=float) for factor, level in columns]
+    )
+    design = _Design(frame, columns)
+    beta, values, weights = rng.normal(size=7), rng.normal(size=rows), rng.random(rows)
+    np.testing.assert_allclose(design @ beta, dense @ beta, rtol=1e-12)
+    np.testing.assert_allclose(design.transposed_times(values), dense.T @ values, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(
+        design.cross_product(weights), dense.T @ (dense * weights[:, None]), rtol=1e-12, atol=1e-12
+    )
+
+
+def test_the_newton_fit_equals_statsmodels_glm_on_aggregated_cells() -> None:
+    from evenhand.equality.stats.adjust import _Design, _logistic
 
     rng = np.random.default_rng(21)
     cells = 400
-    dense = np.column_stack([np.ones(cells), *(rng.integers(0, 2, size=(cells, 6)).T.astype(float))])
+    factors = pd.DataFrame(rng.integers(0, 2, size=(cells, 6)), columns=[f"f{i}" for i in range(6)])
+    dense = np.column_stack([np.ones(cells), factors.to_numpy(dtype=float)])
     n = rng.integers(1, 200, size=cells).astype(float)
     p = 1 / (1 + np.exp(-(dense @ rng.normal(0, 0.7, size=7))))
     events = rng.binomial(n.astype(int), p).astype(float)
-    fit = _logistic(sparse.csr_array(dense), events, n)
+    fit = _logistic(_Design(factors, [(name, 1) for name in factors.columns]), events, n)
     reference = sm.GLM(np.column_stack([events, n - events]), dense, family=sm.families.Binomial()).fit(
         tol=1e-14
     )

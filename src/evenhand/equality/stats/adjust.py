@@ -36,10 +36,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
-from scipy import sparse, special, stats
+from scipy import special, stats
 
 from .common import FloatArray, check_alpha, check_min_n, critical_value
 from .compare import compare_counts
+from .grouping import IntpArray, codes_of, sum_by
 
 # A log-odds coefficient or standard error beyond this means the fit ran off towards a separated solution
 # (an odds ratio of e^20 ≈ 5e8 is not an estimate of anything), not that it found one.
@@ -127,7 +128,8 @@ def _cells(frame: pd.DataFrame, *, outcome: str, columns: list[str], people: str
         n, events = _aggregated_counts(frame, outcome, people)
     table = frame[columns].copy()
     table["n"], table["events"] = n, events
-    cells = table.groupby(columns, sort=True, observed=True)[["n", "events"]].sum().reset_index()
+    # The order of the cells does not matter to a fit, and sorting a national table's cells costs time.
+    cells = sum_by(table, columns, ["n", "events"], sort=False)
     return cells[cells["n"] > 0].reset_index(drop=True)
 
 
@@ -157,72 +159,106 @@ def _leave_out_certain_levels(
     Returns the cells kept, the cells left out (with ``p`` = 0 or 1, their fitted probability in the limit),
     and the list of levels left out.
     """
-    kept = cells
-    fixed: list[pd.DataFrame] = []
+    n = cells["n"].to_numpy(dtype=np.float64)
+    events = cells["events"].to_numpy(dtype=np.float64)
+    coded = [(covariate, *codes_of(cells[covariate])) for covariate in covariates]
+    alive = np.ones(len(cells), dtype=bool)
+    fixed = np.full(len(cells), np.nan)  # the probability a left-out cell is fixed at
     dropped: list[dict[str, object]] = []
     changed = True
-    while changed and not kept.empty:
+    while changed and alive.any():
         changed = False
-        for covariate in covariates:
-            totals = kept.groupby(covariate, sort=True, observed=True)[["n", "events"]].sum()
-            none = totals.index[totals["events"] == 0]
-            everyone = totals.index[totals["events"] == totals["n"]]
-            for levels, p, why in (
-                (none, 0.0, "nobody had the event"),
-                (everyone, 1.0, "everybody had the event"),
+        for covariate, codes, values in coded:
+            people = np.bincount(codes[alive], weights=n[alive], minlength=len(values))
+            happened = np.bincount(codes[alive], weights=events[alive], minlength=len(values))
+            for certain, p, why in (
+                ((people > 0) & (happened == 0), 0.0, "nobody had the event"),
+                ((people > 0) & (happened == people), 1.0, "everybody had the event"),
             ):
-                if len(levels) == 0:
-                    continue
-                leaving = kept[covariate].isin(levels)
-                fixed.append(kept[leaving].assign(p=p))
-                for level in levels:
+                for code in np.flatnonzero(certain):
                     dropped.append(
                         {
                             "covariate": covariate,
-                            "level": level,
-                            "n": int(totals.loc[level, "n"]),
-                            "events": int(totals.loc[level, "events"]),
+                            "level": values[code],
+                            "n": int(people[code]),
+                            "events": int(happened[code]),
                             "why": why,
                         }
                     )
-                kept = kept[~leaving]
-                changed = True
-    fixed_cells = pd.concat(fixed, ignore_index=True) if fixed else cells.iloc[:0].assign(p=0.0)
+                leaving = alive & certain[codes]
+                if leaving.any():
+                    fixed[leaving] = p
+                    alive &= ~leaving
+                    changed = True
+    kept = cells[alive]
+    fixed_cells = cells[~alive].assign(p=fixed[~alive])
     return kept.reset_index(drop=True), fixed_cells, _dropped_frame(dropped)
 
 
-def _design(cells: pd.DataFrame, columns: list[tuple[str, Hashable]]) -> sparse.csr_array:
-    """The model matrix: an intercept, then one 0/1 column per (factor, level) in ``columns``; a row whose
-    level has no column (the factor's base) has 0 in all of that factor's columns. Sparse: each row has one
-    1 per factor, so products with it cost a few operations per cell rather than one per column."""
-    positions: dict[str, dict[Hashable, int]] = {}
-    for j, (factor, level) in enumerate(columns, start=1):
-        positions.setdefault(factor, {})[level] = j
-    size = len(cells)
-    rows, cols = [np.arange(size)], [np.zeros(size, dtype=np.int64)]
-    for factor, where in positions.items():
-        codes, uniques = pd.factorize(cells[factor], use_na_sentinel=True)
-        lookup = np.array([where.get(value, 0) for value in uniques] + [0], dtype=np.int64)
-        column = lookup[codes]  # a code of -1 (missing) takes the last entry, 0: no column
-        hit = np.flatnonzero(column > 0)
-        rows.append(hit)
-        cols.append(column[hit])
-    row, col = np.concatenate(rows), np.concatenate(cols)
-    return sparse.csr_array((np.ones(row.size), (row, col)), shape=(size, len(columns) + 1))
+class _Design:
+    """The model matrix X: an intercept, then one 0/1 column per (factor, level) in ``columns``; a row whose
+    level has no column (the factor's base) has 0 in all of that factor's columns.
+
+    X is kept as, per factor, the column each row has its 1 in, not as a matrix: each row has one 1 per
+    factor, so Xβ is a sum of look-ups, Xᵀv one ``bincount`` per factor, and XᵀWX one ``bincount`` per pair
+    of factors (a weighted cross-tabulation), several times faster than sparse matrix products."""
+
+    def __init__(self, cells: pd.DataFrame, columns: list[tuple[str, Hashable]]) -> None:
+        positions: dict[str, dict[Hashable, int]] = {}
+        for j, (factor, level) in enumerate(columns, start=1):
+            positions.setdefault(factor, {})[level] = j
+        self.size = len(columns) + 1
+        none = self.size  # a slot past the last column: a base level, which has no column
+        self.rows = len(cells)
+        self.factors = [np.zeros(self.rows, dtype=np.intp)]  # the intercept's column, 0, in every row
+        for factor, where in positions.items():
+            codes, values = codes_of(cells[factor])
+            lookup = np.array([where.get(value, none) for value in values] + [none], dtype=np.intp)
+            self.factors.append(lookup[codes])
+        self._pairs: list[IntpArray] | None = None
+
+    def __matmul__(self, beta: FloatArray) -> FloatArray:
+        """Xβ."""
+        padded = np.append(beta, 0.0)
+        eta = np.full(self.rows, beta[0])
+        for column in self.factors[1:]:
+            eta += padded[column]
+        return eta
+
+    def transposed_times(self, values: FloatArray) -> FloatArray:
+        """Xᵀv."""
+        total = np.zeros(self.size + 1)
+        for column in self.factors:
+            total += np.bincount(column, weights=values, minlength=self.size + 1)
+        return total[: self.size]
+
+    def cross_product(self, weights: FloatArray) -> NDArray[np.float64]:
+        """XᵀWX, W = diag(weights), as a dense matrix. A 0/1 column times itself is itself, so the diagonal
+        and the intercept's row are Xᵀw; each pair of factors adds its weighted cross-tabulation."""
+        width = self.size + 1
+        if self._pairs is None:
+            factors = self.factors[1:]
+            self._pairs = [
+                first * width + second for i, first in enumerate(factors) for second in factors[i + 1 :]
+            ]
+        pairs = np.zeros(width * width)
+        for pair in self._pairs:
+            pairs += np.bincount(pair, weights=weights, minlength=width * width)
+        square = pairs.reshape(width, width)[: self.size, : self.size]
+        product = square + square.T
+        sums = self.transposed_times(weights)
+        product[0, :] = product[:, 0] = sums
+        product[np.diag_indices(self.size)] = sums
+        return product
 
 
-def _full_rank(x: sparse.csr_array) -> tuple[bool, int]:
-    """Whether the columns of x are linearly independent, from the eigenvalues of XᵀX (cheap for a tall
+def _full_rank(x: _Design) -> tuple[bool, int]:
+    """Whether the columns of X are linearly independent, from the eigenvalues of XᵀX (cheap for a tall
     0/1 design, unlike a decomposition of X itself)."""
-    eigenvalues = np.linalg.eigvalsh((x.T @ x).toarray())
+    eigenvalues = np.linalg.eigvalsh(x.cross_product(np.ones(x.rows)))
     tolerance = eigenvalues.max(initial=0.0) * 1e-11
     rank = int(np.sum(eigenvalues > tolerance))
-    return rank == x.shape[1], rank
-
-
-def _weighted_cross_product(x: sparse.csr_array, weights: FloatArray) -> NDArray[np.float64]:
-    """XᵀWX as a dense matrix, W = diag(weights)."""
-    return np.asarray((x.T @ (x * weights[:, None])).toarray())
+    return rank == x.size, rank
 
 
 @dataclass
@@ -232,7 +268,7 @@ class _Newton:
     converged: bool
 
 
-def _logistic(x: sparse.csr_array, events: FloatArray, n: FloatArray) -> _Newton:
+def _logistic(x: _Design, events: FloatArray, n: FloatArray) -> _Newton:
     """Maximum likelihood for the binomial GLM with logit link on aggregated cells, by Newton-Raphson
     (identical to IRLS for the canonical link): β ← β + (XᵀWX)⁻¹ Xᵀ(y - np), W = n·p(1 - p), from β = 0,
     halving a long step (any coefficient moving more than 0.5) that lowers the likelihood, until the
@@ -246,14 +282,14 @@ def _logistic(x: sparse.csr_array, events: FloatArray, n: FloatArray) -> _Newton
     def log_likelihood(eta: FloatArray) -> float:
         return float(events @ eta - n @ np.logaddexp(0.0, eta))
 
-    beta = np.zeros(x.shape[1])
+    beta = np.zeros(x.size)
     eta = x @ beta
     current = log_likelihood(eta)
     converged = False
     for _ in range(100):
         p = special.expit(eta)
-        information = _weighted_cross_product(x, n * p * (1 - p))
-        score = x.T @ (events - n * p)
+        information = x.cross_product(n * p * (1 - p))
+        score = x.transposed_times(events - n * p)
         try:
             step = np.linalg.solve(information, score)
         except np.linalg.LinAlgError:
@@ -273,9 +309,10 @@ def _logistic(x: sparse.csr_array, events: FloatArray, n: FloatArray) -> _Newton
             break  # separated: the estimates run off to infinity
         if np.max(np.abs(step)) < 1e-10:
             converged = True
-            break
-    p = special.expit(eta)
-    information = _weighted_cross_product(x, n * p * (1 - p))
+            break  # the information is that of the estimate: a step under 1e-10 changes nothing that matters
+    if not converged:
+        p = special.expit(eta)
+        information = x.cross_product(n * p * (1 - p))
     try:
         cov = np.asarray(np.linalg.inv(information), dtype=np.float64)
     except np.linalg.LinAlgError:
@@ -295,16 +332,20 @@ def _fit(
     if kept.empty:
         raise ModelNotFitted("in every level of the drivers nobody, or everybody, had the event")
     columns: list[tuple[str, Hashable]] = []
+    people = kept["n"].to_numpy(dtype=np.float64)
     for factor in factors:
-        sizes = kept.groupby(factor, sort=True, observed=True)["n"].sum()
-        base = bases.get(factor, sizes.idxmax())
-        columns += [(factor, level) for level in sizes.index if level != base]
-    x = _design(kept, columns)
+        codes, levels = codes_of(kept[factor])
+        sizes = np.bincount(codes, weights=people, minlength=len(levels))
+        base = bases.get(factor, levels[int(np.argmax(sizes))])
+        columns += [
+            (factor, level) for level, size in zip(levels, sizes, strict=True) if size > 0 and level != base
+        ]
+    x = _Design(kept, columns)
     full, rank = _full_rank(x)
     if not full:
         raise ModelNotFitted(
             "the groups and drivers overlap so that their effects cannot be told apart"
-            f" (the design of {x.shape[1]} terms has rank {rank})"
+            f" (the design of {x.size} terms has rank {rank})"
         )
     events = kept["events"].to_numpy(dtype=np.float64)
     result = _logistic(x, events, kept["n"].to_numpy(dtype=np.float64))
@@ -341,11 +382,11 @@ def _standardiser(
     assigned to g, and its gradient with respect to the coefficients. The standard population's design is
     built once; assigning g only switches g's column on."""
     if covariates:
-        patterns = fit.kept.groupby(list(covariates), sort=False, observed=True)["n"].sum().reset_index()
+        patterns = sum_by(fit.kept, covariates, ["n"])
     else:
         patterns = pd.DataFrame({"n": [fit.kept["n"].sum()]})
     drivers_only = [(factor, level) for factor, level in fit.columns if factor != group]
-    base = _design(patterns, drivers_only)
+    base = _Design(patterns, drivers_only)
     where = [0] + [j for j, (factor, _) in enumerate(fit.columns, start=1) if factor != group]
     base_eta = base @ fit.params[where]
     weights = patterns["n"].to_numpy(dtype=np.float64)
@@ -359,7 +400,7 @@ def _standardiser(
         mean = (weights @ p + fixed_events) / total
         slope = weights * p * (1 - p)
         gradient = np.zeros(len(fit.params))
-        gradient[where] = base.T @ slope / total
+        gradient[where] = base.transposed_times(slope) / total
         if column is not None:
             gradient[column] = slope.sum() / total
         return float(mean), gradient
@@ -408,9 +449,7 @@ def adjusted_comparison(
         raise ValueError(f"each driver must be named once, not {covariates!r}")
     cells = _cells(frame, outcome=outcome, columns=[group, *covariates], people=people)
     names = list(pd.unique(frame[group]))
-    totals = (
-        cells.groupby(group, sort=False, observed=True)[["n", "events"]].sum().reindex(names, fill_value=0)
-    )
+    totals = sum_by(cells, [group], ["n", "events"]).set_index(group).reindex(names, fill_value=0)
     if reference not in names:
         raise ValueError(
             f"reference group {reference!r} is not among the groups ({', '.join(map(repr, names))})"
@@ -462,7 +501,7 @@ def adjusted_comparison(
     # such a group is left out in turn, until every group in the model has people with and without events.
     while True:
         kept, _, _ = _leave_out_certain_levels(cells[cells[group].isin(in_model)], covariates)
-        remaining = kept.groupby(group, sort=False, observed=True)[["n", "events"]].sum()
+        remaining = sum_by(kept, [group], ["n", "events"]).set_index(group)
         certain = [
             name
             for name in in_model
@@ -495,9 +534,10 @@ def adjusted_comparison(
     z = critical_value(alpha)
     standardised = _standardiser(fit, group=group, covariates=covariates)
     reference_mean, reference_gradient = standardised(reference)
+    adjusted = {name: np.full(len(names), np.nan) for name in ADJUSTED_COLUMNS}
     for i, name in enumerate(names):
         if name == reference:
-            table.loc[name, ["adjusted_odds_ratio", "adjusted_relative_rate"]] = 1.0
+            adjusted["adjusted_odds_ratio"][i] = adjusted["adjusted_relative_rate"][i] = 1.0
             continue
         if name not in in_model or people_in[i] < min_n or people_in[at] < min_n:
             continue
@@ -507,7 +547,7 @@ def adjusted_comparison(
         log_ratio = np.log(mean / reference_mean)
         direction = gradient / mean - reference_gradient / reference_mean
         log_se = float(np.sqrt(direction @ fit.cov @ direction))
-        table.loc[name, ADJUSTED_COLUMNS] = [
+        figures = [
             np.exp(beta),
             np.exp(beta - z * se),
             np.exp(beta + z * se),
@@ -516,6 +556,10 @@ def adjusted_comparison(
             np.exp(log_ratio + z * log_se),
             fit.pvalues[j],
         ]
+        for column, value in zip(ADJUSTED_COLUMNS, figures, strict=True):
+            adjusted[column][i] = value
+    for column, values in adjusted.items():
+        table[column] = values
     if len(fit.dropped):
         levels = ", ".join(f"{row.covariate}={row.level!r}" for row in fit.dropped.itertuples())
         for name in names:
@@ -563,7 +607,7 @@ def expected_events(
     columns = list(dict.fromkeys([*by, *covariates]))
     cells = _cells(frame, outcome=outcome, columns=columns, people=people)
     if covariates:
-        national = cells.groupby(covariates, sort=True, observed=True)[["n", "events"]].sum().reset_index()
+        national = sum_by(cells, covariates, ["n", "events"])
     else:
         national = cells[["n", "events"]].sum().to_frame().T
     total, happened = int(national["n"].sum()), int(national["events"].sum())
@@ -571,9 +615,9 @@ def expected_events(
         p = np.full(len(cells), 0.0 if happened == 0 else 1.0)
     else:
         fit = _fit(national, covariates, bases={}, free=covariates)
-        p = special.expit(_design(cells, fit.columns) @ fit.params)
+        p = special.expit(_Design(cells, fit.columns) @ fit.params)
         for row in fit.dropped.itertuples():
             p[(cells[row.covariate] == row.level).to_numpy()] = 0.0 if row.events == 0 else 1.0
     cells = cells.assign(expected=cells["n"] * p, variance=cells["n"] * p * (1 - p))
-    result = cells.groupby(by, sort=True, observed=True)[["n", "events", "expected", "variance"]].sum()
+    result = sum_by(cells, by, ["n", "events", "expected", "variance"]).set_index(by)
     return result.rename(columns={"events": "observed"})

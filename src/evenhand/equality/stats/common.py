@@ -8,6 +8,7 @@ from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 from scipy import stats
 
@@ -53,11 +54,10 @@ def labels(values: Iterable[Hashable] | None, length: int, name: str) -> list[Ha
     found = list(values)
     if len(found) != length:
         raise ValueError(f"{name} has {len(found)} labels but the counts have {length} rows")
-    seen: set[Hashable] = set()
-    for label in found:
-        if label in seen:
-            raise ValueError(f"{name} must not repeat a label: {label!r} appears more than once")
-        seen.add(label)
+    repeated = pd.Index(found).duplicated()
+    if repeated.any():
+        label = found[int(np.flatnonzero(repeated)[0])]
+        raise ValueError(f"{name} must not repeat a label: {label!r} appears more than once")
     return found
 
 
@@ -120,9 +120,16 @@ def grouped_counts(
 
 
 def join_notes(*columns: NDArray[np.object_]) -> NDArray[np.object_]:
-    """Element-wise ``"; "``-join of note columns, skipping empty strings."""
-    size = len(columns[0]) if columns else 0
-    joined = np.empty(size, dtype=object)
-    for i in range(size):
-        joined[i] = "; ".join(str(column[i]) for column in columns if column[i])
+    """Element-wise ``"; "``-join of note columns, skipping empty and missing notes."""
+    if not columns:
+        return np.empty(0, dtype=object)
+    joined = np.full(len(columns[0]), "", dtype=object)
+    for column in columns:
+        values = np.asarray(column, dtype=object)
+        has = ~(pd.isna(values) | (values == ""))
+        text = values.astype(str).astype(object)
+        both = has & (joined != "")
+        joined[both] = joined[both] + "; " + text[both]
+        alone = has & ~both
+        joined[alone] = text[alone]
     return joined

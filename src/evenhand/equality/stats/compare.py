@@ -16,11 +16,12 @@ from collections.abc import Hashable, Iterable
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
-from scipy import stats
+from scipy import special, stats
 
 from .common import (
     Estimate,
     FloatArray,
+    IntArray,
     check_alpha,
     check_min_n,
     critical_value,
@@ -151,14 +152,51 @@ def odds_ratio(
     return Estimate(value=value, low=low, high=high)
 
 
+def _fisher_two_sided(a: IntArray, b: IntArray, c: IntArray, d: IntArray) -> FloatArray:
+    """Fisher's exact test, two-sided, for the tables [[a, b], [c, d]], all at once.
+
+    With the margins fixed, the top-left count x is hypergeometric; the p-value is the sum of P(x) over the
+    tables no more likely than the one observed, P(x) ≤ P(a)·(1 + 10⁻⁷) (the relative tolerance of R's
+    ``fisher.test``, so that tables exactly as likely are counted despite rounding). The probabilities come
+    from log-gamma functions over every table's whole support at once: a report's thousand small tables
+    take milliseconds, where ``scipy.stats.fisher_exact`` one at a time takes a second. The tests check the
+    p-values against SciPy's to 1e-9."""
+    n1, n2, column = a + b, c + d, a + c
+    total = n1 + n2
+    low, high = np.maximum(0, column - n2), np.minimum(n1, column)
+    lengths = high - low + 1
+    which = np.repeat(np.arange(a.size), lengths)
+    starts = np.cumsum(lengths) - lengths
+    x = low[which] + np.arange(lengths.sum()) - starts[which]
+
+    def log_probability(x: IntArray, at: IntArray | slice) -> FloatArray:
+        n, m, k = n1[at], n2[at], column[at]
+        return (
+            special.gammaln(n + 1)
+            - special.gammaln(x + 1)
+            - special.gammaln(n - x + 1)
+            + special.gammaln(m + 1)
+            - special.gammaln(k - x + 1)
+            - special.gammaln(m - k + x + 1)
+            - special.gammaln(total[at] + 1)
+            + special.gammaln(k + 1)
+            + special.gammaln(total[at] - k + 1)
+        )
+
+    probability = np.exp(log_probability(x, which))
+    observed = np.exp(log_probability(a, slice(None)))
+    as_likely = probability <= observed[which] * (1 + 1e-7)
+    return np.minimum(np.add.reduceat(np.where(as_likely, probability, 0.0), starts), 1.0)
+
+
 def difference_test(
     events: ArrayLike, n: ArrayLike, reference_events: ArrayLike, reference_n: ArrayLike
 ) -> tuple[FloatArray, NDArray[np.object_]]:
     """Two-sided p-value for "the group's rate equals the reference's", and the name of the test used.
 
     Expected cell counts under no difference are ``row total * column total / N``. If any is under 5 the
-    test is Fisher's exact test (``scipy.stats.fisher_exact``, two-sided: the probability of every table
-    with the same margins that is no more likely than the one observed). Otherwise it is Pearson's
+    test is Fisher's exact test (two-sided: the probability of every table with the same margins that is no
+    more likely than the one observed; :func:`_fisher_two_sided`). Otherwise it is Pearson's
     chi-square test on one degree of freedom **without** Yates' continuity correction::
 
         X² = N·(ad - bc)² / (n₁·n₀·(a + c)·(b + d)),   p = P(χ²₁ ≥ X²)
@@ -188,13 +226,7 @@ def difference_test(
         # Small tables repeat (a report has thousands of them), so each distinct one is tested once.
         tables = np.stack([a[exact], b[exact], c[exact], d[exact]], axis=1).astype(np.int64)
         distinct, position = np.unique(tables, axis=0, return_inverse=True)
-        tested_p = np.array(
-            [
-                stats.fisher_exact([[t[0], t[1]], [t[2], t[3]]], alternative="two-sided").pvalue
-                for t in distinct
-            ]
-        )
-        p[exact] = tested_p[position.ravel()]
+        p[exact] = _fisher_two_sided(*distinct.T)[position.ravel()]
     test[exact] = FISHER
 
     large = tested & ~exact

@@ -246,7 +246,7 @@ def binomial_comparison(
     variance: ArrayLike,
     n: ArrayLike,
     *,
-    units: Iterable[Hashable],
+    units: Iterable[Hashable] | None = None,
     min_n: int = 30,
     limits: Sequence[float] = LIMITS,
     alpha: float = 0.05,
@@ -263,7 +263,7 @@ def binomial_comparison(
       odds multiplier of 1.5 on a 40% rate is a rate ratio of only 1.25, at the edge of the band);
     - ``outside_95``-style columns and ``direction`` as in :func:`unit_comparison`; ``note``.
 
-    A unit with fewer than ``min_n`` people, or fewer than 5 expected events or non-events (where the normal
+    Rows are indexed by ``units`` (0, 1, … when none are given). A unit with fewer than ``min_n`` people, or fewer than 5 expected events or non-events (where the normal
     approximation is poor), keeps O and E but gets no ratio interval, test or odds ratio, and says why.
 
     References: Spiegelhalter (2005); S. Yusuf, R. Peto et al. (1985), "Beta blockade during and after
