@@ -594,37 +594,41 @@ def population_frame(period: Period) -> pd.DataFrame:
     bands = [f"{lo}-{hi}" if hi < 200 else f"{lo}+" for lo, hi in AGE_BANDS]
     edges = [lo for lo, _ in AGE_BANDS] + [1000]
     frame["age_band"] = pd.cut(age, bins=edges, right=False, labels=bands).astype(str)
-    for column in ("tier", "rosh", "offence", "team"):
-        frame[column] = frame[column].fillna("unknown")
-    # A person with no diversity profile has nothing recorded.
-    for column, code in NOT_RECORDED.items():
-        frame[column] = frame[column].fillna(code)
-    frame["ethnic_group_sex"] = frame["ethnic_group"].astype(str) + ", " + frame["sex"].astype(str)
-    frame["national"] = "national"
-    frame["mappa"] = pd.to_numeric(frame["mappa"])
     # Categories: every report groups by these columns many times, and grouping by codes is far cheaper.
-    for column in CATEGORICAL:
-        frame[column] = frame[column].astype("category")
+    # Missing values are filled after the conversion, in the categories rather than in every row.
+    missing = {"tier": "unknown", "rosh": "unknown", "offence": "unknown", "team": "unknown"}
+    # A person with no diversity profile has nothing recorded.
+    missing.update(NOT_RECORDED)
+    for column in ["type", "sex", "pdu", "region", "age_band", *missing]:
+        frame[column] = _categorical(frame[column], missing.get(column))
+    frame["ethnic_group_sex"] = _crossed(frame["ethnic_group"], frame["sex"])
+    frame["national"] = pd.Categorical.from_codes(np.zeros(len(frame), dtype=np.int8), ["national"])
+    frame["mappa"] = pd.to_numeric(frame["mappa"])
     return frame.drop(columns=["date_of_birth"])
 
 
-CATEGORICAL = [
-    "type",
-    "sex",
-    "ethnicity",
-    "ethnic_group",
-    "religion",
-    "disability",
-    "pdu",
-    "region",
-    "team",
-    "tier",
-    "rosh",
-    "offence",
-    "age_band",
-    "ethnic_group_sex",
-    "national",
-]
+def _categorical(values: pd.Series, missing: str | None) -> pd.Series:
+    """The column as a categorical with its categories in sort order, missing values as ``missing`` (or left
+    missing when it is None). Factorising the plain values is twice as fast as ``astype("category")``."""
+    codes, uniques = pd.factorize(values.to_numpy(dtype=object))
+    categories = set(uniques)
+    if missing is not None and (codes < 0).any():
+        categories.add(missing)
+    order = sorted(categories)
+    position = {category: i for i, category in enumerate(order)}
+    lookup = np.array([position[value] for value in uniques] + [position.get(missing, -1)], dtype=np.int64)
+    return pd.Series(pd.Categorical.from_codes(lookup[codes], order), index=values.index)
+
+
+def _crossed(first: pd.Series, second: pd.Series) -> pd.Series:
+    """Two categorical columns crossed: "white, F" for ``white`` and ``F``, computed on the codes."""
+    width = len(second.cat.categories)
+    a, b = first.cat.codes.to_numpy(dtype=np.int64), second.cat.codes.to_numpy(dtype=np.int64)
+    codes = np.where((a < 0) | (b < 0), -1, a * width + b)  # missing if either is
+    names = [f"{x}, {y}" for x in first.cat.categories for y in second.cat.categories]
+    crossed = pd.Series(pd.Categorical.from_codes(codes, names), index=first.index)
+    crossed = crossed.cat.remove_unused_categories()
+    return crossed.cat.set_categories(sorted(crossed.cat.categories))
 
 
 def measure_cells(measure: Measure, source: Source) -> pd.DataFrame:
