@@ -263,14 +263,10 @@ def _measure(measure: Measure, source: Source, settings: Settings) -> _Part | No
         groups.append(compared.assign(level=level))
     group_table = pd.concat(groups, ignore_index=True).assign(measure=measure.key)
 
-    national = sum_by(fine, ["group", *drivers], ["trials", "events"])
     model = "adjusted for " + ", ".join(DRIVER_NAMES[d] for d in drivers)
-    if (
-        reference in set(national["group"])
-        and national.loc[national["group"] == reference, "trials"].sum() > 0
-    ):
+    if fine.loc[(fine["group"] == reference).to_numpy(), "trials"].sum() > 0:
         result = adjusted_comparison(
-            national,
+            fine,
             outcome="events",
             people="trials",
             group="group",
@@ -279,7 +275,10 @@ def _measure(measure: Measure, source: Source, settings: Settings) -> _Part | No
             min_n=settings.min_n,
             alpha=settings.alpha,
         )
+        # The groups in the characteristic's order, as everywhere else (the model takes them as they come).
         adjusted_table = result.table.reset_index(names="group")
+        order = pd.Categorical(adjusted_table["group"], categories=fine["group"].cat.categories).codes
+        adjusted_table = adjusted_table.iloc[np.argsort(order, kind="stable")].reset_index(drop=True)
         if not result.fitted:
             model = f"no adjusted model: {result.reason}"
     else:

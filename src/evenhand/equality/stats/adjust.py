@@ -270,19 +270,23 @@ class _Newton:
 
 def _logistic(x: _Design, events: FloatArray, n: FloatArray) -> _Newton:
     """Maximum likelihood for the binomial GLM with logit link on aggregated cells, by Newton-Raphson
-    (identical to IRLS for the canonical link): β ← β + (XᵀWX)⁻¹ Xᵀ(y - np), W = n·p(1 - p), from β = 0,
-    halving a long step (any coefficient moving more than 0.5) that lowers the likelihood, until the
-    largest change in β is below 1e-10. The covariance is (XᵀWX)⁻¹ at the estimate.
+    (identical to IRLS for the canonical link): β ← β + (XᵀWX)⁻¹ Xᵀ(y - np), W = n·p(1 - p), starting from
+    the intercept-only estimate, halving a long step (any coefficient moving more than 0.5) that lowers the
+    likelihood, until the largest change in β is below 1e-10. The covariance is (XᵀWX)⁻¹ at the estimate.
 
-    statsmodels' GLM gives the same estimates and covariance (the tests check them to 1e-8 and 1e-6) but decomposes the whole tall
-    design matrix at every iteration and at set-up; on a national table of 100,000 cells that is seconds
-    per measure, where XᵀWX is milliseconds. Reference: A. Agresti, Categorical Data Analysis (2013), §4.6.
+    statsmodels' GLM gives the same estimates and covariance (the tests check them to 1e-8 and 1e-6) but
+    decomposes the whole tall design matrix at every iteration and at set-up; on a national table of 60,000
+    cells that is seconds per measure, where XᵀWX from :class:`_Design` is milliseconds. Reference:
+    A. Agresti, Categorical Data Analysis (2013), §4.6.
     """
 
     def log_likelihood(eta: FloatArray) -> float:
         return float(events @ eta - n @ np.logaddexp(0.0, eta))
 
     beta = np.zeros(x.size)
+    total, happened = n.sum(), events.sum()
+    if 0 < happened < total:
+        beta[0] = np.log(happened / (total - happened))  # the intercept-only estimate: a step or two fewer
     eta = x @ beta
     current = log_likelihood(eta)
     converged = False
