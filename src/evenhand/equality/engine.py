@@ -252,8 +252,7 @@ def _measure(measure: Measure, source: Source, settings: Settings) -> _Part | No
     keys = list(dict.fromkeys(["region", "pdu", "team", characteristic, *drivers]))
     # One row per sentence: at national scale nearly every sentence has a combination of its own, so adding
     # up by every key first would save nothing.
-    fine = rows[[*keys, "trials", "events"]].rename(columns={characteristic: "group"})
-    fine["national"] = pd.Categorical.from_codes(np.zeros(len(fine), dtype=np.int8), ["national"])
+    fine = rows[[*keys, "national", "trials", "events"]].rename(columns={characteristic: "group"})
 
     groups = []
     for level in LEVELS:
