@@ -43,14 +43,17 @@ $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund
 	touch $@
 
+# Evenhand refuses to start without SECRET_KEY and PSEUDONYM_KEY; EVENHAND_DEMO=1 lets this local demo run
+# on fixed development keys instead (they are public, so never set it on a real service).
 demo: setup
-	$(BIN)/evenhand migrate
-	$(BIN)/evenhand collectstatic --noinput
-	$(BIN)/evenhand demo
+	EVENHAND_DEMO=1 $(BIN)/evenhand migrate
+	EVENHAND_DEMO=1 $(BIN)/evenhand collectstatic --noinput
+	EVENHAND_DEMO=1 $(BIN)/evenhand demo
 	@# The demo is plain HTTP on the loopback address, so its cookies cannot be HTTPS-only.
-	SECURE_COOKIES=false $(BIN)/evenhand serve --bind $(DEMO_BIND)
+	EVENHAND_DEMO=1 SECURE_COOKIES=false $(BIN)/evenhand serve --bind $(DEMO_BIND)
 
-# pytest exits 5 when it collects no tests: not a failure while the suite is being written.
+# pytest exits 5 when it collects no tests: not a failure while the suite is being written. The tests set
+# their own keys (tests/settings.py).
 test: setup $(AEQUITAS_STAMP)
 	@status=0; $(BIN)/pytest $(PYTEST_ARGS) || status=$$?; \
 	if [ $$status -eq 5 ]; then echo "pytest collected no tests"; status=0; fi; \
@@ -59,7 +62,8 @@ test: setup $(AEQUITAS_STAMP)
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy
+	@# mypy's Django plugin loads the settings, which need keys; type checking needs no real ones.
+	EVENHAND_DEMO=1 $(BIN)/mypy
 
 clean:
 	rm -rf var/static .pytest_cache .mypy_cache .ruff_cache test-results

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import dj_database_url
 from csp.constants import NONCE
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = Path(os.getenv("EVENHAND_HOME", BASE_DIR.parent.parent))
@@ -27,15 +28,37 @@ def envlist(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.getenv(name, default).split(",") if item.strip()]
 
 
+def envkey(name: str, development_key: str, *, allow_development: bool) -> str:
+    """A secret key from the environment; without one, ``development_key`` if allowed, else refuse to start."""
+    value = os.getenv(name, "")
+    if value.strip():
+        return value
+    if allow_development:
+        return development_key
+    raise ImproperlyConfigured(
+        f"{name} is not set. Set it to a long random value of its own (for example the output of"
+        " python3 -c 'import secrets; print(secrets.token_urlsafe(50))'), or set EVENHAND_DEMO=1 (as"
+        " make demo does) or DEBUG=true to run on fixed development keys."
+    )
+
+
 DEBUG = envbool("DEBUG", "false")
-SECRET_KEY = os.getenv("SECRET_KEY", "")
-if not SECRET_KEY:
-    if not DEBUG and os.getenv("EVENHAND_REQUIRE_SECRET_KEY", "") == "1":
-        raise RuntimeError("SECRET_KEY must be set in production")
-    # A fixed development key keeps sessions and pseudonyms stable across restarts of a local demo.
-    SECRET_KEY = "evenhand-development-key-not-for-production"
-# Analysts see a keyed pseudonym instead of a CRN; rotating this key changes every pseudonym.
-PSEUDONYM_KEY = os.getenv("PSEUDONYM_KEY", SECRET_KEY)
+# The fixed development keys are public (they are in this file), so only a local demo (make demo sets
+# EVENHAND_DEMO=1) or DEBUG may run on them; anywhere else a missing key stops Evenhand from starting.
+DEVELOPMENT_KEYS = DEBUG or envbool("EVENHAND_DEMO", "false")
+SECRET_KEY = envkey(
+    "SECRET_KEY", "evenhand-development-key-not-for-production", allow_development=DEVELOPMENT_KEYS
+)
+# Analysts see a keyed pseudonym instead of a CRN; rotating this key changes every pseudonym. A key of its
+# own, so that whoever learns SECRET_KEY cannot link pseudonyms back to records, and rotating SECRET_KEY
+# (which signs sessions) leaves the pseudonyms as they are.
+PSEUDONYM_KEY = envkey(
+    "PSEUDONYM_KEY",
+    "evenhand-development-pseudonym-key-not-for-production",
+    allow_development=DEVELOPMENT_KEYS,
+)
+if PSEUDONYM_KEY == SECRET_KEY and not DEVELOPMENT_KEYS:
+    raise ImproperlyConfigured("PSEUDONYM_KEY is the same as SECRET_KEY: give it a separate random value.")
 
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", "")
@@ -169,9 +192,14 @@ SESSION_COOKIE_AGE = 8 * 60 * 60
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+if not DEBUG:
+    # A browser that has once reached Evenhand over HTTPS then refuses plain HTTP to it and its subdomains
+    # for a year. SecurityMiddleware sends the header only on HTTPS requests, so the plain-HTTP demo is
+    # unaffected.
+    SECURE_HSTS_SECONDS = 31536000
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 if not DEBUG and envbool("SECURE_SSL_REDIRECT", "false"):
     SECURE_SSL_REDIRECT = True
-    SECURE_HSTS_SECONDS = 31536000
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # django-csp 4: no inline script or style; GOV.UK Frontend's one inline snippet (the js-enabled class) uses a nonce.
