@@ -8,7 +8,7 @@ from django.db import transaction
 from evenhand.core.services import require_past, require_text, validated
 from evenhand.org.models import PDU, Role, StaffMember
 
-from .access import PDU_SCOPED_ROLES, can_record_casework, ensure_can_record, ensure_can_view
+from .access import can_record_casework, ensure_can_record, ensure_can_view
 from .models import DiversityProfile, Ethnicity, Exclusion, IdentifiedBy, Person, Restriction
 
 
@@ -25,10 +25,16 @@ def create_person(
     first_language: str = "English",
     interpreter_required: bool = False,
 ) -> Person:
-    """Register a person on probation with an empty (not recorded) diversity profile."""
-    if not (can_record_casework(by) or by.role == Role.ADMIN):
-        raise PermissionDenied("Your role cannot register people.")
-    if by.role in PDU_SCOPED_ROLES and pdu.pk != by.pdu_id:
+    """Register a person on probation with an empty (not recorded) diversity profile.
+
+    Only the casework roles (practitioners, SPOs, heads of PDU) register people, in their own PDU;
+    administrators, analysts and inspectors are read only.
+    """
+    if not can_record_casework(by):
+        raise PermissionDenied(
+            "Only practitioners, senior probation officers and heads of PDU can register people."
+        )
+    if pdu.pk != by.pdu_id:
         # Otherwise they would create a record they cannot then open.
         raise ValidationError({"pdu": "You can register people only in your own PDU"})
     crn = (crn or "").strip().upper()
@@ -94,8 +100,9 @@ def _add_to_list(
     staff: StaffMember,
     reason: str,
 ) -> Exclusion | Restriction:
-    if by.role not in (Role.HEAD_OF_PDU, Role.ADMIN):
-        raise PermissionDenied("Only a head of PDU or an administrator can change who may see a record.")
+    # A head of PDU manages who may see their PDU's records; administrators are read only.
+    if by.role != Role.HEAD_OF_PDU:
+        raise PermissionDenied("Only a head of PDU can change who may see a record.")
     ensure_can_view(by, person)
     entry = validated(
         model(person=person, staff=staff, reason=require_text(reason, "reason", "a reason"), added_by=by)
@@ -106,13 +113,14 @@ def _add_to_list(
 
 @transaction.atomic
 def exclude_staff(*, by: StaffMember, person: Person, staff: StaffMember, reason: str) -> Exclusion:
-    """Put a member of staff on a record's exclusion list: they can no longer open it."""
+    """Put a member of staff on a record's exclusion list: they can no longer open it. Heads of PDU only."""
     return _add_to_list(Exclusion, by, person, staff, reason)  # type: ignore[return-value]
 
 
 @transaction.atomic
 def restrict_to_staff(*, by: StaffMember, person: Person, staff: StaffMember, reason: str) -> Restriction:
     """Add a member of staff to a record's restriction list: once it has one, only those listed can open it.
+    Heads of PDU only.
 
     Whoever starts a restriction list is put on it too, or they would lose sight of the record they are
     managing; someone with a conflict should be excluded, and then cannot manage the record at all.
