@@ -19,7 +19,7 @@ from evenhand.cases import services as cases
 from evenhand.cases.models import ContactOutcome, Decision, EnforcementDecision, RoshLevel, Tier
 from evenhand.org.models import Grade, StaffMember
 from evenhand.people import services as people
-from evenhand.people.access import pseudonym
+from evenhand.people.access import pseudonym, record_token
 from evenhand.people.models import Ethnicity, Person, Religion
 from tests.factories import (
     AllocationFactory,
@@ -523,8 +523,10 @@ class TestSearch:
 # --- the person record ---------------------------------------------------------------------------------------
 
 
-def detail_url(person: Person, query: str = "") -> str:
-    return reverse("person-detail", args=[person.pk]) + query
+def detail_url(person: Person, query: str = "", *, analyst: bool = False) -> str:
+    """Staff open a record by its id; analysts by the opaque token their pseudonymised lists link with."""
+    ref = record_token("person", person.pk) if analyst else person.pk
+    return reverse("person-detail", args=[ref]) + query
 
 
 class TestPersonRecord:
@@ -535,7 +537,7 @@ class TestPersonRecord:
         viewer = getattr(world, role)
         client = client_for(viewer)
         for n in (1, 2):
-            response = client.get(detail_url(world.adams))
+            response = client.get(detail_url(world.adams, analyst=role == "analyst"))
             assert response.status_code == 200
             rows = view_log_rows()
             assert len(rows) == n
@@ -606,7 +608,8 @@ class TestPersonRecord:
             identified_on=today() - dt.timedelta(days=5),
             religion=Religion.MUSLIM,
         )
-        html = page_text(client_for(getattr(world, role)).get(detail_url(world.adams)))
+        url = detail_url(world.adams, analyst=role == "analyst")
+        html = page_text(client_for(getattr(world, role)).get(url))
         assert {"Ethnicity", "Religion or belief", "Disability", "Gender identity"} <= set(summary_keys(html))
         assert "Black: African" in html
         assert "Religion or belief" in html
@@ -643,11 +646,36 @@ class TestPersonRecord:
             pdu=world.adams.pdu,
         )
         sentence = allocated(person, world.po)
-        ContactFactory(sentence=sentence, recorded_by=world.po, outcome=ContactOutcome.FAILED_UNACCEPTABLE)
-        html = page_text(client_for(world.analyst).get(detail_url(person)))
+        sentence.offences.update(description="Assault on Marker Witherspoon")
+        failure = ContactFactory(
+            sentence=sentence,
+            recorded_by=world.po,
+            outcome=ContactOutcome.FAILED_UNACCEPTABLE,
+            notes="Zebedee said his brother Marker Witherspoon (Q987654) drove him",
+            location="Marker Street office",
+            starts_at=local_datetime(today() - dt.timedelta(days=3), 14, 37),
+        )
+        cases.decide_enforcement(
+            by=world.po,
+            sentence=sentence,
+            decision=Decision.WARNING,
+            rationale="Marker Witherspoon confirmed the car broke down; a warning is enough.",
+            triggering_contacts=[failure],
+        )
+        # Analysts never see an id, so a link by id is no record at all for them.
+        assert client_for(world.analyst).get(detail_url(person)).status_code == 404
+        response = client_for(world.analyst).get(detail_url(person, analyst=True))
+        assert response.status_code == 200
+        html = page_text(response)
         assert pseudonym(person.pk) in html
+        # No free text, no staff names, no exact dates, no internal ids.
+        assert "Marker" not in html and "Witherspoon" not in html
+        assert world.po.last_name not in html
+        assert "2:37pm" not in html and "14:37" not in html
+        assert f"/people/{person.pk}/" not in html
         assert f"<title>{pseudonym(person.pk)}" in html
         for secret in (
+            str(failure.starts_at.day) + " " + failure.starts_at.strftime("%B %Y"),
             "Zebedee",
             "Quixotic",
             "Q987654",

@@ -11,19 +11,13 @@ from django.utils import timezone
 from ninja.errors import AuthenticationError
 from ninja.security import HttpBearer, SessionAuth
 
+from evenhand.org.access import is_current
 from evenhand.org.models import StaffMember
 
 from .models import ApiToken, hash_token
 
 # Writing last_used_at on every request would turn each read into a write; a minute is precise enough.
 LAST_USED_PRECISION = dt.timedelta(minutes=1)
-
-
-def is_current(staff: StaffMember) -> bool:
-    """A leaver, or someone whose log-in has been switched off, no longer acts through the API."""
-    if staff.end_date is not None and staff.end_date < timezone.localdate():
-        return False
-    return staff.user is None or staff.user.is_active
 
 
 class BearerToken(HttpBearer):

@@ -5,7 +5,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from evenhand.core.http import paginate, staff_of
+from evenhand.core.http import paginate
+from evenhand.org.access import staff_of
 from evenhand.org.models import Role
 
 from .models import AccessLogEntry

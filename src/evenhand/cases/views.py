@@ -10,7 +10,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from evenhand.core.http import add_service_errors, staff_of
+from evenhand.core.http import add_service_errors
+from evenhand.org.access import staff_of
 from evenhand.people.access import ensure_can_record
 from evenhand.people.selectors import person_for
 

@@ -1,22 +1,17 @@
 """Small helpers the web views of every app share."""
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.forms import Form
-from django.http import HttpRequest
-
-from evenhand.org.models import StaffMember
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 
 PAGE_SIZE = 25
-
-
-def staff_of(request: HttpRequest) -> StaffMember:
-    """The signed-in member of staff; a user with no staff record may not use Evenhand."""
-    staff = getattr(request.user, "staff", None)
-    if staff is None:
-        raise PermissionDenied("Your account is not linked to a member of staff.")
-    return staff
 
 
 def paginate(request: HttpRequest, queryset: QuerySet, per_page: int = PAGE_SIZE) -> Page:
@@ -34,3 +29,35 @@ def add_service_errors(form: Form, error: ValidationError) -> None:
     else:
         for message in error.messages:
             form.add_error(None, message)
+
+
+T = TypeVar("T")
+
+
+def handle_form(
+    request: HttpRequest,
+    form: Form,
+    action: Callable[[dict[str, Any]], T],
+    *,
+    success: str | Callable[[T], str] | None,
+    then: Callable[[T], str | HttpResponse],
+    level: int = messages.SUCCESS,
+) -> HttpResponse | None:
+    """The one way a page handles a form: on a valid POST, call the service with the cleaned data.
+
+    A ``ValidationError`` from the service is shown on the form, by field, and None is returned so the view
+    shows the page again; on success the message (``success``, or what it makes of the result) is shown and
+    the browser is redirected to ``then(result)``. On GET, or when the form itself is invalid, None.
+    """
+    if request.method != "POST" or not form.is_valid():
+        return None
+    try:
+        result = action(form.cleaned_data)
+    except ValidationError as error:
+        add_service_errors(form, error)
+        return None
+    text = success(result) if callable(success) else success
+    if text:
+        messages.add_message(request, level, text)
+    target = then(result)
+    return target if isinstance(target, HttpResponse) else redirect(target)

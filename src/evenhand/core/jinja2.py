@@ -30,6 +30,14 @@ def govuk_date(value: Any, with_time: bool = False) -> str:
     return date_format(value, "j F Y")
 
 
+def month_year(value: Any) -> str:
+    """A date to the month, as analysts see dates on a pseudonymised record: March 2026."""
+    if value is None or value == "":
+        return ""
+    local = timezone.localtime(value) if hasattr(value, "hour") and timezone.is_aware(value) else value
+    return date_format(local, "F Y")
+
+
 def environment(**options: Any) -> Environment:
     # The GOV.UK macros import each other as "govuk_frontend_jinja/…", so mount the package under that prefix.
     options["loader"] = ChoiceLoader(
@@ -61,4 +69,5 @@ def environment(**options: Any) -> Environment:
         }
     )
     env.filters["govuk_date"] = govuk_date
+    env.filters["month_year"] = month_year
     return env

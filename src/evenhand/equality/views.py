@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from evenhand.core.http import staff_of
+from evenhand.org.access import staff_of
 from evenhand.org.models import PDU, Role, StaffMember
 
 from . import selectors

@@ -8,16 +8,28 @@ One place for the rules, used by selectors, services, views and the API alike:
 * a record with a restriction list is visible only to the staff on it, and a record never shows to staff on its
   exclusion list, for every role including administrators;
 * ethnicity, religion, disability and gender identity are shown only to roles whose work needs them;
-* analysts never see names, dates of birth or CRNs: they see a stable keyed pseudonym instead.
+* analysts never see names, dates of birth, CRNs or internal ids: they see a stable keyed pseudonym, and
+  address records by an opaque token (``record_token``) that only the key turns back into an id.
+
+Reading a record for display goes through the door (``evenhand.people.door`` and ``evenhand.cases.door``),
+which applies these rules, writes the access log and shapes the record for the viewer's role.
 """
 
+import base64
+import binascii
+import functools
 import hashlib
 import hmac
 
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESSIV
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
+from evenhand.org.access import is_current
 from evenhand.org.models import Role, StaffMember
 
 from .models import Exclusion, Person, Restriction
@@ -44,13 +56,17 @@ def can_record_casework(staff: StaffMember) -> bool:
 
 
 def visible_people(staff: StaffMember) -> QuerySet[Person]:
-    """Every person record this member of staff may open, as one indexed query."""
-    from evenhand.cases.models import Allocation  # cases depends on people, not the other way round
-
+    """Every person record this member of staff may open, as one indexed query; none for a leaver."""
     people = Person.objects.all()
+    if not is_current(staff):
+        return people.none()
     if staff.role in PDU_SCOPED_ROLES:
-        allocated_to_me = Allocation.objects.filter(
-            sentence__person=OuterRef("pk"), practitioner=staff, end_date__isnull=True
+        # Allocations belong to cases, which depends on people: reach them through the relation's name
+        # (sentences → allocations) rather than importing the model, so the dependency runs one way.
+        allocated_to_me = Person.objects.filter(
+            pk=OuterRef("pk"),
+            sentences__allocations__practitioner=staff,
+            sentences__allocations__end_date__isnull=True,
         )
         people = people.filter(Q(pdu_id=staff.pdu_id) | Exists(allocated_to_me))
     elif staff.role not in SERVICE_WIDE_ROLES:
@@ -81,3 +97,43 @@ def pseudonym(person_id: int) -> str:
     """A stable pseudonym for analysts: a keyed hash, so it cannot be reversed without the key."""
     digest = hmac.new(settings.PSEUDONYM_KEY.encode(), f"person:{person_id}".encode(), hashlib.sha256)
     return "P-" + digest.hexdigest()[:10].upper()
+
+
+# --- opaque references for analysts -------------------------------------------------------------------------
+
+# Kinds of record a token can stand for; the kind is sealed into the token, so a contact's token cannot be
+# presented as a person's.
+TOKEN_KINDS = ("person", "sentence", "contact", "decision", "referral", "consultation")
+# Ids are 64-bit database keys.
+MAX_ID = 2**63 - 1
+
+
+@functools.cache
+def _token_cipher(key: str) -> AESSIV:
+    # AES-SIV is deterministic authenticated encryption: one id always gives the same token, a token cannot be
+    # turned back into the id without the key, and a forged or altered token fails to decrypt.
+    material = HKDF(algorithm=hashes.SHA256(), length=64, salt=None, info=b"evenhand record token").derive(
+        key.encode()
+    )
+    return AESSIV(material)
+
+
+def record_token(kind: str, pk: int) -> str:
+    """An analyst's opaque, stable reference to one record, derived with the pseudonym key."""
+    if kind not in TOKEN_KINDS:
+        raise ValueError(f"unknown record kind {kind!r}")
+    sealed = _token_cipher(settings.PSEUDONYM_KEY).encrypt(pk.to_bytes(8, "big"), [kind.encode()])
+    return base64.urlsafe_b64encode(sealed).rstrip(b"=").decode()
+
+
+def id_from_token(kind: str, token: str) -> int | None:
+    """The id a token stands for, or None for anything that is not a genuine token of this kind."""
+    if kind not in TOKEN_KINDS or not 20 <= len(token) <= 60:
+        return None
+    try:
+        sealed = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        plain = _token_cipher(settings.PSEUDONYM_KEY).decrypt(sealed, [kind.encode()])
+    except (binascii.Error, ValueError, InvalidTag):
+        return None
+    pk = int.from_bytes(plain, "big")
+    return pk if 1 <= pk <= MAX_ID else None

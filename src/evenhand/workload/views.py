@@ -20,7 +20,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from evenhand.audit.models import Channel
 from evenhand.audit.services import log_person_view
 from evenhand.cases.models import Sentence
-from evenhand.core.http import add_service_errors, paginate, staff_of
+from evenhand.core.http import add_service_errors, paginate
+from evenhand.org.access import staff_of
 from evenhand.org.models import PDU, Region, Role, StaffMember, Team
 from evenhand.people.access import ensure_can_record
 

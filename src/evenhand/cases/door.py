@@ -1,0 +1,421 @@
+"""The one door to case records: sentences, contacts, enforcement decisions, referrals, and a person's whole
+record page and caseload.
+
+Built on ``evenhand.people.door``: every record is loaded with the person it belongs to checked against the
+viewer (``admit``), the view or refusal logged, and the result shaped for the viewer's role
+(``evenhand.cases.records``). Lists log one export row per person on each page served. Views and API
+operations call these functions and hold no queries of their own.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from django.core.paginator import Page
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+
+from evenhand.audit.models import Channel
+from evenhand.org.models import Role, StaffMember
+from evenhand.people.access import visible_people
+from evenhand.people.door import (
+    RecordNotFound,
+    admit,
+    open_person_and_model,
+    record_id,
+    shaped_page,
+    shaped_slice,
+)
+from evenhand.people.models import Person
+from evenhand.people.records import Lens, PersonRecord
+
+from . import selectors
+from .models import Allocation, Contact, EnforcementDecision, Referral, Sentence
+from .records import (
+    AssessmentRecord,
+    ContactRecord,
+    DecisionRecord,
+    ReferralRecord,
+    RiskRecord,
+    SentenceRecord,
+)
+
+M = TypeVar("M")
+
+
+# --- querysets of each kind, limited to what the viewer may see ------------------------------------------------
+
+
+def sentences_in_view(viewer: StaffMember) -> QuerySet[Sentence]:
+    """Sentences of the people the viewer may see, with what a record of them shows."""
+    current = Allocation.objects.filter(end_date__isnull=True).select_related("practitioner")
+    return Sentence.objects.filter(person__in=visible_people(viewer)).prefetch_related(
+        "offences",
+        "requirements",
+        Prefetch("allocations", queryset=current, to_attr="current_allocations"),
+    )
+
+
+def contacts_in_view(viewer: StaffMember) -> QuerySet[Contact]:
+    return Contact.objects.filter(person__in=visible_people(viewer)).select_related(
+        "recorded_by", "outcome_recorded_by"
+    )
+
+
+def decisions_in_view(viewer: StaffMember) -> QuerySet[EnforcementDecision]:
+    return (
+        EnforcementDecision.objects.filter(sentence__person__in=visible_people(viewer))
+        .select_related("sentence", "decided_by", "corrects", "corrected_by", "outcome")
+        .prefetch_related(Prefetch("triggering_contacts", queryset=Contact.objects.only("pk")))
+    )
+
+
+def referrals_in_view(viewer: StaffMember) -> QuerySet[Referral]:
+    return Referral.objects.filter(person__in=visible_people(viewer)).select_related("made_by")
+
+
+# --- one record ---------------------------------------------------------------------------------------------
+
+
+def _load(
+    rows: QuerySet[M], kind: str, ref: str | int, lens: Lens, person_of: Callable[[M], int]
+) -> tuple[M, int]:
+    """A record of any kind by the viewer's reference, unchecked, and the id of the person it belongs to."""
+    found = rows.filter(pk=record_id(lens, kind, ref)).first()
+    if found is None:
+        raise RecordNotFound(f"No such {kind}.")
+    return found, person_of(found)
+
+
+def _open(
+    *,
+    viewer: StaffMember,
+    rows: QuerySet[M],
+    kind: str,
+    ref: str | int,
+    person_of: Callable[[M], int],
+    channel: Channel,
+    purpose: str,
+    casework: bool = False,
+) -> M:
+    lens = Lens.of(viewer)
+    found, person_id = _load(rows, kind, ref, lens, person_of)
+    admit(viewer=viewer, person_id=person_id, channel=channel, purpose=purpose, casework=casework)
+    return found
+
+
+def _sentences() -> QuerySet[Sentence]:
+    current = Allocation.objects.filter(end_date__isnull=True).select_related("practitioner")
+    return Sentence.objects.select_related("person").prefetch_related(
+        "offences", "requirements", Prefetch("allocations", queryset=current, to_attr="current_allocations")
+    )
+
+
+def _contacts() -> QuerySet[Contact]:
+    return Contact.objects.select_related("person", "sentence", "recorded_by", "outcome_recorded_by")
+
+
+def _decisions() -> QuerySet[EnforcementDecision]:
+    return EnforcementDecision.objects.select_related(
+        "sentence", "sentence__person", "decided_by", "corrects", "corrected_by", "outcome"
+    ).prefetch_related(Prefetch("triggering_contacts", queryset=Contact.objects.only("pk")))
+
+
+def _referrals() -> QuerySet[Referral]:
+    return Referral.objects.select_related("person", "sentence", "made_by")
+
+
+def _person_of_sentence(s: Sentence) -> int:
+    return s.person_id
+
+
+def _person_of_contact(c: Contact) -> int:
+    return c.person_id
+
+
+def _person_of_decision(d: EnforcementDecision) -> int:
+    return d.sentence.person_id
+
+
+def _person_of_referral(r: Referral) -> int:
+    return r.person_id
+
+
+def open_sentence(*, viewer: StaffMember, ref: str | int, channel: Channel, purpose: str) -> SentenceRecord:
+    sentence = _open(
+        viewer=viewer,
+        rows=_sentences(),
+        kind="sentence",
+        ref=ref,
+        person_of=_person_of_sentence,
+        channel=channel,
+        purpose=purpose,
+    )
+    return SentenceRecord.shape(sentence, Lens.of(viewer))
+
+
+def open_contact(*, viewer: StaffMember, ref: str | int, channel: Channel, purpose: str) -> ContactRecord:
+    contact = _open(
+        viewer=viewer,
+        rows=_contacts(),
+        kind="contact",
+        ref=ref,
+        person_of=_person_of_contact,
+        channel=channel,
+        purpose=purpose,
+    )
+    return ContactRecord.shape(contact, Lens.of(viewer))
+
+
+def open_decision(*, viewer: StaffMember, ref: str | int, channel: Channel, purpose: str) -> DecisionRecord:
+    decision = _open(
+        viewer=viewer,
+        rows=_decisions(),
+        kind="decision",
+        ref=ref,
+        person_of=_person_of_decision,
+        channel=channel,
+        purpose=purpose,
+    )
+    return DecisionRecord.shape(decision, Lens.of(viewer))
+
+
+def open_referral(*, viewer: StaffMember, ref: str | int, channel: Channel, purpose: str) -> ReferralRecord:
+    referral = _open(
+        viewer=viewer,
+        rows=_referrals(),
+        kind="referral",
+        ref=ref,
+        person_of=_person_of_referral,
+        channel=channel,
+        purpose=purpose,
+    )
+    return ReferralRecord.shape(referral, Lens.of(viewer))
+
+
+# --- models for casework: forms and write operations ----------------------------------------------------------
+
+
+def sentence_for_casework(
+    *, viewer: StaffMember, sentence_id: int | str, channel: Channel, purpose: str
+) -> Sentence:
+    """The sentence model for recording casework on it (a decision, a contact …); logged like a view."""
+    return _open(
+        viewer=viewer,
+        rows=_sentences(),
+        kind="sentence",
+        ref=sentence_id,
+        person_of=_person_of_sentence,
+        channel=channel,
+        purpose=purpose,
+        casework=True,
+    )
+
+
+def contact_for_casework(
+    *, viewer: StaffMember, contact_id: int | str, channel: Channel, purpose: str
+) -> Contact:
+    return _open(
+        viewer=viewer,
+        rows=_contacts(),
+        kind="contact",
+        ref=contact_id,
+        person_of=_person_of_contact,
+        channel=channel,
+        purpose=purpose,
+        casework=True,
+    )
+
+
+def referral_for_casework(
+    *, viewer: StaffMember, referral_id: int | str, channel: Channel, purpose: str
+) -> Referral:
+    return _open(
+        viewer=viewer,
+        rows=_referrals(),
+        kind="referral",
+        ref=referral_id,
+        person_of=_person_of_referral,
+        channel=channel,
+        purpose=purpose,
+        casework=True,
+    )
+
+
+def decision_on_sentence(*, sentence: Sentence, decision_id: int | str) -> EnforcementDecision:
+    """A decision of a sentence already opened for casework (the one a correction corrects)."""
+    text = str(decision_id)
+    if not (text.isascii() and text.isdigit() and len(text) <= 19):
+        raise RecordNotFound("No such decision.")
+    found = _decisions().filter(sentence=sentence, pk=int(text)).first()
+    if found is None:
+        raise RecordNotFound("No such decision.")
+    return found
+
+
+def casework_contacts(*, sentence: Sentence, ids: list[int]) -> list[Contact]:
+    """Contacts of a sentence already opened for casework, by id (the failures a decision answers)."""
+    return list(Contact.objects.filter(sentence=sentence, pk__in=ids).select_related("sentence"))
+
+
+def outstanding_failures(sentence: Sentence) -> list[Contact]:
+    """Unacceptable failures on a sentence already opened for casework that still wait for a decision."""
+    return list(selectors.outstanding_failures(sentence.person).filter(sentence=sentence))
+
+
+def active_sentences(person: Person) -> QuerySet[Sentence]:
+    """A person's running sentences (a person already opened for casework), for a form's choices."""
+    return selectors.active_sentences(person)
+
+
+# --- a person's whole record ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PersonPage:
+    person: PersonRecord
+    lens: Lens
+    risk: RiskRecord | None
+    sentences: list[SentenceRecord]
+    timeline: Page  # of ContactRecord
+    decisions: list[DecisionRecord]
+    referrals: list[ReferralRecord]
+    assessments: list[AssessmentRecord]
+    outstanding: list[ContactRecord]
+
+
+def open_person_page(
+    *, viewer: StaffMember, ref: str | int, channel: Channel, timeline_page: Any = None
+) -> PersonPage:
+    """Everything the person page shows, shaped for the viewer; one view row in the access log."""
+    person, record = open_person_and_model(viewer=viewer, ref=ref, channel=channel, purpose="Person record")
+    lens = Lens.of(viewer)
+    risk = selectors.current_risk(person)
+    timeline = selectors.timeline(person)
+    page = shaped_page(
+        viewer=viewer,
+        rows=timeline,
+        number=timeline_page,
+        per_page=20,
+        person_of=_person_of_contact,
+        shape=lambda c: ContactRecord.shape(c, lens, with_decisions=True),
+        channel=channel,
+        purpose="Person record: contacts",
+        log=False,
+    )
+    return PersonPage(
+        person=record,
+        lens=lens,
+        risk=RiskRecord.shape(risk, lens) if risk is not None else None,
+        sentences=[SentenceRecord.shape(s, lens) for s in selectors.sentences_of(person)],
+        timeline=page,
+        decisions=[
+            DecisionRecord.shape(d, lens)
+            for d in selectors.enforcement_history(person).select_related("corrected_by")[:50]
+        ],
+        referrals=[ReferralRecord.shape(r, lens) for r in selectors.referrals_of(person)[:50]],
+        assessments=[AssessmentRecord.shape(a, lens) for a in person.assessments.all()[:10]],
+        outstanding=[
+            ContactRecord.shape(c, lens)
+            for c in selectors.outstanding_failures(person).select_related(
+                "recorded_by", "outcome_recorded_by"
+            )[:20]
+        ],
+    )
+
+
+# --- caseloads ------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CaseloadRow:
+    person: PersonRecord
+    tier: str | None
+    rosh: str | None
+    next_appointment: Any
+    outstanding_enforcement: int
+
+
+def caseload_of(viewer: StaffMember) -> tuple[str, QuerySet[Person]]:
+    """What "My cases" lists: a practitioner's own caseload, an SPO's team's, a head of PDU's PDU's; nothing
+    for other roles (their title is empty)."""
+    people = visible_people(viewer).select_related("pdu", "pdu__region")
+    if viewer.role == Role.PRACTITIONER:
+        mine = Allocation.objects.filter(
+            sentence__person=OuterRef("pk"), practitioner=viewer, end_date__isnull=True
+        )
+        title, people = "My cases", people.filter(Exists(mine))
+    elif viewer.role == Role.SPO and viewer.team_id:
+        in_team = Allocation.objects.filter(
+            sentence__person=OuterRef("pk"), practitioner__team_id=viewer.team_id, end_date__isnull=True
+        )
+        title, people = f"Cases in {viewer.team}", people.filter(Exists(in_team))
+    elif viewer.role == Role.HEAD_OF_PDU and viewer.pdu_id is not None:
+        title, people = "Cases in the PDU", people.filter(pdu_id=viewer.pdu_id)
+    else:
+        return "", Person.objects.none()
+    ordered = selectors.with_case_summary(people).order_by("last_name", "first_name", "pk")
+    return title, ordered
+
+
+def _caseload_row(person: Any, lens: Lens) -> CaseloadRow:
+    return CaseloadRow(
+        person=PersonRecord.shape(person, lens),
+        tier=person.tier,
+        rosh=person.rosh,
+        next_appointment=lens.date(person.next_appointment),
+        outstanding_enforcement=person.outstanding_enforcement or 0,
+    )
+
+
+def caseload_page(*, viewer: StaffMember, page: Any, channel: Channel) -> tuple[str, Page | None]:
+    """One page of "My cases", shaped and logged."""
+    title, people = caseload_of(viewer)
+    if not title:
+        return title, None
+    lens = Lens.of(viewer)
+    return title, shaped_page(
+        viewer=viewer,
+        rows=people,
+        number=page,
+        person_of=lambda p: p.pk,
+        shape=lambda p: _caseload_row(p, lens),
+        channel=channel,
+        purpose=f"Caseload: {title}",
+    )
+
+
+def caseload_export(*, viewer: StaffMember, channel: Channel, limit: int) -> tuple[str, list[CaseloadRow]]:
+    """The whole of "My cases" (up to ``limit`` people) for a download, logged as an export."""
+    title, people = caseload_of(viewer)
+    lens = Lens.of(viewer)
+    _, rows = shaped_slice(
+        viewer=viewer,
+        rows=people,
+        offset=0,
+        limit=limit,
+        person_of=lambda p: p.pk,
+        shape=lambda p: _caseload_row(p, lens),
+        channel=channel,
+        purpose=f"Caseload CSV: {title}",
+    )
+    return title, rows
+
+
+__all__ = [
+    "CaseloadRow",
+    "PersonPage",
+    "caseload_export",
+    "caseload_page",
+    "contact_for_casework",
+    "contacts_in_view",
+    "decisions_in_view",
+    "open_contact",
+    "open_decision",
+    "open_person_page",
+    "open_referral",
+    "open_sentence",
+    "referral_for_casework",
+    "referrals_in_view",
+    "sentence_for_casework",
+    "sentences_in_view",
+]

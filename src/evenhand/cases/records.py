@@ -1,0 +1,348 @@
+"""Case records shaped for the viewer's role (see ``evenhand.people.records``).
+
+For analysts: tokens instead of ids, no free text (contact notes and locations, rationales, referral reasons,
+offence descriptions, court names), no staff names, and dates to the month.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from evenhand.org.models import StaffMember
+from evenhand.people.records import Lens
+
+from .models import (
+    NEXT_STATUSES,
+    AssessmentSummary,
+    Contact,
+    EnforcementDecision,
+    Offence,
+    Referral,
+    Requirement,
+    RiskSummary,
+    Sentence,
+)
+
+
+def _staff_name(staff: StaffMember | None, lens: Lens) -> str | None:
+    return staff.full_name if staff is not None and lens.identity else None
+
+
+def _staff_code(staff: StaffMember | None, lens: Lens) -> str | None:
+    return staff.staff_code if staff is not None and lens.identity else None
+
+
+@dataclass(frozen=True)
+class OffenceRecord:
+    id: int | None
+    category: str
+    category_label: str
+    description: str | None
+    is_main: bool
+    racially_or_religiously_aggravated: bool
+    hate_crime: bool
+    domestic_abuse: bool
+    sexual: bool
+    terrorism: bool
+    flags: list[str]
+
+    @property
+    def title(self) -> str:
+        return self.description or self.category_label
+
+    @classmethod
+    def shape(cls, offence: Offence, lens: Lens) -> "OffenceRecord":
+        return cls(
+            id=lens.id(offence.pk),
+            category=offence.category,
+            category_label=offence.get_category_display(),
+            description=lens.text(offence.description),
+            is_main=offence.is_main,
+            racially_or_religiously_aggravated=offence.racially_or_religiously_aggravated,
+            hate_crime=offence.hate_crime,
+            domestic_abuse=offence.domestic_abuse,
+            sexual=offence.sexual,
+            terrorism=offence.terrorism,
+            flags=offence.flags,
+        )
+
+
+@dataclass(frozen=True)
+class RequirementRecord:
+    id: int | None
+    type: str
+    title: str
+    unpaid_work_hours: int | None
+    rar_days: int | None
+    length_months: int | None
+    status: str
+    status_label: str
+
+    @classmethod
+    def shape(cls, requirement: Requirement, lens: Lens) -> "RequirementRecord":
+        return cls(
+            id=lens.id(requirement.pk),
+            type=requirement.type,
+            title=str(requirement),
+            unpaid_work_hours=requirement.unpaid_work_hours,
+            rar_days=requirement.rar_days,
+            length_months=requirement.length_months,
+            status=requirement.status,
+            status_label=requirement.get_status_display(),
+        )
+
+
+@dataclass(frozen=True)
+class SentenceRecord:
+    ref: str
+    id: int | None
+    token: str | None
+    person_ref: str
+    person_id: int | None
+    type: str
+    type_label: str
+    court: str | None
+    start_date: dt.date
+    expected_end_date: dt.date
+    termination_date: dt.date | None
+    termination_reason: str | None
+    termination_reason_label: str | None
+    active: bool
+    practitioner: str | None  # staff code
+    practitioner_name: str | None
+    practitioner_grade: str | None
+    allocated_since: dt.date | None
+    offences: list[OffenceRecord]
+    requirements: list[RequirementRecord]
+
+    @classmethod
+    def shape(cls, sentence: Sentence, lens: Lens) -> "SentenceRecord":
+        """``sentence`` with ``offences`` and ``requirements`` prefetched and ``current_allocations`` loaded."""
+        current = getattr(sentence, "current_allocations", None) or []
+        allocation = current[0] if current else None
+        practitioner = allocation.practitioner if allocation is not None else None
+        return cls(
+            ref=lens.ref("sentence", sentence.pk),
+            id=lens.id(sentence.pk),
+            token=None if lens.identity else lens.ref("sentence", sentence.pk),
+            person_ref=lens.ref("person", sentence.person_id),
+            person_id=lens.id(sentence.person_id),
+            type=sentence.type,
+            type_label=sentence.get_type_display(),
+            court=lens.text(sentence.court),
+            start_date=lens.date(sentence.start_date),  # type: ignore[arg-type]
+            expected_end_date=lens.date(sentence.expected_end_date),  # type: ignore[arg-type]
+            termination_date=lens.date(sentence.termination_date),
+            termination_reason=sentence.termination_reason or None,
+            termination_reason_label=sentence.get_termination_reason_display() or None,
+            active=sentence.is_active,
+            practitioner=_staff_code(practitioner, lens),
+            practitioner_name=_staff_name(practitioner, lens),
+            practitioner_grade=practitioner.grade if practitioner is not None and lens.identity else None,
+            allocated_since=lens.date(allocation.start_date) if allocation is not None else None,
+            offences=[OffenceRecord.shape(o, lens) for o in sentence.offences.all()],
+            requirements=[RequirementRecord.shape(r, lens) for r in sentence.requirements.all()],
+        )
+
+
+@dataclass(frozen=True)
+class ContactRecord:
+    ref: str
+    id: int | None
+    token: str | None
+    person_ref: str
+    person_id: int | None
+    sentence_ref: str
+    sentence_id: int | None
+    type: str
+    type_label: str
+    starts_at: dt.datetime
+    location: str | None
+    outcome: str | None
+    outcome_label: str | None
+    notes: str | None
+    recorded_by: str | None  # staff code
+    recorded_by_name: str | None
+    outcome_recorded_at: dt.datetime | None
+    outcome_recorded_by: str | None
+    decisions: list[str]  # the labels of the decisions that answered it
+
+    @property
+    def title(self) -> str:
+        return f"{self.type_label} in {self.starts_at:%B %Y}" if self.id is None else self.type_label
+
+    @classmethod
+    def shape(cls, contact: Contact, lens: Lens, *, with_decisions: bool = False) -> "ContactRecord":
+        """``contact`` with ``recorded_by`` and ``outcome_recorded_by`` loaded (and its ``enforcement_decisions``
+        prefetched when ``with_decisions``)."""
+        decisions = (
+            [d.get_decision_display() for d in contact.enforcement_decisions.all()] if with_decisions else []
+        )
+        return cls(
+            ref=lens.ref("contact", contact.pk),
+            id=lens.id(contact.pk),
+            token=None if lens.identity else lens.ref("contact", contact.pk),
+            person_ref=lens.ref("person", contact.person_id),
+            person_id=lens.id(contact.person_id),
+            sentence_ref=lens.ref("sentence", contact.sentence_id),
+            sentence_id=lens.id(contact.sentence_id),
+            type=contact.type,
+            type_label=contact.get_type_display(),
+            starts_at=lens.date(contact.starts_at),  # type: ignore[arg-type]
+            location=lens.text(contact.location),
+            outcome=contact.outcome or None,
+            outcome_label=contact.get_outcome_display() or None,
+            notes=lens.text(contact.notes),
+            recorded_by=_staff_code(contact.recorded_by, lens),
+            recorded_by_name=_staff_name(contact.recorded_by, lens),
+            outcome_recorded_at=lens.date(contact.outcome_recorded_at),
+            outcome_recorded_by=_staff_code(contact.outcome_recorded_by, lens),
+            decisions=decisions,
+        )
+
+
+@dataclass(frozen=True)
+class DecisionRecord:
+    ref: str
+    id: int | None
+    token: str | None
+    person_ref: str
+    person_id: int | None
+    sentence_ref: str
+    sentence_id: int | None
+    decision: str
+    decision_label: str
+    proposed: str | None
+    proposed_label: str | None
+    rationale: str | None
+    decided_by: str | None  # staff code
+    decided_by_name: str | None
+    decided_at: dt.datetime
+    triggering_contact_ids: list[int] | None
+    corrects: int | None
+    corrects_label: str | None  # "the warning of 3 March 2026"
+    corrects_decided_at: dt.datetime | None
+    corrected_by: int | None
+    is_corrected: bool
+    outcome: str | None
+    outcome_label: str | None
+
+    @classmethod
+    def shape(cls, decision: EnforcementDecision, lens: Lens) -> "DecisionRecord":
+        """``decision`` with ``sentence``, ``decided_by``, ``corrects``, ``corrected_by`` and ``outcome``
+        loaded and ``triggering_contacts`` prefetched."""
+        corrected_by = getattr(decision, "corrected_by", None)
+        outcome = getattr(decision, "outcome", None)
+        corrects = decision.corrects
+        return cls(
+            ref=lens.ref("decision", decision.pk),
+            id=lens.id(decision.pk),
+            token=None if lens.identity else lens.ref("decision", decision.pk),
+            person_ref=lens.ref("person", decision.sentence.person_id),
+            person_id=lens.id(decision.sentence.person_id),
+            sentence_ref=lens.ref("sentence", decision.sentence_id),
+            sentence_id=lens.id(decision.sentence_id),
+            decision=decision.decision,
+            decision_label=decision.get_decision_display(),
+            proposed=decision.proposed or None,
+            proposed_label=decision.get_proposed_display() or None,
+            rationale=lens.text(decision.rationale),
+            decided_by=_staff_code(decision.decided_by, lens),
+            decided_by_name=_staff_name(decision.decided_by, lens),
+            decided_at=lens.date(decision.decided_at),  # type: ignore[arg-type]
+            triggering_contact_ids=sorted(c.pk for c in decision.triggering_contacts.all())
+            if lens.identity
+            else None,
+            corrects=lens.id(decision.corrects_id),
+            corrects_label=corrects.get_decision_display() if corrects is not None else None,
+            corrects_decided_at=lens.date(corrects.decided_at) if corrects is not None else None,
+            corrected_by=lens.id(corrected_by.pk) if corrected_by is not None else None,
+            is_corrected=corrected_by is not None,
+            outcome=outcome.outcome if outcome is not None else None,
+            outcome_label=outcome.get_outcome_display() if outcome is not None else None,
+        )
+
+
+@dataclass(frozen=True)
+class ReferralRecord:
+    ref: str
+    id: int | None
+    token: str | None
+    person_ref: str
+    person_id: int | None
+    sentence_ref: str
+    sentence_id: int | None
+    service_area: str
+    service_area_label: str
+    provider: str | None
+    reason: str | None
+    made_on: dt.date
+    made_by: str | None  # staff code
+    status: str
+    status_label: str
+    status_changed_on: dt.date
+    next_statuses: list[str]
+
+    @classmethod
+    def shape(cls, referral: Referral, lens: Lens) -> "ReferralRecord":
+        """``referral`` with ``made_by`` loaded."""
+        return cls(
+            ref=lens.ref("referral", referral.pk),
+            id=lens.id(referral.pk),
+            token=None if lens.identity else lens.ref("referral", referral.pk),
+            person_ref=lens.ref("person", referral.person_id),
+            person_id=lens.id(referral.person_id),
+            sentence_ref=lens.ref("sentence", referral.sentence_id),
+            sentence_id=lens.id(referral.sentence_id),
+            service_area=referral.service_area,
+            service_area_label=referral.get_service_area_display(),
+            provider=lens.text(referral.provider),
+            reason=lens.text(referral.reason),
+            made_on=lens.date(referral.made_on),  # type: ignore[arg-type]
+            made_by=_staff_code(referral.made_by, lens),
+            status=referral.status,
+            status_label=referral.get_status_display(),
+            status_changed_on=lens.date(referral.status_changed_on),  # type: ignore[arg-type]
+            next_statuses=list(NEXT_STATUSES[referral.status]),
+        )
+
+
+@dataclass(frozen=True)
+class RiskRecord:
+    tier: str
+    rosh: str
+    rosh_label: str
+    mappa_category: int | None
+    mappa_category_label: str | None
+    mappa_level: int | None
+    mappa_level_label: str | None
+    assessed_on: dt.date
+
+    @classmethod
+    def shape(cls, risk: RiskSummary, lens: Lens) -> "RiskRecord":
+        return cls(
+            tier=risk.tier,
+            rosh=risk.rosh,
+            rosh_label=risk.get_rosh_display(),
+            mappa_category=risk.mappa_category,
+            mappa_category_label=risk.get_mappa_category_display() if risk.mappa_category else None,
+            mappa_level=risk.mappa_level,
+            mappa_level_label=risk.get_mappa_level_display() if risk.mappa_level else None,
+            assessed_on=lens.date(risk.assessed_on),  # type: ignore[arg-type]
+        )
+
+
+@dataclass(frozen=True)
+class AssessmentRecord:
+    type_label: str
+    started_on: dt.date
+    completed_on: dt.date | None
+    diversity_factors_discussed_label: str | None
+
+    @classmethod
+    def shape(cls, assessment: AssessmentSummary, lens: Lens) -> "AssessmentRecord":
+        return cls(
+            type_label=assessment.get_type_display(),
+            started_on=lens.date(assessment.started_on),  # type: ignore[arg-type]
+            completed_on=lens.date(assessment.completed_on),
+            diversity_factors_discussed_label=assessment.get_diversity_factors_discussed_display() or None,
+        )

@@ -1,0 +1,198 @@
+"""The one door to a person's record.
+
+Everything that shows a person (a page, an export, an API response) loads them here or through
+``evenhand.cases.door``, which builds on this module. The door
+
+1. checks the viewer: a current staff record, a role that may see people, the PDU scope or an allocation,
+   and the restriction and exclusion lists (``access.visible_people``);
+2. writes the access log: a view row for every record opened, a refused row for every attempt on a record
+   that exists but may not be opened, and export rows, one per person, for every page of a list;
+3. returns the record shaped for the viewer's role (``records``): for analysts a pseudonym and an opaque
+   token instead of name, date of birth, CRN and id, no free text, dates to the month.
+
+The web answers a refusal with 403 and an unknown record with 404; the API answers both with 404, so that
+it never confirms that somebody is on probation.
+"""
+
+import re
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Page, Paginator
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from evenhand.audit.models import Channel
+from evenhand.audit.services import log_export, log_person_view, log_refused_view
+from evenhand.org.access import is_current
+from evenhand.org.models import StaffMember
+
+from .access import MAX_ID, can_record_casework, id_from_token, visible_people
+from .models import CRN_PATTERN, Person, Restriction
+from .records import Lens, PersonRecord
+
+R = TypeVar("R")
+
+PAGE_SIZE = 25
+
+
+class RecordNotFound(Http404):
+    """No such record, or a reference that is not one (a malformed id, a forged token)."""
+
+
+class RecordRefused(PermissionDenied):
+    """The record exists and this viewer may not open it (or may not record casework on it)."""
+
+
+def record_id(lens: Lens, kind: str, ref: str | int) -> int:
+    """The id a viewer's reference stands for: a plain id from staff who see identities, a token from
+    analysts (who never see ids). Anything else, or an id outside 64 bits, is no record at all."""
+    if lens.identity:
+        text = str(ref)
+        if text.isascii() and text.isdigit() and len(text) <= 19 and 1 <= int(text) <= MAX_ID:
+            return int(text)
+        raise RecordNotFound("No such record.")
+    pk = id_from_token(kind, str(ref))
+    if pk is None:
+        raise RecordNotFound("No such record.")
+    return pk
+
+
+def admit(
+    *, viewer: StaffMember, person_id: int, channel: Channel, purpose: str, casework: bool = False
+) -> None:
+    """Let the viewer into one person's record, or refuse: either way it goes in the access log.
+
+    ``casework`` asks for more than reading: a role that records casework (a form to record a contact, a
+    decision, a referral). The caller has already checked that the record exists.
+    """
+    allowed = (
+        is_current(viewer)
+        and (not casework or can_record_casework(viewer))
+        and visible_people(viewer).filter(pk=person_id).exists()
+    )
+    if not allowed:
+        log_refused_view(staff=viewer, person_id=person_id, channel=channel)
+        if casework and not can_record_casework(viewer):
+            raise RecordRefused("Your role cannot record casework.")
+        raise RecordRefused("You do not have access to this record.")
+    log_person_view(staff=viewer, person_id=person_id, channel=channel, detail=purpose)
+
+
+def _person(pk: int, lens: Lens) -> Person:
+    people = Person.objects.select_related("pdu", "pdu__region")
+    if lens.diversity:
+        people = people.select_related("diversity")
+    person = people.filter(pk=pk).first()
+    if person is None:
+        raise RecordNotFound("No such person.")
+    return person
+
+
+def open_person(*, viewer: StaffMember, ref: str | int, channel: Channel, purpose: str) -> PersonRecord:
+    """One person record, shaped for the viewer; the view or the refusal is logged."""
+    return open_person_and_model(viewer=viewer, ref=ref, channel=channel, purpose=purpose)[1]
+
+
+def open_person_and_model(
+    *, viewer: StaffMember, ref: str | int, channel: Channel, purpose: str
+) -> tuple[Person, PersonRecord]:
+    """``open_person``, with the model kept for the door's own further queries (``evenhand.cases.door``)."""
+    lens = Lens.of(viewer)
+    person = _person(record_id(lens, "person", ref), lens)
+    admit(viewer=viewer, person_id=person.pk, channel=channel, purpose=purpose)
+    restricted = Restriction.objects.filter(person=person).exists()
+    return person, PersonRecord.shape(person, lens, restricted=restricted, with_diversity=True)
+
+
+def person_for_casework(*, viewer: StaffMember, person_id: int, channel: Channel, purpose: str) -> Person:
+    """The person model, for a page or operation that records casework on them (casework roles only, who see
+    identities); the view or the refusal is logged."""
+    lens = Lens.of(viewer)
+    person = _person(record_id(lens, "person", person_id), lens)
+    admit(viewer=viewer, person_id=person.pk, channel=channel, purpose=purpose, casework=True)
+    return person
+
+
+# --- lists ----------------------------------------------------------------------------------------------------
+
+
+def shaped_page(
+    *,
+    viewer: StaffMember,
+    rows: QuerySet[Any] | Sequence[Any],
+    number: Any,
+    person_of: Callable[[Any], int],
+    shape: Callable[[Any], R],
+    channel: Channel,
+    purpose: str,
+    per_page: int = PAGE_SIZE,
+    log: bool = True,
+) -> Page:
+    """One page of a list of records: the rows on it shaped, and one export row per person on it logged
+    (unless ``log`` is off: a list inside a record already logged as viewed, such as a person's contacts).
+    An empty page is still an export, logged as one row about no one.
+
+    ``number`` is taken as the user typed it: malformed or out of range gives the nearest real page.
+    """
+    page = Paginator(rows, per_page).get_page(number)
+    items = list(page.object_list)
+    if log:
+        log_export(staff=viewer, channel=channel, detail=purpose, person_ids=[person_of(r) for r in items])
+    page.object_list = [shape(item) for item in items]
+    return page
+
+
+def shaped_slice(
+    *,
+    viewer: StaffMember,
+    rows: QuerySet[Any],
+    offset: int,
+    limit: int,
+    person_of: Callable[[Any], int],
+    shape: Callable[[Any], R],
+    channel: Channel,
+    purpose: str,
+) -> tuple[int, list[R]]:
+    """The API's limit/offset equivalent of ``shaped_page``: the total count and the shaped rows."""
+    items = list(rows[offset : offset + limit])
+    log_export(staff=viewer, channel=channel, detail=purpose, person_ids=[person_of(r) for r in items])
+    return rows.count(), [shape(item) for item in items]
+
+
+def people_in_view(viewer: StaffMember) -> QuerySet[Person]:
+    """People the viewer may see, with what a list row of them shows, in a fixed number of queries."""
+    return visible_people(viewer).select_related("pdu", "pdu__region")
+
+
+def name_or_crn(query: str) -> Q | None:
+    """The match for a search box: an exact CRN, or every word starting the first or last name."""
+    query = " ".join(query.split())
+    if not query:
+        return None
+    if re.match(CRN_PATTERN, query.upper()):
+        return Q(crn=query.upper())
+    match = Q()
+    for term in query.split(" "):
+        match &= Q(first_name__istartswith=term) | Q(last_name__istartswith=term)
+    return match
+
+
+def search_people(*, viewer: StaffMember, query: str, page: Any, channel: Channel) -> Page | None:
+    """People the viewer may see whose CRN or name matches, a page at a time; None when there is nothing to
+    search for. Analysts cannot search: a search by name or CRN would tell them who is on probation."""
+    lens = Lens.of(viewer)
+    match = name_or_crn(query)
+    if match is None or not lens.identity:
+        return None
+    people = people_in_view(viewer).filter(match).order_by("last_name", "first_name", "pk")
+    return shaped_page(
+        viewer=viewer,
+        rows=people,
+        number=page,
+        person_of=lambda p: p.pk,
+        shape=lambda p: PersonRecord.shape(p, lens),
+        channel=channel,
+        purpose="Search results",
+    )
