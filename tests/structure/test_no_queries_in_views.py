@@ -25,7 +25,7 @@ def queries_in(path: Path) -> list[str]:
             name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
             if name in QUERY_CALLS:
                 found.append(f"{path.name}:{node.lineno} {name}()")
-    return found
+    return sorted(found, key=lambda f: int(f.split(":")[1].split()[0]))
 
 
 def test_the_modules_are_found():
@@ -44,4 +44,4 @@ def test_the_check_finds_a_query(tmp_path):
     sample.write_text(
         "def v(r):\n    return Person.objects.filter(pk=1)\n\ndef w(r):\n    get_object_or_404(X)\n"
     )
-    assert queries_in(sample) == ["views.py:2 .objects", "views.py:5 get_object_or_404()"]
+    assert sorted(queries_in(sample)) == ["views.py:2 .objects", "views.py:5 get_object_or_404()"]
