@@ -68,6 +68,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from evenhand.core import formatting
+
 from .stats import (
     MATERIALITY_BAND,
     Q_THRESHOLD,
@@ -782,28 +784,25 @@ def to_csv(analysis: Analysis, table: str = "groups") -> str:
 
 
 def _number(value: Any, kind: str = "ratio") -> str:
-    value = _plain(value)
-    if value is None:
-        return "\N{EN DASH}"
-    if value == "inf":
-        return "∞"
-    if isinstance(value, bool):
+    """A figure in words, as :mod:`evenhand.core.formatting` writes it on screen."""
+    if isinstance(value, bool | np.bool_):
         return "yes" if value else "no"
     if kind == "rate":
-        return f"{value:.1%}"
+        return formatting.percent_text(value)
     if kind == "count":
-        return f"{value:,}"
+        return formatting.count_text(value)
     if kind == "p":
-        return f"{value:.2g}" if value < 0.001 else f"{value:.3f}"
-    return f"{value:.2f}"
+        return formatting.p_value_text(value)
+    return formatting.ratio_text(value)
 
 
 def _with_interval(row: pd.Series, column: str, kind: str = "ratio") -> str:
-    low, high = row[f"{column}_low"], row[f"{column}_high"]
-    value = _number(row[column], kind)
-    if pd.isna(low) or pd.isna(high):
-        return value
-    return f"{value} ({_number(low, kind)} to {_number(high, kind)})"
+    return formatting.estimate_text(
+        row[column],
+        row[f"{column}_low"],
+        row[f"{column}_high"],
+        kind="percent" if kind == "rate" else "ratio",
+    )
 
 
 def _html_table(caption: str, headers: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
@@ -949,9 +948,9 @@ def to_html(analysis: Analysis) -> str:
                             str(row["group"]),
                             _number(row["n"], "count"),
                             _number(row["observed"], "count"),
-                            f"{row['expected']:.1f}",
+                            formatting.number_text(row["expected"], 1),
                             _with_interval(row, "ratio"),
-                            f"{_number(row[low])} to {_number(row[high])}",
+                            formatting.interval_text(row[low], row[high]),
                             _number(bool(row[outside_column(0.998)])),
                             _number(row["q_value"], "p"),
                             f"yes, {row['direction']}" if row["outlier"] else "no",
@@ -977,7 +976,7 @@ def to_html(analysis: Analysis) -> str:
     parts.append(
         "<h2>How to read this</h2>\n<p>q-values are Benjamini-Hochberg adjusted across every test above."
         f" A result is flagged when its q-value is below {Q_THRESHOLD} and its ratio lies outside"
-        f" {low_band}&ndash;{high_band}. A dash means there is no figure; the note says why.</p>\n"
+        f" {low_band}&ndash;{high_band}. &ldquo;{formatting.NOT_AVAILABLE}&rdquo; means there is no figure; the note says why.</p>\n"
         "</main>\n</body>\n</html>\n"
     )
     return "".join(parts)
