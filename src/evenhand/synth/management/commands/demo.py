@@ -2,8 +2,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from evenhand.core.demo import DEMO_PASSWORD, DEMO_SCALE, load_demo
 from evenhand.org.models import Region
+from evenhand.synth.demo import DEMO_PASSWORD, DEMO_SCALE, load_demo
 
 
 class Command(BaseCommand):

@@ -3,7 +3,8 @@ capacity reductions and reports so that workload figures have something to expla
 
 The data comes from `evenhand.synth` at `pdu` scale (about 2,200 people and a year of casework ending today);
 the log-ins are attached to generated staff: the PO and PSO with the largest caseloads, their SPO, the head
-of the PDU, and the first analyst, inspector and administrator.
+of the PDU, and the first analyst, inspector and administrator. It lives in synth, above the domain apps it
+writes through (org, workload), not in core, which sits below them (docs/decisions/0004-dependency-order.md).
 """
 
 import datetime as dt

@@ -7,9 +7,9 @@ from django.contrib.auth import authenticate
 from django.core.management import call_command
 from django.test import RequestFactory
 
-from evenhand.core.demo import DEMO_PASSWORD
 from evenhand.org.models import Role, StaffMember
 from evenhand.people.models import Person
+from evenhand.synth.demo import DEMO_PASSWORD
 from evenhand.workload.models import CapacityReduction
 
 pytestmark = pytest.mark.django_db(transaction=True)
