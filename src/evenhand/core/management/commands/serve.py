@@ -10,6 +10,7 @@ from django.conf import settings
 from django.contrib.staticfiles.storage import ManifestFilesMixin
 from django.core.files.storage import storages
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.servers.basehttp import get_internal_wsgi_application
 from gunicorn.app.base import BaseApplication
 
 
@@ -25,9 +26,9 @@ class EvenhandServer(BaseApplication):  # type: ignore[misc]
             self.cfg.set(key, value)
 
     def load(self) -> Any:
-        from evenhand.wsgi import application
-
-        return application
+        # The application settings.WSGI_APPLICATION names, as runserver loads it: core, at the bottom of the
+        # dependency order, does not import the project shell (evenhand.wsgi) above it.
+        return get_internal_wsgi_application()
 
 
 class Command(BaseCommand):
