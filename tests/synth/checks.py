@@ -5,20 +5,24 @@ database in a handful of queries and check in Python, so they run at ``pdu`` sca
 is the slow one (several queries a row) and is meant for ``tiny``.
 """
 
+import bisect
 import datetime as dt
 import itertools
 from collections import defaultdict
 
+import numpy as np
 from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from evenhand.cases import rules
 from evenhand.cases.models import (
     COURT_ORDERS,
     NEXT_STATUSES,
     Allocation,
     AssessmentSummary,
     Contact,
+    Decision,
     EnforcementDecision,
     EnforcementOutcome,
     Offence,
@@ -181,6 +185,46 @@ def decision_problems() -> list[str]:
     return problems
 
 
+def proposal_problems() -> list[str]:
+    """Every decision's proposal is what :mod:`evenhand.cases.rules` calls for, worked out from plain values
+    (the sentence type, the failure's local date and the local date of the latest warning standing at it) in
+    one call to the rules' array form, and every decision is one its sentence allows. ``decision_problems``
+    checks the same through the service, one failure at a time."""
+    problems = []
+    warnings: dict[int, list[dt.datetime]] = defaultdict(list)
+    for sentence_id, decided_at in (
+        EnforcementDecision.objects.filter(decision=Decision.WARNING, corrected_by__isnull=True)
+        .order_by("decided_at")
+        .values_list("sentence_id", "decided_at")
+    ):
+        warnings[sentence_id].append(decided_at)
+    rows = list(
+        EnforcementDecision.objects.order_by("pk").values_list(
+            "pk", "sentence_id", "sentence__type", "triggering_contacts__starts_at", "proposed", "decision"
+        )
+    )
+    if not rows:
+        return []
+    last_warning_on = []
+    for _, sentence_id, _, failure_at, _, _ in rows:
+        given = warnings[sentence_id]
+        standing = bisect.bisect_left(given, failure_at)  # warnings given before the failure
+        last_warning_on.append(timezone.localdate(given[standing - 1]) if standing else None)
+    expected = rules.proposed_decisions_many(
+        np.array([row[2] for row in rows]),
+        np.array([timezone.localdate(row[3]) for row in rows], dtype="datetime64[D]"),
+        np.array(["NaT" if day is None else day for day in last_warning_on], dtype="datetime64[D]"),
+    )
+    for (pk, _, sentence_type, _, proposed, decision), due in zip(rows, expected.tolist(), strict=True):
+        if proposed != due:
+            problems.append(
+                f"decision {pk}: proposed {proposed!r} on a {sentence_type}, the rules call for {due!r}"
+            )
+        if not rules.is_allowed(sentence_type, decision):
+            problems.append(f"decision {pk}: {decision} is not allowed on a {sentence_type}")
+    return problems
+
+
 def allocation_problems() -> list[str]:
     """The grade rule, the person's PDU, one open allocation a sentence, consecutive allocations, allocated by a
     manager, within the sentence."""
@@ -302,6 +346,7 @@ RULES = {
     "contact_window": contact_window_problems,
     "contacts": contact_problems,
     "decisions": decision_problems,
+    "proposals": proposal_problems,
     "allocations": allocation_problems,
     "referrals": referral_problems,
     "assessments": assessment_problems,

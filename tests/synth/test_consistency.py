@@ -5,6 +5,7 @@ import datetime as dt
 import pytest
 from django.db.models import Exists, F, OuterRef
 
+from evenhand.cases import rules
 from evenhand.cases.models import (
     Allocation,
     Contact,
@@ -40,6 +41,34 @@ def test_the_truth_counts_the_enforcement_decisions_in_the_data() -> None:
     assert recalls > 0 and breaches > 0
     assert _national(result.truth, "recall") == recalls
     assert _national(result.truth, "breach") == breaches
+
+
+def test_the_generator_asks_the_enforcement_rules_for_every_proposal(monkeypatch: pytest.MonkeyPatch) -> None:
+    asked: list[str] = []
+    rule = rules.proposed_decision
+
+    def spy(sentence_type: str, **values: dt.date | None) -> str:
+        asked.append(decision := rule(sentence_type, **values))
+        return decision
+
+    monkeypatch.setattr(rules, "proposed_decision", spy)
+    result = generate(scale="tiny", seed=2, write=False)
+    assert len(asked) == result.rows["cases_enforcementdecision"]
+    assert {"warning", "breach", "recall_standard"} <= set(asked)
+
+
+def test_the_generator_proposes_what_the_rules_propose_even_when_they_change(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Were a licence enforced like an order, the data would follow: the generator has no rules of its own.
+    monkeypatch.setattr(rules, "RECALLABLE", ())
+    with loaded(scale="tiny", seed=2):
+        proposed = set(
+            EnforcementDecision.objects.filter(sentence__type=SentenceType.LICENCE).values_list(
+                "proposed", flat=True
+            )
+        )
+    assert proposed and not proposed & {"recall_standard", "recall_fixed_term", "recall_emergency"}
 
 
 def test_the_completion_truth_expects_what_the_generator_does() -> None:

@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from evenhand.cases.models import AllocationReason
-from evenhand.cases.services.enforcement import one_year_before
+from evenhand.cases import rules
+from evenhand.cases.models import RECALLS, AllocationReason, Decision, DecisionOutcome, TerminationReason
+from evenhand.cases.rules import one_year_before
 
 from . import params
 from .bias import BiasSpec
@@ -127,25 +128,28 @@ class Truth:
         np.add.at(table[:, 2], slots, p1)
 
 
-RATIONALES = {
-    "warning": [
+RATIONALES: dict[str, list[str]] = {
+    Decision.WARNING: [
         "Unacceptable absence with no explanation given; first failure in twelve months, so a formal warning "
         "is issued and the consequences of a further failure explained.",
         "Did not attend and did not make contact; warning letter sent and reporting expectations restated.",
     ],
-    "nfa": [
+    Decision.NO_FURTHER_ACTION: [
         "The person gave a credible reason after the event (a medical appointment); no further action, "
         "discussed at the next appointment.",
         "Failure accepted as an isolated lapse given recent good engagement; no further action recorded.",
     ],
-    "breach": [
+    Decision.BREACH: [
         "A further unacceptable failure within twelve months of a warning, with no exceptional reason; breach "
         "action initiated and the case returned to court.",
     ],
-    "recall": [
-        "Failure to comply with licence conditions; risk can no longer be safely managed in the community, "
-        "recall requested with SPO agreement.",
-    ],
+    **{
+        recall: [
+            "Failure to comply with licence conditions; risk can no longer be safely managed in the community, "
+            "recall requested with SPO agreement.",
+        ]
+        for recall in RECALLS
+    },
 }
 REFERRAL_REASONS = {
     "accommodation": "No settled address; needs support to find accommodation.",
@@ -167,9 +171,14 @@ def years_before(day: dt.date, years: int) -> dt.date:
         return day.replace(year=day.year - years, day=28)
 
 
-def lesser(draw: float, warning_share: float) -> str:
+def lesser(draw: float, warning_share: float) -> Decision:
     """When a practitioner does not take the proposed step: a warning, or no further action."""
-    return "warning" if draw < warning_share else "nfa"
+    return Decision.WARNING if draw < warning_share else Decision.NO_FURTHER_ACTION
+
+
+def day_date(day: int) -> dt.date:
+    """A day number (days since the epoch, in local dates) as a date."""
+    return EPOCH + dt.timedelta(days=day)
 
 
 class CaseloadBuilder:
@@ -382,12 +391,13 @@ class CaseloadBuilder:
         p_done = np.full(n, params.COMPLETION_BASE)
         p_done_biased = with_odds(p_done, self.bias_for("completion", period.month(expected_end)))
         # Licences reaching their end always complete here (failure on licence is recall), so only orders count.
-        orders_ending = ends & (kind != "LIC")
+        recallable = np.isin(kind, rules.RECALLABLE)
+        orders_ending = ends & ~recallable
         self.truth.add(
             "completion", p, group[orders_ending], p_done[orders_ending], p_done_biased[orders_ending]
         )
         completed = rng.random(n) < p_done_biased
-        ok = ends & (completed | (kind == "LIC"))
+        ok = ends & (completed | recallable)
         termination[ok], reason[ok] = expected_end[ok], "completed"
         failed = ends & ~ok
         failed_on = np.maximum(expected_end - rng.integers(1, 60, n), np.maximum(allocated_from, start) + 7)
@@ -574,9 +584,9 @@ class CaseloadBuilder:
 
         decision_rows: dict[str, list] = defaultdict(list)
         outcome_rows: dict[str, list] = defaultdict(list)
-        # Every warning given on each sentence: a failure can come before the decision on an earlier one, so
-        # the warning that counts is any within the 12 months before it, not just the latest.
-        warnings: dict[int, list[int]] = defaultdict(list)
+        # Every warning given on each sentence, as (when, local day): a failure can come before the decision on
+        # an earlier one, so the warning that stands for it is the latest given before it, not the latest given.
+        warnings: dict[int, list[tuple[int, int]]] = defaultdict(list)
         last_decision = self.last_decision = np.full(len(kind), -1)
         truth_breach: list[tuple[int, float, float]] = []
         truth_recall: list[tuple[int, float, float]] = []
@@ -590,52 +600,55 @@ class CaseloadBuilder:
             if termination[r] >= 0 and decided_day[i] > termination[r]:
                 continue  # the sentence ended before anyone decided
             failure_at = int(starts[f])
-            if kind[r] == "LIC":
-                proposed = "recall_standard"
+            standing = [day for at, day in warnings[r] if at < failure_at]
+            proposed = rules.proposed_decision(
+                kind[r],
+                failure_on=day_date(int(contacts["day"][f])),
+                last_warning_on=day_date(max(standing)) if standing else None,
+            )
+            # The practitioner's discretion: the proposed step, or something less.
+            if proposed in RECALLS:
                 truth_recall.append((r, p_recall[i], p_recall_b[i]))
-                decision = str(recall_type[i]) if draw[i] < p_recall_b[i] else lesser(draw2[i], 0.6)
+                decision = Decision(recall_type[i]) if draw[i] < p_recall_b[i] else lesser(draw2[i], 0.6)
+            elif proposed == Decision.BREACH:
+                truth_breach.append((r, p_breach[i], p_breach_b[i]))
+                decision = Decision.BREACH if draw[i] < p_breach_b[i] else lesser(draw2[i], 0.7)
             else:
-                window_opens = self.window_opens(failure_at)
-                if any(window_opens <= warning < failure_at for warning in warnings[r]):
-                    proposed = "breach"
-                    truth_breach.append((r, p_breach[i], p_breach_b[i]))
-                    decision = "breach" if draw[i] < p_breach_b[i] else lesser(draw2[i], 0.7)
-                else:
-                    proposed = "warning"
-                    decision = lesser(draw[i], params.WARNING_WHEN_PROPOSED)
-            if decision == "warning":
-                warnings[r].append(int(decided_at[i]))
+                decision = lesser(draw[i], params.WARNING_WHEN_PROPOSED)
+            if decision == Decision.WARNING:
+                warnings[r].append((int(decided_at[i]), int(decided_day[i])))
             decision_rows["row"].append(r)
             decision_rows["contact"].append(f)
-            decision_rows["decision"].append(decision)
-            decision_rows["proposed"].append(proposed)
+            decision_rows["decision"].append(decision.value)
+            decision_rows["proposed"].append(proposed.value)
             decision_rows["decided_at"].append(int(decided_at[i]))
             decision_rows["day"].append(int(decided_day[i]))
             last_decision[r] = int(decided_day[i])
-            decision_rows["rationale"].append(
-                RATIONALES["recall" if decision.startswith("recall") else decision][
-                    int(draw3[i] * len(RATIONALES["recall" if decision.startswith("recall") else decision]))
-                ]
-            )
+            rationales = RATIONALES[decision]
+            decision_rows["rationale"].append(rationales[int(draw3[i] * len(rationales))])
             # What became of a breach or recall, and whether it ended the sentence.
-            if decision == "breach" or decision.startswith("recall"):
-                outcome_day = int(decided_day[i] + (outcome_delay[i] if decision == "breach" else 1))
+            if decision in rules.OUTCOMES_OF:
+                outcome_day = int(decided_day[i] + (outcome_delay[i] if decision == Decision.BREACH else 1))
                 if outcome_day <= self.last_outcome_day:
-                    if decision == "breach":
+                    if decision == Decision.BREACH:
                         proven = draw2[i] < params.BREACH_PROVEN
-                        result = "breach_proven" if proven else "breach_not_proven"
+                        result = (
+                            DecisionOutcome.BREACH_PROVEN if proven else DecisionOutcome.BREACH_NOT_PROVEN
+                        )
                         ends = proven and draw3[i] < params.REVOKED_IF_PROVEN
-                        why = "revoked_breach"
+                        why = TerminationReason.REVOKED_BREACH
                     else:
                         approved = draw2[i] < params.RECALL_APPROVED
-                        result = "recall_approved" if approved else "recall_rejected"
-                        ends, why = approved, "recalled"
+                        result = (
+                            DecisionOutcome.RECALL_APPROVED if approved else DecisionOutcome.RECALL_REJECTED
+                        )
+                        ends, why = approved, TerminationReason.RECALLED
                     outcome_rows["decision_index"].append(len(decision_rows["row"]) - 1)
-                    outcome_rows["outcome"].append(result)
+                    outcome_rows["outcome"].append(result.value)
                     outcome_rows["day"].append(outcome_day)
                     outcome_rows["row"].append(r)
                     if ends and outcome_day <= self.sentence["expected_end"][r]:
-                        termination[r], reason[r] = max(outcome_day, int(allocated_from[r])), why
+                        termination[r], reason[r] = max(outcome_day, int(allocated_from[r])), why.value
         for measure, items in (("breach", truth_breach), ("recall", truth_recall)):
             if items:
                 rows = np.array([x[0] for x in items])
@@ -649,12 +662,6 @@ class CaseloadBuilder:
         self._decisions = decision_rows
         self._outcomes = outcome_rows
         return []  # written after the contacts, which they reference
-
-    def window_opens(self, failure_at: int) -> int:
-        """Start of the 12 calendar months before a failure (as the services count them), in UTC seconds."""
-        local = dt.datetime.fromtimestamp(failure_at, LONDON).date()
-        opens = one_year_before(local) + dt.timedelta(days=1)
-        return int(dt.datetime.combine(opens, dt.time.min, LONDON).timestamp())
 
     def write_contacts(self, contacts, termination, sentence_id, person_id) -> list[Table]:
         rng = self.rng

@@ -1,18 +1,14 @@
 """Enforcement: what the rules propose after a failure to comply, and the decision a person then records.
 
-The rules (after the probation national standards and the Sentencing Act 2020, schedule 10):
-
-* community and suspended sentence orders: the first unacceptable failure to comply is met with a warning; a
-  further unacceptable failure within 12 months of a warning calls for breach action in court;
-* post-sentence supervision is enforced the same way, through the magistrates' court (it cannot be recalled);
-* licences: an unacceptable failure calls for recall to be considered.
+The rules themselves (warning, then breach within 12 months of a warning; recall on licence; which decisions
+and outcomes each sentence allows) are plain functions in :mod:`evenhand.cases.rules`; this module reads the
+records they need and writes the decisions.
 
 The system only proposes. A practitioner or manager decides, may depart from the proposal, and must say why.
 Decisions are never edited: a correction is a new decision pointing at the one it corrects.
 """
 
 import datetime as dt
-from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -23,62 +19,39 @@ from evenhand.core.services import require_past, require_text, validated
 from evenhand.org.models import StaffMember
 from evenhand.people.access import ensure_can_record
 
+from .. import rules
 from ..models import (
-    RECALLS,
     Contact,
     Decision,
-    DecisionOutcome,
     EnforcementDecision,
     EnforcementOutcome,
     Sentence,
-    SentenceType,
 )
+
+# Re-exported: views, the API, forms and tests import the rules' tables from here.
+from ..rules import ALLOWED_DECISIONS, NEEDS_TRIGGER, OUTCOMES_OF, Proposal, one_year_before
+
+__all__ = [
+    "ALLOWED_DECISIONS",
+    "NEEDS_TRIGGER",
+    "OUTCOMES_OF",
+    "RATIONALE_MIN_LENGTH",
+    "Proposal",
+    "decide_enforcement",
+    "effective_decisions",
+    "one_year_before",
+    "propose_enforcement",
+    "record_enforcement_outcome",
+    "warning_window_opens",
+]
 
 RATIONALE_MIN_LENGTH = 20
 
-ALLOWED_DECISIONS: dict[str, tuple[str, ...]] = {
-    SentenceType.COMMUNITY_ORDER: (Decision.WARNING, Decision.BREACH, Decision.NO_FURTHER_ACTION),
-    SentenceType.SUSPENDED_SENTENCE_ORDER: (Decision.WARNING, Decision.BREACH, Decision.NO_FURTHER_ACTION),
-    SentenceType.POST_SENTENCE_SUPERVISION: (Decision.WARNING, Decision.BREACH, Decision.NO_FURTHER_ACTION),
-    SentenceType.LICENCE: (Decision.WARNING, *RECALLS, Decision.NO_FURTHER_ACTION),
-}
-# A warning or "no further action" answers a particular failure, so it must name the contacts it answers.
-# Breach and recall may also follow something else (a further offence, rising risk), explained in the rationale.
-NEEDS_TRIGGER = (Decision.WARNING, Decision.NO_FURTHER_ACTION)
-OUTCOMES_OF: dict[str, tuple[str, ...]] = {
-    Decision.BREACH: (
-        DecisionOutcome.BREACH_PROVEN,
-        DecisionOutcome.BREACH_NOT_PROVEN,
-        DecisionOutcome.BREACH_WITHDRAWN,
-    ),
-    **{recall: (DecisionOutcome.RECALL_APPROVED, DecisionOutcome.RECALL_REJECTED) for recall in RECALLS},
-}
-
-
-@dataclass(frozen=True)
-class Proposal:
-    """The decision the rules call for, and the reason in words a practitioner would use."""
-
-    decision: Decision
-    reason: str
-
-
-def one_year_before(day: dt.date) -> dt.date:
-    """The same date a year earlier; 29 February goes back to 28 February."""
-    try:
-        return day.replace(year=day.year - 1)
-    except ValueError:
-        return day.replace(year=day.year - 1, day=28)
-
 
 def warning_window_opens(failure_at: dt.datetime) -> dt.datetime:
-    """The earliest moment a warning still counts for a failure at ``failure_at``.
-
-    "Within 12 months" is counted in calendar dates, in local time: a warning given on 1 June 2023 counts
-    for a failure on 31 May 2024 but not for one on 1 June 2024.
-    """
-    failure_day = timezone.localdate(failure_at)
-    opens = one_year_before(failure_day) + dt.timedelta(days=1)
+    """The earliest moment a warning still counts for a failure at ``failure_at``: local midnight at the start
+    of :func:`evenhand.cases.rules.warning_window_opens_on` of the failure's local date."""
+    opens = rules.warning_window_opens_on(timezone.localdate(failure_at))
     return dt.datetime.combine(opens, dt.time.min, tzinfo=timezone.get_current_timezone())
 
 
@@ -91,32 +64,18 @@ def propose_enforcement(contact: Contact) -> Proposal | None:
     """The decision due after this contact, or None when its outcome is not an unacceptable failure."""
     if not contact.is_enforceable:
         return None
-    sentence = contact.sentence
-    if sentence.type == SentenceType.LICENCE:
-        return Proposal(
-            Decision.RECALL_STANDARD,
-            "An unacceptable failure to comply with licence conditions: consider whether recall is needed "
-            "to manage risk, or record why a warning or no further action is enough.",
-        )
-    warning = (
-        effective_decisions(sentence)
-        .filter(
-            decision=Decision.WARNING,
-            decided_at__lt=contact.starts_at,
-            decided_at__gte=warning_window_opens(contact.starts_at),
-        )
+    # The latest warning standing at the failure; the rules decide whether it is recent enough to count.
+    last_warning_at = (
+        effective_decisions(contact.sentence)
+        .filter(decision=Decision.WARNING, decided_at__lt=contact.starts_at)
         .order_by("-decided_at")
+        .values_list("decided_at", flat=True)
         .first()
     )
-    if warning is not None:
-        return Proposal(
-            Decision.BREACH,
-            f"A further unacceptable failure within 12 months of the warning given on "
-            f"{timezone.localdate(warning.decided_at):%d %B %Y}: breach action is due unless there are "
-            f"exceptional reasons, which the rationale must give.",
-        )
-    return Proposal(
-        Decision.WARNING, "The first unacceptable failure to comply in 12 months: a warning is due."
+    return rules.propose(
+        contact.sentence.type,
+        failure_on=timezone.localdate(contact.starts_at),
+        last_warning_on=timezone.localdate(last_warning_at) if last_warning_at is not None else None,
     )
 
 
@@ -141,7 +100,7 @@ def decide_enforcement(
     rationale = require_text(
         rationale, "rationale", "the reasons for the decision", min_length=RATIONALE_MIN_LENGTH
     )
-    if decision not in ALLOWED_DECISIONS[sentence.type]:
+    if not rules.is_allowed(sentence.type, decision):
         allowed = ", ".join(Decision(d).label.lower() for d in ALLOWED_DECISIONS[sentence.type])
         raise ValidationError(
             {"decision": f"On a {sentence.get_type_display().lower()} the decision can be: {allowed}"}
@@ -165,7 +124,7 @@ def decide_enforcement(
         contacts = list(corrects.triggering_contacts.all())
     # Lock the failures so that two people deciding at once cannot both answer the same one.
     list(Contact.objects.select_for_update().filter(pk__in=[c.pk for c in contacts]).order_by("pk"))
-    if decision in NEEDS_TRIGGER and not contacts:
+    if rules.needs_trigger(decision) and not contacts:
         raise ValidationError({"triggering_contacts": "Select the failure or failures this decision answers"})
     for contact in contacts:
         if contact.sentence_id != sentence.pk:
@@ -215,7 +174,7 @@ def record_enforcement_outcome(
     ensure_can_record(by, decision.sentence.person)
     if EnforcementOutcome.objects.filter(decision=decision).exists():
         raise ValidationError({"outcome": "An outcome has already been recorded for this decision"})
-    if outcome not in OUTCOMES_OF.get(decision.decision, ()):
+    if not rules.outcome_applies(decision.decision, outcome):
         raise ValidationError(
             {"outcome": f"That outcome does not apply to a {decision.get_decision_display().lower()}"}
         )
