@@ -1,5 +1,6 @@
 """The Jinja2 environment: Django's helpers plus the GOV.UK Frontend macros (govuk-frontend-jinja)."""
 
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -10,6 +11,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, PrefixLoader, Undefined
 
+from evenhand.core import formatting
 from evenhand.core.forms import error_summary_items, field_kind, field_params
 
 
@@ -36,6 +38,15 @@ def month_year(value: Any) -> str:
         return ""
     local = timezone.localtime(value) if hasattr(value, "hour") and timezone.is_aware(value) else value
     return date_format(local, "F Y")
+
+
+def _in_local_time(write: Callable[..., str]) -> Callable[..., str]:
+    """A formatting function that writes aware datetimes in the current time zone."""
+
+    def local(value: Any, *args: Any, **kwargs: Any) -> str:
+        return write(value, *args, tz=timezone.get_current_timezone(), **kwargs)
+
+    return local
 
 
 def environment(**options: Any) -> Environment:
@@ -69,5 +80,8 @@ def environment(**options: Any) -> Environment:
         }
     )
     env.filters["govuk_date"] = govuk_date
+    # Numbers, ratios and dates the one way (evenhand.core.formatting): {{ n | count_text }} and so on.
+    env.filters.update(formatting.FILTERS)
+    env.filters.update({name: _in_local_time(formatting.FILTERS[name]) for name in formatting.DATE_FILTERS})
     env.filters["month_year"] = month_year
     return env
