@@ -787,6 +787,8 @@ def _number(value: Any, kind: str = "ratio") -> str:
     """A figure in words, as :mod:`evenhand.core.formatting` writes it on screen."""
     if isinstance(value, bool | np.bool_):
         return "yes" if value else "no"
+    if isinstance(value, str) and value in ("inf", "-inf"):  # a flag's ratio, already JSON (see _plain)
+        value = float(value)
     if kind == "rate":
         return formatting.percent_text(value)
     if kind == "count":
