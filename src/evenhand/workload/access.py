@@ -54,19 +54,23 @@ def ensure_manages(viewer: StaffMember, practitioner: StaffMember) -> None:
 
 
 def teams_visible_to(viewer: StaffMember) -> QuerySet[Team]:
+    """The teams whose workload the viewer may see, each with its PDU (which the pages name)."""
+    teams = Team.objects.select_related("pdu")
     if viewer.role in MANAGER_ROLES and viewer.pdu_id is not None:
-        return Team.objects.filter(pdu_id=viewer.pdu_id)
+        return teams.filter(pdu_id=viewer.pdu_id)
     if viewer.role in SERVICE_WIDE_VIEWERS:
-        return Team.objects.all()
-    return Team.objects.none()
+        return teams.all()
+    return teams.none()
 
 
 def pdus_visible_to(viewer: StaffMember) -> QuerySet[PDU]:
+    """The PDUs whose workload the viewer may see, each with its region (which the pages name)."""
+    pdus = PDU.objects.select_related("region")
     if viewer.role in MANAGER_ROLES and viewer.pdu_id is not None:
-        return PDU.objects.filter(pk=viewer.pdu_id)
+        return pdus.filter(pk=viewer.pdu_id)
     if viewer.role in SERVICE_WIDE_VIEWERS:
-        return PDU.objects.all()
-    return PDU.objects.none()
+        return pdus.all()
+    return pdus.none()
 
 
 def regions_visible_to(viewer: StaffMember) -> QuerySet[Region]:

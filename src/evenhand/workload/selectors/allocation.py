@@ -44,7 +44,8 @@ def allocation_queue(manager: StaffMember, today: dt.date | None = None) -> Quer
     """Sentences in the manager's PDU that nobody holds: running, and with no allocation current today or later.
 
     Oldest sentence first, annotated with the person's tier, RoSH and MAPPA level and whether the case falls under
-    the sensitive-case protocol; offences prefetched for their flags.
+    the sensitive-case protocol; the person and their PDU loaded, offences and requirements prefetched, so that
+    ``evenhand.workload.door`` shapes a page of them in a fixed number of queries.
     """
     today = today or timezone.localdate()
     if manager.pdu_id is None:
@@ -56,8 +57,8 @@ def allocation_queue(manager: StaffMember, today: dt.date | None = None) -> Quer
         Sentence.objects.filter(person__pdu_id=manager.pdu_id, person__in=visible_people(manager))
         .filter(Q(termination_date__isnull=True) | Q(termination_date__gte=today))
         .filter(~Exists(held))
-        .select_related("person")
-        .prefetch_related("offences")
+        .select_related("person", "person__pdu", "person__pdu__region")
+        .prefetch_related("offences", "requirements")
         .annotate(
             tier=_latest_risk("tier"),
             rosh=_latest_risk("rosh"),
@@ -100,17 +101,24 @@ def open_consultation(sentence: Sentence, practitioner: StaffMember) -> Consulta
 
 
 def consultations_waiting_for(practitioner: StaffMember) -> QuerySet[Consultation]:
-    """Consultations the practitioner has still to answer, oldest first."""
+    """Consultations the practitioner has still to answer, oldest first (see ``consultations_of``)."""
     return (
-        Consultation.objects.filter(practitioner=practitioner, response=ConsultationResponse.PENDING)
-        .select_related("sentence__person", "recorded_by")
+        consultations_of(practitioner)
+        .filter(response=ConsultationResponse.PENDING)
         .order_by("recorded_at", "pk")
     )
 
 
 def consultations_of(practitioner: StaffMember) -> QuerySet[Consultation]:
-    return Consultation.objects.filter(practitioner=practitioner).select_related(
-        "sentence__person", "recorded_by"
+    """Consultations with the practitioner, annotated ``visible``: whether they may still open the person's
+    record (an exclusion or restriction added after the consultation hides the person from them)."""
+    return (
+        Consultation.objects.filter(practitioner=practitioner)
+        .select_related(
+            "sentence", "sentence__person", "sentence__person__pdu", "sentence__person__pdu__region"
+        )
+        .select_related("practitioner", "recorded_by")
+        .annotate(visible=Exists(visible_people(practitioner).filter(pk=OuterRef("sentence__person_id"))))
     )
 
 

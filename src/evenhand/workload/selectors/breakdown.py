@@ -54,7 +54,7 @@ def breakdown_cases(
     return (
         Allocation.objects.filter(practitioner=practitioner)
         .filter(allocations_on(day, today))
-        .select_related("sentence__person")
+        .select_related("sentence__person", "sentence__person__pdu", "sentence__person__pdu__region")
         .annotate(case_type=case_type_expression(), tier_on=_tier_on(day))
         .annotate(
             points=Coalesce(
