@@ -1,0 +1,386 @@
+"""The workload app's door to the people its pages and API operations show.
+
+Built on ``evenhand.people.door``: every person is checked against the viewer (a current staff record, the role,
+the PDU scope, the restriction and exclusion lists), the view, refusal or export is written to the access log,
+and what is shown is shaped for the viewer (``people.records``, ``cases.records``). It covers
+
+* the allocation queue: a page of queued sentences for a manager, one export row per person on the page;
+* a queued sentence opened to allocate it or to record a consultation about it;
+* a consultation opened by the practitioner who was consulted, while the person is still visible to them;
+* the person lines of a practitioner's workload: their cases and the consultations waiting for their answer,
+  where a person the viewer may no longer open is left out of the line (no name, no CRN, no note).
+
+One refusal rule for web and API: a record out of reach raises ``RecordRefused`` (the web answers 403, the API
+404) and an unknown one ``RecordNotFound`` (404 on both), and the refusal is logged. A viewer whose role does not
+allocate at all is refused with ``PermissionDenied`` (403 on both) before any record is read.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.paginator import Page
+from django.db.models import Prefetch, QuerySet
+
+from evenhand.audit.models import Channel
+from evenhand.audit.services import log_export, log_refused_view
+from evenhand.cases.models import Allocation, OffenceFlag, Sentence
+from evenhand.cases.records import RiskRecord, SentenceRecord
+from evenhand.cases.selectors import current_risk
+from evenhand.org.access import ensure_current
+from evenhand.org.models import StaffMember
+from evenhand.people.door import (
+    RecordNotFound,
+    RecordRefused,
+    admit,
+    record_id,
+    shaped_page,
+    shaped_slice,
+)
+from evenhand.people.records import Lens, PersonRecord
+
+from . import access, selectors
+from .models import Consultation, ConsultationResponse, CountedTask
+from .selectors.breakdown import ReductionLine
+from .selectors.figures import Figure
+
+__all__ = [
+    "CaseLine",
+    "ConsultationRecord",
+    "ExplainedWorkload",
+    "OpenedConsultation",
+    "QueueRow",
+    "QueuedCase",
+    "RecordNotFound",
+    "RecordRefused",
+    "consultation_written",
+    "consultations_with",
+    "explained_workload",
+    "open_consultation",
+    "open_queued_sentence",
+    "queue_page",
+    "queue_slice",
+]
+
+
+def _ensure_allocator(viewer: StaffMember) -> None:
+    ensure_current(viewer)
+    access.ensure_can_allocate(viewer)
+
+
+def _flags(sentence: Sentence) -> list[str]:
+    """The offence flags set on any of the sentence's offences (``offences`` prefetched), as values."""
+    offences = list(sentence.offences.all())
+    return [flag for flag in OffenceFlag.values if any(getattr(o, flag) for o in offences)]
+
+
+# --- the allocation queue -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    """A sentence waiting for allocation, as its manager sees it in the queue."""
+
+    sentence: SentenceRecord
+    person: PersonRecord
+    tier: str | None
+    rosh: str | None
+    mappa_level: int | None
+    flags: list[str]  # OffenceFlag values set on any of its offences
+    consult_first: bool  # under the sensitive-case protocol
+
+    @classmethod
+    def shape(cls, sentence: Any, lens: Lens) -> "QueueRow":
+        """A row of ``selectors.allocation_queue``: annotated, the person loaded, offences prefetched."""
+        return cls(
+            sentence=SentenceRecord.shape(sentence, lens),
+            person=PersonRecord.shape(sentence.person, lens),
+            tier=sentence.tier,
+            rosh=sentence.rosh,
+            mappa_level=sentence.mappa_level,
+            flags=_flags(sentence),
+            consult_first=bool(sentence.sensitive),
+        )
+
+
+def _person_of_sentence(sentence: Sentence) -> int:
+    return sentence.person_id
+
+
+def queue_page(*, viewer: StaffMember, number: Any, channel: Channel) -> Page:
+    """One page of the allocation queue of the manager's PDU, oldest first, as ``QueueRow``; one export row
+    per person on the page. Only a current senior probation officer or head of PDU (``PermissionDenied``)."""
+    _ensure_allocator(viewer)
+    lens = Lens.of(viewer)
+    return shaped_page(
+        viewer=viewer,
+        rows=selectors.allocation_queue(viewer),
+        number=number,
+        person_of=_person_of_sentence,
+        shape=lambda s: QueueRow.shape(s, lens),
+        channel=channel,
+        purpose="Allocation queue",
+    )
+
+
+def queue_slice(
+    *, viewer: StaffMember, offset: int, limit: int, channel: Channel, purpose: str
+) -> tuple[int, list[QueueRow]]:
+    """``queue_page`` by limit and offset, for the API: the count and the shaped rows."""
+    _ensure_allocator(viewer)
+    lens = Lens.of(viewer)
+    return shaped_slice(
+        viewer=viewer,
+        rows=selectors.allocation_queue(viewer),
+        offset=offset,
+        limit=limit,
+        person_of=_person_of_sentence,
+        shape=lambda s: QueueRow.shape(s, lens),
+        channel=channel,
+        purpose=purpose,
+    )
+
+
+# --- one queued sentence --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QueuedCase:
+    """A queued sentence opened by its manager, to allocate it or to record a consultation about it."""
+
+    sentence: Sentence  # the model, for the recommendation and the services; pages render the records
+    record: SentenceRecord
+    person: PersonRecord
+    risk: RiskRecord | None
+
+
+def _sentences() -> QuerySet[Sentence]:
+    current = Allocation.objects.filter(end_date__isnull=True).select_related("practitioner")
+    return Sentence.objects.select_related("person", "person__pdu", "person__pdu__region").prefetch_related(
+        "offences", "requirements", Prefetch("allocations", queryset=current, to_attr="current_allocations")
+    )
+
+
+def open_queued_sentence(
+    *, viewer: StaffMember, sentence_id: int | str, channel: Channel, purpose: str
+) -> QueuedCase:
+    """A sentence opened to allocate it, or to record a consultation about it; the view is logged.
+
+    Refused: a viewer who does not allocate (``PermissionDenied``, before anything is read); no such sentence
+    (``RecordNotFound``); a sentence managed in another PDU, or a person the viewer may not record casework on
+    (``RecordRefused``, with a refused row in the access log).
+    """
+    _ensure_allocator(viewer)
+    lens = Lens.of(viewer)
+    sentence = _sentences().filter(pk=record_id(lens, "sentence", sentence_id)).first()
+    if sentence is None:
+        raise RecordNotFound("No such sentence.")
+    if sentence.person.pdu_id != viewer.pdu_id:
+        log_refused_view(staff=viewer, person_id=sentence.person_id, channel=channel)
+        raise RecordRefused("This case is managed in another PDU.")
+    admit(viewer=viewer, person_id=sentence.person_id, channel=channel, purpose=purpose, casework=True)
+    risk = current_risk(sentence.person)
+    return QueuedCase(
+        sentence=sentence,
+        record=SentenceRecord.shape(sentence, lens),
+        person=PersonRecord.shape(sentence.person, lens),
+        risk=RiskRecord.shape(risk, lens) if risk is not None else None,
+    )
+
+
+# --- consultations --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ConsultationRecord:
+    """A consultation as its practitioner (or the manager who recorded it) sees it. When the practitioner may
+    no longer open the person's record (an exclusion or restriction added after the consultation), nothing
+    about the person is in it: no person, no sentence, no note, no comment."""
+
+    id: int
+    person: PersonRecord | None
+    sentence_id: int | None
+    sentence_type_label: str | None
+    sentence_start_date: dt.date | None
+    practitioner: str  # staff code
+    practitioner_name: str
+    consulted_on: dt.date
+    notes: str | None
+    recorded_by: str  # staff code
+    recorded_by_name: str
+    recorded_at: dt.datetime
+    response: str
+    response_label: str
+    responded_at: dt.datetime | None
+    practitioner_comment: str | None
+
+    @property
+    def pending(self) -> bool:
+        return self.response == ConsultationResponse.PENDING
+
+    @classmethod
+    def shape(cls, consultation: Consultation, lens: Lens, *, visible: bool) -> "ConsultationRecord":
+        """``consultation`` with its sentence, person (with PDU and region), practitioner and recorder loaded."""
+        sentence = consultation.sentence
+        return cls(
+            id=consultation.pk,
+            person=PersonRecord.shape(sentence.person, lens) if visible else None,
+            sentence_id=lens.id(sentence.pk) if visible else None,
+            sentence_type_label=sentence.get_type_display() if visible else None,
+            sentence_start_date=lens.date(sentence.start_date) if visible else None,
+            practitioner=consultation.practitioner.staff_code,
+            practitioner_name=consultation.practitioner.full_name,
+            consulted_on=consultation.consulted_on,
+            notes=lens.text(consultation.notes) if visible else None,
+            recorded_by=consultation.recorded_by.staff_code,
+            recorded_by_name=consultation.recorded_by.full_name,
+            recorded_at=consultation.recorded_at,
+            response=consultation.response,
+            response_label=consultation.get_response_display(),
+            responded_at=consultation.responded_at,
+            practitioner_comment=lens.text(consultation.practitioner_comment) if visible else None,
+        )
+
+
+@dataclass(frozen=True)
+class OpenedConsultation:
+    consultation: Consultation  # the model, for the answer service; pages render ``record``
+    record: ConsultationRecord
+
+
+def open_consultation(
+    *, viewer: StaffMember, consultation_id: int, channel: Channel, purpose: str
+) -> OpenedConsultation:
+    """A consultation opened by the practitioner who was consulted, to read or answer it; the view is logged.
+
+    Anyone else's consultation is ``RecordNotFound``: it is not theirs to see. A person the practitioner may no
+    longer open (excluded or restricted since) is ``RecordRefused``, with a refused row in the access log.
+    """
+    ensure_current(viewer)
+    consultation = selectors.consultations_of(viewer).filter(pk=consultation_id).first()
+    if consultation is None:
+        raise RecordNotFound("No such consultation, or it is not yours.")
+    admit(viewer=viewer, person_id=consultation.sentence.person_id, channel=channel, purpose=purpose)
+    return OpenedConsultation(
+        consultation=consultation,
+        record=ConsultationRecord.shape(consultation, Lens.of(viewer), visible=True),
+    )
+
+
+def _shaped_consultations(viewer: StaffMember, rows: list[Any]) -> tuple[list[ConsultationRecord], list[int]]:
+    """The consultations shaped, and the people shown in them (those the viewer may still open)."""
+    lens = Lens.of(viewer)
+    return (
+        [ConsultationRecord.shape(c, lens, visible=c.visible) for c in rows],
+        [c.sentence.person_id for c in rows if c.visible],
+    )
+
+
+def consultations_with(
+    *, viewer: StaffMember, channel: Channel, purpose: str, limit: int = 100
+) -> list[ConsultationRecord]:
+    """The consultations with the viewer, newest first (the latest ``limit``), each without the person when
+    the viewer may no longer open their record; one export row per person shown."""
+    ensure_current(viewer)
+    rows = list(selectors.consultations_of(viewer).order_by("-recorded_at", "-pk")[:limit])
+    records, shown = _shaped_consultations(viewer, rows)
+    log_export(staff=viewer, channel=channel, detail=purpose, person_ids=shown)
+    return records
+
+
+def consultation_written(*, viewer: StaffMember, consultation: Consultation) -> ConsultationRecord:
+    """A consultation the viewer has just recorded (on a queued sentence they opened) or answered (having
+    opened it), as the answer to that write shows it."""
+    reloaded = selectors.consultation(consultation.pk)
+    return ConsultationRecord.shape(reloaded, Lens.of(viewer), visible=True)
+
+
+# --- a practitioner's workload --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CaseLine:
+    """One case counted in a workload figure. ``person`` is None when the viewer may not open the record: the
+    line shows the case and its points, never who it is."""
+
+    allocation_id: int
+    sentence_id: int
+    sentence_type_label: str
+    sentence_start_date: dt.date
+    person: PersonRecord | None
+    case_type: str
+    tier: str | None
+    points: int
+
+
+@dataclass(frozen=True)
+class ExplainedWorkload:
+    """A figure and the lines it is made of, the people in them shaped for the viewer."""
+
+    figure: Figure
+    cases: list[CaseLine]
+    tasks: list[CountedTask]  # annotated: points
+    reductions: list[ReductionLine]
+    waiting: list[ConsultationRecord]  # consultations waiting for the practitioner's answer (their own page)
+
+    @property
+    def untiered(self) -> int:
+        return len([line for line in self.cases if not line.tier])
+
+
+def _case_line(allocation: Any, lens: Lens) -> CaseLine:
+    sentence = allocation.sentence
+    return CaseLine(
+        allocation_id=allocation.pk,
+        sentence_id=sentence.pk,
+        sentence_type_label=sentence.get_type_display(),
+        sentence_start_date=sentence.start_date,
+        person=PersonRecord.shape(sentence.person, lens) if allocation.visible else None,
+        case_type=allocation.case_type,
+        tier=allocation.tier_on,
+        points=allocation.points,
+    )
+
+
+def explained_workload(
+    *,
+    viewer: StaffMember,
+    practitioner: StaffMember,
+    day: dt.date,
+    today: dt.date,
+    channel: Channel,
+    with_waiting: bool = False,
+) -> ExplainedWorkload:
+    """``practitioner``'s figure on ``day`` with every case, task and reduction in it, and (on their own page,
+    ``with_waiting``) the consultations waiting for their answer. A person the viewer may not open is left out
+    of their line; the people shown are logged, one export row each.
+
+    Raises ``selectors.NoWeightingInForce`` for a day before the first weighting table.
+    """
+    ensure_current(viewer)
+    access.ensure_can_view_workload_of(viewer, practitioner)
+    lens = Lens.of(viewer)
+    explained = selectors.breakdown(practitioner, viewer, day, today)
+    cases = [_case_line(a, lens) for a in explained.cases]
+    waiting: list[ConsultationRecord] = []
+    waiting_shown: list[int] = []
+    if with_waiting and viewer.pk == practitioner.pk:
+        waiting, waiting_shown = _shaped_consultations(
+            viewer, list(selectors.consultations_waiting_for(practitioner))
+        )
+    visible = [a.sentence.person_id for a in explained.cases if a.visible]  # type: ignore[attr-defined]
+    shown = visible + waiting_shown
+    if shown:
+        log_export(
+            staff=viewer,
+            channel=channel,
+            detail=f"Workload of {practitioner.staff_code} on {day.isoformat()}",
+            person_ids=shown,
+        )
+    return ExplainedWorkload(
+        figure=explained.figure,
+        cases=cases,
+        tasks=explained.tasks,
+        reductions=explained.reductions,
+        waiting=waiting,
+    )
