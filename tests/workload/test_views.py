@@ -26,6 +26,7 @@ from evenhand.workload.models import (
     StaffSensitivity,
     TaskType,
 )
+from evenhand.workload.urls import urlpatterns
 from tests.factories import PDUFactory, StaffMemberFactory, TeamFactory
 from tests.workload.conftest import case_for, unallocated
 
@@ -386,3 +387,126 @@ def test_the_fairness_report(spo, po, pso, pdu):
     b2 = re.search(r"<th[^>]*>B2</th>(.*?)</tr>", grades).group(1)
     assert "0% of 1" in b2 and "100% of 1" in b2
     assert client_for(po).get(reverse("allocation-fairness")).status_code == 403
+
+
+# --- the door: who is shown, what is logged ---------------------------------------------------------------
+
+
+def consulted(spo, po, pdu) -> Consultation:
+    """A sensitive case of the PDU, and a consultation with ``po`` about it waiting for their answer."""
+    sentence = unallocated(pdu, offences=[{"is_main": True, "hate_crime": True}])
+    return services.record_consultation(
+        by=spo, sentence=sentence, practitioner=po, consulted_on=today(), notes="Discussed the family"
+    )
+
+
+def test_an_exclusion_after_a_consultation_hides_the_person_on_the_answer_page(spo, po, pdu):
+    consultation = consulted(spo, po, pdu)
+    person = consultation.sentence.person
+    url = reverse("answer-consultation", args=[consultation.pk])
+    assert person.crn in text(client_for(po).get(url))
+
+    Exclusion.objects.create(person=person, staff=po, reason="A relative")
+    response = client_for(po).get(url)
+    assert response.status_code == 403
+    assert person.crn not in text(response) and person.last_name not in text(response)
+    refused = AccessLogEntry.objects.filter(staff=po, person_id=person.pk, action=Action.REFUSED)
+    assert refused.count() == 1
+    # Nor can they answer it.
+    assert client_for(po).post(url, {"agreed": "yes"}).status_code == 403
+    assert Consultation.objects.get().response == "pending"
+    assert refused.count() == 2
+
+
+def test_an_exclusion_after_a_consultation_hides_the_person_on_the_workload_page(spo, po, pdu):
+    consultation = consulted(spo, po, pdu)
+    person = consultation.sentence.person
+    shown = text(client_for(po).get(reverse("my-workload")))
+    assert "Consultations waiting for your answer" in shown and person.crn in shown
+
+    Exclusion.objects.create(person=person, staff=po, reason="A relative")
+    page = text(client_for(po).get(reverse("my-workload")))
+    # The waiting list still says a consultation waits, but not who it is about, and does not link to it.
+    assert "Consultations waiting for your answer" in page
+    assert "A case whose record you can no longer open" in page
+    assert person.crn not in page and person.full_name not in page
+    assert reverse("answer-consultation", args=[consultation.pk]) not in page
+
+
+def test_an_excluded_practitioners_own_case_shows_without_the_person(spo, po, pdu):
+    held = case_for(po, "C2")
+    person = held.sentence.person
+    Exclusion.objects.create(person=person, staff=po, reason="A relative")
+    page = text(client_for(po).get(reverse("my-workload")))
+    lines = re.search(r'id="case-lines">(.*?)</table>', page).group(1)
+    assert "Restricted record" in lines and person.crn not in page
+    # The manager, who may open the record, sees who it is; only the people shown are logged.
+    managed = text(client_for(spo).get(reverse("staff-workload", args=[po.pk])))
+    assert person.crn in managed
+    exports = AccessLogEntry.objects.filter(action=Action.EXPORT, person_id=person.pk)
+    assert list(exports.values_list("staff", flat=True)) == [spo.pk]
+
+
+def test_the_allocation_queue_logs_one_export_row_per_person_on_the_page(spo, pdu):
+    waiting = [unallocated(pdu, start_date=today() - dt.timedelta(days=100 - n)) for n in range(27)]
+    client = client_for(spo)
+    client.get(reverse("allocation-queue"))
+    exports = AccessLogEntry.objects.filter(staff=spo, action=Action.EXPORT)
+    assert sorted(exports.values_list("person_id", flat=True)) == sorted(s.person_id for s in waiting[:25])
+    assert set(exports.values_list("channel", "detail")) == {("ui", "Allocation queue")}
+    client.get(reverse("allocation-queue") + "?page=2")
+    assert exports.count() == 27
+    assert sorted(exports.values_list("person_id", flat=True)[:2]) == sorted(
+        s.person_id for s in waiting[25:]
+    )
+
+
+def test_a_queued_sentence_out_of_reach_is_refused_and_logged(spo, pdu):
+    elsewhere = unallocated(PDUFactory())
+    excluded = unallocated(pdu)
+    Exclusion.objects.create(person=excluded.person, staff=spo, reason="Known to them")
+    client = client_for(spo)
+    for sentence in (elsewhere, excluded):
+        for name in ("allocate-case", "record-consultation"):
+            response = client.get(reverse(name, args=[sentence.pk]))
+            assert response.status_code == 403
+            assert sentence.person.crn not in text(response)
+    for sentence in (elsewhere, excluded):
+        entries = AccessLogEntry.objects.filter(person_id=sentence.person_id)
+        assert list(entries.values_list("staff", "action", "channel")) == [(spo.pk, "refused", "ui")] * 2
+    assert client.get(reverse("allocate-case", args=[10**9])).status_code == 404
+
+
+def test_a_leaver_is_refused_every_workload_page(spo, po, pdu):
+    sentence = unallocated(pdu)
+    consultation = consulted(spo, po, pdu)
+    reduction = services.record_reduction(
+        by=spo, staff=po, reason=ReductionReason.TRADE_UNION, hours=Decimal("3.7"), start_date=today()
+    )
+    task = services.record_task(
+        by=po,
+        practitioner=po,
+        task_type=TaskType.STANDARD_COURT_REPORT,
+        assigned_on=today(),
+        due_date=today(),
+    )
+    sensitivity = services.record_sensitivity(by=po, kind="sexual")
+    args = {
+        "staff_id": po.pk,
+        "reduction_id": reduction.pk,
+        "task_id": task.pk,
+        "sensitivity_id": sensitivity.pk,
+        "consultation_id": consultation.pk,
+        "sentence_id": sentence.pk,
+    }
+    for leaver in (spo, po):
+        leaver.end_date = today() - dt.timedelta(days=1)
+        leaver.save(update_fields=["end_date"])
+    for leaver in (spo, po):
+        client = client_for(leaver)
+        for pattern in urlpatterns:
+            url = reverse(pattern.name, kwargs={k: args[k] for k in pattern.pattern.converters})
+            # 405 is the other method of a GET-only or POST-only page, refused before it runs.
+            answers = {client.get(url).status_code, client.post(url).status_code}
+            assert 403 in answers and answers <= {403, 405}, (url, answers)
+    assert not AccessLogEntry.objects.filter(action__in=[Action.VIEW, Action.EXPORT]).exists()

@@ -1,4 +1,5 @@
-"""Web views for workload and allocation. Thin: selectors read, services write, access says who may.
+"""Web views for workload and allocation. Thin: the door shows people, selectors read, services write, access
+says who may, and ``core.http.handle_form`` handles every form.
 
 Workload: a practitioner's own figure (explained, with a trend and a forecast); the team, PDU and region views for
 managers; reductions and counted tasks; the weighting tables. Allocation: the queue, the recommendation and
@@ -9,23 +10,21 @@ import datetime as dt
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from evenhand.audit.models import Channel
-from evenhand.audit.services import log_person_view
-from evenhand.cases.models import Sentence
-from evenhand.core.http import add_service_errors, paginate
+from evenhand.cases.models import Allocation
+from evenhand.core.http import handle_form
 from evenhand.org.access import staff_of
-from evenhand.org.models import PDU, Region, Role, StaffMember, Team
-from evenhand.people.access import ensure_can_record
+from evenhand.org.models import StaffMember
 
-from . import access, selectors, services
+from . import access, door, selectors, services
 from .forms import (
     AllocationForm,
     CompleteTaskForm,
@@ -37,10 +36,8 @@ from .forms import (
     TaskForm,
     TrainingReductionForm,
 )
-from .models import CapacityReduction, Consultation, CountedTask, WeightingVersion
 from .rules import PQIP_DEFAULT_MONTHS, TIER_LETTERS
 from .selectors.allocation import GRADE_CONFLICT
-from .selectors.figures import CASE_HOLDING_GRADES
 
 
 def _percent(value: Any) -> str:
@@ -56,9 +53,10 @@ def _day_from(request: HttpRequest, today: dt.date) -> dt.date:
 
 
 def _practitioner(staff_id: int) -> StaffMember:
-    return get_object_or_404(
-        StaffMember.objects.select_related("team", "team__pdu"), pk=staff_id, grade__in=CASE_HOLDING_GRADES
-    )
+    practitioner = selectors.case_holder(staff_id)
+    if practitioner is None:
+        raise Http404("No such practitioner.")
+    return practitioner
 
 
 # --- a practitioner's workload ------------------------------------------------------------------------------
@@ -67,11 +65,18 @@ def _practitioner(staff_id: int) -> StaffMember:
 def _workload_page(request: HttpRequest, viewer: StaffMember, practitioner: StaffMember) -> HttpResponse:
     today = timezone.localdate()
     day = _day_from(request, today)
+    own = viewer.pk == practitioner.pk
     try:
-        explained = selectors.breakdown(practitioner, viewer, day, today)
+        explained = door.explained_workload(
+            viewer=viewer,
+            practitioner=practitioner,
+            day=day,
+            today=today,
+            channel=Channel.UI,
+            with_waiting=own,
+        )
     except selectors.NoWeightingInForce as error:
         raise Http404(str(error)) from None
-    own = viewer.pk == practitioner.pk
     context = {
         "practitioner": practitioner,
         "own": own,
@@ -82,15 +87,9 @@ def _workload_page(request: HttpRequest, viewer: StaffMember, practitioner: Staf
         "figure": explained.figure,
         "trend": selectors.series(practitioner, selectors.trend_dates(today), today),
         "forecast": selectors.series(practitioner, selectors.forecast_dates(today), today),
-        "reductions": list(
-            CapacityReduction.objects.filter(staff=practitioner).order_by("-start_date", "-pk")[:50]
-        ),
-        "open_tasks": list(
-            CountedTask.objects.filter(practitioner=practitioner, completed_on__isnull=True).order_by(
-                "due_date"
-            )
-        ),
-        "waiting": list(selectors.consultations_waiting_for(practitioner)) if own else [],
+        "reductions": selectors.reductions_of(practitioner),
+        "open_tasks": selectors.open_tasks_of(practitioner),
+        "waiting": explained.waiting,
         "nav_section": "my-workload",
     }
     return render(request, "workload/workload.html", context)
@@ -120,38 +119,29 @@ def staff_workload(request: HttpRequest, staff_id: int) -> HttpResponse:
 # --- teams, PDUs, regions ---------------------------------------------------------------------------------
 
 
-def _default(units: QuerySet, own: int | None) -> Any:
-    """The viewer's own unit when they have one among ``units``, else the first by name."""
-    return (units.filter(pk=own).first() if own is not None else None) or units.order_by("name").first()
-
-
-def _default_team(teams: QuerySet[Team], viewer: StaffMember) -> Team | None:
-    """An SPO's own team; otherwise the first team (by name) that holds cases, not a management team."""
-    holding = teams.filter(staff__grade__in=CASE_HOLDING_GRADES).distinct()
-    return _default(holding, viewer.team_id if viewer.role == Role.SPO else None) or teams.first()
-
-
 def _choose(request: HttpRequest, options: QuerySet, parameter: str, default: Any) -> Any:
     """The unit named by ?<parameter>=<id> among those the viewer may see, or ``default``."""
-    chosen = request.GET.get(parameter, "")
-    if chosen.isdigit():
-        found = options.filter(pk=int(chosen)).first()
-        if found is None:
-            raise Http404("No such unit, or you cannot see it")
-        return found
-    if default is None:
+    try:
+        chosen = selectors.choose_unit(options, request.GET.get(parameter), default)
+    except selectors.NoSuchUnit:
+        raise Http404("No such unit, or you cannot see it") from None
+    if chosen is None:
         raise Http404("Choose a unit to look at")
-    return default
+    return chosen
+
+
+def _ensure_rollups(viewer: StaffMember, what: str) -> None:
+    if not access.can_see_rollups(viewer):
+        raise PermissionDenied(f"The {what} is for managers, analysts and inspectors.")
 
 
 @require_GET
 def team_workload(request: HttpRequest) -> HttpResponse:
     """Every PSO and PO in a team: grade, cases by tier, points, capacity, over capacity shown; sortable."""
     viewer = staff_of(request)
-    if not access.can_see_rollups(viewer):
-        raise PermissionDenied("The team view is for managers, analysts and inspectors.")
-    teams = access.teams_visible_to(viewer).select_related("pdu")
-    team = _choose(request, teams, "team", _default_team(teams, viewer))
+    _ensure_rollups(viewer, "team view")
+    teams = access.teams_visible_to(viewer)
+    team = _choose(request, teams, "team", selectors.default_team(teams, viewer))
     sort = request.GET.get("sort", "capacity")
     rows = selectors.team_workload(team, sort=sort)
     return render(
@@ -159,7 +149,7 @@ def team_workload(request: HttpRequest) -> HttpResponse:
         "workload/team.html",
         {
             "team": team,
-            "teams": teams.filter(pdu_id=team.pdu_id).order_by("name"),
+            "teams": selectors.teams_in_pdu(teams, team.pdu_id),
             "rows": rows,
             "over": sum(1 for row in rows if row.over_capacity),
             "sort": sort,
@@ -173,12 +163,11 @@ def team_workload(request: HttpRequest) -> HttpResponse:
 @require_GET
 def team_forecast(request: HttpRequest) -> HttpResponse:
     viewer = staff_of(request)
-    if not access.can_see_rollups(viewer):
-        raise PermissionDenied("The team forecast is for managers, analysts and inspectors.")
+    _ensure_rollups(viewer, "team forecast")
     teams = access.teams_visible_to(viewer)
-    team = _choose(request, teams, "team", _default_team(teams, viewer))
+    team = _choose(request, teams, "team", selectors.default_team(teams, viewer))
     today = timezone.localdate()
-    staff = selectors.case_holders().filter(team=team)
+    staff = selectors.team_case_holders(team)
     return render(
         request,
         "workload/team_forecast.html",
@@ -195,10 +184,9 @@ def team_forecast(request: HttpRequest) -> HttpResponse:
 def pdu_workload(request: HttpRequest) -> HttpResponse:
     """Each team of a PDU added up: practitioners, how many are over capacity, points and capacity."""
     viewer = staff_of(request)
-    if not access.can_see_rollups(viewer):
-        raise PermissionDenied("The PDU view is for managers, analysts and inspectors.")
-    pdus = access.pdus_visible_to(viewer).select_related("region")
-    pdu = _choose(request, pdus, "pdu", _default(pdus, viewer.pdu_id))
+    _ensure_rollups(viewer, "PDU view")
+    pdus = access.pdus_visible_to(viewer)
+    pdu = _choose(request, pdus, "pdu", selectors.default_pdu(pdus, viewer))
     rows, total = selectors.pdu_rollup(pdu)
     return render(
         request,
@@ -220,13 +208,9 @@ def pdu_workload(request: HttpRequest) -> HttpResponse:
 def region_workload(request: HttpRequest) -> HttpResponse:
     """Each PDU of a region added up."""
     viewer = staff_of(request)
-    if not access.can_see_rollups(viewer):
-        raise PermissionDenied("The region view is for managers, analysts and inspectors.")
+    _ensure_rollups(viewer, "region view")
     regions = access.regions_visible_to(viewer)
-    default = (
-        regions.filter(pdus__pk=viewer.pdu_id).first() if viewer.pdu_id else regions.order_by("name").first()
-    )
-    region = _choose(request, regions, "region", default)
+    region = _choose(request, regions, "region", selectors.default_region(regions, viewer))
     rows, total = selectors.region_rollup(region)
     return render(
         request,
@@ -238,7 +222,7 @@ def region_workload(request: HttpRequest) -> HttpResponse:
             "rows": rows,
             "total": total,
             "row_url": lambda row: f"{reverse('pdu-workload')}?pdu={row.key}",
-            "regions": regions.order_by("name") if viewer.role in access.SERVICE_WIDE_VIEWERS else None,
+            "regions": selectors.regions(regions) if viewer.role in access.SERVICE_WIDE_VIEWERS else None,
             "nav_section": "my-workload",
         },
     )
@@ -248,10 +232,11 @@ def region_workload(request: HttpRequest) -> HttpResponse:
 def weightings(request: HttpRequest) -> HttpResponse:
     """The weighting tables, every version: anyone may check the figures their workload is built from."""
     staff_of(request)
-    versions = WeightingVersion.objects.prefetch_related("case_weightings", "task_weightings").order_by(
-        "-effective_from"
+    return render(
+        request,
+        "workload/weightings.html",
+        {"versions": selectors.weighting_versions(), "nav_section": "my-workload"},
     )
-    return render(request, "workload/weightings.html", {"versions": versions, "nav_section": "my-workload"})
 
 
 # --- reductions and tasks ---------------------------------------------------------------------------------
@@ -267,10 +252,10 @@ def _form_page(
     )
 
 
-def _back_to(practitioner: StaffMember, viewer: StaffMember) -> HttpResponse:
+def _back_to(practitioner: StaffMember, viewer: StaffMember) -> str:
     if viewer.pk == practitioner.pk:
-        return redirect("my-workload")
-    return redirect("staff-workload", staff_id=practitioner.pk)
+        return reverse("my-workload")
+    return reverse("staff-workload", args=[practitioner.pk])
 
 
 @require_http_methods(["GET", "POST"])
@@ -279,15 +264,14 @@ def record_reduction(request: HttpRequest, staff_id: int) -> HttpResponse:
     practitioner = _practitioner(staff_id)
     access.ensure_manages(viewer, practitioner)
     form = ReductionForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.record_reduction(by=viewer, staff=practitioner, **form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, "Reduction recorded")
-            return _back_to(practitioner, viewer)
-    return _form_page(request, "Record a reduction", form, practitioner, submit="Record reduction")
+    done = handle_form(
+        request,
+        form,
+        lambda data: services.record_reduction(by=viewer, staff=practitioner, **data),
+        success="Reduction recorded",
+        then=lambda _: _back_to(practitioner, viewer),
+    )
+    return done or _form_page(request, "Record a reduction", form, practitioner, submit="Record reduction")
 
 
 @require_http_methods(["GET", "POST"])
@@ -296,24 +280,21 @@ def record_training_reduction(request: HttpRequest, staff_id: int) -> HttpRespon
     practitioner = _practitioner(staff_id)
     access.ensure_manages(viewer, practitioner)
     form = TrainingReductionForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            if data["kind"] == "pqip":
-                services.record_pqip_reductions(
-                    by=viewer,
-                    staff=practitioner,
-                    training_start=data["start_date"],
-                    training_months=data["training_months"] or PQIP_DEFAULT_MONTHS,
-                )
-            else:
-                services.record_nqo_reduction(by=viewer, staff=practitioner, qualified_on=data["start_date"])
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, "Reductions recorded")
-            return _back_to(practitioner, viewer)
-    return _form_page(
+
+    def record(data: dict[str, Any]) -> object:
+        if data["kind"] == "pqip":
+            return services.record_pqip_reductions(
+                by=viewer,
+                staff=practitioner,
+                training_start=data["start_date"],
+                training_months=data["training_months"] or PQIP_DEFAULT_MONTHS,
+            )
+        return services.record_nqo_reduction(by=viewer, staff=practitioner, qualified_on=data["start_date"])
+
+    done = handle_form(
+        request, form, record, success="Reductions recorded", then=lambda _: _back_to(practitioner, viewer)
+    )
+    return done or _form_page(
         request, "Record a training or newly qualified schedule", form, practitioner, submit="Record"
     )
 
@@ -321,18 +302,19 @@ def record_training_reduction(request: HttpRequest, staff_id: int) -> HttpRespon
 @require_http_methods(["GET", "POST"])
 def end_reduction(request: HttpRequest, reduction_id: int) -> HttpResponse:
     viewer = staff_of(request)
-    reduction = get_object_or_404(CapacityReduction.objects.select_related("staff__team"), pk=reduction_id)
+    reduction = selectors.reduction(reduction_id)
+    if reduction is None:
+        raise Http404("No such reduction.")
     access.ensure_manages(viewer, reduction.staff)
     form = EndReductionForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.end_reduction(by=viewer, reduction=reduction, **form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, "Reduction ended")
-            return _back_to(reduction.staff, viewer)
-    return _form_page(
+    done = handle_form(
+        request,
+        form,
+        lambda data: services.end_reduction(by=viewer, reduction=reduction, **data),
+        success="Reduction ended",
+        then=lambda _: _back_to(reduction.staff, viewer),
+    )
+    return done or _form_page(
         request, f"End the reduction: {reduction}", form, reduction.staff, submit="End reduction"
     )
 
@@ -344,15 +326,14 @@ def record_task(request: HttpRequest, staff_id: int) -> HttpResponse:
     if viewer.pk != practitioner.pk:
         access.ensure_manages(viewer, practitioner)
     form = TaskForm(request.POST or None, initial={"assigned_on": timezone.localdate()})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.record_task(by=viewer, practitioner=practitioner, **form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, "Task recorded")
-            return _back_to(practitioner, viewer)
-    return _form_page(
+    done = handle_form(
+        request,
+        form,
+        lambda data: services.record_task(by=viewer, practitioner=practitioner, **data),
+        success="Task recorded",
+        then=lambda _: _back_to(practitioner, viewer),
+    )
+    return done or _form_page(
         request, "Record a report or other counted task", form, practitioner, submit="Record task"
     )
 
@@ -360,19 +341,22 @@ def record_task(request: HttpRequest, staff_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def complete_task(request: HttpRequest, task_id: int) -> HttpResponse:
     viewer = staff_of(request)
-    task = get_object_or_404(CountedTask.objects.select_related("practitioner__team"), pk=task_id)
+    task = selectors.counted_task(task_id)
+    if task is None:
+        raise Http404("No such task.")
     if viewer.pk != task.practitioner_id:
         access.ensure_manages(viewer, task.practitioner)
     form = CompleteTaskForm(request.POST or None, initial={"completed_on": timezone.localdate()})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.complete_task(by=viewer, task=task, **form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, "Task completed")
-            return _back_to(task.practitioner, viewer)
-    return _form_page(request, f"Complete: {task}", form, task.practitioner, submit="Mark as completed")
+    done = handle_form(
+        request,
+        form,
+        lambda data: services.complete_task(by=viewer, task=task, **data),
+        success="Task completed",
+        then=lambda _: _back_to(task.practitioner, viewer),
+    )
+    return done or _form_page(
+        request, f"Complete: {task}", form, task.practitioner, submit="Mark as completed"
+    )
 
 
 # --- sensitivities and consultations ----------------------------------------------------------------------
@@ -385,15 +369,14 @@ def my_sensitivities(request: HttpRequest) -> HttpResponse:
     if not access.holds_cases(staff):
         raise PermissionDenied("Sensitivities are for practitioners, who hold cases.")
     form = SensitivityForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.record_sensitivity(by=staff, **form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, "Sensitivity recorded")
-            return redirect("my-sensitivities")
-    return render(
+    done = handle_form(
+        request,
+        form,
+        lambda data: services.record_sensitivity(by=staff, **data),
+        success="Sensitivity recorded",
+        then=lambda _: "my-sensitivities",
+    )
+    return done or render(
         request,
         "workload/sensitivities.html",
         {
@@ -408,7 +391,9 @@ def my_sensitivities(request: HttpRequest) -> HttpResponse:
 def remove_sensitivity(request: HttpRequest, sensitivity_id: int) -> HttpResponse:
     staff = staff_of(request)
     # Looked up among the viewer's own only: anyone else's answers 404, as if it did not exist.
-    sensitivity = get_object_or_404(selectors.sensitivities_of(staff), pk=sensitivity_id)
+    sensitivity = selectors.sensitivity_of(staff, sensitivity_id)
+    if sensitivity is None:
+        raise Http404("No such sensitivity.")
     services.remove_sensitivity(by=staff, sensitivity=sensitivity)
     messages.success(request, "Sensitivity removed")
     return redirect("my-sensitivities")
@@ -416,35 +401,26 @@ def remove_sensitivity(request: HttpRequest, sensitivity_id: int) -> HttpRespons
 
 @require_http_methods(["GET", "POST"])
 def answer_consultation(request: HttpRequest, consultation_id: int) -> HttpResponse:
-    """The practitioner confirms, in their own account, that they were consulted and whether they agree."""
+    """The practitioner confirms, in their own account, that they were consulted and whether they agree.
+
+    Through the door: only the practitioner consulted, and only while they may still open the person's record.
+    """
     staff = staff_of(request)
-    consultation = get_object_or_404(
-        Consultation.objects.select_related("sentence__person", "recorded_by"),
-        pk=consultation_id,
-        practitioner=staff,
+    opened = door.open_consultation(
+        viewer=staff, consultation_id=consultation_id, channel=Channel.UI, purpose="Consultation"
     )
-    if request.method == "GET":
-        log_person_view(
-            staff=staff, person_id=consultation.sentence.person_id, channel=Channel.UI, detail="Consultation"
-        )
     form = ConsultationAnswerForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.answer_consultation(by=staff, consultation=consultation, **form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, "Your answer has been recorded")
-            return redirect("my-workload")
-    return render(
+    done = handle_form(
+        request,
+        form,
+        lambda data: services.answer_consultation(by=staff, consultation=opened.consultation, **data),
+        success="Your answer has been recorded",
+        then=lambda _: "my-workload",
+    )
+    return done or render(
         request,
         "workload/answer_consultation.html",
-        {
-            "consultation": consultation,
-            "flags": selectors.sentence_flags(consultation.sentence),
-            "form": form,
-            "nav_section": "my-workload",
-        },
+        {"consultation": opened.record, "form": form, "nav_section": "my-workload"},
     )
 
 
@@ -453,26 +429,14 @@ def answer_consultation(request: HttpRequest, consultation_id: int) -> HttpRespo
 
 @require_GET
 def allocation_queue(request: HttpRequest) -> HttpResponse:
-    """Sentences in the manager's PDU that nobody holds yet, oldest first."""
+    """Sentences in the manager's PDU that nobody holds yet, oldest first; each page logged as an export."""
     manager = staff_of(request)
-    access.ensure_can_allocate(manager)
+    page = door.queue_page(viewer=manager, number=request.GET.get("page"), channel=Channel.UI)
     return render(
         request,
         "workload/queue.html",
-        {
-            "page": paginate(request, selectors.allocation_queue(manager)),
-            "today": timezone.localdate(),
-            "nav_section": "allocation-queue",
-        },
+        {"page": page, "today": timezone.localdate(), "nav_section": "allocation-queue"},
     )
-
-
-def _queued_sentence(manager: StaffMember, sentence_id: int) -> Sentence:
-    sentence = get_object_or_404(Sentence.objects.select_related("person", "person__pdu"), pk=sentence_id)
-    ensure_can_record(manager, sentence.person)
-    if sentence.person.pdu_id != manager.pdu_id:
-        raise PermissionDenied("This case is managed in another PDU.")
-    return sentence
 
 
 # Eligible practitioners listed on the allocation page before "show all".
@@ -488,37 +452,38 @@ def _label(candidate: selectors.Candidate) -> str:
 def allocate(request: HttpRequest, sentence_id: int) -> HttpResponse:
     """The recommendation for one case and the manager's decision."""
     manager = staff_of(request)
-    access.ensure_can_allocate(manager)
-    sentence = _queued_sentence(manager, sentence_id)
-    if request.method == "GET":
-        log_person_view(staff=manager, person_id=sentence.person_id, channel=Channel.UI, detail="Allocation")
-    advice = selectors.recommendation(sentence)
+    case = door.open_queued_sentence(
+        viewer=manager, sentence_id=sentence_id, channel=Channel.UI, purpose="Allocation"
+    )
+    advice = selectors.recommendation(case.sentence)
     form = AllocationForm(
         request.POST or None,
         practitioners=[(c.staff_id, _label(c)) for c in advice.eligible],
         initial={"start_date": timezone.localdate()},
     )
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        practitioner = StaffMember.objects.get(pk=data["practitioner"])
-        try:
-            allocation = services.allocate_case(
-                by=manager,
-                sentence=sentence,
-                practitioner=practitioner,
-                reason=data["reason"],
-                rationale=data["rationale"],
-                start_date=data["start_date"],
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(
-                request,
-                f"{sentence.person.full_name}'s case allocated to {practitioner.full_name}: capacity from "
-                f"{_percent(allocation.capacity_before)} to {_percent(allocation.capacity_after)}",
-            )
-            return redirect("allocation-queue")
+
+    def allocated(allocation: Allocation) -> str:
+        return (
+            f"{case.person.display_name}'s case allocated to {allocation.practitioner.full_name}: capacity "
+            f"from {_percent(allocation.capacity_before)} to {_percent(allocation.capacity_after)}"
+        )
+
+    done = handle_form(
+        request,
+        form,
+        lambda data: services.allocate_case(
+            by=manager,
+            sentence=case.sentence,
+            practitioner=_practitioner(data["practitioner"]),
+            reason=data["reason"],
+            rationale=data["rationale"],
+            start_date=data["start_date"],
+        ),
+        success=allocated,
+        then=lambda _: "allocation-queue",
+    )
+    if done:
+        return done
     # A big PDU has hundreds of practitioners: show the first few of the recommendation (and anyone already
     # consulted) unless asked for all. The form accepts any eligible practitioner either way.
     eligible = advice.eligible
@@ -532,17 +497,17 @@ def allocate(request: HttpRequest, sentence_id: int) -> HttpResponse:
         request,
         "workload/allocate.html",
         {
-            "sentence": sentence,
-            "person": sentence.person,
+            "case": case,
+            "sentence": case.record,
+            "person": case.person,
+            "risk": case.risk,
             "advice": advice,
             "shown": shown,
             "hidden": len(eligible) - len(shown),
             "listed_ineligible": [c for c in ineligible if c.conflicts != [GRADE_CONFLICT]],
             "grade_only": len([c for c in ineligible if c.conflicts == [GRADE_CONFLICT]]),
             "form": form,
-            "consultations": list(
-                Consultation.objects.filter(sentence=sentence).select_related("practitioner", "recorded_by")
-            ),
+            "consultations": selectors.consultations_about(case.sentence.pk),
             "nav_section": "allocation-queue",
         },
     )
@@ -551,42 +516,39 @@ def allocate(request: HttpRequest, sentence_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def record_consultation(request: HttpRequest, sentence_id: int) -> HttpResponse:
     manager = staff_of(request)
-    access.ensure_can_allocate(manager)
-    sentence = _queued_sentence(manager, sentence_id)
-    advice = selectors.recommendation(sentence)
+    case = door.open_queued_sentence(
+        viewer=manager, sentence_id=sentence_id, channel=Channel.UI, purpose="Record a consultation"
+    )
+    advice = selectors.recommendation(case.sentence)
     chosen = request.GET.get("practitioner", "")
     form = ConsultationForm(
         request.POST or None,
         practitioners=[(c.staff_id, _label(c)) for c in advice.eligible],
         initial={
             "consulted_on": timezone.localdate(),
-            "practitioner": int(chosen) if chosen.isdigit() else None,
+            "practitioner": int(chosen) if chosen.isascii() and chosen.isdigit() else None,
         },
     )
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        practitioner = StaffMember.objects.get(pk=data["practitioner"])
-        try:
-            services.record_consultation(
-                by=manager,
-                sentence=sentence,
-                practitioner=practitioner,
-                consulted_on=data["consulted_on"],
-                notes=data["notes"],
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(
-                request,
-                f"Consultation recorded. {practitioner.full_name} now confirms it in their own account "
-                "before you can allocate the case to them.",
-            )
-            return redirect("allocate-case", sentence_id=sentence.pk)
-    return render(
+    done = handle_form(
+        request,
+        form,
+        lambda data: services.record_consultation(
+            by=manager,
+            sentence=case.sentence,
+            practitioner=_practitioner(data["practitioner"]),
+            consulted_on=data["consulted_on"],
+            notes=data["notes"],
+        ),
+        success=lambda consultation: (
+            f"Consultation recorded. {consultation.practitioner.full_name} now confirms it in their own account "
+            "before you can allocate the case to them."
+        ),
+        then=lambda _: reverse("allocate-case", args=[case.sentence.pk]),
+    )
+    return done or render(
         request,
         "workload/record_consultation.html",
-        {"sentence": sentence, "person": sentence.person, "form": form, "nav_section": "allocation-queue"},
+        {"sentence": case.record, "person": case.person, "form": form, "nav_section": "allocation-queue"},
     )
 
 
@@ -596,13 +558,13 @@ def allocation_fairness(request: HttpRequest) -> HttpResponse:
     viewer = staff_of(request)
     region = pdu = None
     if viewer.role in access.MANAGER_ROLES and viewer.pdu_id is not None:
-        pdu = PDU.objects.get(pk=viewer.pdu_id)
+        pdu = selectors.default_pdu(access.pdus_visible_to(viewer), viewer)
     elif viewer.role in access.SERVICE_WIDE_VIEWERS:
-        chosen_pdu, chosen_region = request.GET.get("pdu", ""), request.GET.get("region", "")
-        if chosen_pdu.isdigit():
-            pdu = get_object_or_404(PDU, pk=int(chosen_pdu))
-        elif chosen_region.isdigit():
-            region = get_object_or_404(Region, pk=int(chosen_region))
+        # Nationally unless a PDU or region is asked for by id.
+        if request.GET.get("pdu", "").isdigit():
+            pdu = _choose(request, access.pdus_visible_to(viewer), "pdu", None)
+        elif request.GET.get("region", "").isdigit():
+            region = _choose(request, access.regions_visible_to(viewer), "region", None)
     else:
         raise PermissionDenied("The fairness report is for managers, analysts and inspectors.")
     report = selectors.allocation_fairness(region=region, pdu=pdu)
@@ -612,7 +574,7 @@ def allocation_fairness(request: HttpRequest) -> HttpResponse:
         {
             "report": report,
             "scope": pdu.name if pdu else region.name if region else "England and Wales",
-            "regions": Region.objects.order_by("name")
+            "regions": selectors.regions(access.regions_visible_to(viewer))
             if viewer.role in access.SERVICE_WIDE_VIEWERS
             else None,
             "nav_section": "allocation-queue" if viewer.role in access.MANAGER_ROLES else "my-workload",
