@@ -8,9 +8,11 @@ from django.test import Client
 from django.utils import timezone
 
 from evenhand.api.services import issue_api_token
-from evenhand.audit.models import AccessLogEntry
+from evenhand.audit.models import AccessLogEntry, Action
 from evenhand.cases.models import Allocation
 from evenhand.org.models import Grade, StaffMember
+from evenhand.people.models import Exclusion
+from evenhand.workload import services
 from evenhand.workload.models import Consultation
 from tests.factories import PDUFactory, StaffMemberFactory
 from tests.workload.conftest import case_for, unallocated
@@ -178,3 +180,105 @@ def test_the_api_is_described():
         "transfer_in",
         "other",
     ]
+
+
+# --- the door: one refusal rule, what is logged -----------------------------------------------------------
+
+
+def test_a_queued_sentence_out_of_reach_answers_404_like_a_missing_one_and_is_logged(spo, po, pdu):
+    elsewhere = unallocated(PDUFactory())
+    excluded = unallocated(pdu)
+    Exclusion.objects.create(person=excluded.person, staff=spo, reason="Known to them")
+    client = api(spo)
+    missing = client.get(f"{API}/allocations/queue/999999999/recommendation")
+    assert missing.status_code == 404
+    for sentence in (elsewhere, excluded):
+        read = client.get(f"{API}/allocations/queue/{sentence.pk}/recommendation")
+        written = client.post(f"{API}/allocations", decision(sentence, po), content_type="application/json")
+        consulted = client.post(
+            f"{API}/allocations/consultations",
+            {"sentence_id": sentence.pk, "practitioner": po.staff_code, "consulted_on": today()},
+            content_type="application/json",
+        )
+        for response in (read, written, consulted):
+            assert (response.status_code, response.json()["detail"]) == (404, missing.json()["detail"])
+        entries = AccessLogEntry.objects.filter(person_id=sentence.person_id)
+        assert list(entries.values_list("staff", "action", "channel")) == [(spo.pk, "refused", "api")] * 3
+    assert Allocation.objects.count() == Consultation.objects.count() == 0
+
+
+def test_the_queue_logs_one_export_row_per_person_on_the_page(spo, pdu):
+    waiting = [unallocated(pdu, start_date=dt.date(2026, 1, 1) + dt.timedelta(days=n)) for n in range(3)]
+    body = api(spo).get(f"{API}/allocations/queue?limit=2&offset=1").json()
+    assert body["count"] == 3
+    assert [item["sentence_id"] for item in body["items"]] == [s.pk for s in waiting[1:]]
+    exports = AccessLogEntry.objects.filter(staff=spo, action=Action.EXPORT, channel="api")
+    assert sorted(exports.values_list("person_id", flat=True)) == sorted(s.person_id for s in waiting[1:])
+
+
+def test_an_exclusion_after_a_consultation_hides_the_person_over_the_api(spo, po, pdu):
+    sentence = unallocated(pdu, offences=[{"is_main": True, "hate_crime": True}])
+    consultation = services.record_consultation(
+        by=spo,
+        sentence=sentence,
+        practitioner=po,
+        consulted_on=timezone.localdate(),
+        notes="About the family",
+    )
+    Exclusion.objects.create(person=sentence.person, staff=po, reason="A relative")
+    client = api(po)
+    [listed] = client.get(f"{API}/allocations/consultations").json()
+    assert (listed["id"], listed["sentence_id"], listed["notes"]) == (consultation.pk, None, None)
+    answered = client.post(
+        f"{API}/allocations/consultations/{consultation.pk}/answer",
+        {"agreed": True},
+        content_type="application/json",
+    )
+    assert answered.status_code == 404
+    assert Consultation.objects.get().response == "pending"
+    refused = AccessLogEntry.objects.get(person_id=sentence.person_id, staff=po)
+    assert (refused.action, refused.channel) == (Action.REFUSED, "api")
+
+
+def test_a_day_before_the_first_weighting_table_is_not_found(po):
+    response = api(po).get(f"{API}/workload/me?on=1900-01-01")
+    assert response.status_code == 404
+    assert "No workload weighting table is in force on 01 January 1900" in response.json()["detail"]
+
+
+def test_a_leaver_is_refused_every_workload_operation(spo, po, pdu):
+    sentence = unallocated(pdu)
+    consultation = services.record_consultation(
+        by=spo, sentence=sentence, practitioner=po, consulted_on=timezone.localdate()
+    )
+    clients = {staff: api(staff) for staff in (spo, po)}
+    for leaver in (spo, po):
+        leaver.end_date = timezone.localdate() - dt.timedelta(days=1)
+        leaver.save(update_fields=["end_date"])
+    operations = [
+        ("get", f"{API}/allocations/queue", None),
+        ("get", f"{API}/allocations/queue/{sentence.pk}/recommendation", None),
+        ("post", f"{API}/allocations", decision(sentence, po)),
+        (
+            "post",
+            f"{API}/allocations/consultations",
+            {"sentence_id": sentence.pk, "practitioner": po.staff_code},
+        ),
+        ("get", f"{API}/allocations/consultations", None),
+        ("post", f"{API}/allocations/consultations/{consultation.pk}/answer", {"agreed": True}),
+        ("get", f"{API}/workload/me", None),
+        ("get", f"{API}/workload/staff/{po.staff_code}", None),
+    ]
+    schema = Client().get(f"{API}/openapi.json").json()
+    described = {
+        (method, path)
+        for path, methods in schema["paths"].items()
+        if path.startswith((f"{API}/allocations", f"{API}/workload"))
+        for method in methods
+    }
+    assert len(described) == len(operations)  # every workload operation is in the list above
+    for client in clients.values():
+        for method, url, body in operations:
+            response = getattr(client, method)(url, body, content_type="application/json")
+            assert response.status_code == 401, (method, url)
+    assert not AccessLogEntry.objects.exists()

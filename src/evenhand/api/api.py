@@ -13,11 +13,9 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError
 
 from evenhand.cases.models import ImmutableRecordError
-from evenhand.workload.api import router as allocations_router
-from evenhand.workload.api import workload_router
 
 from .auth import BearerToken, StaffSession
-from .routers import contacts, enforcement, equality, people, referrals, sentences
+from .routers import contacts, enforcement, equality, people, referrals, sentences, workload
 
 api = NinjaAPI(
     title="Evenhand API",
@@ -37,8 +35,8 @@ api.add_router("/sentences", sentences.router)
 api.add_router("/contacts", contacts.router)
 api.add_router("/enforcement-decisions", enforcement.router)
 api.add_router("/referrals", referrals.router)
-api.add_router("/allocations", allocations_router)
-api.add_router("/workload", workload_router)
+api.add_router("/allocations", workload.router)
+api.add_router("/workload", workload.workload_router)
 api.add_router("/equality", equality.router)
 
 

@@ -1,43 +1,62 @@
-"""The allocation queue, recommendations, consultations and allocation, and workload figures, over the API.
+"""The allocation queue, recommendations, consultations and allocation, and workload figures.
 
-The same services and selectors as the web pages, so the same rules: only a senior probation officer or head of
-PDU sees the queue and allocates (403 otherwise); a sensitive case is refused (422) until the practitioner has
-answered the consultation, with their own credentials, and agreed. Mounted by ``evenhand.api.api``.
+Everything that shows a person goes through ``evenhand.workload.door``, with the same rules as the web pages:
+only a senior probation officer or head of PDU sees the queue and allocates (403 otherwise); a sentence out of
+their reach answers 404 exactly as a missing one, and the refusal is logged; a sensitive case is refused (422)
+until the practitioner has answered the consultation, with their own credentials, and agreed; a consultation
+answers only to the practitioner consulted, and only while they may still open the person's record.
 """
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal
-from operator import attrgetter
 from typing import Any
 
-from django.db.models import QuerySet
+from django.conf import settings
 from django.http import Http404, HttpRequest
-from ninja import Field, Router, Schema, Status
-from ninja.pagination import paginate
+from django.utils import timezone
+from ninja import Field, Query, Router, Schema, Status
+from ninja.errors import HttpError
 
-from evenhand.api.auth import staff_of
-from evenhand.api.routers.common import AuditedPagination, api_field_names, field_error, log_read
-from evenhand.api.schemas import LIST_ERRORS, READ_ERRORS, WRITE_ERRORS, ErrorOut
-from evenhand.cases.models import (
-    Allocation,
-    AllocationReason,
-    OffenceFlag,
-    RoshLevel,
-    Sentence,
-    SentenceType,
-    Tier,
-)
+from evenhand.audit.models import Channel
+from evenhand.cases.models import AllocationReason, OffenceFlag, RoshLevel, SentenceType, Tier
 from evenhand.org.models import StaffMember
-from evenhand.people.access import visible_people
+from evenhand.people.access import MAX_ID
+from evenhand.workload import access, door, selectors, services
+from evenhand.workload.models import CaseType, ConsultationResponse, TaskType
 
-from . import access, selectors, services
-from .models import CaseType, Consultation, ConsultationResponse, TaskType
+from ..auth import staff_of
+from ..schemas import LIST_ERRORS, READ_ERRORS, WRITE_ERRORS, ErrorOut
+from .common import api_field_names, field_error
 
 router = Router(tags=["allocation"])
 workload_router = Router(tags=["workload"])
 
+NOT_FOUND = "No such record, or you do not have access to it."
+
+
+def _purpose(request: HttpRequest) -> str:
+    """What the access log says the caller did: the operation and the path with its query."""
+    return f"API {request.method} {request.get_full_path()}"
+
+
+@contextmanager
+def _refused_as_missing() -> Iterator[None]:
+    """The API never confirms that a record it refuses exists: a refusal (already logged by the door) answers
+    as a missing record does."""
+    try:
+        yield
+    except door.RecordRefused as refused:
+        raise Http404(NOT_FOUND) from refused
+
 
 # --- schemas ----------------------------------------------------------------------------------------------
+
+
+class QueueQuery(Schema):
+    limit: int = Field(settings.NINJA_PAGINATION_PER_PAGE, ge=1, le=settings.NINJA_PAGINATION_MAX_LIMIT)
+    offset: int = Field(0, ge=0, le=MAX_ID - settings.NINJA_PAGINATION_MAX_LIMIT)
 
 
 class QueueItemOut(Schema):
@@ -55,24 +74,37 @@ class QueueItemOut(Schema):
     consult_first: bool = Field(description="Under the sensitive-case protocol: consult before allocating")
 
     @staticmethod
-    def resolve_sentence_id(obj: Any) -> int:
-        return obj.pk
+    def resolve_sentence_id(row: door.QueueRow) -> int | None:
+        return row.sentence.id
 
     @staticmethod
-    def resolve_crn(obj: Any) -> str:
-        return obj.person.crn
+    def resolve_person_id(row: door.QueueRow) -> int | None:
+        return row.person.id
 
     @staticmethod
-    def resolve_name(obj: Any) -> str:
-        return obj.person.full_name
+    def resolve_crn(row: door.QueueRow) -> str | None:
+        return row.person.crn
 
     @staticmethod
-    def resolve_flags(obj: Any) -> list[str]:
-        return sorted({flag for o in obj.offences.all() for flag in OffenceFlag.values if getattr(o, flag)})
+    def resolve_name(row: door.QueueRow) -> str:
+        return row.person.display_name
 
     @staticmethod
-    def resolve_consult_first(obj: Any) -> bool:
-        return bool(obj.sensitive)
+    def resolve_type(row: door.QueueRow) -> str:
+        return row.sentence.type
+
+    @staticmethod
+    def resolve_court(row: door.QueueRow) -> str | None:
+        return row.sentence.court
+
+    @staticmethod
+    def resolve_start_date(row: door.QueueRow) -> dt.date:
+        return row.sentence.start_date
+
+
+class QueuePageOut(Schema):
+    items: list[QueueItemOut]
+    count: int
 
 
 class CandidateOut(Schema):
@@ -98,7 +130,7 @@ class RecommendationOut(Schema):
 
 
 class AllocationIn(Schema):
-    sentence_id: int
+    sentence_id: int = Field(ge=1, le=MAX_ID)
     practitioner: str = Field(description="Staff code")
     reason: AllocationReason
     rationale: str
@@ -127,7 +159,7 @@ class AllocationOut(Schema):
 
 
 class ConsultationIn(Schema):
-    sentence_id: int
+    sentence_id: int = Field(ge=1, le=MAX_ID)
     practitioner: str = Field(description="Staff code")
     consulted_on: dt.date
     notes: str = ""
@@ -135,23 +167,18 @@ class ConsultationIn(Schema):
 
 class ConsultationOut(Schema):
     id: int
-    sentence_id: int
+    sentence_id: int | None = Field(
+        description="Null when the practitioner may no longer open the person's record (excluded or "
+        "restricted since the consultation): nothing about the person is shown then"
+    )
     practitioner: str = Field(description="Staff code")
     consulted_on: dt.date
-    notes: str
+    notes: str | None = Field(description="Null with the sentence")
     recorded_by: str = Field(description="Staff code")
     recorded_at: dt.datetime
     response: ConsultationResponse
     responded_at: dt.datetime | None
-    practitioner_comment: str
-
-    @staticmethod
-    def resolve_practitioner(obj: Any) -> str:
-        return obj.practitioner.staff_code
-
-    @staticmethod
-    def resolve_recorded_by(obj: Any) -> str:
-        return obj.recorded_by.staff_code
+    practitioner_comment: str | None = Field(description="Null with the sentence")
 
 
 class ConsultationAnswerIn(Schema):
@@ -165,6 +192,10 @@ class CaseLineOut(Schema):
     case_type: CaseType
     tier: Tier | None
     points: int
+
+    @staticmethod
+    def resolve_person_id(line: door.CaseLine) -> int | None:
+        return line.person.id if line.person is not None else None
 
 
 class TaskLineOut(Schema):
@@ -207,33 +238,31 @@ class WorkloadOut(Schema):
 
 
 def _staff_by_code(code: str, field: str) -> StaffMember:
-    staff = StaffMember.objects.select_related("team").filter(staff_code=code).first()
+    staff = selectors.staff_by_code(code)
     if staff is None:
         raise field_error(field, "There is no member of staff with this code")
     return staff
 
 
-def _queued_sentence(manager: StaffMember, sentence_id: int) -> Sentence:
-    """A sentence of the manager's PDU that they may see; 404 otherwise, as for any record out of reach."""
-    sentence = (
-        Sentence.objects.filter(person__in=visible_people(manager), person__pdu_id=manager.pdu_id)
-        .select_related("person")
-        .filter(pk=sentence_id)
-        .first()
-    )
-    if sentence is None:
-        raise Http404("No such sentence, or you do not have access to it.")
-    return sentence
+def _queued(request: HttpRequest, sentence_id: int) -> door.QueuedCase:
+    with _refused_as_missing():
+        return door.open_queued_sentence(
+            viewer=staff_of(request), sentence_id=sentence_id, channel=Channel.API, purpose=_purpose(request)
+        )
 
 
-@router.get("/queue", response={200: list[QueueItemOut], **LIST_ERRORS}, summary="The allocation queue")
-@paginate(AuditedPagination, person_of=attrgetter("person_id"))
-def queue(request: HttpRequest) -> QuerySet[Sentence]:
+@router.get("/queue", response={200: QueuePageOut, **LIST_ERRORS}, summary="The allocation queue")
+def queue(request: HttpRequest, page: Query[QueueQuery]) -> dict[str, Any]:
     """Sentences in the caller's PDU that nobody holds yet, oldest first. Senior probation officers and heads of
-    PDU only."""
-    manager = staff_of(request)
-    access.ensure_can_allocate(manager)
-    return selectors.allocation_queue(manager)
+    PDU only. Each page is logged as an export, one row per person on it."""
+    count, items = door.queue_slice(
+        viewer=staff_of(request),
+        offset=page.offset,
+        limit=page.limit,
+        channel=Channel.API,
+        purpose=_purpose(request),
+    )
+    return {"items": items, "count": count}
 
 
 @router.get(
@@ -244,13 +273,10 @@ def queue(request: HttpRequest) -> QuerySet[Sentence]:
 def recommendation(request: HttpRequest, sentence_id: int) -> dict[str, Any]:
     """Every PSO and PO of the person's PDU: eligibility and conflicts, capacity now and after, continuity, and
     whether to consult first. Eligible practitioners first."""
-    manager = staff_of(request)
-    access.ensure_can_allocate(manager)
-    sentence = _queued_sentence(manager, sentence_id)
-    log_read(request, sentence.person_id)
-    advice = selectors.recommendation(sentence)
+    case = _queued(request, sentence_id)
+    advice = selectors.recommendation(case.sentence)
     return {
-        "sentence_id": sentence.pk,
+        "sentence_id": case.sentence.pk,
         "grade_needed": advice.grade_needed,
         "case_points": advice.case_points,
         "protocol_flags": advice.protocol,
@@ -277,22 +303,18 @@ def recommendation(request: HttpRequest, sentence_id: int) -> dict[str, Any]:
 def allocate(request: HttpRequest, payload: AllocationIn) -> Status:
     """Allocate a queued case with a reason from the fixed list and a written rationale. The allocation records
     the practitioner's capacity before and after."""
-    manager = staff_of(request)
-    access.ensure_can_allocate(manager)
-    sentence = _queued_sentence(manager, payload.sentence_id)
+    case = _queued(request, payload.sentence_id)
     practitioner = _staff_by_code(payload.practitioner, "practitioner")
     with api_field_names(sentence="sentence_id"):
         allocation = services.allocate_case(
-            by=manager,
-            sentence=sentence,
+            by=staff_of(request),
+            sentence=case.sentence,
             practitioner=practitioner,
             reason=payload.reason,
             rationale=payload.rationale,
             start_date=payload.start_date,
         )
-    return Status(
-        201, Allocation.objects.select_related("practitioner", "allocated_by").get(pk=allocation.pk)
-    )
+    return Status(201, selectors.allocation_made(allocation.pk))
 
 
 @router.post(
@@ -301,25 +323,26 @@ def allocate(request: HttpRequest, payload: AllocationIn) -> Status:
 def record_consultation(request: HttpRequest, payload: ConsultationIn) -> Status:
     """A manager records discussing a case with the practitioner they intend to allocate it to."""
     manager = staff_of(request)
-    access.ensure_can_allocate(manager)
-    sentence = _queued_sentence(manager, payload.sentence_id)
+    case = _queued(request, payload.sentence_id)
     practitioner = _staff_by_code(payload.practitioner, "practitioner")
-    consultation = services.record_consultation(
-        by=manager,
-        sentence=sentence,
-        practitioner=practitioner,
-        consulted_on=payload.consulted_on,
-        notes=payload.notes,
-    )
-    return Status(201, consultation)
+    with api_field_names(sentence="sentence_id"):
+        consultation = services.record_consultation(
+            by=manager,
+            sentence=case.sentence,
+            practitioner=practitioner,
+            consulted_on=payload.consulted_on,
+            notes=payload.notes,
+        )
+    return Status(201, door.consultation_written(viewer=manager, consultation=consultation))
 
 
 @router.get(
     "/consultations", response={200: list[ConsultationOut], **LIST_ERRORS}, summary="My consultations"
 )
-def my_consultations(request: HttpRequest) -> QuerySet[Consultation]:
-    """Consultations about cases to be allocated to the caller, newest first (the latest 100)."""
-    return selectors.consultations_of(staff_of(request)).order_by("-recorded_at", "-pk")[:100]
+def my_consultations(request: HttpRequest) -> list[door.ConsultationRecord]:
+    """Consultations about cases to be allocated to the caller, newest first (the latest 100). One whose person
+    the caller may no longer open shows nothing about them."""
+    return door.consultations_with(viewer=staff_of(request), channel=Channel.API, purpose=_purpose(request))
 
 
 @router.post(
@@ -329,22 +352,31 @@ def my_consultations(request: HttpRequest) -> QuerySet[Consultation]:
 )
 def answer_consultation(
     request: HttpRequest, consultation_id: int, payload: ConsultationAnswerIn
-) -> Consultation:
-    """The consulted practitioner's own answer. Anyone else gets 404: a consultation is not theirs to see."""
+) -> door.ConsultationRecord:
+    """The consulted practitioner's own answer. Anyone else gets 404: a consultation is not theirs to see; so
+    does the practitioner once they may no longer open the person's record."""
     staff = staff_of(request)
-    consultation = selectors.consultations_of(staff).filter(pk=consultation_id).first()
-    if consultation is None:
-        raise Http404("No such consultation, or it is not yours to answer.")
-    return services.answer_consultation(
-        by=staff, consultation=consultation, agreed=payload.agreed, comment=payload.comment
+    with _refused_as_missing():
+        opened = door.open_consultation(
+            viewer=staff, consultation_id=consultation_id, channel=Channel.API, purpose=_purpose(request)
+        )
+    answered = services.answer_consultation(
+        by=staff, consultation=opened.consultation, agreed=payload.agreed, comment=payload.comment
     )
+    return door.consultation_written(viewer=staff, consultation=answered)
 
 
 # --- workload ---------------------------------------------------------------------------------------------
 
 
 def _workload(viewer: StaffMember, practitioner: StaffMember, on: dt.date | None) -> dict[str, Any]:
-    explained = selectors.breakdown(practitioner, viewer, on)
+    today = timezone.localdate()
+    try:
+        explained = door.explained_workload(
+            viewer=viewer, practitioner=practitioner, day=on or today, today=today, channel=Channel.API
+        )
+    except selectors.NoWeightingInForce as error:
+        raise HttpError(404, str(error)) from None
     figure = explained.figure
     return {
         "practitioner": practitioner.staff_code,
@@ -359,16 +391,7 @@ def _workload(viewer: StaffMember, practitioner: StaffMember, on: dt.date | None
         "available_points": figure.available_points.quantize(Decimal("0.01")),
         "capacity": figure.capacity,
         "over_capacity": figure.over_capacity,
-        "cases": [
-            {
-                "sentence_id": a.sentence_id,
-                "person_id": a.sentence.person_id if a.visible else None,  # type: ignore[attr-defined]
-                "case_type": a.case_type,  # type: ignore[attr-defined]
-                "tier": a.tier_on,  # type: ignore[attr-defined]
-                "points": a.points,  # type: ignore[attr-defined]
-            }
-            for a in explained.cases
-        ],
+        "cases": explained.cases,
         "tasks": [
             {
                 "id": t.pk,
@@ -396,7 +419,8 @@ def _workload(viewer: StaffMember, practitioner: StaffMember, on: dt.date | None
 
 @workload_router.get("/me", response={200: WorkloadOut, **READ_ERRORS}, summary="My workload")
 def my_workload(request: HttpRequest, on: dt.date | None = None) -> dict[str, Any]:
-    """The caller's own figure on a date (today by default), with every case, task and reduction in it."""
+    """The caller's own figure on a date (today by default), with every case, task and reduction in it. A date
+    before the first weighting table answers 404."""
     staff = staff_of(request)
     if not access.holds_cases(staff):
         raise Http404("Your role does not hold a caseload.")
@@ -409,7 +433,7 @@ def my_workload(request: HttpRequest, on: dt.date | None = None) -> dict[str, An
 def staff_workload(request: HttpRequest, staff_code: str, on: dt.date | None = None) -> dict[str, Any]:
     """A practitioner's figure, for themselves or a manager of their PDU; 404 for anyone else."""
     viewer = staff_of(request)
-    practitioner = selectors.case_holders().select_related("team").filter(staff_code=staff_code).first()
+    practitioner = selectors.case_holder_by_code(staff_code)
     if practitioner is None or not access.can_view_workload_of(viewer, practitioner):
         raise Http404("No such practitioner, or you may not see their workload.")
     return _workload(viewer, practitioner, on)
