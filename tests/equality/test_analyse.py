@@ -1,9 +1,11 @@
 """`evenhand equality analyse`: any person-level CSV through the disparity statistics."""
 
 import csv
+import dataclasses
 import io
 import json
 import sqlite3
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,6 +16,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from scipy import special
 
+from evenhand.equality import analyse as analyse_module
 from evenhand.equality.analyse import (
     AnalysisError,
     Request,
@@ -271,6 +274,14 @@ def test_a_model_that_cannot_be_fitted_is_reported_not_an_error(data_csv: Path, 
 # Expressions ----------------------------------------------------------------------------------------------
 
 
+def nested_replace(depth: int, factor: int) -> str:
+    """replace() inside replace() ``depth`` deep, each making every X of the CRN ``factor`` Xs."""
+    expression = "crn"
+    for _ in range(depth):
+        expression = f"replace({expression}, 'X', '{'X' * factor}')"
+    return f"length({expression}) > 0"
+
+
 @pytest.fixture
 def sandbox(data_csv: Path) -> Iterator[SandboxedTable]:
     table = SandboxedTable(read_csv(data_csv))
@@ -288,6 +299,12 @@ def sandbox(data_csv: Path) -> Iterator[SandboxedTable]:
         "breach",
         "length(trim(crn)) = 7 AND substr(crn, 1, 1) = 'X' AND date('2024-01-31') > '2024-01-01'",
         "abs(age - 50) < 10 AND coalesce(nullif(recalled, ''), 'no') = 'no'",
+        # Within the bounds on length, nesting, arguments and the values made:
+        "coalesce(nullif(lower(trim(substr(replace(crn, 'X', 'Y'), 1, 1))), ''), 'x') = 'y'",
+        "age IN (" + ", ".join(map(str, range(18, 400))) + ")",
+        " OR ".join(f"age = {age}" for age in range(18, 90)),
+        "coalesce(" + ", ".join(["NULL"] * 19) + ", 1) = 1",
+        nested_replace(3, 50),
     ],
 )
 def test_ordinary_expressions_are_allowed(sandbox: SandboxedTable, expression: str) -> None:
@@ -349,6 +366,51 @@ def test_the_authorizer_refuses_everything_but_reading_the_table(
     assert sandbox.evaluate("crn IS NOT NULL", "--where") == [1] * len(sandbox.lines)
 
 
+@pytest.mark.parametrize(
+    ("expression", "message"),
+    [
+        # Unbounded, eight nested replace() calls took 48 s and 2.2 GB.
+        (nested_replace(8, 10), "makes a value longer than 1,000,000 bytes on line 2"),
+        (nested_replace(3, 200), "makes a value longer than 1,000,000 bytes on line 2"),
+        (nested_replace(11, 2), "nests parentheses or function calls more than 10 deep"),
+        ("(" * 11 + "1" + ")" * 11, "nests parentheses or function calls more than 10 deep"),
+        ("age IN (" + ", ".join(map(str, range(700))) + ")", r"is [\d,]+ characters long; .* at most 2,000"),
+        (" OR ".join(["age = 1"] * 150), "is nested more than 100 deep"),
+        ("coalesce(" + ", ".join(["age"] * 25) + ") > 0", r"calls coalesce\(\) with more than 20 arguments"),
+        (
+            "crn LIKE replace('XXX', 'X', '" + "%a" * 400 + "')",
+            "a LIKE or GLOB pattern longer than 2,000 bytes",
+        ),
+    ],
+)
+def test_expressions_that_would_run_away_are_refused_at_once(
+    sandbox: SandboxedTable, expression: str, message: str
+) -> None:
+    start = time.monotonic()
+    with pytest.raises(AnalysisError, match=f"^--outcome .*{message}"):
+        sandbox.evaluate(expression, "--outcome")
+    assert time.monotonic() - start < 2
+    assert sandbox.evaluate("crn IS NOT NULL", "--where") == [1] * len(sandbox.lines)  # still usable
+
+
+def test_an_evaluation_that_runs_too_long_is_stopped(
+    sandbox: SandboxedTable, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Strings just under the size limit on every row: each is allowed, the whole is not.
+    monkeypatch.setattr(analyse_module, "TIME_LIMIT_SECONDS", 0.2)
+    start = time.monotonic()
+    with pytest.raises(AnalysisError, match=r"^--outcome .* was stopped after 0.2 seconds on line \d+"):
+        sandbox.evaluate(nested_replace(3, 99), "--outcome")
+    assert time.monotonic() - start < 2
+
+
+def test_a_value_that_is_not_boolean_stops_the_evaluation_and_is_shown_short(sandbox: SandboxedTable) -> None:
+    expression = nested_replace(2, 100).removeprefix("length(").removesuffix(") > 0")  # 10,006 characters
+    with pytest.raises(AnalysisError, match=r"on line 2 it is 'X+…, but it must be") as caught:
+        sandbox.evaluate(expression, "--outcome")
+    assert len(str(caught.value)) < len(expression) + 300
+
+
 # Bad input ------------------------------------------------------------------------------------------------
 
 GOOD = ["--group", "ethnicity", "--outcome", RECALLED]
@@ -405,6 +467,17 @@ def test_a_bad_file_is_refused_naming_the_line(
         ([*GOOD, "--min-n", "-1"], "--min-n must be a whole number"),
         ([*GOOD, "--table", "units", "--format", "csv"], "--table units needs --unit"),
         ([*GOOD, "--table", "units"], "--table applies only to --format csv"),
+        (["--group", "ethnicity", "--outcome", nested_replace(8, 10)], "makes a value longer than 1,000,000"),
+        # A byte of an argument that is not UTF-8 arrives as a lone surrogate (\udcXX).
+        (
+            ["--group", "ethnicity", "--outcome", "recalled = '\udcff'"],
+            "--outcome is not UTF-8 text: character 13 is the byte 0xFF",
+        ),
+        ([*GOOD, "--where", "sex = '\udce9'"], "--where is not UTF-8 text: character 8 is the byte 0xE9"),
+        (["--group", "ethnicity\udcff", "--outcome", RECALLED], "--group is not UTF-8 text"),
+        ([*GOOD, "--reference", "Wh\udcffite"], "--reference is not UTF-8 text"),
+        ([*GOOD, "--unit", "pdu\udcff"], "--unit is not UTF-8 text"),
+        ([*GOOD, "--adjust", "tier,\udcffsex"], "--adjust is not UTF-8 text"),
     ],
 )
 def test_bad_options_are_refused_and_nothing_is_written(
@@ -416,6 +489,29 @@ def test_bad_options_are_refused_and_nothing_is_written(
         call_command("equality", "analyse", str(data_csv), *args, "--out", str(out))
     assert out.read_text() == "the previous result\n"
     assert sorted(path.name for path in data_csv.parent.iterdir()) == ["out.json", "people.csv"]
+
+
+def test_a_file_name_that_is_not_utf8_is_refused(data_csv: Path) -> None:
+    odd = data_csv.parent / "people\udcff.csv"
+    odd.write_bytes(data_csv.read_bytes())
+    with pytest.raises(
+        CommandError, match=r"the file name is not UTF-8 text: character \d+ is the byte 0xFF"
+    ):
+        call_command("equality", "analyse", str(odd), *GOOD)
+    out = data_csv.parent / "out\udcff.json"
+    with pytest.raises(CommandError, match="--out is not UTF-8 text"):
+        call_command("equality", "analyse", str(data_csv), *GOOD, "--out", str(out))
+    assert not out.exists()
+
+
+def test_a_file_that_is_not_utf8_is_refused_naming_the_line_of_the_byte(tmp_path: Path) -> None:
+    # Far enough down that the reader has decoded ahead of the line it is on.
+    path = tmp_path / "latin1.csv"
+    path.write_bytes(b"ethnicity,recalled\n" + b"White,yes\n" * 2000 + "Bl\xe9ck,no\n".encode("latin-1"))
+    with pytest.raises(
+        CommandError, match=r"latin1.csv, line 2002: not UTF-8 text \(.*\); save the file as UTF-8"
+    ):
+        call_command("equality", "analyse", str(path), *GOOD)
 
 
 def test_an_output_folder_that_does_not_exist_is_refused_before_any_work(data_csv: Path) -> None:
@@ -491,6 +587,41 @@ def test_csv_has_the_group_table_or_the_unit_table(data_csv: Path) -> None:
     rows = list(csv.reader(io.StringIO(out.getvalue())))
     assert rows[0][:5] == ["unit", "group", "n", "observed", "expected"] and "outlier" in rows[0]
     assert len(rows) > 40
+
+
+def test_csv_text_that_a_spreadsheet_would_run_is_quoted_and_numbers_stay_numbers(tmp_path: Path) -> None:
+    labels = ["=1+2", "+1", "-1", "@SUM(1+1)", "\t=1+2", "\r=1+2", "White"]
+    path = tmp_path / "labels.csv"
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["group", "unit", "event"])
+        for label in labels:
+            writer.writerows([label, ("-U1", "=U2")[i % 2], i % 3 == 0] for i in range(60))
+    wanted = {"'=1+2", "'+1", "'-1", "'@SUM(1+1)", "'\t=1+2", "'\r=1+2", "White"}
+
+    def cells(*args: str) -> list[list[str]]:
+        out = io.StringIO()
+        call_command(
+            "equality", "analyse", str(path), "--group", "group", "--outcome", "event = 'True'", *args,
+            "--format", "csv", stdout=out,
+        )  # fmt: skip
+        return list(csv.reader(io.StringIO(out.getvalue(), newline="")))
+
+    groups = cells()
+    assert {row[0] for row in groups[1:]} == wanted
+    units = cells("--unit", "unit", "--table", "units")
+    assert {row[0] for row in units[1:]} == {"'-U1", "'=U2"}
+    assert {row[1] for row in units[1:]} == wanted
+    for row in groups[1:] + units[1:]:
+        for cell in row[2:]:
+            if cell[:1] in ("=", "+", "-", "@", "\t", "\r"):
+                float(cell)  # only a number may start so
+
+    # A negative figure is a number, not text to quote.
+    result = analyse(Request(path=path, group="group", outcome="event = 'True'"))
+    negative = dataclasses.replace(result, groups=result.groups.assign(rate=-0.5))
+    rows = list(csv.reader(io.StringIO(render(negative, "csv"), newline="")))
+    assert {row[rows[0].index("rate")] for row in rows[1:]} == {"-0.5"}
 
 
 def test_html_is_one_accessible_page_with_every_value_escaped(data_csv: Path) -> None:

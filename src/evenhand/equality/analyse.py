@@ -33,7 +33,10 @@ Expressions
     boolean: 1 (true), 0 (false) or NULL on every row. A row is selected when ``--where`` is true (false and
     NULL leave it out, as in SQL). A row whose outcome is NULL, such as a comparison with an empty field, is
     **left out and counted** (``rows.outcome_null``): an unknown outcome is not a "no". Write
-    ``coalesce(EXPR, 0)`` to count it as no event instead.
+    ``coalesce(EXPR, 0)`` to count it as no event instead. An expression is bounded so that it cannot run
+    away (eight nested ``replace()`` calls can build gigabytes): at most 2,000 characters, parentheses at
+    most 10 deep, no text longer than 1,000,000 bytes, and 30 seconds over the whole file; each refused
+    with a message. An expression or option that is not UTF-8 text is refused too.
 
 Statistics
     Groups are listed in sorted order of label. The reference is ``--reference``, or else the largest group
@@ -50,6 +53,7 @@ Statistics
     succeeds and says why in ``reason``.
 """
 
+import codecs
 import csv
 import dataclasses
 import html
@@ -60,6 +64,7 @@ import os
 import re
 import sqlite3
 import tempfile
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -69,6 +74,7 @@ import numpy as np
 import pandas as pd
 
 from evenhand.core import formatting
+from evenhand.core.spreadsheet import spreadsheet_safe
 
 from .stats import (
     MATERIALITY_BAND,
@@ -124,6 +130,27 @@ FUNCTIONS = frozenset(
 INTEGER_TEXT = re.compile(r"-?(?:0|[1-9][0-9]{0,17})")  # at most 18 digits: always a 64-bit integer
 REAL_TEXT = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
 QUOTES = {"'": "'", '"': '"', "`": "`", "[": "]"}
+# Bounds on an expression and on what evaluating it may cost, so that a mistaken or hostile one is refused in
+# moments: eight nested replace() calls can otherwise build a string of gigabytes and run for a minute.
+MAX_EXPRESSION_LENGTH = 2000  # characters
+MAX_NESTING = 10  # parentheses (and so function calls) inside one another
+# The longest text SQLite may make; well above the longest field the csv module reads (131,072 characters
+# of at most 4 bytes), so every value of the file can still be read.
+MAX_VALUE_BYTES = 1_000_000
+MAX_EXPRESSION_DEPTH = 100  # SQLite's expression tree, which a long chain of AND or OR also deepens
+MAX_FUNCTION_ARGUMENTS = 20
+MAX_PATTERN_BYTES = 2000  # a LIKE or GLOB pattern, which may be made while the expression runs
+# One expression over the whole file; SQLite evaluates an ordinary one on a million records in 2-3 s.
+TIME_LIMIT_SECONDS = 30.0
+PROGRESS_STEPS = 1000  # SQLite instructions between looks at the clock
+SQLITE_LIMITS = {
+    sqlite3.SQLITE_LIMIT_LENGTH: MAX_VALUE_BYTES,
+    # The expression in UTF-8 (at most 4 bytes a character) inside the SELECT it is placed in.
+    sqlite3.SQLITE_LIMIT_SQL_LENGTH: 4 * MAX_EXPRESSION_LENGTH + 200,
+    sqlite3.SQLITE_LIMIT_EXPR_DEPTH: MAX_EXPRESSION_DEPTH,
+    sqlite3.SQLITE_LIMIT_FUNCTION_ARG: MAX_FUNCTION_ARGUMENTS,
+    sqlite3.SQLITE_LIMIT_LIKE_PATTERN_LENGTH: MAX_PATTERN_BYTES,
+}
 
 
 class AnalysisError(Exception):
@@ -213,12 +240,44 @@ def read_csv(path: Path) -> CsvFile:
         except csv.Error as error:
             raise AnalysisError(f"{path}, line {reader.line_num}: not valid CSV: {error}") from None
         except UnicodeDecodeError as error:
-            raise AnalysisError(f"{path}, near line {start}: not UTF-8 text ({error.reason})") from None
+            raise AnalysisError(
+                f"{path}, line {_undecodable_line(path, start)}: not UTF-8 text ({error.reason});"
+                " save the file as UTF-8"
+            ) from None
     if header is None:
         raise AnalysisError(f"{path} is empty: it has no header line naming the columns")
     if not records:
         raise AnalysisError(f"{path} has a header but no records")
     return CsvFile(path=path, columns=header, records=records, lines=lines)
+
+
+def _undecodable_line(path: Path, default: int) -> int:
+    """The line of the first byte of ``path`` that is not UTF-8 (the reader decodes ahead of the line it
+    is on, so its count is not it), or ``default`` if the file cannot be read again."""
+    try:
+        data = path.read_bytes().removeprefix(codecs.BOM_UTF8)
+        data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        return data.count(b"\n", 0, error.start) + 1
+    except OSError:
+        pass
+    return default
+
+
+def require_utf8(text: str, what: str) -> None:
+    """Refuse text that is not UTF-8, naming ``what`` it is (an option, the file name).
+
+    Python keeps the bytes of a command-line argument that do not decode as lone surrogates, which SQLite,
+    JSON and the output file cannot take.
+    """
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as error:
+        code = ord(text[error.start])
+        found = f"the byte 0x{code - 0xDC00:02X}" if 0xDC80 <= code <= 0xDCFF else f"U+{code:04X}"
+        raise AnalysisError(
+            f"{what} is not UTF-8 text: character {error.start + 1} is {found}; give it in UTF-8"
+        ) from None
 
 
 def _header(record: list[str], path: Path) -> list[str]:
@@ -250,6 +309,12 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def _shown(value: object, length: int = 60) -> str:
+    """``value`` for a message, cut short: an expression's value may be long text."""
+    text = repr(value)
+    return text if len(text) <= length else f"{text[: length - 1]}…"
+
+
 def _column_type(values: Iterable[str]) -> str:
     present = [value for value in values if value != ""]
     if present and all(INTEGER_TEXT.fullmatch(value) for value in present):
@@ -265,9 +330,17 @@ def check_expression(expression: str, option: str) -> list[str]:
 
     Outside quoted text and names: no ``;``, no comment, no ``)`` without its ``(``; and nothing left open
     at the end. What is left can only be an expression (or fail to parse), which the authorizer then limits.
+    Also refused: text that is not UTF-8, more than :data:`MAX_EXPRESSION_LENGTH` characters, and
+    parentheses more than :data:`MAX_NESTING` deep.
     """
     if not expression.strip():
         raise AnalysisError(f"{option} is empty; give a SQL boolean expression such as \"tier = 'A'\"")
+    require_utf8(expression, option)
+    if len(expression) > MAX_EXPRESSION_LENGTH:
+        raise AnalysisError(
+            f"{option} is {len(expression):,} characters long; an expression may have at most"
+            f" {MAX_EXPRESSION_LENGTH:,} (a list of values is shorter as IN (…) than as a chain of OR)"
+        )
     names: list[str] = []
     depth, at = 0, 0
     while at < len(expression):
@@ -293,6 +366,11 @@ def check_expression(expression: str, option: str) -> list[str]:
             raise AnalysisError(f"{option} {expression!r} must be one expression: comments are not allowed")
         if char == "(":
             depth += 1
+            if depth > MAX_NESTING:
+                raise AnalysisError(
+                    f"{option} {expression!r} nests parentheses or function calls more than {MAX_NESTING}"
+                    " deep; write it more simply"
+                )
         elif char == ")":
             depth -= 1
             if depth < 0:
@@ -307,7 +385,9 @@ class SandboxedTable:
     """The file's records in an in-memory SQLite table ``data``, open only to expressions over its columns.
 
     The authorizer is installed after loading: from then on the connection prepares nothing but one
-    ``SELECT`` reading ``data`` and calling the functions in :data:`FUNCTIONS`.
+    ``SELECT`` reading ``data`` and calling the functions in :data:`FUNCTIONS`. SQLite's limits
+    (:data:`SQLITE_LIMITS`) then bound the size of any value it makes, the depth of an expression, the
+    arguments of a call and a LIKE pattern, and each evaluation stops after :data:`TIME_LIMIT_SECONDS`.
     """
 
     def __init__(self, data: CsvFile) -> None:
@@ -336,6 +416,8 @@ class SandboxedTable:
             raise AnalysisError(f"{data.path} cannot be loaded for analysis: SQLite says: {error}") from None
         self._selects = 0
         self._denied = ""
+        for limit, value in SQLITE_LIMITS.items():
+            self.connection.setlimit(limit, value)
         self.connection.set_authorizer(self._authorize)
 
     def close(self) -> None:
@@ -382,22 +464,58 @@ class SandboxedTable:
                 )
         self._selects, self._denied = 0, ""
         sql = f"SELECT ({expression}) FROM {TABLE} ORDER BY {_quote(LINE)}"
+        values: list[int | None] = []
+        deadline = time.monotonic() + TIME_LIMIT_SECONDS
+        self.connection.set_progress_handler(lambda: time.monotonic() > deadline, PROGRESS_STEPS)
         try:
-            values = [row[0] for row in self.connection.execute(sql)]
+            rows = self.connection.execute(sql)
+            # Checked row by row, so that a value that is not boolean stops the evaluation at once.
+            for line, (value,) in zip(self.lines, rows, strict=False):
+                if value is not None and (not isinstance(value, int | float) or value not in (0, 1)):
+                    raise AnalysisError(
+                        f"{option} {expression!r} is not a boolean expression: on line {line} it is"
+                        f" {_shown(value)}, but it must be true (1), false (0) or NULL on every row; write a"
+                        ' comparison such as "age >= 30" or "outcome = \'recalled\'"'
+                    )
+                values.append(None if value is None else int(value))
+            more = rows.fetchone() is not None
         except sqlite3.Error as error:
-            raise self._explain(str(error), expression, option) from None
-        if len(values) != len(self.lines):  # cannot happen past the checks above; never misalign rows
+            line = self.lines[len(values)] if len(values) < len(self.lines) else None
+            raise self._explain(error, expression, option, line) from None
+        finally:
+            self.connection.set_progress_handler(None, 0)
+        if more or len(values) != len(self.lines):  # cannot happen past the checks above; never misalign
             raise AnalysisError(f"{option} {expression!r} must give one value per record")
-        for value, line in zip(values, self.lines, strict=True):
-            if value is not None and (not isinstance(value, int | float) or value not in (0, 1)):
-                raise AnalysisError(
-                    f"{option} {expression!r} is not a boolean expression: on line {line} it is {value!r},"
-                    " but it must be true (1), false (0) or NULL on every row; write a comparison such as"
-                    ' "age >= 30" or "outcome = \'recalled\'"'
-                )
-        return [None if value is None else int(value) for value in values]
+        return values
 
-    def _explain(self, message: str, expression: str, option: str) -> AnalysisError:
+    def _explain(self, error: sqlite3.Error, expression: str, option: str, line: int | None) -> AnalysisError:
+        message = str(error)
+        on_line = "" if line is None else f" on line {line}"
+        if getattr(error, "sqlite_errorname", "") == "SQLITE_TOOBIG" or message == "string or blob too big":
+            return AnalysisError(
+                f"{option} {expression!r} makes a value longer than {MAX_VALUE_BYTES:,} bytes{on_line};"
+                " an expression may not build text that large"
+            )
+        if getattr(error, "sqlite_errorname", "") == "SQLITE_INTERRUPT" or message == "interrupted":
+            return AnalysisError(
+                f"{option} {expression!r} was stopped after {TIME_LIMIT_SECONDS:g} seconds{on_line};"
+                " write it more simply"
+            )
+        if message.startswith("Expression tree is too large"):
+            return AnalysisError(
+                f"{option} {expression!r} is nested more than {MAX_EXPRESSION_DEPTH} deep (a long chain of"
+                " AND or OR counts too: write a list of values as IN (…))"
+            )
+        if message.startswith("too many arguments on function "):
+            name = message.removeprefix("too many arguments on function ")
+            return AnalysisError(
+                f"{option} {expression!r} calls {name}() with more than {MAX_FUNCTION_ARGUMENTS} arguments"
+            )
+        if message == "LIKE or GLOB pattern too complex":
+            return AnalysisError(
+                f"{option} {expression!r} uses a LIKE or GLOB pattern longer than {MAX_PATTERN_BYTES:,} bytes"
+                f"{on_line}"
+            )
         if message.startswith("no such column: "):
             name = message.removeprefix("no such column: ")
             return AnalysisError(
@@ -418,6 +536,18 @@ class SandboxedTable:
 
 
 def _check_request(request: Request) -> None:
+    texts = {
+        "the file name": str(request.path),
+        "--group": request.group,
+        "--outcome": request.outcome,
+        "--reference": request.reference,
+        "--where": request.where,
+        "--adjust": ",".join(request.adjust),
+        "--unit": request.unit,
+    }
+    for what, text in texts.items():
+        if text is not None:
+            require_utf8(text, what)
     if isinstance(request.min_n, bool) or not isinstance(request.min_n, int) or request.min_n < 0:
         raise AnalysisError(f"--min-n must be a whole number of people, 0 or more, not {request.min_n!r}")
     if any(not name.strip() for name in request.adjust):
@@ -747,6 +877,10 @@ def to_json(analysis: Analysis) -> str:
 
 
 def _cell(value: Any) -> str:
+    """One CSV cell. Text (a group or unit label from the file, a note) is guarded against being run as a
+    formula when the file is opened in a spreadsheet; a number is written as a number, ``-0.5`` included."""
+    if isinstance(value, str):
+        return spreadsheet_safe(value)
     value = _plain(value)
     if value is None:
         return ""
@@ -757,11 +891,14 @@ def _cell(value: Any) -> str:
 
 def to_csv(analysis: Analysis, table: str = "groups") -> str:
     """One table as CSV: ``groups`` (the per-group table, with the adjusted figures beside the crude ones
-    when there are any) or ``units`` (one row per unit and group). Empty cell: no figure; ``inf``: infinite."""
+    when there are any) or ``units`` (one row per unit and group). Empty cell: no figure; ``inf``: infinite.
+    A text cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a leading ``'``."""
     if table not in CSV_TABLES:
         raise AnalysisError(f"--table must be one of {', '.join(CSV_TABLES)}, not {table!r}")
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    # RFC 4180's line end: with it, the csv module quotes a field holding a carriage return, which would
+    # otherwise end the record for whoever reads the file.
+    writer = csv.writer(buffer, lineterminator="\r\n")
     if table == "units":
         if analysis.units is None:
             raise AnalysisError(
@@ -778,7 +915,7 @@ def to_csv(analysis: Analysis, table: str = "groups") -> str:
         frame = frame.join(extra)
     writer.writerow(["group", *frame.columns])
     writer.writerows(
-        [str(name), *map(_cell, row)] for name, row in zip(frame.index, frame.to_numpy(), strict=True)
+        [_cell(str(name)), *map(_cell, row)] for name, row in zip(frame.index, frame.to_numpy(), strict=True)
     )
     return buffer.getvalue()
 
@@ -1000,6 +1137,7 @@ def render(analysis: Analysis, output_format: str, *, table: str = "groups") -> 
 
 def check_output(out: Path, source: Path) -> None:
     """Refuse an output path that cannot be written or that is the input, before any work is done."""
+    require_utf8(str(out), "--out")
     if not out.parent.is_dir():
         raise AnalysisError(f"the folder for --out does not exist: {out.parent}")
     if out.exists() and out.resolve() == source.resolve():
