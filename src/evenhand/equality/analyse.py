@@ -480,8 +480,8 @@ class SandboxedTable:
                 values.append(None if value is None else int(value))
             more = rows.fetchone() is not None
         except sqlite3.Error as error:
-            line = self.lines[len(values)] if len(values) < len(self.lines) else None
-            raise self._explain(error, expression, option, line) from None
+            failed_on = self.lines[len(values)] if len(values) < len(self.lines) else None
+            raise self._explain(error, expression, option, failed_on) from None
         finally:
             self.connection.set_progress_handler(None, 0)
         if more or len(values) != len(self.lines):  # cannot happen past the checks above; never misalign
