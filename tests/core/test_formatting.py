@@ -245,6 +245,8 @@ def test_an_interval_of_another_kind_is_refused() -> None:
         (0.9995, "1.000"),
         (1, "1.000"),
         (np.float64(0.2), "0.200"),
+        (1.0000000000000002, "1.000"),  # a sum of probabilities a rounding error over 1
+        (-1e-17, "less than 0.001"),
     ],
 )
 def test_p_value(value, text: str) -> None:

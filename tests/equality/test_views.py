@@ -15,10 +15,10 @@ import pytest
 from django.core.cache import caches
 from django.test import Client
 
+from evenhand.core.formatting import count_text, estimate_text, number_text, p_value_text
 from evenhand.equality import selectors
 from evenhand.equality.engine import Analysis, Settings, analyse, group_label
 from evenhand.equality.measures import CATALOGUE, Period
-from evenhand.equality.views import count_text, q_text, rate_text, ratio_interval_text
 from evenhand.org.models import PDU, Grade, Team
 from evenhand.people.models import Person
 from evenhand.synth.generator import Result
@@ -240,14 +240,17 @@ def test_the_group_table_shows_the_engines_figures(analyst: Client, analysis: An
         assert cells[0] == group_label("ethnic_group", code)
         assert cells[1] == count_text(figures["n"])
         assert cells[2] == count_text(figures["events"])
-        assert cells[3] == rate_text(figures["rate"], figures["rate_low"], figures["rate_high"])
+        assert cells[3] == estimate_text(
+            figures["rate"], figures["rate_low"], figures["rate_high"], kind="percent"
+        )
         if code == "white":
             assert cells[4] == "reference"
+            assert cells[5] == "not applicable"  # the reference group's own q-value
             continue
-        assert cells[4] == ratio_interval_text(
+        assert cells[4] == estimate_text(
             figures["relative_rate"], figures["relative_rate_low"], figures["relative_rate_high"]
         )
-        assert cells[5] == q_text(figures["q_value"])
+        assert cells[5] == p_value_text(figures["q_value"])
         assert (cells[6] == "Flagged") == bool(figures["flagged"])
     black = expected.loc["black"]
     assert rows["black"][3].startswith(f"{black['rate'] * 100:.1f}%")
@@ -261,7 +264,7 @@ def test_the_adjusted_table_says_what_the_model_adjusted_for(analyst: Client, an
     rows = body_rows(response.content.decode(), "adjusted")
     black = next(row["cells"] for row in rows if row["cells"][0] == group_label("ethnic_group", "black"))
     figures = adjusted.loc["black"]
-    assert black[3] == ratio_interval_text(
+    assert black[3] == estimate_text(
         figures["adjusted_relative_rate"],
         figures["adjusted_relative_rate_low"],
         figures["adjusted_relative_rate_high"],
@@ -280,9 +283,13 @@ def test_the_unit_table_shows_the_engines_comparison_with_similar_people(
     black = own[own["group"] == "black"].iloc[0]
     rows = body_rows(response.content.decode(), "compared")
     cells = next(row["cells"] for row in rows if row["cells"][0] == group_label("ethnic_group", "black"))
-    assert cells[1:4] == [count_text(black["n"]), count_text(black["observed"]), f"{black['expected']:,.1f}"]
-    assert cells[4] == ratio_interval_text(black["ratio"], black["ratio_low"], black["ratio_high"])
-    assert cells[6] == q_text(black["q_value"])
+    assert cells[1:4] == [
+        count_text(black["n"]),
+        count_text(black["observed"]),
+        number_text(black["expected"], 1),
+    ]
+    assert cells[4] == estimate_text(black["ratio"], black["ratio_low"], black["ratio_high"])
+    assert cells[6] == p_value_text(black["q_value"])
     assert cells[7].startswith("Flagged")
 
 

@@ -53,6 +53,7 @@ INFINITY = "infinity"
 MINUS_INFINITY = "minus infinity"
 LESS_THAN = "less than"
 P_VALUE_FLOOR = Decimal("0.001")
+ROUNDING_SLACK = Decimal("1e-9")
 
 # The Government Statistical Service's shorthand for published tables.
 PUBLISHED_NOT_AVAILABLE = "[x]"
@@ -227,15 +228,18 @@ def estimate_text(
 
 
 def p_value_text(value: Any, *, published: bool = False) -> str:
-    """A p-value or q-value: three decimals (``0.042``), or ``less than 0.001``. A value outside 0 to 1
-    raises ``ValueError``."""
+    """A p-value or q-value: three decimals (``0.042``), or ``less than 0.001``. A value outside 0 to 1 (by
+    more than floating-point rounding) raises ``ValueError``."""
     if symbol := _symbol(value):
         return symbol
     number = _value(value)
     if number is None:
         return _missing(published)
-    if isinstance(number, float) or not 0 <= number <= 1:
+    if isinstance(number, float) or not -ROUNDING_SLACK <= number <= 1 + ROUNDING_SLACK:
         raise ValueError(f"a p-value lies between 0 and 1, not {value!r}")
+    number = min(
+        max(number, Decimal(0)), Decimal(1)
+    )  # a sum of probabilities can overshoot by a rounding error
     if number < P_VALUE_FLOOR:
         return f"{LESS_THAN} {P_VALUE_FLOOR}"
     return _fixed(number, 3)

@@ -16,7 +16,8 @@ it shows, for the page to print beside the chart and its data table.
 Ratios are drawn on a log scale symmetric about 1 (so 0.5 and 2 are equally far from it), chosen from
 0.5-2, 0.25-4 and 0.1-10 to cover the data; anything beyond 0.1-10, including ratios of 0 and infinity, is
 drawn at the edge as an arrow. Missing values (NaN) are never drawn and never an error: the row or quarter
-is kept and says "no ratio".
+is kept and says the ratio is "not available". Figures are written by :mod:`evenhand.core.formatting`, as on
+the rest of the page: ``1.42 (1.20 to 1.68)``, ``infinity``, ``not available``.
 """
 
 import math
@@ -29,6 +30,15 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
+
+from evenhand.core.formatting import (
+    NOT_AVAILABLE,
+    count_text,
+    estimate_text,
+    interval_text,
+    number_text,
+    ratio_text,
+)
 
 from .stats.common import FloatArray
 from .stats.funnel import LIMITS, funnel_limits, limit_columns
@@ -117,30 +127,9 @@ def _width(text: str, size: float) -> float:
     return ems * size * 1.05
 
 
-def ratio_text(value: float) -> str:
-    """A ratio as a report prints it: two decimals below 10 (``1.42``), ``0``, ``infinity``, or ``no ratio``."""
-    if math.isnan(value):
-        return "no ratio"
-    if math.isinf(value):
-        return "infinity"
-    if value == 0:
-        return "0"
-    if value < 0.01:
-        return f"{value:.2g}"
-    if value < 10:
-        return f"{value:.2f}"
-    if value < 100:
-        return f"{value:.1f}"
-    return f"{value:,.0f}"
-
-
 def _plain(value: float) -> str:
     """A number the chart chose or was given (an axis end, the band), as briefly as it can be written."""
     return f"{value:,.4g}"
-
-
-def _short_ratio(value: float) -> str:
-    return "∞" if math.isinf(value) else ratio_text(value)
 
 
 def _names(values: Sequence[object], name: str) -> list[str]:
@@ -431,9 +420,7 @@ def _line_sample(
 
 
 def _describe_interval(low: float, high: float, level: float) -> str:
-    if math.isnan(low) or math.isnan(high):
-        return "no interval"
-    return f"{level * 100:g}% interval {ratio_text(low)} to {ratio_text(high)}"
+    return f"{level * 100:g}% interval {interval_text(low, high)}"
 
 
 # --- Relative rates: a forest plot ---------------------------------------------------------------------
@@ -458,7 +445,7 @@ def relative_rate_chart(
     One row per group in the order given: the ratio as a circle on a log axis symmetric about 1, its
     interval as a whisker, the materiality ``band`` shaded and a line at 1; the figures are printed at the
     right of each row. The reference group's row shows a grey square at 1 and the word "reference"; a row
-    whose ratio is NaN says "no ratio". With ``adjusted`` (ratio, low, high), each row also shows the
+    whose ratio is NaN says "not available". With ``adjusted`` (ratio, low, high), each row also shows the
     adjusted estimate as a diamond below the crude circle, with a legend. ``flagged`` rows are drawn in red
     and say "flagged". ``level`` is the intervals' coverage, for the words only.
     """
@@ -492,7 +479,12 @@ def relative_rate_chart(
     lines = [_label_lines(name) for name in names]
     label_width = min(max(max(_width(line, BODY_SIZE) for row in lines for line in row), 120), 260)
     flag_width = 86 if any(flags) else 0
-    plot = (label_width + 24, WIDTH - flag_width - 180 - 16)
+    # The figures at the right of each row; wide ones (tiny ratios, infinity) take room from the plot.
+    value_texts = [
+        estimate_text(*_at(values, i)) for values in estimates for i in range(count) if not is_reference[i]
+    ]
+    value_width = max([180.0, *(_width(text, SMALL_SIZE) for text in value_texts)])
+    plot = (label_width + 24, WIDTH - flag_width - value_width - 16)
     axis = _LogAxis(1 / end, end, *plot)
 
     sentences = [
@@ -568,7 +560,11 @@ def relative_rate_chart(
             kind = "eh-crude" if shape == "circle" else "eh-adjusted"
             if math.isnan(r):
                 svg.text(
-                    plot[0] + 8, y + SMALL_SIZE * 0.35, "no ratio", fill=SECONDARY_TEXT, class_="eh-no-ratio"
+                    plot[0] + 8,
+                    y + SMALL_SIZE * 0.35,
+                    NOT_AVAILABLE,
+                    fill=SECONDARY_TEXT,
+                    class_="eh-no-ratio",
                 )
                 continue
             clipped_any = _interval(svg, axis, lo, hi, y, vertical=False, colour=colour) or clipped_any
@@ -578,12 +574,7 @@ def relative_rate_chart(
                 svg.arrow(axis(r), y, direction, 8, fill=colour, class_=f"eh-marker {kind} eh-clipped")
             else:
                 svg.shape(shape, axis(r), y, 6.5, fill=colour, class_=f"eh-marker {kind}")
-            interval = (
-                ""
-                if math.isnan(lo) or math.isnan(hi)
-                else f" ({_short_ratio(lo)}\N{EN DASH}{_short_ratio(hi)})"
-            )
-            svg.text(value_x, y + SMALL_SIZE * 0.35, f"{_short_ratio(r)}{interval}", class_="eh-value")
+            svg.text(value_x, y + SMALL_SIZE * 0.35, estimate_text(r, lo, hi), class_="eh-value")
         if flags[i]:
             svg.text(
                 WIDTH,
@@ -638,11 +629,8 @@ def _estimate_phrase(
     """One estimate in words: the ratio, its interval, and whether it runs past the axis."""
     ratio, low, high = estimate
     if math.isnan(ratio):
-        return "no ratio"
-    if math.isinf(ratio):
-        words = f"an infinite ratio to the rate of {reference}"
-    else:
-        words = f"{ratio_text(ratio)} times the rate of {reference}"
+        return f"ratio {NOT_AVAILABLE}"
+    words = f"{ratio_text(ratio)} times the rate of {reference}"
     words += f" ({_describe_interval(low, high, level)})"
     ends = [ratio] + ([] if math.isnan(low) or math.isnan(high) else [low, high])
     if any(axis.below(value) or axis.above(value) for value in ends):
@@ -686,10 +674,6 @@ class _LinearAxis:
     def __call__(self, value: float) -> float:
         value = min(max(value, self.low), self.high)
         return self.start + (self.end - self.start) * (value - self.low) / (self.high - self.low)
-
-
-def _count_text(value: float) -> str:
-    return f"{value:,.0f}" if value == round(value) else f"{value:,.1f}"
 
 
 def funnel_chart(
@@ -946,8 +930,8 @@ def _funnel_outside(
         inside_all &= ~outside[level]
         if these:
             listed = "; ".join(
-                f"{names[i]} (O/E {ratio_text(ratio[i])}: {_count_text(observed[i])} observed, "
-                f"{_count_text(expected[i])} expected; {'above' if ratio[i] > 1 else 'below'})"
+                f"{names[i]} (O/E {ratio_text(ratio[i])}: {count_text(observed[i])} observed, "
+                f"{number_text(expected[i], 1)} expected; {'above' if ratio[i] > 1 else 'below'})"
                 for i in these
             )
             only = " only" if k else ""
@@ -1099,7 +1083,7 @@ def trend_chart(
     ``series`` maps each group to its (ratio, low, high) arrays, one value per quarter in ``quarters``
     order; the reference group's own series, if given, is left out (its ratio is 1, the line across the
     chart). Each group is a line in its own colour, dash and marker shape, with a whisker for the interval
-    and a legend; the y axis is a log scale symmetric about 1. A quarter with no ratio (NaN) is a gap in
+    and a legend; the y axis is a log scale symmetric about 1. A quarter without a ratio (NaN) is a gap in
     the line; a ratio beyond the axis (0, infinity, or past 0.1-10) is an arrow at the edge, also a gap.
     """
     _check_level(level)
@@ -1251,7 +1235,7 @@ def _trend_sentence(
     ratio, low, high = values
     present = [k for k in range(len(labels)) if not math.isnan(ratio[k])]
     if not present:
-        return f"{name}: no ratio in any quarter.", False
+        return f"{name}: ratio {NOT_AVAILABLE} in any quarter.", False
     first, last = present[0], present[-1]
     interval = _describe_interval(float(low[last]), float(high[last]), level)
     if first == last:
@@ -1264,7 +1248,7 @@ def _trend_sentence(
         words += f"; highest {ratio_text(ratio[top])} in {labels[top]}, lowest {ratio_text(ratio[bottom])} in {labels[bottom]}"
     gaps = [labels[k] for k in range(len(labels)) if k not in present]
     if gaps:
-        words += f"; no ratio in {_join(gaps)}"
+        words += f"; ratio {NOT_AVAILABLE} in {_join(gaps)}"
     off = [labels[k] for k in present if axis.below(ratio[k]) or axis.above(ratio[k])]
     if off:
         words += f"; beyond the axis in {_join(off)}, drawn as an arrow at its edge"

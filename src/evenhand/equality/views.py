@@ -18,62 +18,37 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from evenhand.core.formatting import (
+    NOT_APPLICABLE,
+    count_text,
+    date_text,
+    estimate_text,
+    number_text,
+    p_value_text,
+    percent_text,
+    ratio_text,
+)
 from evenhand.org.access import staff_of
 from evenhand.org.models import PDU, Role, StaffMember
 
 from . import selectors
 from .access import ensure_can_see_equality
-from .charts import Chart, funnel_chart, ratio_text, relative_rate_chart, trend_chart
+from .charts import Chart, funnel_chart, relative_rate_chart, trend_chart
 from .engine import BadRequest, group_label
 from .forms import QuestionForm
 from .measures import CATALOGUE, CHARACTERISTICS, RECORDED
 from .stats.funnel import LIMITS, binomial_curve, outside_column
 
 TEMPLATE = "equality/dashboard.html"
-NONE = "\N{EN DASH}"  # a figure that has no meaning here (the reference group's q-value)
 UNITS_OF_LEVEL = {"region": "Regions", "pdu": "PDUs", "team": "Teams"}
 UNITS_IN_A_SENTENCE = {"region": "regions", "pdu": "PDUs", "team": "teams"}
 
 
-# --- figures as the page prints them -------------------------------------------------------------------
+# --- figures as the page prints them (in the words of evenhand.core.formatting) ----------------------------
 
 
 def _missing(value: Any) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA
-
-
-def count_text(value: Any) -> str:
-    """A count: 1,234."""
-    return NONE if _missing(value) else f"{int(value):,}"
-
-
-def expected_text(value: Any) -> str:
-    """An expected count, to one decimal: 12.3."""
-    return NONE if _missing(value) else f"{float(value):,.1f}"
-
-
-def percent_text(value: Any) -> str:
-    """A share as a percentage to one decimal: 18.9%."""
-    return "no rate" if _missing(value) else f"{float(value) * 100:.1f}%"
-
-
-def rate_text(rate: Any, low: Any, high: Any) -> str:
-    """A rate with its interval: 18.9% (15.9% to 22.5%)."""
-    if _missing(rate):
-        return "no rate"
-    if _missing(low) or _missing(high):
-        return percent_text(rate)
-    return f"{percent_text(rate)} ({percent_text(low)} to {percent_text(high)})"
-
-
-def ratio_interval_text(ratio: Any, low: Any, high: Any) -> str:
-    """A ratio with its interval: 1.42 (1.20 to 1.68); "no ratio" when there is none."""
-    if _missing(ratio):
-        return "no ratio"
-    text = ratio_text(float(ratio))
-    if _missing(low) or _missing(high):
-        return text
-    return f"{text} ({ratio_text(float(low))} to {ratio_text(float(high))})"
 
 
 def versus_reference(row: Any, name: str) -> str:
@@ -82,16 +57,7 @@ def versus_reference(row: Any, name: str) -> str:
     values = row._asdict() if hasattr(row, "_asdict") else row
     if values["is_reference"]:
         return "reference"
-    return ratio_interval_text(values[name], values[f"{name}_low"], values[f"{name}_high"])
-
-
-def q_text(value: Any) -> str:
-    """A q-value: three decimals, "less than 0.001", or "not tested"."""
-    if _missing(value):
-        return "not tested"
-    if float(value) < 0.001:
-        return "less than 0.001"
-    return f"{float(value):.3f}"
+    return estimate_text(values[name], values[f"{name}_low"], values[f"{name}_high"])
 
 
 def _flag(value: Any) -> bool:
@@ -155,7 +121,7 @@ def _page(
         "measure": query.measure,
         "unit": query.unit,
         "ancestry": [(unit, link(unit=unit.code)) for unit in units.ancestry(query.unit.code)],
-        "period_text": f"{query.period.start:%-d %B %Y} to {query.period.end:%-d %B %Y}",
+        "period_text": f"{date_text(query.period.start)} to {date_text(query.period.end)}",
         "characteristic_name": CHARACTERISTICS[characteristic],
         "reference_name": label(reference),
         "computed_at": figures.computed_at,
@@ -203,9 +169,9 @@ def _group_section(figures: selectors.UnitFigures, label: Callable[[Any], str]) 
             "is_reference": bool(row.is_reference),
             "n": count_text(row.n),
             "events": count_text(row.events),
-            "rate": rate_text(row.rate, row.rate_low, row.rate_high),
+            "rate": estimate_text(row.rate, row.rate_low, row.rate_high, kind="percent"),
             "relative_rate": versus_reference(row, "relative_rate"),
-            "q_value": NONE if row.is_reference else q_text(row.q_value),
+            "q_value": NOT_APPLICABLE if row.is_reference else p_value_text(row.q_value),
             "flagged": _flag(row.flagged),
             "note": str(row.note or ""),
         }
@@ -223,7 +189,7 @@ def _group_section(figures: selectors.UnitFigures, label: Callable[[Any], str]) 
                 "crude": versus_reference(row, "crude_relative_rate"),
                 "adjusted": versus_reference(row, "adjusted_relative_rate"),
                 "odds_ratio": versus_reference(row, "adjusted_odds_ratio"),
-                "q_value": NONE if row["is_reference"] else q_text(row["adjusted_q_value"]),
+                "q_value": NOT_APPLICABLE if row["is_reference"] else p_value_text(row["adjusted_q_value"]),
                 "crude_flagged": _flag(row["crude_flagged"]),
                 "flagged": _flag(row["adjusted_flagged"]),
                 "note": str(row["note"] or ""),
@@ -275,12 +241,12 @@ def _unit_row(
         "group": label(values["group"]),
         "n": count_text(values["n"]),
         "observed": count_text(values["observed"]),
-        "expected": expected_text(values["expected"]),
-        "ratio": ratio_interval_text(values["ratio"], values["ratio_low"], values["ratio_high"]),
-        "odds_ratio": ratio_interval_text(
+        "expected": number_text(values["expected"], 1),
+        "ratio": estimate_text(values["ratio"], values["ratio_low"], values["ratio_high"]),
+        "odds_ratio": estimate_text(
             values["odds_ratio"], values["odds_ratio_low"], values["odds_ratio_high"]
         ),
-        "q_value": q_text(values["q_value"]),
+        "q_value": p_value_text(values["q_value"]),
         "tested": not _missing(values["p_value"]),
         "outside_95": _flag(values["outside_95"]),
         "outside_998": _flag(values["outside_99.8"]),
@@ -392,7 +358,7 @@ def _trend_section(
             "group": label(row.group),
             "n": count_text(row.n),
             "events": count_text(row.events),
-            "rate": rate_text(row.rate, row.rate_low, row.rate_high),
+            "rate": estimate_text(row.rate, row.rate_low, row.rate_high, kind="percent"),
             "relative_rate": versus_reference(row, "relative_rate"),
             "note": str(row.note or ""),
         }
@@ -426,8 +392,8 @@ def _flagged_rows(
                 "level": "" if national else selectors.LEVEL_NAMES.get(str(row.level), str(row.level)),
                 "group": group_label(query.characteristic, str(row.group)),
                 "kind": KIND_TEXT.get(str(row.kind), str(row.kind)),
-                "ratio": ratio_text(float(row.ratio)),
-                "q_value": q_text(row.q_value),
+                "ratio": ratio_text(row.ratio),
+                "q_value": p_value_text(row.q_value),
                 "href": link("#adjusted" if national else "#compared", measure=str(row.measure), unit=unit),
             }
         )

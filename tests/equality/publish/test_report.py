@@ -103,7 +103,7 @@ def test_charts_are_drawn_from_published_figures(publication: Publication) -> No
     section = publication.sections[0]
     for row in section.table.itertuples():
         if row.relative_rate == SUPPRESSED:
-            assert f"{row.group_label}: no ratio" in section.chart.description or row.is_reference
+            assert f"{row.group_label}: ratio not available" in section.chart.description or row.is_reference
 
 
 def test_a_folder_that_is_not_empty_is_refused_and_left_alone(service: Result, tmp_path: Path) -> None:

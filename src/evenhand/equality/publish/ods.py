@@ -54,15 +54,20 @@ from odf import dc, style, table, text
 from odf.element import Element
 from odf.opendocument import OpenDocumentSpreadsheet
 
+from evenhand.core.formatting import PUBLISHED_NOT_APPLICABLE, PUBLISHED_NOT_AVAILABLE
+
 from .disclosure import SUPPRESSED
 
-# The guidance's shorthand for a cell with no figure, and what each means in these reports.
+# The guidance's shorthand for a cell with no figure, and what each means in these reports (the symbols are
+# evenhand.core.formatting's, which writes every published figure).
 SHORTHAND = {
     SUPPRESSED: "confidential: fewer than 5 people, or a figure from which such a number could be worked out",
-    "[x]": "not available: the figure could not be calculated, for example for a group too small to compare",
-    "[z]": "not applicable: for example a group compared with itself",
+    PUBLISHED_NOT_AVAILABLE: (
+        "not available: the figure could not be calculated, for example for a group too small to compare"
+    ),
+    PUBLISHED_NOT_APPLICABLE: "not applicable: for example a group compared with itself",
 }
-MISSING = "[x]"
+MISSING = PUBLISHED_NOT_AVAILABLE
 COVER, CONTENTS, NOTES = "Cover_sheet", "Contents", "Notes"
 ONE_TABLE = "This worksheet contains one table."
 _SHEET_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,30}")

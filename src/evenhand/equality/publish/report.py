@@ -12,6 +12,7 @@ worked out from its region, which the suppression (one level of blocks at a time
 """
 
 import datetime as dt
+import functools
 import os
 import shutil
 import tempfile
@@ -23,6 +24,7 @@ import numpy as np
 import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from evenhand.core import formatting
 from evenhand.equality import charts
 from evenhand.equality.engine import (
     DRIVER_NAMES,
@@ -423,7 +425,11 @@ def _published_columns(frame: pd.DataFrame, columns: dict[str, str]) -> pd.DataF
     for column in out.columns:
         if out[column].dtype == bool or column.startswith("Disparity flagged"):
             out[column] = out[column].map(
-                lambda v: v if v == SUPPRESSED else ("Yes" if v is True else "No" if v is False else "[x]")
+                lambda v: (
+                    v
+                    if v == SUPPRESSED
+                    else ("Yes" if v is True else "No" if v is False else formatting.PUBLISHED_NOT_AVAILABLE)
+                )
             )
     return out
 
@@ -594,7 +600,8 @@ def methodology(analysis: Analysis) -> list[tuple[str, list[str]]]:
         (
             "Who is counted",
             [
-                f"Sentences under supervision at any time from {period.start:%-d %B %Y} to {period.end:%-d %B %Y}."
+                f"Sentences under supervision at any time from {formatting.date_text(period.start)} to"
+                f" {formatting.date_text(period.end)}."
                 " Each sentence is counted once for a measure; a person with two sentences counts twice."
                 " Characteristics, units and drivers are as recorded at the end of the period; the unit is the"
                 " PDU of the person and the team of the practitioner holding the case.",
@@ -653,27 +660,11 @@ def render_html(publication: Publication) -> str:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    environment.filters["figure"] = _figure
+    # Figures as evenhand.core.formatting writes them in a published table: [x], [c] and so on.
+    environment.filters.update(
+        {name: functools.partial(function, published=True) for name, function in formatting.FILTERS.items()}
+    )
     return environment.get_template("report.html").render(p=publication, CHARACTERISTICS=CHARACTERISTICS)
-
-
-def _figure(value: object, digits: int = 2, percent: bool = False) -> str:
-    if value is None or value == SUPPRESSED:
-        return SUPPRESSED
-    if isinstance(value, bool | np.bool_):
-        return "Yes" if value else "No"
-    if isinstance(value, str):
-        return value
-    number = float(value)  # type: ignore[arg-type]
-    if np.isnan(number):
-        return "[x]"
-    if np.isinf(number):
-        return "infinite"
-    if percent:
-        return f"{number * 100:.1f}%"
-    if float(number).is_integer() and digits == 0:
-        return f"{int(number):,}"
-    return f"{number:,.{digits}f}"
 
 
 def write(publication: Publication, out: Path, *, progress: Progress | None = None) -> list[Path]:
@@ -755,8 +746,9 @@ def _write_spreadsheet(publication: Publication, path: Path) -> None:
     cover = [
         (
             "About these statistics",
-            f"Equality in probation decisions, {period.start:%-d %B %Y} to"
-            f" {period.end:%-d %B %Y}, by {CHARACTERISTICS[settings.characteristic].lower()}: each group's rate of"
+            f"Equality in probation decisions, {formatting.date_text(period.start)} to"
+            f" {formatting.date_text(period.end)}, by {CHARACTERISTICS[settings.characteristic].lower()}: each"
+            " group's rate of"
             " recall, breach, enforcement, referral, assessment, allocation and completion against the reference"
             f" group ({group_label(settings.characteristic, settings.reference_group)}).",
         ),
@@ -766,7 +758,7 @@ def _write_spreadsheet(publication: Publication, path: Path) -> None:
             f" lies outside {low:g} to {high:g}.",
         ),
         ("Methodology", "The methodology is in the HTML and PDF report published with this spreadsheet."),
-        ("Produced", f"{publication.made_at:%-d %B %Y} by Evenhand."),
+        ("Produced", f"{formatting.date_text(publication.made_at)} by Evenhand."),
     ]
     sheets = [
         Sheet(

@@ -21,6 +21,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+from evenhand.core.formatting import count_text, number_text
 from evenhand.equality.analyse import (
     CSV_TABLES,
     FORMATS,
@@ -200,8 +201,8 @@ def report(command: BaseCommand, options: dict[str, Any]) -> None:
     if not quiet:
         flagged = len(publication.flagged)
         command.stdout.write(
-            f"Wrote {len(files)} files to {out} in {publication.analysis.seconds:.1f} s of analysis;"
-            f" {flagged} disparit{'y' if flagged == 1 else 'ies'} flagged."
+            f"Wrote {count_text(len(files))} files to {out} in {number_text(publication.analysis.seconds, 1)} s"
+            f" of analysis; {count_text(flagged)} disparit{'y' if flagged == 1 else 'ies'} flagged."
         )
         for path in files:
             command.stdout.write(f"  {path.name}")
