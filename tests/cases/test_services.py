@@ -31,6 +31,7 @@ from evenhand.cases.models import (
     SentenceType,
     Tier,
 )
+from evenhand.core.services import years_after
 from evenhand.org.models import Grade
 from evenhand.people.access import can_view_person
 from evenhand.people.models import Exclusion, Restriction
@@ -38,6 +39,7 @@ from tests.factories import (
     AllocationFactory,
     ContactFactory,
     PDUFactory,
+    PersonFactory,
     RiskSummaryFactory,
     SentenceFactory,
     StaffMemberFactory,
@@ -786,3 +788,307 @@ class TestReferrals:
                 by=po, referral=referral, status="accepted", changed_on=D(2025, 5, 3)
             )
         assert Referral.objects.get(pk=referral.pk).status == "declined"
+
+
+# --- plausible values -------------------------------------------------------------------------------------
+#
+# Each of these was accepted before the services checked plausibility: a year 1 sentence, a decision dated
+# 1900, 2 MB of notes, a NUL in a court's name. The message names the field and says what is wrong.
+
+TWO_MB = "x" * 2 * 1024 * 1024
+CONTROL_CHARACTERS = ["\x00", "\x07", "\x1b", "\x7f"]
+
+
+def message(caught: pytest.ExceptionInfo[ValidationError], field: str) -> str:
+    """The one message a ValidationError gives against ``field`` (it must give one)."""
+    (text,) = caught.value.message_dict[field]
+    return text
+
+
+class TestPlausibleSentences:
+    new = TestCreateSentence.new
+
+    @pytest.mark.parametrize(
+        ("start", "end"),
+        [
+            (D(1, 1, 1), D(1, 6, 1)),
+            (D(1899, 12, 31), D(1900, 6, 1)),
+            (D(9999, 1, 1), D(9999, 6, 1)),
+        ],
+        ids=["year-1", "1899", "year-9999"],
+    )
+    def test_start_from_1900_to_ten_years_ahead(self, po, pdu, start, end):
+        person = PersonFactory(pdu=pdu, date_of_birth=D(1870, 1, 1))
+        with pytest.raises(ValidationError) as caught:
+            self.new(po, person, start_date=start, expected_end_date=end)
+        assert message(caught, "start_date").startswith("The start date must be between 1 January 1900 and ")
+        assert rows() == {"sentences": 0, "offences": 0, "requirements": 0}
+
+    def test_the_earliest_and_latest_starts_are_accepted(self, po, pdu):
+        old = PersonFactory(pdu=pdu, date_of_birth=D(1870, 1, 1))
+        assert self.new(po, old, start_date=D(1900, 1, 1), expected_end_date=D(1901, 1, 1)).pk
+        latest = years_after(today(), 10)
+        person = PersonFactory(pdu=pdu)
+        assert self.new(po, person, start_date=latest, expected_end_date=latest + dt.timedelta(days=1)).pk
+        with pytest.raises(ValidationError) as caught:
+            self.new(
+                po,
+                PersonFactory(pdu=pdu),
+                start_date=latest + dt.timedelta(days=1),
+                expected_end_date=latest + dt.timedelta(days=200),
+            )
+        assert "start_date" in caught.value.message_dict
+
+    def test_expected_end_at_most_ten_years_after_the_start(self, po, person):
+        with pytest.raises(ValidationError) as caught:
+            self.new(po, person, start_date=D(2025, 3, 3), expected_end_date=D(2035, 3, 4))
+        assert (
+            message(caught, "expected_end_date")
+            == "The expected end date must be at most 10 years after the start"
+        )
+        assert rows()["sentences"] == 0
+        assert self.new(po, person, start_date=D(2025, 3, 3), expected_end_date=D(2035, 3, 3)).pk
+
+    @pytest.mark.parametrize(
+        ("born", "accepted"),
+        [
+            (D(2015, 3, 4), False),  # 9 on the start date, 10 the day after
+            (D(2015, 3, 3), True),  # 10 that day
+            (D(1914, 3, 3), False),  # 111 that day
+            (D(1914, 3, 4), True),  # still 110, 111 the day after
+            (D(2030, 1, 1), False),  # not yet born
+        ],
+    )
+    def test_the_person_is_10_to_110_when_it_starts(self, po, pdu, born, accepted):
+        person = PersonFactory(pdu=pdu, date_of_birth=born)
+        if accepted:
+            assert self.new(po, person, start_date=D(2025, 3, 3)).pk
+            return
+        with pytest.raises(ValidationError) as caught:
+            self.new(po, person, start_date=D(2025, 3, 3))
+        assert "a sentence needs them to be 10 to 110" in message(caught, "start_date")
+        assert rows()["sentences"] == 0
+
+    @pytest.mark.parametrize("character", [*CONTROL_CHARACTERS, "\n", "\t"])
+    def test_court_is_one_line_of_plain_text(self, po, person, character):
+        with pytest.raises(ValidationError) as caught:
+            self.new(po, person, court=f"Leeds{character}Magistrates' Court")
+        assert message(caught, "court").startswith("The court must not contain control characters")
+        assert rows()["sentences"] == 0
+
+    def test_court_at_most_120_characters(self, po, person):
+        with pytest.raises(ValidationError) as caught:
+            self.new(po, person, court="C" * 121)
+        assert message(caught, "court") == "The court must be 120 characters or fewer (it has 121)"
+        assert self.new(po, person, court="C" * 120).court == "C" * 120
+
+    @pytest.mark.parametrize(
+        ("description", "text"),
+        [
+            (
+                "Assault\x00by beating",
+                "The offence description must not contain control characters (it has U+0000)",
+            ),
+            ("d" * 201, "The offence description must be 200 characters or fewer (it has 201)"),
+        ],
+        ids=["nul", "too-long"],
+    )
+    def test_offence_description_is_plain_and_short(self, po, person, description, text):
+        offence = cases.OffenceInput(category=OffenceCategory.VIOLENCE, description=description, is_main=True)
+        with pytest.raises(ValidationError) as caught:
+            self.new(po, person, offences=[offence])
+        assert message(caught, "offences") == text
+        assert rows() == {"sentences": 0, "offences": 0, "requirements": 0}
+
+
+class TestPlausibleDecisions:
+    @pytest.fixture
+    def sentence(self, person) -> Sentence:
+        return SentenceFactory(person=person, start_date=D(2025, 1, 6), expected_end_date=D(2025, 7, 6))
+
+    def decide(self, po, sentence, at: dt.datetime, **kwargs: Any):
+        return cases.decide_enforcement(
+            by=po,
+            sentence=sentence,
+            decision=kwargs.pop("decision", Decision.BREACH),
+            rationale=kwargs.pop("rationale", "A further offence while on the order; breach action."),
+            decided_at=at,
+            **kwargs,
+        )
+
+    def test_a_decision_dated_1900_on_a_2025_sentence_is_refused(self, po, sentence):
+        with pytest.raises(ValidationError) as caught:
+            self.decide(po, sentence, local_datetime(D(1900, 1, 1)))
+        assert message(caught, "decided_at") == (
+            "The decision cannot be dated before the sentence started (6 January 2025)"
+        )
+        assert not sentence.enforcement_decisions.exists()
+
+    def test_not_before_the_sentence_started(self, po, sentence):
+        with pytest.raises(ValidationError) as caught:
+            self.decide(po, sentence, local_datetime(D(2025, 1, 5), 23, 59))
+        assert "decided_at" in caught.value.message_dict
+        assert self.decide(po, sentence, local_datetime(D(2025, 1, 6), 0, 1)).pk
+
+    def test_not_after_the_sentence_is_expected_to_end(self, po, sentence):
+        with pytest.raises(ValidationError) as caught:
+            self.decide(po, sentence, local_datetime(D(2025, 7, 7), 0, 30))
+        assert message(caught, "decided_at") == (
+            "The decision cannot be dated after the sentence is expected to end (6 July 2025)"
+        )
+        assert not sentence.enforcement_decisions.exists()
+        assert self.decide(po, sentence, local_datetime(D(2025, 7, 6), 23, 30)).pk
+
+    def test_not_before_the_failure_it_answers(self, po, sentence):
+        failed = contact_on(sentence, po, D(2025, 3, 3)).contact
+        with pytest.raises(ValidationError) as caught:
+            self.decide(
+                po,
+                sentence,
+                local_datetime(D(2025, 3, 2)),
+                decision=Decision.WARNING,
+                triggering_contacts=[failed],
+            )
+        assert "decided_at" in caught.value.message_dict
+
+    def test_rationale_at_most_5000_characters(self, po, sentence):
+        with pytest.raises(ValidationError) as caught:
+            self.decide(po, sentence, local_datetime(D(2025, 3, 3)), rationale="r" * 5_001)
+        assert message(caught, "rationale") == (
+            "The reasons for the decision must be 5,000 characters or fewer (it has 5,001)"
+        )
+        assert not sentence.enforcement_decisions.exists()
+
+    @pytest.mark.parametrize("character", CONTROL_CHARACTERS)
+    def test_rationale_free_of_control_characters(self, po, sentence, character):
+        with pytest.raises(ValidationError) as caught:
+            self.decide(
+                po,
+                sentence,
+                local_datetime(D(2025, 3, 3)),
+                rationale=f"A further offence{character} on the order.",
+            )
+        assert "must not contain control characters" in message(caught, "rationale")
+        assert not sentence.enforcement_decisions.exists()
+
+    def test_rationale_may_run_over_lines(self, po, sentence):
+        rationale = "A further offence on the order.\r\n\tBreach action is due."
+        assert (
+            self.decide(po, sentence, local_datetime(D(2025, 3, 3)), rationale=rationale).rationale
+            == rationale
+        )
+
+
+class TestPlausibleContacts:
+    def record(self, po, person, **kwargs: Any) -> cases.ContactRecorded:
+        return cases.record_contact(
+            by=po,
+            sentence=kwargs.pop("sentence", None) or SentenceFactory(person=person),
+            type="office",
+            starts_at=local_datetime(today() - dt.timedelta(days=2)),
+            outcome=ContactOutcome.ATTENDED_COMPLIED,
+            **kwargs,
+        )
+
+    def test_notes_of_2_mb_are_refused(self, po, person):
+        with pytest.raises(ValidationError) as caught:
+            self.record(po, person, notes=TWO_MB)
+        assert message(caught, "notes") == "The notes must be 5,000 characters or fewer (it has 2,097,152)"
+        assert Contact.objects.count() == 0
+
+    @pytest.mark.parametrize("character", CONTROL_CHARACTERS)
+    def test_notes_free_of_control_characters(self, po, person, character):
+        with pytest.raises(ValidationError) as caught:
+            self.record(po, person, notes=f"Discussed{character} housing.")
+        assert "must not contain control characters" in message(caught, "notes")
+        assert Contact.objects.count() == 0
+
+    def test_notes_may_run_over_lines(self, po, person):
+        notes = "Discussed housing.\r\n\tNext: the job centre."
+        assert self.record(po, person, notes=notes).contact.notes == notes
+
+    @pytest.mark.parametrize(
+        ("location", "text"),
+        [
+            ("Leeds\x00office", "The location must not contain control characters (it has U+0000)"),
+            ("Leeds\noffice", "The location must not contain control characters (it has U+000A)"),
+            ("L" * 121, "The location must be 120 characters or fewer (it has 121)"),
+        ],
+        ids=["nul", "newline", "too-long"],
+    )
+    def test_location_is_one_short_line(self, po, person, location, text):
+        with pytest.raises(ValidationError) as caught:
+            self.record(po, person, location=location)
+        assert message(caught, "location") == text
+        assert Contact.objects.count() == 0
+
+    def test_notes_added_with_the_outcome_are_checked_too(self, po, person):
+        contact = ContactFactory(
+            sentence=SentenceFactory(person=person),
+            recorded_by=po,
+            starts_at=timezone.now() - dt.timedelta(days=1),
+            notes="Booked.",
+        )
+        for notes in (TWO_MB, "Left early\x00"):
+            with pytest.raises(ValidationError) as caught:
+                cases.record_contact_outcome(by=po, contact=contact, outcome="attended_complied", notes=notes)
+            assert "notes" in caught.value.message_dict
+        stored = Contact.objects.get(pk=contact.pk)
+        assert (stored.outcome, stored.notes) == ("", "Booked.")
+
+
+class TestPlausibleReferrals:
+    @pytest.fixture
+    def sentence(self, person) -> Sentence:
+        return SentenceFactory(person=person, start_date=D(2024, 1, 8), expected_end_date=D(2025, 1, 8))
+
+    def make(self, po, sentence, **kwargs: Any) -> Referral:
+        fields: dict[str, Any] = {"service_area": "ete", "reason": "Wants work.", "made_on": D(2024, 6, 3)}
+        return cases.make_referral(by=po, sentence=sentence, **(fields | kwargs))
+
+    def test_made_on_within_the_sentence(self, po, sentence):
+        with pytest.raises(ValidationError) as caught:
+            self.make(po, sentence, made_on=D(2025, 1, 9))
+        assert message(caught, "made_on") == (
+            "The referral cannot be made after the sentence is expected to end (8 January 2025)"
+        )
+        assert Referral.objects.count() == ReferralStatusChange.objects.count() == 0
+        assert self.make(po, sentence, made_on=D(2025, 1, 8)).pk
+
+    def test_not_after_the_sentence_was_terminated(self, po, sentence):
+        cases.terminate_sentence(
+            by=po, sentence=sentence, termination_date=D(2024, 6, 3), reason="revoked_breach"
+        )
+        sentence.refresh_from_db()
+        with pytest.raises(ValidationError) as caught:
+            self.make(po, sentence, made_on=D(2024, 6, 4))
+        assert (
+            message(caught, "made_on") == "The referral cannot be made after the sentence ended (3 June 2024)"
+        )
+
+    @pytest.mark.parametrize(
+        ("field", "value", "text"),
+        [
+            ("reason", "Wants\x00work", "The reason for the referral must not contain control characters"),
+            ("reason", TWO_MB, "The reason for the referral must be 5,000 characters or fewer"),
+            ("provider", "St\x00Mungo's", "The provider must not contain control characters"),
+            ("provider", "P" * 121, "The provider must be 120 characters or fewer"),
+        ],
+        ids=["reason-nul", "reason-2mb", "provider-nul", "provider-too-long"],
+    )
+    def test_free_text_is_plain_and_bounded(self, po, sentence, field, value, text):
+        with pytest.raises(ValidationError) as caught:
+            self.make(po, sentence, **{field: value})
+        assert message(caught, field).startswith(text)
+        assert Referral.objects.count() == 0
+
+    @pytest.mark.parametrize("note", ["Accepted\x00", TWO_MB], ids=["nul", "2mb"])
+    def test_a_status_note_is_plain_and_bounded(self, po, sentence, note):
+        referral = self.make(po, sentence)
+        with pytest.raises(ValidationError) as caught:
+            cases.update_referral_status(
+                by=po, referral=referral, status="accepted", changed_on=D(2024, 6, 4), note=note
+            )
+        assert "note" in caught.value.message_dict
+        assert Referral.objects.get(pk=referral.pk).status == "made"
+        assert ReferralStatusChange.objects.count() == 1

@@ -3,6 +3,7 @@ import datetime as dt
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from evenhand.core.services import years_after
 from evenhand.org.models import Grade
 from evenhand.people.access import can_view_person
 from evenhand.people.models import (
@@ -301,3 +302,96 @@ class TestAccessLists:
             by=manager, person=person, staff=cover, reason="Covering while the named PO is away"
         )
         assert can_view_person(cover, person)
+
+
+# --- plausible values -------------------------------------------------------------------------------------
+#
+# Each was accepted before the services checked plausibility; the message names the field.
+
+CONTROL_CHARACTERS = ["\x00", "\x07", "\x1b", "\x7f", "\n", "\t"]
+
+
+def only_message(caught: pytest.ExceptionInfo[ValidationError], field: str) -> str:
+    (text,) = caught.value.message_dict[field]
+    return text
+
+
+def years_ago(years: int, days: int = 0) -> dt.date:
+    return years_after(today(), -years) + dt.timedelta(days=days)
+
+
+class TestPlausiblePeople:
+    @pytest.mark.parametrize(
+        "born",
+        [dt.date(1800, 1, 1), today(), years_ago(10, days=1), years_ago(111)],
+        ids=["1800", "today", "nine", "111"],
+    )
+    def test_date_of_birth_gives_an_age_of_10_to_110(self, born):
+        with pytest.raises(ValidationError) as caught:
+            new_person(StaffMemberFactory(), date_of_birth=born)
+        assert only_message(caught, "date_of_birth").startswith("Date of birth must give an age of 10 to 110")
+        assert Person.objects.count() == 0
+
+    @pytest.mark.parametrize("born", [years_ago(10), years_ago(111, days=1)], ids=["ten", "110"])
+    def test_the_youngest_and_oldest_are_accepted(self, born):
+        assert new_person(StaffMemberFactory(), date_of_birth=born).date_of_birth == born
+
+    @pytest.mark.parametrize("field", ["first_name", "last_name"])
+    @pytest.mark.parametrize("character", CONTROL_CHARACTERS)
+    def test_names_are_one_line_of_plain_text(self, field, character):
+        with pytest.raises(ValidationError) as caught:
+            new_person(StaffMemberFactory(), **{field: f"Kwa{character}me"})
+        assert "must not contain control characters" in only_message(caught, field)
+        assert Person.objects.count() == 0
+
+    @pytest.mark.parametrize(
+        ("field", "limit", "what"),
+        [
+            ("first_name", 100, "The first name"),
+            ("last_name", 100, "The last name"),
+            ("first_language", 60, "The first language"),
+        ],
+    )
+    def test_names_and_language_are_bounded(self, field, limit, what):
+        staff = StaffMemberFactory()
+        with pytest.raises(ValidationError) as caught:
+            new_person(staff, **{field: "a" * (limit + 1)})
+        assert (
+            only_message(caught, field) == f"{what} must be {limit} characters or fewer (it has {limit + 1})"
+        )
+        assert Person.objects.count() == 0
+        assert getattr(new_person(staff, **{field: "a" * limit}), field) == "a" * limit
+
+    def test_first_language_free_of_control_characters(self):
+        with pytest.raises(ValidationError) as caught:
+            new_person(StaffMemberFactory(), first_language="Polish\x00")
+        assert "first_language" in caught.value.message_dict
+
+    def test_gender_identity_free_of_control_characters(self):
+        person = PersonFactory()
+        with pytest.raises(ValidationError) as caught:
+            record_diversity(
+                by=StaffMemberFactory(pdu=person.pdu),
+                person=person,
+                ethnicity=Ethnicity.NOT_RECORDED,
+                gender_identity="Non-binary\x00",
+            )
+        assert "gender_identity" in caught.value.message_dict
+        assert DiversityProfile.objects.get(person=person).gender_identity == ""
+
+    @pytest.mark.parametrize("service", [exclude_staff, restrict_to_staff])
+    @pytest.mark.parametrize(
+        ("reason", "text"),
+        [
+            ("Relative\x00", "The reason must not contain control characters (it has U+0000)"),
+            ("r" * 201, "The reason must be 200 characters or fewer (it has 201)"),
+        ],
+        ids=["nul", "too-long"],
+    )
+    def test_access_list_reasons_are_plain_and_short(self, service, reason, text):
+        person = PersonFactory()
+        head = StaffMemberFactory(grade=Grade.HEAD_OF_PDU, pdu=person.pdu)
+        with pytest.raises(ValidationError) as caught:
+            service(by=head, person=person, staff=StaffMemberFactory(pdu=person.pdu), reason=reason)
+        assert only_message(caught, "reason") == text
+        assert Exclusion.objects.count() + Restriction.objects.count() == 0

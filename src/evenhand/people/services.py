@@ -4,12 +4,31 @@ import datetime as dt
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 
-from evenhand.core.services import require_past, require_text, validated
+from evenhand.core.services import (
+    LANGUAGE,
+    NAME,
+    SHORT_TEXT,
+    age_on,
+    plain_text,
+    require_past,
+    require_text,
+    validated,
+)
 from evenhand.org.models import PDU, Role, StaffMember
 
 from .access import can_record_casework, ensure_can_record, ensure_can_view
 from .models import DiversityProfile, Ethnicity, Exclusion, IdentifiedBy, Person, Restriction
+
+# The ages at which a person can be on probation: 10 is the age of criminal responsibility in England and
+# Wales; beyond 110 a date of birth is a typing error.
+MIN_AGE, MAX_AGE = 10, 110
+
+
+def plausible_age(date_of_birth: dt.date, on: dt.date) -> bool:
+    """Whether someone born on ``date_of_birth`` is of an age to be on probation on ``on``."""
+    return MIN_AGE <= age_on(date_of_birth, on) <= MAX_AGE
 
 
 @transaction.atomic
@@ -39,15 +58,24 @@ def create_person(
         raise ValidationError({"pdu": "You can register people only in your own PDU"})
     crn = (crn or "").strip().upper()
     require_past(date_of_birth, "date_of_birth", "Date of birth")
+    today = timezone.localdate()
+    if not plausible_age(date_of_birth, today):
+        raise ValidationError(
+            {
+                "date_of_birth": f"Date of birth must give an age of {MIN_AGE} to {MAX_AGE} "
+                f"(it gives {age_on(date_of_birth, today)})"
+            }
+        )
     person = validated(
         Person(
             crn=crn,
-            first_name=first_name.strip(),
-            last_name=last_name.strip(),
+            first_name=require_text(first_name, "first_name", "the first name", kind=NAME),
+            last_name=require_text(last_name, "last_name", "the last name", kind=NAME),
             date_of_birth=date_of_birth,
             sex=sex,
             pdu=pdu,
-            first_language=first_language.strip() or "English",
+            first_language=plain_text(first_language, "first_language", "the first language", kind=LANGUAGE)
+            or "English",
             interpreter_required=interpreter_required,
         )
     )
@@ -86,7 +114,7 @@ def record_diversity(
     if disability is not None:
         profile.disability = disability
     if gender_identity is not None:
-        profile.gender_identity = gender_identity.strip()
+        profile.gender_identity = plain_text(gender_identity, "gender_identity", "gender identity", kind=NAME)
     validated(profile, exclude=["person"])
     profile.save()
     profile.refresh_from_db(fields=["ethnic_group"])
@@ -104,9 +132,8 @@ def _add_to_list(
     if by.role != Role.HEAD_OF_PDU:
         raise PermissionDenied("Only a head of PDU can change who may see a record.")
     ensure_can_view(by, person)
-    entry = validated(
-        model(person=person, staff=staff, reason=require_text(reason, "reason", "a reason"), added_by=by)
-    )
+    reason = require_text(reason, "reason", "the reason", kind=SHORT_TEXT)
+    entry = validated(model(person=person, staff=staff, reason=reason, added_by=by))
     entry.save()
     return entry
 

@@ -7,11 +7,12 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from evenhand.core.services import validated
+from evenhand.core.services import LINE, day_text, plain_text, validated
 from evenhand.org.models import StaffMember
 from evenhand.people.access import ensure_can_record
 
 from ..models import Contact, Sentence
+from .dates import sentence_ends
 from .enforcement import Proposal, propose_enforcement
 
 
@@ -24,11 +25,12 @@ class ContactRecorded:
 
 def _check_within_sentence(sentence: Sentence, starts_at: dt.datetime) -> None:
     day = timezone.localdate(starts_at)
-    end = sentence.termination_date or sentence.expected_end_date
+    end = sentence_ends(sentence)
     if day < sentence.start_date or day > end:
         raise ValidationError(
             {
-                "starts_at": f"The contact must fall within the sentence ({sentence.start_date:%d/%m/%Y} to {end:%d/%m/%Y})"
+                "starts_at": f"The contact must fall within the sentence ({day_text(sentence.start_date)} to "
+                f"{day_text(end)})"
             }
         )
 
@@ -62,8 +64,8 @@ def record_contact(
             sentence=sentence,
             type=type,
             starts_at=starts_at,
-            location=location.strip(),
-            notes=notes.strip(),
+            location=plain_text(location, "location", "the location", kind=LINE),
+            notes=plain_text(notes, "notes", "the notes"),
             outcome=outcome,
             outcome_recorded_at=timezone.now() if outcome else None,
             outcome_recorded_by=by if outcome else None,
@@ -86,11 +88,12 @@ def record_contact_outcome(
     if not outcome:
         raise ValidationError({"outcome": "Select the outcome"})
     _check_outcome(outcome, contact.starts_at)
+    notes = plain_text(notes, "notes", "the notes")
     contact.outcome = outcome
     contact.outcome_recorded_at = timezone.now()
     contact.outcome_recorded_by = by
-    if notes.strip():
-        contact.notes = f"{contact.notes}\n\n{notes.strip()}".strip()
+    if notes:
+        contact.notes = f"{contact.notes}\n\n{notes}".strip()
     validated(contact)
     contact.save(
         update_fields=["outcome", "outcome_recorded_at", "outcome_recorded_by", "notes", "modified_at"]

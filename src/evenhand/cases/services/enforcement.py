@@ -30,6 +30,7 @@ from ..models import (
 
 # Re-exported: views, the API, forms and tests import the rules' tables from here.
 from ..rules import ALLOWED_DECISIONS, NEEDS_TRIGGER, OUTCOMES_OF, Proposal, one_year_before
+from .dates import require_within_sentence
 
 __all__ = [
     "ALLOWED_DECISIONS",
@@ -105,8 +106,9 @@ def decide_enforcement(
         raise ValidationError(
             {"decision": f"On a {sentence.get_type_display().lower()} the decision can be: {allowed}"}
         )
-    if sentence.termination_date is not None and timezone.localdate(decided_at) > sentence.termination_date:
-        raise ValidationError({"decided_at": "The sentence had ended before this date"})
+    require_within_sentence(
+        timezone.localdate(decided_at), sentence, "decided_at", "The decision cannot be dated"
+    )
 
     if corrects is not None:
         corrects = EnforcementDecision.objects.select_for_update().get(pk=corrects.pk)

@@ -1,17 +1,27 @@
 """Sentences, their offences and requirements, allocation, risk and assessment."""
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from evenhand.core.services import require_text, validated
+from evenhand.core.services import (
+    LINE,
+    SHORT_TEXT,
+    age_on,
+    day_text,
+    plain_text,
+    require_text,
+    validated,
+    years_after,
+)
 from evenhand.org.models import Grade, Role, StaffMember
 from evenhand.people.access import can_view_person, ensure_can_record
 from evenhand.people.models import Person
+from evenhand.people.services import MAX_AGE, MIN_AGE, plausible_age
 
 from ..models import (
     COURT_ORDERS,
@@ -28,6 +38,13 @@ from ..selectors import current_risk
 
 CASE_MANAGER_GRADES = (Grade.PSO, Grade.PO)
 ALLOCATING_ROLES = (Role.SPO, Role.HEAD_OF_PDU)
+
+# Plausible sentences. Nothing earlier than 1900 is casework; a licence may be recorded ahead of a release
+# date, but not decades ahead. Community orders run up to three years and licences rarely beyond ten (the
+# synthetic caseload's longest is three years), so an expected end further off is a typing error.
+EARLIEST_START = dt.date(1900, 1, 1)
+YEARS_AHEAD = 10
+LONGEST_YEARS = 10
 
 
 @dataclass(frozen=True)
@@ -62,19 +79,28 @@ def create_sentence(
     offences: list[OffenceInput],
     requirements: list[RequirementInput] | tuple[()] = (),
 ) -> Sentence:
-    """Record a sentence with its offences (exactly one main) and, for court orders, its requirements."""
+    """Record a sentence with its offences (exactly one main) and, for court orders, its requirements.
+
+    The dates must be plausible: a start from 1900 to ten years ahead, an expected end after the start and
+    at most ten years after it, and a person aged 10 to 110 when the sentence starts.
+    """
     ensure_can_record(by, person)
-    if expected_end_date <= start_date:
-        raise ValidationError({"expected_end_date": "The expected end date must be after the start date"})
+    _check_sentence_dates(person, start_date, expected_end_date)
     sentence = validated(
         Sentence(
             person=person,
             type=type,
-            court=require_text(court, "court", "the court"),
+            court=require_text(court, "court", "the court", kind=LINE),
             start_date=start_date,
             expected_end_date=expected_end_date,
         )
     )
+    offences = [
+        replace(
+            o, description=plain_text(o.description, "offences", "the offence description", kind=SHORT_TEXT)
+        )
+        for o in offences
+    ]
     if sum(o.is_main for o in offences) != 1:
         raise ValidationError({"offences": "Give exactly one main offence"})
     if requirements and type not in COURT_ORDERS:
@@ -89,6 +115,34 @@ def create_sentence(
     for requirement in requirements:
         validated(Requirement(sentence=sentence, **requirement.__dict__)).save()
     return sentence
+
+
+def _check_sentence_dates(person: Person, start_date: dt.date, expected_end_date: dt.date) -> None:
+    latest_start = years_after(timezone.localdate(), YEARS_AHEAD)
+    if not EARLIEST_START <= start_date <= latest_start:
+        raise ValidationError(
+            {
+                "start_date": f"The start date must be between {day_text(EARLIEST_START)} and "
+                f"{day_text(latest_start)}"
+            }
+        )
+    if expected_end_date <= start_date:
+        raise ValidationError({"expected_end_date": "The expected end date must be after the start date"})
+    if expected_end_date > years_after(start_date, LONGEST_YEARS):
+        raise ValidationError(
+            {
+                "expected_end_date": f"The expected end date must be at most {LONGEST_YEARS} years after the start"
+            }
+        )
+    if not plausible_age(person.date_of_birth, start_date):
+        age = age_on(person.date_of_birth, start_date)
+        then = f"would be {age}" if age >= 0 else "would not yet be born"
+        raise ValidationError(
+            {
+                "start_date": f"The person {then} when the sentence starts (born "
+                f"{day_text(person.date_of_birth)}); a sentence needs them to be {MIN_AGE} to {MAX_AGE}"
+            }
+        )
 
 
 @transaction.atomic
