@@ -11,6 +11,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from evenhand.audit.models import AccessLogEntry, Action, Channel
 from evenhand.cases import services as cases
 from evenhand.cases.models import (
     Contact,
@@ -23,7 +24,8 @@ from evenhand.cases.models import (
     Sentence,
     SentenceType,
 )
-from evenhand.org.models import Grade, StaffMember
+from evenhand.org.models import Grade, Role, StaffMember
+from evenhand.people.access import record_token
 from evenhand.people.models import Person
 from tests.factories import (
     AllocationFactory,
@@ -115,6 +117,17 @@ def person_url(person: Person, anchor: str) -> str:
 def decision_url(sentence: Sentence, **query: Any) -> str:
     url = reverse("record-decision", args=[sentence.pk])
     return f"{url}?{urlencode(query)}" if query else url
+
+
+def address(viewer: StaffMember, kind: str, pk: int) -> str | int:
+    """How ``viewer`` refers to a record: by id, or an analyst by the opaque token (they never see ids)."""
+    return record_token(kind, pk) if viewer.role == Role.ANALYST else pk
+
+
+def log_rows(action: str) -> list[tuple[int, int | None, str]]:
+    """(staff, person, channel) of each access log row of one kind, oldest first."""
+    rows = AccessLogEntry.objects.filter(action=action).order_by("pk")
+    return list(rows.values_list("staff_id", "person_id", "channel"))
 
 
 def failure(sentence: Sentence, when: dt.datetime, by: StaffMember) -> Contact:
@@ -224,6 +237,110 @@ def test_post_without_csrf_token_is_rejected(case):
     assert Contact.objects.count() == before[0] + 1
 
 
+# --- through the door: every casework page opened is logged ----------------------------------------------
+
+
+PURPOSES = [
+    "Record a contact",
+    "Record the outcome of a contact",
+    "Record an enforcement decision",
+    "Record an enforcement decision",
+    "Make a referral",
+    "Update a referral",
+]
+
+
+def test_each_page_opened_is_one_view_of_the_person(case):
+    client = client_for(case.po)
+    for url in _urls(case):
+        assert client.get(url).status_code == 200, url
+    rows = AccessLogEntry.objects.filter(action=Action.VIEW).order_by("pk")
+    assert [(r.staff, r.person_id, r.channel, r.detail) for r in rows] == [
+        (case.po, case.person.pk, Channel.UI, purpose) for purpose in PURPOSES
+    ]
+
+
+def test_a_correction_page_is_logged_as_one(case):
+    contact = failure(case.sentence, days_ago(5), case.po)
+    original = cases.decide_enforcement(
+        by=case.po,
+        sentence=case.sentence,
+        decision=Decision.WARNING,
+        rationale=RATIONALE,
+        triggering_contacts=[contact],
+    )
+    assert client_for(case.spo).get(decision_url(case.sentence, corrects=original.pk)).status_code == 200
+    assert list(AccessLogEntry.objects.values_list("action", "detail")) == [
+        (Action.VIEW, "Correct an enforcement decision")
+    ]
+
+
+def test_an_analyst_addressing_a_record_by_id_finds_no_record(case):
+    # Analysts never see ids, so an id is no reference for them (as on the person page): 404, nothing logged.
+    client = client_for(case.analyst)
+    for url in _urls(case):
+        assert client.get(url).status_code == 404, url
+    assert not AccessLogEntry.objects.exists()
+
+
+def test_a_refusal_shows_nothing_of_the_person(case):
+    for url in _urls(case):
+        html = page_text(client_for(case.other_pdu_po).get(url))
+        assert "Adams" not in html and case.person.crn not in html
+
+
+def test_a_refused_post_writes_nothing_but_the_refusal(case):
+    urls = _urls(case)
+    before = row_counts()
+    for url in urls:
+        assert client_for(case.inspector).post(url, {}).status_code == 403, url
+    assert row_counts() == before
+    assert log_rows(Action.REFUSED) == [(case.inspector.pk, case.person.pk, Channel.UI)] * 6
+    assert log_rows(Action.VIEW) == []
+
+
+@pytest.mark.parametrize(
+    "ref",
+    ["0", "99999999999999999999", "9223372036854775808", "9999999999999999999", "12345678901234567890123"],
+    ids=["zero", "20-digits", "just-past-64-bits", "19-nines", "23-digits"],
+)
+@pytest.mark.parametrize(
+    "name", ["record-contact", "record-outcome", "record-decision", "make-referral", "update-referral"]
+)
+def test_an_id_that_is_no_record_is_not_found(case, name, ref):
+    client = client_for(case.po)
+    client.raise_request_exception = False
+    url = reverse(name, args=[ref])
+    assert client.get(url).status_code == 404
+    assert client.post(url, {}).status_code == 404
+    assert not AccessLogEntry.objects.exists()
+
+
+@pytest.mark.parametrize("corrects", ["99999999999999999999", "9999999999999999999", "0", "²"])
+def test_a_correction_of_no_decision_is_not_found(case, corrects):
+    client = client_for(case.po)
+    client.raise_request_exception = False
+    assert client.get(decision_url(case.sentence, corrects=corrects)).status_code == 404
+
+
+@pytest.mark.parametrize("value", ["99999999999999999999", "9999999999999999999", "-1", "²", ""])
+def test_a_posted_choice_that_is_no_record_is_a_form_error(case, value):
+    contact = failure(case.sentence, days_ago(5), case.po)
+    client = client_for(case.po)
+    client.raise_request_exception = False
+    response = client.post(
+        decision_url(case.sentence),
+        {"decision": "warning", "triggering_contacts": [value], "rationale": RATIONALE},
+    )
+    assert_error(response, "id_triggering_contacts", "Select a valid choice")
+    response = client.post(
+        reverse("record-contact", args=[case.person.pk]),
+        {"sentence": value, "type": "office", **datetime_parts(days_ago(2))},
+    )
+    assert_error(response, "id_sentence", "Select a valid choice" if value else "This field is required")
+    assert row_counts() == (1, 0, 0, 0) and contact.pk
+
+
 # --- record a contact -----------------------------------------------------------------------------------
 
 
@@ -331,6 +448,11 @@ class TestRecordContact:
         assert f'value="{before.day}"' in page_text(response)
         assert 'value="Leeds probation office"' in page_text(response)
 
+    def test_notes_of_2_mb_are_refused_in_words(self, case):
+        response = client_for(case.po).post(self.url(case), self.data(case, notes="x" * 2 * 1024 * 1024))
+        assert_error(response, "id_notes", "The notes must be 5,000 characters or fewer (it has 2,097,152)")
+        assert row_counts() == (0, 0, 0, 0)
+
     def test_outcome_for_a_future_appointment_is_refused(self, case):
         data = self.data(case, **datetime_parts(local_datetime(today() + dt.timedelta(days=5), 10)))
         response = client_for(case.po).post(self.url(case), data)
@@ -352,18 +474,16 @@ class TestRecordContact:
         assert f'value="{case.sentence.pk}"' in html
         assert f'value="{ended.pk}"' not in html
 
-    @pytest.mark.parametrize("role", ["analyst", "inspector", "admin"])
-    def test_roles_that_do_not_record_casework_are_refused(self, case, role):
-        client = client_for(getattr(case, role))
-        assert client.get(self.url(case)).status_code == 403
-        assert client.post(self.url(case), self.data(case)).status_code == 403
+    @pytest.mark.parametrize("role", ["analyst", "inspector", "admin", "other_pdu_po"])
+    def test_others_are_refused_and_the_attempts_logged(self, case, role):
+        viewer = getattr(case, role)
+        client = client_for(viewer)
+        url = reverse("record-contact", args=[address(viewer, "person", case.person.pk)])
+        assert client.get(url).status_code == 403
+        assert client.post(url, self.data(case)).status_code == 403
         assert not Contact.objects.exists()
-
-    def test_practitioner_from_another_pdu_is_refused(self, case):
-        client = client_for(case.other_pdu_po)
-        assert client.get(self.url(case)).status_code == 403
-        assert client.post(self.url(case), self.data(case)).status_code == 403
-        assert not Contact.objects.exists()
+        assert log_rows(Action.REFUSED) == [(viewer.pk, case.person.pk, Channel.UI)] * 2
+        assert log_rows(Action.VIEW) == []
 
     def test_spo_of_the_pdu_may_record(self, case):
         assert client_for(case.spo).post(self.url(case), self.data(case)).status_code == 302
@@ -433,14 +553,17 @@ class TestRecordOutcome:
         assert contact.outcome == ""
 
     @pytest.mark.parametrize("role", ["analyst", "inspector", "admin", "other_pdu_po"])
-    def test_others_are_refused(self, case, role):
+    def test_others_are_refused_and_the_attempts_logged(self, case, role):
         contact = self.booked(case)
-        client = client_for(getattr(case, role))
-        url = reverse("record-outcome", args=[contact.pk])
+        viewer = getattr(case, role)
+        client = client_for(viewer)
+        url = reverse("record-outcome", args=[address(viewer, "contact", contact.pk)])
         assert client.get(url).status_code == 403
         assert client.post(url, {"outcome": "attended_complied"}).status_code == 403
         contact.refresh_from_db()
         assert contact.outcome == ""
+        assert log_rows(Action.REFUSED) == [(viewer.pk, case.person.pk, Channel.UI)] * 2
+        assert log_rows(Action.VIEW) == []
 
     def test_unknown_contact_is_not_found(self, case):
         assert client_for(case.po).get(reverse("record-outcome", args=[999_999])).status_code == 404
@@ -617,6 +740,45 @@ class TestRecordDecision:
         assert "Decision recorded: Warning" in html
         assert "need an enforcement decision" not in html  # the failure is answered
 
+    def test_the_time_of_the_decision_starts_as_now(self, case):
+        html = page_text(client_for(case.po).get(decision_url(case.sentence)))
+        now = timezone.localtime()
+        assert f'name="decided_at-year" type="text" value="{now.year}"' in html
+
+    def test_a_decision_made_earlier_is_recorded_with_its_time(self, case):
+        contact = failure(case.sentence, days_ago(5), case.po)
+        when = days_ago(3, hour=16)
+        response = client_for(case.po).post(
+            decision_url(case.sentence, contact=contact.pk),
+            {
+                "decision": "warning",
+                "triggering_contacts": [contact.pk],
+                "rationale": RATIONALE,
+                **datetime_parts(when, "decided_at"),
+            },
+        )
+        assert response.status_code == 302
+        assert EnforcementDecision.objects.get().decided_at == when
+
+    def test_a_decision_dated_1900_is_refused_in_words(self, case):
+        contact = failure(case.sentence, days_ago(5), case.po)
+        response = client_for(case.po).post(
+            decision_url(case.sentence, contact=contact.pk),
+            {
+                "decision": "warning",
+                "triggering_contacts": [contact.pk],
+                "rationale": RATIONALE,
+                **datetime_parts(local_datetime(dt.date(1900, 1, 1), 10), "decided_at"),
+            },
+        )
+        start = case.sentence.start_date
+        assert_error(
+            response,
+            "id_decided_at-day",
+            f"The decision cannot be dated before the sentence started ({start.day} {start:%B %Y})",
+        )
+        assert not EnforcementDecision.objects.exists()
+
     def test_a_departure_keeps_what_the_rules_proposed(self, case):
         contact = failure(case.sentence, days_ago(5), case.po)
         client_for(case.po).post(
@@ -722,14 +884,18 @@ class TestRecordDecision:
         assert client.get(decision_url(case.sentence, corrects=corrects)).status_code == 404
 
     @pytest.mark.parametrize("role", ["analyst", "inspector", "admin", "other_pdu_po"])
-    def test_others_are_refused(self, case, role):
+    def test_others_are_refused_and_the_attempts_logged(self, case, role):
         contact = failure(case.sentence, days_ago(5), case.po)
-        client = client_for(getattr(case, role))
-        url = decision_url(case.sentence, contact=contact.pk)
+        viewer = getattr(case, role)
+        client = client_for(viewer)
+        url = reverse("record-decision", args=[address(viewer, "sentence", case.sentence.pk)])
+        url += f"?contact={contact.pk}"
         assert client.get(url).status_code == 403
         data = {"decision": "warning", "triggering_contacts": [contact.pk], "rationale": RATIONALE}
         assert client.post(url, data).status_code == 403
         assert not EnforcementDecision.objects.exists()
+        assert log_rows(Action.REFUSED) == [(viewer.pk, case.person.pk, Channel.UI)] * 2
+        assert log_rows(Action.VIEW) == []
 
     def test_unknown_sentence_is_not_found(self, case):
         assert client_for(case.po).get(reverse("record-decision", args=[999_999])).status_code == 404
@@ -802,11 +968,15 @@ class TestMakeReferral:
         assert not Referral.objects.exists()
 
     @pytest.mark.parametrize("role", ["analyst", "inspector", "admin", "other_pdu_po"])
-    def test_others_are_refused(self, case, role):
-        client = client_for(getattr(case, role))
-        assert client.get(self.url(case)).status_code == 403
-        assert client.post(self.url(case), self.data(case)).status_code == 403
+    def test_others_are_refused_and_the_attempts_logged(self, case, role):
+        viewer = getattr(case, role)
+        client = client_for(viewer)
+        url = reverse("make-referral", args=[address(viewer, "person", case.person.pk)])
+        assert client.get(url).status_code == 403
+        assert client.post(url, self.data(case)).status_code == 403
         assert not Referral.objects.exists()
+        assert log_rows(Action.REFUSED) == [(viewer.pk, case.person.pk, Channel.UI)] * 2
+        assert log_rows(Action.VIEW) == []
 
 
 class TestUpdateReferral:
@@ -880,10 +1050,15 @@ class TestUpdateReferral:
         assert referral.status == ReferralStatus.MADE
 
     @pytest.mark.parametrize("role", ["analyst", "inspector", "admin", "other_pdu_po"])
-    def test_others_are_refused(self, case, role):
+    def test_others_are_refused_and_the_attempts_logged(self, case, role):
         referral = self.referral(case)
-        client = client_for(getattr(case, role))
-        assert client.get(reverse("update-referral", args=[referral.pk])).status_code == 403
-        assert self.post(client, referral, "accepted").status_code == 403
+        viewer = getattr(case, role)
+        client = client_for(viewer)
+        url = reverse("update-referral", args=[address(viewer, "referral", referral.pk)])
+        assert client.get(url).status_code == 403
+        data = {"status": "accepted", **date_parts(today() - dt.timedelta(days=1), "changed_on")}
+        assert client.post(url, data).status_code == 403
         referral.refresh_from_db()
         assert referral.status == ReferralStatus.MADE
+        assert log_rows(Action.REFUSED) == [(viewer.pk, case.person.pk, Channel.UI)] * 2
+        assert log_rows(Action.VIEW) == []

@@ -21,6 +21,7 @@ from evenhand.people.door import (
     RecordNotFound,
     admit,
     open_person_and_model,
+    person_for_casework,
     record_id,
     shaped_page,
     shaped_slice,
@@ -38,6 +39,7 @@ from .records import (
     RiskRecord,
     SentenceRecord,
 )
+from .services import Proposal, propose_enforcement
 
 M = TypeVar("M")
 
@@ -267,6 +269,158 @@ def active_sentences(person: Person) -> QuerySet[Sentence]:
     return selectors.active_sentences(person)
 
 
+# --- casework pages: what a form that records casework shows, and the models its service takes --------------
+#
+# Each opens its record for casework (a casework role with access to the person, or a refusal logged and
+# raised), logs the view, and returns the records the page shows, shaped, beside the models the form and the
+# service call need. The page shows the person only through ``person`` (a PersonRecord).
+
+
+@dataclass(frozen=True)
+class PersonCasework:
+    """A form that records casework on a person (a contact, a referral)."""
+
+    person: PersonRecord
+    model: Person
+    sentences: QuerySet[Sentence]  # the running sentences the form offers
+    has_sentences: bool
+
+
+@dataclass(frozen=True)
+class ContactCasework:
+    """A form that records the outcome of a contact."""
+
+    person: PersonRecord
+    contact: ContactRecord
+    model: Contact
+
+
+@dataclass(frozen=True)
+class DecisionCasework:
+    """A form that records an enforcement decision on a sentence, or corrects one."""
+
+    person: PersonRecord
+    sentence: SentenceRecord
+    model: Sentence
+    corrects: DecisionRecord | None
+    corrects_model: EnforcementDecision | None
+    failures: QuerySet[Contact]  # the failures the form offers
+    ticked: list[int]  # the failures ticked at first
+    proposal: Proposal | None  # what the rules propose for the failure asked about, or the oldest
+
+
+@dataclass(frozen=True)
+class ReferralCasework:
+    """A form that moves a referral on."""
+
+    person: PersonRecord
+    referral: ReferralRecord
+    model: Referral
+
+
+def person_casework(*, viewer: StaffMember, ref: str | int, channel: Channel, purpose: str) -> PersonCasework:
+    person = person_for_casework(
+        viewer=viewer,
+        person_id=ref,  # type: ignore[arg-type]  # an id or an analyst's token, as record_id takes
+        channel=channel,
+        purpose=purpose,
+    )
+    sentences = selectors.active_sentences(person)
+    return PersonCasework(
+        person=PersonRecord.shape(person, Lens.of(viewer)),
+        model=person,
+        sentences=sentences,
+        has_sentences=sentences.exists(),
+    )
+
+
+def contact_casework(
+    *, viewer: StaffMember, ref: str | int, channel: Channel, purpose: str
+) -> ContactCasework:
+    contact = _open(
+        viewer=viewer,
+        rows=_contacts().select_related("person__pdu__region"),
+        kind="contact",
+        ref=ref,
+        person_of=_person_of_contact,
+        channel=channel,
+        purpose=purpose,
+        casework=True,
+    )
+    lens = Lens.of(viewer)
+    return ContactCasework(
+        person=PersonRecord.shape(contact.person, lens),
+        contact=ContactRecord.shape(contact, lens),
+        model=contact,
+    )
+
+
+def decision_casework(
+    *,
+    viewer: StaffMember,
+    sentence_ref: str | int,
+    channel: Channel,
+    corrects_ref: str | None = None,
+    contact_ref: str | None = None,
+) -> DecisionCasework:
+    """The enforcement decision form of a sentence. With ``corrects_ref`` it corrects that decision (of the
+    same sentence, or no such decision) and offers the failures it answered; otherwise it offers the
+    failures still waiting for a decision. The proposal is for the failure ``contact_ref`` names, or else
+    the oldest."""
+    purpose = (
+        "Correct an enforcement decision" if corrects_ref is not None else "Record an enforcement decision"
+    )
+    sentence = _open(
+        viewer=viewer,
+        rows=_sentences().select_related("person__pdu__region"),
+        kind="sentence",
+        ref=sentence_ref,
+        person_of=_person_of_sentence,
+        channel=channel,
+        purpose=purpose,
+        casework=True,
+    )
+    corrects = None
+    if corrects_ref is not None:
+        corrects = decision_on_sentence(sentence=sentence, decision_id=corrects_ref)
+    failures = selectors.failures_to_decide(sentence, corrects=corrects)
+    listed = list(failures)
+    asked = [failure for failure in listed if str(failure.pk) == contact_ref]
+    first = (asked or listed)[:1]
+    lens = Lens.of(viewer)
+    return DecisionCasework(
+        person=PersonRecord.shape(sentence.person, lens),
+        sentence=SentenceRecord.shape(sentence, lens),
+        model=sentence,
+        corrects=DecisionRecord.shape(corrects, lens) if corrects is not None else None,
+        corrects_model=corrects,
+        failures=failures,
+        ticked=[failure.pk for failure in asked or listed],
+        proposal=propose_enforcement(first[0]) if first else None,
+    )
+
+
+def referral_casework(
+    *, viewer: StaffMember, ref: str | int, channel: Channel, purpose: str
+) -> ReferralCasework:
+    referral = _open(
+        viewer=viewer,
+        rows=_referrals().select_related("person__pdu__region"),
+        kind="referral",
+        ref=ref,
+        person_of=_person_of_referral,
+        channel=channel,
+        purpose=purpose,
+        casework=True,
+    )
+    lens = Lens.of(viewer)
+    return ReferralCasework(
+        person=PersonRecord.shape(referral.person, lens),
+        referral=ReferralRecord.shape(referral, lens),
+        model=referral,
+    )
+
+
 # --- a person's whole record ----------------------------------------------------------------------------------
 
 
@@ -403,17 +557,25 @@ def caseload_export(*, viewer: StaffMember, channel: Channel, limit: int) -> tup
 
 __all__ = [
     "CaseloadRow",
+    "ContactCasework",
+    "DecisionCasework",
+    "PersonCasework",
     "PersonPage",
+    "ReferralCasework",
     "caseload_export",
     "caseload_page",
+    "contact_casework",
     "contact_for_casework",
     "contacts_in_view",
+    "decision_casework",
     "decisions_in_view",
     "open_contact",
     "open_decision",
     "open_person_page",
     "open_referral",
     "open_sentence",
+    "person_casework",
+    "referral_casework",
     "referral_for_casework",
     "referrals_in_view",
     "sentence_for_casework",

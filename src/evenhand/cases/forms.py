@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 
 from evenhand.core.forms import GovukDateField, GovukDateTimeField
+from evenhand.people.access import MAX_ID
 
 from .models import (
     NEXT_STATUSES,
@@ -58,6 +59,17 @@ class ContactChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj: Contact) -> str:  # type: ignore[override]
         return f"{obj}: {obj.get_outcome_display().lower()}"
 
+    def clean(self, value: Any) -> Any:
+        # A value that is no id at all (too many digits for a 64-bit key, say) is not one of the choices;
+        # asking the database about it would fail (SQLite cannot take the number).
+        for choice in value if isinstance(value, list | tuple) else ():
+            text = str(choice)
+            if not (text.isascii() and text.isdigit() and len(text) <= 19 and int(text) <= MAX_ID):
+                raise forms.ValidationError(
+                    self.error_messages["invalid_choice"], code="invalid_choice", params={"value": text}
+                )
+        return super().clean(value)
+
 
 class DecisionForm(forms.Form):
     decision = forms.ChoiceField(choices=Decision.choices, label="Decision", widget=forms.RadioSelect)
@@ -71,6 +83,11 @@ class DecisionForm(forms.Form):
         widget=forms.Textarea,
         label="Why did you make this decision?",
         help_text="Give the reasons, including any departure from what the rules propose. At least 20 characters.",
+    )
+    decided_at = GovukDateTimeField(
+        required=False,
+        label="Date and time of the decision",
+        help_text="For example, 27 3 2026 and 14:30. Change it when you record a decision made earlier.",
     )
 
     def __init__(self, *args: Any, sentence: Sentence, failures: Any, **kwargs: Any) -> None:

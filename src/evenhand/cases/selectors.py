@@ -8,8 +8,6 @@ from django.db.models import Count, Exists, Min, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from evenhand.org.models import StaffMember
-from evenhand.people.access import visible_people
 from evenhand.people.models import Person
 
 from .models import (
@@ -62,16 +60,6 @@ def with_case_summary(people: QuerySet[Person]) -> QuerySet[Person]:
     )
 
 
-def caseload(practitioner: StaffMember) -> QuerySet[Person]:
-    """The people with a sentence currently allocated to this practitioner, with their case summary."""
-    mine = Allocation.objects.filter(
-        sentence__person=OuterRef("pk"), practitioner=practitioner, end_date__isnull=True
-    )
-    # Through visible_people: an exclusion or restriction list hides a record even from its practitioner.
-    people = visible_people(practitioner).filter(Exists(mine))
-    return with_case_summary(people).order_by("last_name", "first_name", "pk")
-
-
 def current_risk(person: Person) -> RiskSummary | None:
     return person.risk_summaries.order_by("-assessed_on", "-id").first()
 
@@ -121,6 +109,18 @@ def referrals_of(person: Person) -> QuerySet[Referral]:
 def outstanding_failures(person: Person) -> QuerySet[Contact]:
     """A person's unacceptable failures still waiting for an enforcement decision, oldest first."""
     return unanswered_failures().filter(person=person).select_related("sentence").order_by("starts_at", "pk")
+
+
+def failures_to_decide(
+    sentence: Sentence, *, corrects: EnforcementDecision | None = None
+) -> QuerySet[Contact]:
+    """The failures an enforcement decision on this sentence may answer, oldest first: those the decision it
+    corrects answered, or else those still waiting for a decision."""
+    if corrects is not None:
+        failures = Contact.objects.filter(enforcement_decisions=corrects)
+    else:
+        failures = unanswered_failures().filter(sentence=sentence)
+    return failures.select_related("sentence").order_by("starts_at", "pk")
 
 
 def active_sentences(person: Person) -> QuerySet[Sentence]:

@@ -1,11 +1,13 @@
 from django.urls import path
 
+import evenhand.core.converters  # noqa: F401  (registers the "ref" path converter)
+
 from . import views
 
 urlpatterns = [
-    path("people/<int:person_id>/contacts/new/", views.record_contact, name="record-contact"),
-    path("contacts/<int:contact_id>/outcome/", views.record_outcome, name="record-outcome"),
-    path("sentences/<int:sentence_id>/enforcement/new/", views.record_decision, name="record-decision"),
-    path("people/<int:person_id>/referrals/new/", views.make_referral, name="make-referral"),
-    path("referrals/<int:referral_id>/status/", views.update_referral, name="update-referral"),
+    path("people/<ref:person_ref>/contacts/new/", views.record_contact, name="record-contact"),
+    path("contacts/<ref:contact_ref>/outcome/", views.record_outcome, name="record-outcome"),
+    path("sentences/<ref:sentence_ref>/enforcement/new/", views.record_decision, name="record-decision"),
+    path("people/<ref:person_ref>/referrals/new/", views.make_referral, name="make-referral"),
+    path("referrals/<ref:referral_ref>/status/", views.update_referral, name="update-referral"),
 ]

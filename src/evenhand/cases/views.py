@@ -1,159 +1,152 @@
 """Web views for casework: record a contact and its outcome, an enforcement decision, a referral.
 
-Each view reads through selectors, writes through one service call, and shows the service's errors by field.
+Thin: each page opens its record through the door (``evenhand.cases.door``), which checks that the viewer may
+record casework on it, logs the view or the refusal, and returns what the page shows; ``handle_form`` calls
+one service with the form's data and shows the service's errors by field.
 """
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from evenhand.core.http import add_service_errors
+from evenhand.audit.models import Channel
+from evenhand.core.http import handle_form
 from evenhand.org.access import staff_of
-from evenhand.people.access import ensure_can_record
-from evenhand.people.selectors import person_for
+from evenhand.people.records import PersonRecord
 
-from . import selectors, services
+from . import door, services
 from .forms import ContactForm, DecisionForm, OutcomeForm, ReferralForm, ReferralStatusForm
-from .models import Contact, Decision, Referral, Sentence
 
 
-def _person_url(person_id: int, anchor: str = "") -> str:
-    return reverse("person-detail", args=[person_id]) + (f"#{anchor}" if anchor else "")
+def _person_url(person: PersonRecord, anchor: str) -> str:
+    return reverse("person-detail", args=[person.ref]) + f"#{anchor}"
 
 
-def _after_contact(request: HttpRequest, result: services.ContactRecorded) -> HttpResponse:
+def _after_contact(request: HttpRequest, person: PersonRecord, result: services.ContactRecorded) -> str:
     """After an unacceptable failure go straight to the decision that is due; otherwise back to the record."""
     contact = result.contact
     if result.proposal is not None:
         messages.warning(
             request, f"Outcome recorded. An enforcement decision is due: {result.proposal.reason}"
         )
-        return redirect(f"{reverse('record-decision', args=[contact.sentence_id])}?contact={contact.pk}")
+        return f"{reverse('record-decision', args=[contact.sentence_id])}?contact={contact.pk}"
     messages.success(request, "Contact recorded")
-    return redirect(_person_url(contact.person_id, "timeline"))
+    return _person_url(person, "timeline")
 
 
 @require_http_methods(["GET", "POST"])
-def record_contact(request: HttpRequest, person_id: int) -> HttpResponse:
+def record_contact(request: HttpRequest, person_ref: str) -> HttpResponse:
     staff = staff_of(request)
-    person = person_for(staff, person_id)
-    ensure_can_record(staff, person)
-    sentences = selectors.active_sentences(person)
-    form = ContactForm(request.POST or None, sentences=sentences)
-    if request.method == "POST" and form.is_valid():
-        try:
-            result = services.record_contact(by=staff, **form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            return _after_contact(request, result)
-    return render(request, "cases/record_contact.html", {"person": person, "form": form})
+    page = door.person_casework(viewer=staff, ref=person_ref, channel=Channel.UI, purpose="Record a contact")
+    form = ContactForm(request.POST or None, sentences=page.sentences)
+    done = handle_form(
+        request,
+        form,
+        lambda data: services.record_contact(by=staff, **data),
+        success=None,
+        then=lambda result: _after_contact(request, page.person, result),
+    )
+    return done or render(
+        request, "cases/record_contact.html", {"page": page, "person": page.person, "form": form}
+    )
 
 
 @require_http_methods(["GET", "POST"])
-def record_outcome(request: HttpRequest, contact_id: int) -> HttpResponse:
+def record_outcome(request: HttpRequest, contact_ref: str) -> HttpResponse:
     staff = staff_of(request)
-    contact = get_object_or_404(Contact.objects.select_related("sentence"), pk=contact_id)
-    person = person_for(staff, contact.person_id)
-    ensure_can_record(staff, person)
+    page = door.contact_casework(
+        viewer=staff, ref=contact_ref, channel=Channel.UI, purpose="Record the outcome of a contact"
+    )
     form = OutcomeForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            result = services.record_contact_outcome(by=staff, contact=contact, **form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            return _after_contact(request, result)
-    return render(request, "cases/record_outcome.html", {"person": person, "contact": contact, "form": form})
+    done = handle_form(
+        request,
+        form,
+        lambda data: services.record_contact_outcome(by=staff, contact=page.model, **data),
+        success=None,
+        then=lambda result: _after_contact(request, page.person, result),
+    )
+    return done or render(
+        request,
+        "cases/record_outcome.html",
+        {"person": page.person, "contact": page.contact, "form": form},
+    )
 
 
 @require_http_methods(["GET", "POST"])
-def record_decision(request: HttpRequest, sentence_id: int) -> HttpResponse:
-    """Record an enforcement decision on a sentence, showing what the rules propose for each failure."""
+def record_decision(request: HttpRequest, sentence_ref: str) -> HttpResponse:
+    """Record an enforcement decision on a sentence, or correct one (``?corrects=``), showing what the rules
+    propose for the failure asked about (``?contact=``)."""
     staff = staff_of(request)
-    sentence = get_object_or_404(Sentence, pk=sentence_id)
-    person = person_for(staff, sentence.person_id)
-    ensure_can_record(staff, person)
-    corrects = None
-    if "corrects" in request.GET:
-        if not request.GET["corrects"].isdigit():
-            raise Http404("No such decision")
-        corrects = get_object_or_404(sentence.enforcement_decisions, pk=request.GET["corrects"])
-        failures = corrects.triggering_contacts.all()
-    else:
-        failures = selectors.outstanding_failures(person).filter(sentence=sentence)
-    failure_list = list(failures)
-    selected = request.GET.get("contact")
-    proposal = None
-    for failure in failure_list:
-        if str(failure.pk) == selected or proposal is None:
-            proposal = services.propose_enforcement(failure)
+    page = door.decision_casework(
+        viewer=staff,
+        sentence_ref=sentence_ref,
+        channel=Channel.UI,
+        corrects_ref=request.GET.get("corrects"),
+        contact_ref=request.GET.get("contact"),
+    )
     initial = {
-        "triggering_contacts": [c.pk for c in failure_list if str(c.pk) == selected]
-        or [c.pk for c in failure_list],
-        "decision": proposal.decision if proposal else None,
+        "triggering_contacts": page.ticked,
+        "decision": page.proposal.decision if page.proposal else None,
+        "decided_at": timezone.now(),
     }
-    form = DecisionForm(request.POST or None, initial=initial, sentence=sentence, failures=failures)
-    if request.method == "POST" and form.is_valid():
-        try:
-            record = services.decide_enforcement(
-                by=staff, sentence=sentence, corrects=corrects, **form.cleaned_data
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, f"Decision recorded: {record.get_decision_display()}")
-            return redirect(_person_url(person.pk, "enforcement"))
-    return render(
+    form = DecisionForm(request.POST or None, initial=initial, sentence=page.model, failures=page.failures)
+    done = handle_form(
+        request,
+        form,
+        lambda data: services.decide_enforcement(
+            by=staff, sentence=page.model, corrects=page.corrects_model, **data
+        ),
+        success=lambda record: f"Decision recorded: {record.get_decision_display()}",
+        then=lambda record: _person_url(page.person, "enforcement"),
+    )
+    return done or render(
         request,
         "cases/record_decision.html",
         {
-            "person": person,
-            "sentence": sentence,
+            "person": page.person,
+            "sentence": page.sentence,
+            "corrects": page.corrects,
+            "proposal": page.proposal,
+            "has_failures": bool(page.ticked),
             "form": form,
-            "proposal": proposal,
-            "corrects": corrects,
-            "failures": failure_list,
-            "recall_decisions": [d.value for d in Decision if d.value.startswith("recall")],
         },
     )
 
 
 @require_http_methods(["GET", "POST"])
-def make_referral(request: HttpRequest, person_id: int) -> HttpResponse:
+def make_referral(request: HttpRequest, person_ref: str) -> HttpResponse:
     staff = staff_of(request)
-    person = person_for(staff, person_id)
-    ensure_can_record(staff, person)
-    form = ReferralForm(request.POST or None, sentences=selectors.active_sentences(person))
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.make_referral(by=staff, **form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, "Referral made")
-            return redirect(_person_url(person.pk, "referrals"))
-    return render(request, "cases/make_referral.html", {"person": person, "form": form})
+    page = door.person_casework(viewer=staff, ref=person_ref, channel=Channel.UI, purpose="Make a referral")
+    form = ReferralForm(request.POST or None, sentences=page.sentences)
+    done = handle_form(
+        request,
+        form,
+        lambda data: services.make_referral(by=staff, **data),
+        success="Referral made",
+        then=lambda referral: _person_url(page.person, "referrals"),
+    )
+    return done or render(request, "cases/make_referral.html", {"person": page.person, "form": form})
 
 
 @require_http_methods(["GET", "POST"])
-def update_referral(request: HttpRequest, referral_id: int) -> HttpResponse:
+def update_referral(request: HttpRequest, referral_ref: str) -> HttpResponse:
     staff = staff_of(request)
-    referral = get_object_or_404(Referral, pk=referral_id)
-    person = person_for(staff, referral.person_id)
-    ensure_can_record(staff, person)
-    form = ReferralStatusForm(request.POST or None, referral=referral)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.update_referral_status(by=staff, referral=referral, **form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, "Referral updated")
-            return redirect(_person_url(person.pk, "referrals"))
-    return render(
-        request, "cases/update_referral.html", {"person": person, "referral": referral, "form": form}
+    page = door.referral_casework(
+        viewer=staff, ref=referral_ref, channel=Channel.UI, purpose="Update a referral"
+    )
+    form = ReferralStatusForm(request.POST or None, referral=page.model)
+    done = handle_form(
+        request,
+        form,
+        lambda data: services.update_referral_status(by=staff, referral=page.model, **data),
+        success="Referral updated",
+        then=lambda referral: _person_url(page.person, "referrals"),
+    )
+    return done or render(
+        request,
+        "cases/update_referral.html",
+        {"person": page.person, "referral": page.referral, "form": form},
     )
