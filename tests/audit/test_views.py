@@ -124,6 +124,11 @@ class TestFilters:
 
     def test_a_person_filter_that_is_not_a_number_is_ignored(self, log):
         assert len(self.get(person="bob")) == 6
+        # A digit that is not 0 to 9 was a 500 (int() refused what isdigit() accepted).
+        assert len(self.get(person="²")) == 6
+
+    def test_a_person_number_no_record_can_have_matches_nothing(self, log):
+        assert self.get(person="9" * 25) == [["No entries."]]
 
     def test_the_filter_is_shown_in_the_form(self, log):
         html = client_for(staff(Grade.ADMIN)).get(URL, {"staff": "S100002", "person": "42"}).content.decode()

@@ -5,11 +5,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from evenhand.core.http import paginate
 from evenhand.org.access import staff_of
 from evenhand.org.models import Role
 
-from .models import AccessLogEntry
+from . import selectors
 
 
 @require_GET
@@ -17,15 +16,9 @@ def access_log(request: HttpRequest) -> HttpResponse:
     staff = staff_of(request)
     if staff.role != Role.ADMIN:
         raise PermissionDenied("Only administrators can read the access log.")
-    entries = AccessLogEntry.objects.select_related("staff").order_by("-at", "-pk")
     staff_code = request.GET.get("staff", "").strip()
     person_id = request.GET.get("person", "").strip()
-    if staff_code:
-        entries = entries.filter(staff__staff_code=staff_code)
-    if person_id.isdigit():
-        entries = entries.filter(person_id=int(person_id))
+    page = selectors.access_log_page(staff_code=staff_code, person=person_id, page=request.GET.get("page"))
     return render(
-        request,
-        "audit/access_log.html",
-        {"page": paginate(request, entries, per_page=50), "staff_code": staff_code, "person_id": person_id},
+        request, "audit/access_log.html", {"page": page, "staff_code": staff_code, "person_id": person_id}
     )
