@@ -20,6 +20,7 @@ from evenhand.equality import selectors
 from evenhand.equality.engine import Analysis, Settings, analyse, group_label
 from evenhand.equality.measures import CATALOGUE, Period
 from evenhand.org.models import PDU, Grade, Team
+from evenhand.people.access import record_token
 from evenhand.people.models import Person
 from evenhand.synth.generator import Result
 from tests.factories import StaffMemberFactory
@@ -212,14 +213,17 @@ def test_no_name_or_crn_appears_anywhere(analyst: Client) -> None:
         get(analyst, unit=PDU_CODE, measure="unacceptable_absence"),
         get(analyst, unit=PDU_CODE, measure="allocation_po", characteristic="ethnicity"),
     ]
-    people = list(Person.objects.values_list("crn", "first_name", "last_name"))
+    people = list(Person.objects.values_list("pk", "crn", "first_name", "last_name"))
     assert len(people) == 2200
     for page in pages:
         assert page.status_code == 200
         html = page.content.decode()
-        for crn, first, last in people:
+        # Not even an analyst's pseudonym or opaque reference, nor a link to a record.
+        assert "/people/" not in html and not re.search(r"P-[0-9A-F]{10}", html)
+        for pk, crn, first, last in people:
             assert crn not in html
             assert f"{first} {last}" not in html
+            assert record_token("person", pk) not in html
 
 
 # --- the figures ------------------------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from django.conf import settings as django_settings
 from django.core.cache import BaseCache, caches
 from django.utils import timezone
 
-from evenhand.org.models import PDU, Region, Team
+from evenhand.org.models import PDU, Region, Role, StaffMember, Team
 from evenhand.people.models import Disability, EthnicGroup, Ethnicity, Religion, Sex
 
 from .engine import (
@@ -119,6 +119,15 @@ def organisation() -> Organisation:
     for code, name, pdu in Team.objects.order_by().values_list("code", "name", "pdu__code"):
         units.setdefault(code, Unit(code, name, "team", pdu))
     return Organisation(units)
+
+
+def default_unit(staff: StaffMember, units: Organisation) -> str:
+    """Where the dashboard opens: a head of PDU at their own PDU, everyone else at England and Wales."""
+    if staff.role == Role.HEAD_OF_PDU and staff.pdu_id is not None:
+        code = PDU.objects.filter(pk=staff.pdu_id).values_list("code", flat=True).first()
+        if code and units.get(code):
+            return code
+    return NATIONAL
 
 
 # --- the question -----------------------------------------------------------------------------------------

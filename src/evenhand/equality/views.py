@@ -29,7 +29,6 @@ from evenhand.core.formatting import (
     ratio_text,
 )
 from evenhand.org.access import staff_of
-from evenhand.org.models import PDU, Role, StaffMember
 
 from . import selectors
 from .access import ensure_can_see_equality
@@ -74,7 +73,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     ensure_can_see_equality(staff)
     units = selectors.organisation()
     form = QuestionForm(
-        request.GET, units=units, default_unit=_default_unit(staff, units), today=timezone.localdate()
+        request.GET,
+        units=units,
+        default_unit=selectors.default_unit(staff, units),
+        today=timezone.localdate(),
     )
     context: dict[str, Any] = {"form": form, "nav_section": "equality-dashboard", "page": None}
     if not form.is_valid():
@@ -87,15 +89,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         return render(request, TEMPLATE, context, status=400)
     context["page"] = _page(form, query, figures, units, request.GET.get("group"))
     return render(request, TEMPLATE, context)
-
-
-def _default_unit(staff: StaffMember, units: selectors.Organisation) -> str:
-    """A head of PDU starts at their own PDU; everyone else at England and Wales."""
-    if staff.role == Role.HEAD_OF_PDU and staff.pdu_id is not None:
-        code = PDU.objects.filter(pk=staff.pdu_id).values_list("code", flat=True).first()
-        if code and units.get(code):
-            return code
-    return selectors.NATIONAL
 
 
 def _page(
