@@ -108,8 +108,3 @@ def years_after(day: dt.date, years: int) -> dt.date:
 def age_on(date_of_birth: dt.date, day: dt.date) -> int:
     """Age in whole years on ``day``."""
     return day.year - date_of_birth.year - ((day.month, day.day) < (date_of_birth.month, date_of_birth.day))
-
-
-def day_text(day: dt.date) -> str:
-    """A date in a message, the GOV.UK way: 5 January 2026."""
-    return f"{day.day} {day:%B %Y}"

@@ -7,7 +7,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from evenhand.core.services import LINE, day_text, plain_text, validated
+from evenhand.core.formatting import date_text
+from evenhand.core.services import LINE, plain_text, validated
 from evenhand.org.models import StaffMember
 from evenhand.people.access import ensure_can_record
 
@@ -29,8 +30,8 @@ def _check_within_sentence(sentence: Sentence, starts_at: dt.datetime) -> None:
     if day < sentence.start_date or day > end:
         raise ValidationError(
             {
-                "starts_at": f"The contact must fall within the sentence ({day_text(sentence.start_date)} to "
-                f"{day_text(end)})"
+                "starts_at": f"The contact must fall within the sentence ({date_text(sentence.start_date)} to "
+                f"{date_text(end)})"
             }
         )
 

@@ -4,7 +4,7 @@ import datetime as dt
 
 from django.core.exceptions import ValidationError
 
-from evenhand.core.services import day_text
+from evenhand.core.formatting import date_text
 
 from ..models import Sentence
 
@@ -20,9 +20,9 @@ def require_within_sentence(day: dt.date, sentence: Sentence, field: str, what: 
     started (4 January 2021)"."""
     if day < sentence.start_date:
         raise ValidationError(
-            {field: f"{what} before the sentence started ({day_text(sentence.start_date)})"}
+            {field: f"{what} before the sentence started ({date_text(sentence.start_date)})"}
         )
     end = sentence_ends(sentence)
     if day > end:
         ended = "ended" if sentence.termination_date is not None else "is expected to end"
-        raise ValidationError({field: f"{what} after the sentence {ended} ({day_text(end)})"})
+        raise ValidationError({field: f"{what} after the sentence {ended} ({date_text(end)})"})

@@ -8,11 +8,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from evenhand.core.formatting import date_text
 from evenhand.core.services import (
     LINE,
     SHORT_TEXT,
     age_on,
-    day_text,
     plain_text,
     require_text,
     validated,
@@ -122,8 +122,8 @@ def _check_sentence_dates(person: Person, start_date: dt.date, expected_end_date
     if not EARLIEST_START <= start_date <= latest_start:
         raise ValidationError(
             {
-                "start_date": f"The start date must be between {day_text(EARLIEST_START)} and "
-                f"{day_text(latest_start)}"
+                "start_date": f"The start date must be between {date_text(EARLIEST_START)} and "
+                f"{date_text(latest_start)}"
             }
         )
     if expected_end_date <= start_date:
@@ -140,7 +140,7 @@ def _check_sentence_dates(person: Person, start_date: dt.date, expected_end_date
         raise ValidationError(
             {
                 "start_date": f"The person {then} when the sentence starts (born "
-                f"{day_text(person.date_of_birth)}); a sentence needs them to be {MIN_AGE} to {MAX_AGE}"
+                f"{date_text(person.date_of_birth)}); a sentence needs them to be {MIN_AGE} to {MAX_AGE}"
             }
         )
 
