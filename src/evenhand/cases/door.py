@@ -7,12 +7,14 @@ viewer (``admit``), the view or refusal logged, and the result shaped for the vi
 operations call these functions and hold no queries of their own.
 """
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from django.core.paginator import Page
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils import timezone
 
 from evenhand.audit.models import Channel
 from evenhand.org.models import Role, StaffMember
@@ -20,6 +22,7 @@ from evenhand.people.access import visible_people
 from evenhand.people.door import (
     RecordNotFound,
     admit,
+    by_ref,
     open_person_and_model,
     person_for_casework,
     record_id,
@@ -555,6 +558,178 @@ def caseload_export(*, viewer: StaffMember, channel: Channel, limit: int) -> tup
     return title, rows
 
 
+# --- lists for the API, and records just written --------------------------------------------------------------
+
+
+def _month_at_or_after(value: dt.datetime) -> dt.datetime:
+    """The first instant of a month (UTC, as analysts see dates) at or after ``value``."""
+    utc = value.astimezone(dt.UTC)
+    start = utc.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    if start == utc:
+        return start
+    try:
+        return (start + dt.timedelta(days=32)).replace(day=1)
+    except OverflowError:
+        return dt.datetime.max.replace(tzinfo=dt.UTC)
+
+
+def list_sentences(
+    *,
+    viewer: StaffMember,
+    person: str | None = None,
+    type: str | None = None,
+    active: bool | None = None,
+    offset: int,
+    limit: int,
+    channel: Channel,
+    purpose: str,
+) -> tuple[int, list[SentenceRecord]]:
+    """Sentences the viewer may see, newest first, shaped; the page is logged as an export.
+
+    ``person`` is the viewer's reference to a person (an id, or an analyst's token); ``active`` keeps the
+    sentences still running (true) or ended (false).
+    """
+    lens = Lens.of(viewer)
+    rows = by_ref(sentences_in_view(viewer), "person_id", lens, "person", person)
+    if type:
+        rows = rows.filter(type=type)
+    if active is not None:
+        running = Q(termination_date__isnull=True) | Q(termination_date__gte=timezone.localdate())
+        rows = rows.filter(running if active else ~running)
+    return shaped_slice(
+        viewer=viewer,
+        rows=rows.order_by("-start_date", "-pk"),
+        offset=offset,
+        limit=limit,
+        person_of=_person_of_sentence,
+        shape=lambda s: SentenceRecord.shape(s, lens),
+        channel=channel,
+        purpose=purpose,
+    )
+
+
+def list_contacts(
+    *,
+    viewer: StaffMember,
+    person: str | None = None,
+    sentence: str | None = None,
+    outcome: str | None = None,
+    starts_from: dt.datetime | None = None,
+    starts_to: dt.datetime | None = None,
+    offset: int,
+    limit: int,
+    channel: Channel,
+    purpose: str,
+) -> tuple[int, list[ContactRecord]]:
+    """Contacts the viewer may see, latest first, shaped; the page is logged as an export.
+
+    An analyst sees a contact's time as the first of its month, and the time filters compare with that: a
+    bound inside a month stands for the month after, so a filter cannot recover exact times.
+    """
+    lens = Lens.of(viewer)
+    rows = by_ref(contacts_in_view(viewer), "person_id", lens, "person", person)
+    rows = by_ref(rows, "sentence_id", lens, "sentence", sentence)
+    if outcome:
+        rows = rows.filter(outcome=outcome)
+    if starts_from is not None:
+        rows = rows.filter(starts_at__gte=starts_from if lens.identity else _month_at_or_after(starts_from))
+    if starts_to is not None:
+        rows = rows.filter(starts_at__lt=starts_to if lens.identity else _month_at_or_after(starts_to))
+    return shaped_slice(
+        viewer=viewer,
+        rows=rows.order_by("-starts_at", "-pk"),
+        offset=offset,
+        limit=limit,
+        person_of=_person_of_contact,
+        shape=lambda c: ContactRecord.shape(c, lens),
+        channel=channel,
+        purpose=purpose,
+    )
+
+
+def list_decisions(
+    *,
+    viewer: StaffMember,
+    person: str | None = None,
+    sentence: str | None = None,
+    decision: str | None = None,
+    offset: int,
+    limit: int,
+    channel: Channel,
+    purpose: str,
+) -> tuple[int, list[DecisionRecord]]:
+    """Enforcement decisions the viewer may see, latest first, corrected ones included; logged as an export."""
+    lens = Lens.of(viewer)
+    rows = by_ref(decisions_in_view(viewer), "sentence__person_id", lens, "person", person)
+    rows = by_ref(rows, "sentence_id", lens, "sentence", sentence)
+    if decision:
+        rows = rows.filter(decision=decision)
+    return shaped_slice(
+        viewer=viewer,
+        rows=rows.order_by("-decided_at", "-pk"),
+        offset=offset,
+        limit=limit,
+        person_of=_person_of_decision,
+        shape=lambda d: DecisionRecord.shape(d, lens),
+        channel=channel,
+        purpose=purpose,
+    )
+
+
+def list_referrals(
+    *,
+    viewer: StaffMember,
+    person: str | None = None,
+    service_area: str | None = None,
+    status: str | None = None,
+    offset: int,
+    limit: int,
+    channel: Channel,
+    purpose: str,
+) -> tuple[int, list[ReferralRecord]]:
+    """Referrals the viewer may see, latest first, shaped; the page is logged as an export."""
+    lens = Lens.of(viewer)
+    rows = by_ref(referrals_in_view(viewer), "person_id", lens, "person", person)
+    if service_area:
+        rows = rows.filter(service_area=service_area)
+    if status:
+        rows = rows.filter(status=status)
+    return shaped_slice(
+        viewer=viewer,
+        rows=rows.order_by("-made_on", "-pk"),
+        offset=offset,
+        limit=limit,
+        person_of=_person_of_referral,
+        shape=lambda r: ReferralRecord.shape(r, lens),
+        channel=channel,
+        purpose=purpose,
+    )
+
+
+# A record just written is shown to its author without a second view in the access log: loading what the
+# write acted on (``person_for_casework``, ``sentence_for_casework`` …) logged it.
+
+
+def written_sentence(*, viewer: StaffMember, sentence_id: int) -> SentenceRecord:
+    """A sentence the viewer has just recorded, shaped for them."""
+    return SentenceRecord.shape(_sentences().get(pk=sentence_id), Lens.of(viewer))
+
+
+def written_contact(*, viewer: StaffMember, contact_id: int) -> ContactRecord:
+    """A contact the viewer has just recorded (or recorded the outcome of), shaped for them."""
+    return ContactRecord.shape(_contacts().get(pk=contact_id), Lens.of(viewer))
+
+
+def written_decision(*, viewer: StaffMember, decision_id: int) -> DecisionRecord:
+    """An enforcement decision the viewer has just recorded, shaped for them."""
+    return DecisionRecord.shape(_decisions().get(pk=decision_id), Lens.of(viewer))
+
+
+def written_referral(*, viewer: StaffMember, referral_id: int) -> ReferralRecord:
+    """A referral the viewer has just made or moved on, shaped for them."""
+    return ReferralRecord.shape(_referrals().get(pk=referral_id), Lens.of(viewer))
+
+
 __all__ = [
     "CaseloadRow",
     "ContactCasework",
@@ -569,6 +744,10 @@ __all__ = [
     "contacts_in_view",
     "decision_casework",
     "decisions_in_view",
+    "list_contacts",
+    "list_decisions",
+    "list_referrals",
+    "list_sentences",
     "open_contact",
     "open_decision",
     "open_person_page",
@@ -580,4 +759,8 @@ __all__ = [
     "referrals_in_view",
     "sentence_for_casework",
     "sentences_in_view",
+    "written_contact",
+    "written_decision",
+    "written_referral",
+    "written_sentence",
 ]

@@ -173,8 +173,13 @@ def name_or_crn(query: str) -> Q | None:
         return None
     if re.match(CRN_PATTERN, query.upper()):
         return Q(crn=query.upper())
+    return name_starts(query)
+
+
+def name_starts(query: str) -> Q:
+    """Every word of the query starts the first or the last name."""
     match = Q()
-    for term in query.split(" "):
+    for term in query.split():
         match &= Q(first_name__istartswith=term) | Q(last_name__istartswith=term)
     return match
 
@@ -195,4 +200,67 @@ def search_people(*, viewer: StaffMember, query: str, page: Any, channel: Channe
         shape=lambda p: PersonRecord.shape(p, lens),
         channel=channel,
         purpose="Search results",
+    )
+
+
+# --- for the API ----------------------------------------------------------------------------------------------
+
+
+def require_casework(viewer: StaffMember) -> None:
+    """Refuse a role that does not record casework (analysts, inspectors, administrators) before anything is
+    looked up, so that the refusal says nothing about whether a record exists."""
+    if not can_record_casework(viewer):
+        raise PermissionDenied("Your role cannot record casework.")
+
+
+def by_ref(rows: QuerySet[Any], lookup: str, lens: Lens, kind: str, ref: str | int | None) -> QuerySet[Any]:
+    """``rows`` filtered by a reference the viewer gave (an id, or an analyst's token); a reference to no
+    record matches nothing, as a filter by an id that does not exist would."""
+    if ref is None:
+        return rows
+    try:
+        pk = record_id(lens, kind, ref)
+    except RecordNotFound:
+        return rows.none()
+    return rows.filter(**{lookup: pk})
+
+
+def list_people(
+    *,
+    viewer: StaffMember,
+    pdu: str | None = None,
+    crn: str | None = None,
+    name: str | None = None,
+    offset: int,
+    limit: int,
+    channel: Channel,
+    purpose: str,
+) -> tuple[int, list[PersonRecord]]:
+    """People the viewer may see, by surname (for analysts by id: an order by name would tell something of
+    the names), with their diversity profile where the role may see it; the page is logged as an export.
+
+    Analysts may not look people up by CRN or name: the answer would tell them who is on probation.
+    """
+    lens = Lens.of(viewer)
+    if not lens.identity and (crn or name):
+        raise PermissionDenied("Analysts cannot look people up by name or CRN.")
+    people = people_in_view(viewer)
+    if lens.diversity:
+        people = people.select_related("diversity")
+    if pdu:
+        people = people.filter(pdu__code=pdu)
+    if crn:
+        people = people.filter(crn=crn.upper())
+    if name:
+        people = people.filter(name_starts(name))
+    order = ("last_name", "first_name", "pk") if lens.identity else ("pk",)
+    return shaped_slice(
+        viewer=viewer,
+        rows=people.order_by(*order),
+        offset=offset,
+        limit=limit,
+        person_of=lambda p: p.pk,
+        shape=lambda p: PersonRecord.shape(p, lens, with_diversity=True),
+        channel=channel,
+        purpose=purpose,
     )
