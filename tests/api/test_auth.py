@@ -43,7 +43,7 @@ def test_a_revoked_token_is_refused(org, asha):
     response = bearer(issued.raw).get(f"{API}/people")
 
     assert response.status_code == 401
-    assert response.json() == {"detail": "Unauthorized"}
+    assert response.json() == {"detail": "Unauthorized", "errors": {}}
     assert response.headers["WWW-Authenticate"].startswith("Bearer")
 
 

@@ -4,6 +4,7 @@ import pytest
 
 from evenhand.cases.models import Decision, EnforcementDecision
 from evenhand.cases.services import decide_enforcement
+from evenhand.people.access import record_token
 from tests.api.conftest import API, make_failure, make_order
 
 pytestmark = pytest.mark.django_db
@@ -218,9 +219,21 @@ def test_filters_visibility_and_what_analysts_see(org, order, bradford_person, c
     assert client.get(f"{API}/enforcement-decisions/{elsewhere.pk}").status_code == 404
     assert client.get(f"{API}/enforcement-decisions?decision=caution").status_code == 422
 
-    analyst = client_for(org.analyst).get(f"{API}/enforcement-decisions?person={order.person_id}")
-    assert [item["decision"] for item in analyst.json()["items"]] == ["breach", "warning"]
-    assert all(item["rationale"] is None for item in analyst.json()["items"])
+    # Analysts filter by the person's token; an id means nobody to them.
+    analyst = client_for(org.analyst)
+    by_token = analyst.get(f"{API}/enforcement-decisions?person={record_token('person', order.person_id)}")
+    assert [item["decision"] for item in by_token.json()["items"]] == ["breach", "warning"]
+    for item in by_token.json()["items"]:
+        assert item["rationale"] is item["decided_by"] is item["triggering_contact_ids"] is None
+        assert item["id"] is item["person_id"] is item["sentence_id"] is None
+        assert item["person_token"] == record_token("person", order.person_id)
+        assert item["sentence_token"] == record_token("sentence", order.pk)
+        assert item["decided_at"][8:19] == "01T00:00:00"
+    assert [i["token"] for i in by_token.json()["items"]] == [
+        record_token("decision", breach.pk),
+        record_token("decision", warning.pk),
+    ]
+    assert ids(analyst.get(f"{API}/enforcement-decisions?person={order.person_id}")) == []
 
 
 def test_listing_decisions_takes_the_same_few_queries_for_30_rows(

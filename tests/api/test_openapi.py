@@ -31,10 +31,11 @@ def test_every_resource_is_described(schema):
     for resource in ("people", "sentences", "contacts", "enforcement-decisions", "referrals"):
         assert f"{API}/{resource}" in paths
         assert {"get", "post"} <= set(schema["paths"][f"{API}/{resource}"])
-    assert f"{API}/contacts/{{contact_id}}/outcome" in paths
-    assert f"{API}/referrals/{{referral_id}}/status" in paths
+        assert set(schema["paths"][f"{API}/{resource}/{{ref}}"]) >= {"get"}
+    assert f"{API}/contacts/{{ref}}/outcome" in paths
+    assert f"{API}/referrals/{{ref}}/status" in paths
     # Decisions are immutable: no update or delete operation exists.
-    assert set(schema["paths"][f"{API}/enforcement-decisions/{{decision_id}}"]) == {"get"}
+    assert set(schema["paths"][f"{API}/enforcement-decisions/{{ref}}"]) == {"get"}
 
 
 def test_both_authentication_schemes_are_declared(schema):
@@ -50,3 +51,37 @@ def test_lists_take_limit_and_offset(schema):
     assert parameters["limit"]["schema"]["default"] == 50
     assert parameters["limit"]["schema"]["maximum"] == 200
     assert {"offset", "person", "sentence", "outcome", "from", "to"} <= set(parameters)
+
+
+def test_a_path_reference_is_an_id_or_a_token(schema):
+    for path in ("people", "sentences", "contacts", "enforcement-decisions", "referrals"):
+        (parameter,) = schema["paths"][f"{API}/{path}/{{ref}}"]["get"]["parameters"]
+        assert parameter["name"] == "ref"
+        assert parameter["schema"]["type"] == "string"
+        assert parameter["schema"]["pattern"] == "^(?:[0-9]{1,19}|[A-Za-z0-9_-]{20,60})$"
+
+
+def test_every_error_has_one_documented_shape(schema):
+    components = schema["components"]["schemas"]
+    assert set(components["ErrorOut"]["properties"]) == {"detail", "errors"}
+    for path in ("people", "sentences", "contacts", "enforcement-decisions", "referrals"):
+        operations = {
+            "list": schema["paths"][f"{API}/{path}"]["get"],
+            "create": schema["paths"][f"{API}/{path}"]["post"],
+            "read": schema["paths"][f"{API}/{path}/{{ref}}"]["get"],
+        }
+        expected = {"list": {"401", "403", "422"}, "create": {"401", "403", "422"}, "read": {"401", "404"}}
+        for kind, operation in operations.items():
+            errors = {code: r for code, r in operation["responses"].items() if code >= "400"}
+            assert expected[kind] <= set(errors), (path, kind)
+            for response in errors.values():
+                assert response["content"]["application/json"]["schema"] == {
+                    "$ref": "#/components/schemas/ErrorOut"
+                }
+
+
+def test_ids_in_bodies_are_bounded_to_64_bits(schema):
+    components = schema["components"]["schemas"]
+    assert components["ContactIn"]["properties"]["sentence_id"]["maximum"] == 2**63 - 1
+    assert components["DecisionIn"]["properties"]["triggering_contact_ids"]["items"]["maximum"] == 2**63 - 1
+    assert components["DecisionIn"]["properties"]["rationale"]["maxLength"] == 5000

@@ -5,7 +5,7 @@ import pytest
 from evenhand.audit.models import AccessLogEntry, Action, Channel
 from evenhand.cases.models import AllocationReason
 from evenhand.cases.services import allocate
-from evenhand.people.access import pseudonym
+from evenhand.people.access import pseudonym, record_token
 from evenhand.people.models import Person
 from evenhand.people.services import exclude_staff, restrict_to_staff
 from tests.api.conftest import API, make_order, make_person
@@ -99,7 +99,8 @@ def test_a_practitioner_sees_identity_and_diversity_but_no_pseudonym(org, asha, 
 def test_an_analyst_sees_a_pseudonym_and_never_a_name_birth_date_or_crn(org, asha, client_for):
     client = client_for(org.analyst)
     listing = client.get(f"{API}/people")
-    record = client.get(f"{API}/people/{asha.pk}")
+    token = listing.json()["items"][0]["token"]
+    record = client.get(f"{API}/people/{token}")
 
     for response in (listing, record):
         assert response.status_code == 200
@@ -110,8 +111,26 @@ def test_an_analyst_sees_a_pseudonym_and_never_a_name_birth_date_or_crn(org, ash
     assert body["pseudonym"] == pseudonym(asha.pk)
     assert body["crn"] is body["first_name"] is body["last_name"] is body["date_of_birth"] is None
     assert listing.json()["items"][0]["pseudonym"] == pseudonym(asha.pk)
-    # Analysts measure disparity, so they do see the diversity profile.
+    # Analysts measure disparity, so they do see the diversity profile, but not the words a person chose.
     assert body["diversity"]["ethnicity"] == "A3"
+    assert body["diversity"]["gender_identity"] is None
+    assert body["diversity"]["ethnicity_identified_on"].endswith("-01")
+
+
+def test_analysts_get_tokens_not_ids_and_read_by_token_only(org, asha, client_for):
+    client = client_for(org.analyst)
+    item = client.get(f"{API}/people").json()["items"][0]
+
+    assert item["id"] is None
+    assert item["token"] == record_token("person", asha.pk)
+    assert client.get(f"{API}/people/{item['token']}").status_code == 200
+    # An id is no reference for an analyst: it answers as a record that does not exist.
+    by_id = client.get(f"{API}/people/{asha.pk}")
+    assert by_id.status_code == 404
+    assert by_id.json() == client.get(f"{API}/people/999999").json()
+    # And staff who see identities address records by id, never by an analyst's token.
+    assert client_for(org.po).get(f"{API}/people/{item['token']}").status_code == 404
+    assert client_for(org.po).get(f"{API}/people/{asha.pk}").json()["token"] is None
 
 
 def test_an_analyst_cannot_look_people_up_by_name_or_crn(org, asha, client_for):
@@ -274,23 +293,35 @@ def test_rule_breaks_are_reported_per_field(org, client_for):
     assert Person.objects.count() == 0
 
 
-def test_a_malformed_payload_gets_ninjas_422(org, client_for):
+def test_a_malformed_payload_is_a_422_naming_each_field(org, client_for):
     response = client_for(org.po).post(
         f"{API}/people", {"crn": "D100001", "sex": "X"}, content_type="application/json"
     )
     assert response.status_code == 422
-    problems = {tuple(error["loc"]) for error in response.json()["detail"]}
-    assert ("body", "payload", "sex") in problems
-    assert ("body", "payload", "first_name") in problems
+    body = response.json()
+    assert body["detail"]
+    assert {"sex", "first_name", "last_name", "date_of_birth", "pdu"} == set(body["errors"])
+    assert all(isinstance(m, str) for messages in body["errors"].values() for m in messages)
     assert Person.objects.count() == 0
 
 
 @pytest.mark.parametrize("role", ["analyst", "inspector", "admin"])
 def test_read_only_roles_may_not_register_people(org, client_for, role):
-    # An administrator sees every record but, like analysts and inspectors, only reads them.
-    response = client_for(getattr(org, role)).post(
-        f"{API}/people", payload(), content_type="application/json"
-    )
-    assert response.status_code == 403
-    assert response.json()["detail"]
+    # An administrator sees every record but, like analysts and inspectors, only reads them; the role is
+    # refused before anything in the body is looked at (an unknown PDU too).
+    client = client_for(getattr(org, role))
+    for body in (payload(), payload(pdu="NOPE")):
+        response = client.post(f"{API}/people", body, content_type="application/json")
+        assert response.status_code == 403
+        assert response.json()["detail"]
+        assert response.json()["errors"] == {}
     assert Person.objects.count() == 0
+
+
+def test_registering_logs_one_view_by_the_registrar(org, client_for):
+    response = client_for(org.po).post(f"{API}/people", payload(), content_type="application/json")
+
+    person = Person.objects.get(pk=response.json()["id"])
+    assert [(e.staff, e.person_id, e.action) for e in AccessLogEntry.objects.all()] == [
+        (org.po, person.pk, Action.VIEW)
+    ]

@@ -8,6 +8,7 @@ from django.utils import timezone
 from evenhand.audit.models import AccessLogEntry, Action
 from evenhand.cases.models import Offence, Requirement, Sentence, SentenceType, TerminationReason
 from evenhand.cases.services import terminate_sentence
+from evenhand.people.access import record_token
 from tests.api.conftest import API, make_order, make_person
 
 pytestmark = pytest.mark.django_db
@@ -155,7 +156,18 @@ def test_an_inspector_can_read_but_not_record_a_sentence(org, asha, client_for):
     assert Sentence.objects.count() == 0
 
 
-def test_analysts_do_not_see_offence_descriptions(org, order, client_for):
-    body = client_for(org.analyst).get(f"{API}/sentences/{order.pk}").json()
+def test_analysts_read_sentences_by_token_without_free_text_or_staff(org, order, client_for):
+    client = client_for(org.analyst)
+    token = record_token("sentence", order.pk)
+
+    assert client.get(f"{API}/sentences/{order.pk}").status_code == 404
+    body = client.get(f"{API}/sentences/{token}").json()
+    assert (body["id"], body["token"], body["person_id"]) == (None, token, None)
+    assert body["person_token"] == record_token("person", order.person_id)
     assert body["offences"][0]["description"] is None
     assert body["offences"][0]["category"] == "theft"
+    assert body["offences"][0]["id"] is None
+    assert body["court"] is body["practitioner"] is None
+    assert body["start_date"].endswith("-01")
+    listed = client.get(f"{API}/sentences?person={record_token('person', order.person_id)}").json()
+    assert [item["token"] for item in listed["items"]] == [token]

@@ -1,27 +1,26 @@
 """What goes in and out of the API.
 
 Enumerations are the models' own ``TextChoices``, so the OpenAPI schema lists exactly the values the database
-accepts. What a caller sees depends on who they are, decided here in one place with the rules of
-``evenhand.people.access``:
+accepts.
 
-* analysts get a pseudonym instead of a name, date of birth and CRN, and no free text (notes, rationales,
-  reasons, locations, offence descriptions), because free text written about a person names people;
-* the diversity profile is present only for roles that may see special-category data.
+Output schemas read the records the door returns (``evenhand.people.records``, ``evenhand.cases.records``),
+already shaped for the caller's role: for analysts ``id`` and the other internal ids are null and ``token``
+(``person_token`` …) carries the opaque reference instead, free text and staff codes are null, and dates are
+the first of their month; the diversity profile is present only for roles that may see it.
 
-Output schemas are filled from model instances; the viewer comes from the request in the serialisation
-context. Without a viewer nothing identifying is shown (fail closed).
+Inputs are bounded where the API meets them: ids within 64 bits, free text capped and without NUL
+characters, and times that exist on the calendar in every time zone the service converts them to.
 """
 
 import datetime as dt
 from typing import Annotated, Any
 
-from django.db.models import Q
+from django.conf import settings
 from django.utils import timezone
-from ninja import Field, FilterLookup, FilterSchema, Schema
-from pydantic import field_validator
+from ninja import Field, Schema
+from pydantic import AfterValidator, BeforeValidator
 
 from evenhand.cases.models import (
-    NEXT_STATUSES,
     ContactOutcome,
     ContactType,
     Decision,
@@ -34,51 +33,124 @@ from evenhand.cases.models import (
     ServiceArea,
     TerminationReason,
 )
-from evenhand.org.models import StaffMember
-from evenhand.people.access import can_see_diversity, can_see_identity, pseudonym
+from evenhand.core.converters import RecordRefConverter
+from evenhand.people.access import MAX_ID
 from evenhand.people.models import Disability, EthnicGroup, Ethnicity, IdentifiedBy, Religion, Sex
 
-# --- who is looking ---------------------------------------------------------------------------------------
+# Free text a person types: long enough for any real note or rationale, short enough to be plausible.
+LONG_TEXT = 5000
+# A record's reference in a path or a filter: what the web's ``ref`` converter matches, anchored.
+REF_PATTERN = f"^(?:{RecordRefConverter.regex})$"
 
 
-def _viewer(context: Any) -> StaffMember | None:
-    request = (context or {}).get("request")
-    staff = getattr(request, "auth", None)
-    return staff if isinstance(staff, StaffMember) else None
+# --- bounded inputs -----------------------------------------------------------------------------------------
 
 
-def _shows_identity(context: Any) -> bool:
-    staff = _viewer(context)
-    return staff is not None and can_see_identity(staff)
+def _no_nul(value: str) -> str:
+    # PostgreSQL cannot store NUL in text, and no person types one.
+    if "\x00" in value:
+        raise ValueError("The text must not contain NUL characters")
+    return value
 
 
-def _identifying(value: Any, context: Any) -> Any:
-    """The value for viewers who may see identities; None for analysts (and when nobody is known)."""
-    return value if _shows_identity(context) else None
+def _ref_in_range(value: str) -> str:
+    if value.isdigit() and int(value) > MAX_ID:
+        raise ValueError(f"An id is at most {MAX_ID}")
+    return value
 
 
-def _blank_to_none(value: str) -> str | None:
-    return value or None
+def _on_the_calendar(value: dt.datetime, *, local: bool = True) -> dt.datetime:
+    """An aware time that exists in UTC, where it is stored, and (``local``) in the service's time zone,
+    where the services read its date."""
+    try:
+        value.astimezone(dt.UTC)
+        if local:
+            timezone.localtime(value)
+    except (OverflowError, ValueError):
+        raise ValueError("The date and time is outside the calendar the service can store") from None
+    return value
+
+
+def _aware(value: dt.datetime) -> dt.datetime:
+    if timezone.is_naive(value):
+        raise ValueError("Give the time with its offset from UTC, like 2026-03-14T10:00:00+00:00")
+    return _on_the_calendar(value)
+
+
+def _local_if_naive(value: dt.datetime | None) -> dt.datetime | None:
+    """A filter's time (compared in UTC): without an offset it is the service's local time."""
+    if value is None:
+        return None
+    if timezone.is_naive(value):
+        try:
+            value = timezone.make_aware(value)
+        except (OverflowError, ValueError):
+            raise ValueError("The date and time is outside the calendar the service can store") from None
+    return _on_the_calendar(value, local=False)
+
+
+def _strip_blank(value: Any) -> Any:
+    # An empty query parameter (``?crn=``) means no filter, not "match the empty string".
+    if isinstance(value, str):
+        return " ".join(value.split()) or None
+    return value
+
+
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+Text = Annotated[str, AfterValidator(_no_nul)]
+Time = Annotated[dt.datetime, AfterValidator(_aware)]
+FilterTime = Annotated[dt.datetime | None, AfterValidator(_local_if_naive)]
+# A path's reference: one that matches but names no record (or an id beyond 64 bits) is the door's 404.
+Ref = Annotated[
+    str,
+    Field(pattern=REF_PATTERN, description="The record's id, or for analysts its token", examples=["1024"]),
+]
+FilterRef = Annotated[Annotated[Ref, AfterValidator(_ref_in_range)] | None, BeforeValidator(_strip_blank)]
+
+
+# Query parameters' text: spaces tidied, empty meaning no filter, bounded and without NUL.
+PduFilter = Annotated[Annotated[Text, Field(max_length=12)] | None, BeforeValidator(_strip_blank)]
+CrnFilter = Annotated[Annotated[Text, Field(max_length=7)] | None, BeforeValidator(_strip_blank)]
+NameFilter = Annotated[Annotated[Text, Field(max_length=200)] | None, BeforeValidator(_strip_blank)]
 
 
 # --- errors -----------------------------------------------------------------------------------------------
 
 
 class ErrorOut(Schema):
-    detail: str
-
-
-class ServiceErrorOut(Schema):
-    """A business rule refused the request: what was wrong, per field (``__all__`` for the whole record)."""
+    """Every error the API answers: what went wrong, and per field what to change (``__all__`` for the whole
+    request). ``errors`` is empty when no field is at fault (401, 403, 404, 409)."""
 
     detail: str
-    errors: dict[str, list[str]]
+    errors: dict[str, list[str]] = Field(default_factory=dict)
 
 
-# Responses every operation may give, for the OpenAPI document.
+# Responses each kind of operation may give, for the OpenAPI document.
 READ_ERRORS: dict[int, Any] = {401: ErrorOut, 404: ErrorOut}
-WRITE_ERRORS: dict[int, Any] = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ServiceErrorOut}
-LIST_ERRORS: dict[int, Any] = {401: ErrorOut, 403: ErrorOut}
+LIST_ERRORS: dict[int, Any] = {401: ErrorOut, 403: ErrorOut, 422: ErrorOut}
+WRITE_ERRORS: dict[int, Any] = {
+    400: ErrorOut,
+    401: ErrorOut,
+    403: ErrorOut,
+    404: ErrorOut,
+    409: ErrorOut,
+    422: ErrorOut,
+}
+
+
+# --- pages ------------------------------------------------------------------------------------------------
+
+
+class PageQuery(Schema):
+    """Limit and offset, with the bounds ninja's ``LimitOffsetPagination`` had."""
+
+    limit: int = Field(settings.NINJA_PAGINATION_PER_PAGE, ge=1, le=settings.NINJA_PAGINATION_MAX_LIMIT)
+    offset: int = Field(0, ge=0, le=MAX_ID - settings.NINJA_PAGINATION_MAX_LIMIT)
+
+
+def _token_of(record: Any, ref: str) -> str | None:
+    """An analyst's token for a related record: the record's own token is set only for analysts."""
+    return ref if record.token is not None else None
 
 
 # --- people -----------------------------------------------------------------------------------------------
@@ -91,15 +163,12 @@ class DiversityOut(Schema):
     ethnicity_identified_on: dt.date | None
     religion: Religion
     disability: Disability
-    gender_identity: str
-
-    @staticmethod
-    def resolve_ethnicity_identified_by(obj: Any) -> str | None:
-        return _blank_to_none(obj.ethnicity_identified_by)
+    gender_identity: str | None = Field(description="In the person's own words; null for analysts")
 
 
 class PersonOut(Schema):
-    id: int
+    id: int | None = Field(description="Null for analysts, who address the person by ``token``")
+    token: str | None = Field(description="Analysts only: an opaque reference to the person")
     pseudonym: str | None = Field(description="Analysts only: a stable keyed pseudonym in place of identity")
     crn: str | None = Field(description="Null for analysts")
     first_name: str | None = Field(description="Null for analysts")
@@ -114,74 +183,28 @@ class PersonOut(Schema):
     )
 
     @staticmethod
-    def resolve_pseudonym(obj: Any, context: Any) -> str | None:
-        staff = _viewer(context)
-        return pseudonym(obj.pk) if staff is not None and not can_see_identity(staff) else None
-
-    @staticmethod
-    def resolve_crn(obj: Any, context: Any) -> str | None:
-        return _identifying(obj.crn, context)
-
-    @staticmethod
-    def resolve_first_name(obj: Any, context: Any) -> str | None:
-        return _identifying(obj.first_name, context)
-
-    @staticmethod
-    def resolve_last_name(obj: Any, context: Any) -> str | None:
-        return _identifying(obj.last_name, context)
-
-    @staticmethod
-    def resolve_date_of_birth(obj: Any, context: Any) -> dt.date | None:
-        return _identifying(obj.date_of_birth, context)
-
-    @staticmethod
     def resolve_pdu(obj: Any) -> str:
-        return obj.pdu.code
-
-    @staticmethod
-    def resolve_diversity(obj: Any, context: Any) -> Any:
-        staff = _viewer(context)
-        if staff is None or not can_see_diversity(staff):
-            return None
-        return getattr(obj, "diversity", None)
+        return str(obj.pdu_code)
 
 
 class PersonIn(Schema):
-    crn: str = Field(max_length=7, description="One capital letter and six digits, like X123456")
-    first_name: str = Field(max_length=100)
-    last_name: str = Field(max_length=100)
+    crn: Text = Field(max_length=7, description="One capital letter and six digits, like X123456")
+    first_name: Text = Field(max_length=100)
+    last_name: Text = Field(max_length=100)
     date_of_birth: dt.date
     sex: Sex
-    pdu: str = Field(description="Code of the managing PDU")
-    first_language: str = Field("English", max_length=60)
+    pdu: Text = Field(max_length=12, description="Code of the managing PDU")
+    first_language: Text = Field("English", max_length=60)
     interpreter_required: bool = False
 
 
-class PersonFilter(FilterSchema):
-    pdu: Annotated[str | None, FilterLookup("pdu__code")] = Field(None, description="PDU code")
-    crn: Annotated[str | None, FilterLookup("crn")] = Field(None, description="Exact CRN (not for analysts)")
-    name: str | None = Field(
-        None, description="Each word starts the first or last name, as in the web search (not for analysts)"
+class PersonFilter(Schema):
+    pdu: PduFilter = Field(None, description="PDU code")
+    crn: CrnFilter = Field(None, description="Exact CRN (not for analysts)")
+    name: NameFilter = Field(
+        None,
+        description="Each word starts the first or last name, as in the web search (not for analysts)",
     )
-
-    @field_validator("pdu", "crn", "name")
-    @classmethod
-    def _tidy(cls, value: str | None) -> str | None:
-        # An empty parameter (``?crn=``) means no filter, not "match the empty string".
-        if value is None:
-            return None
-        return " ".join(value.split()) or None
-
-    def filter_name(self, value: str | None) -> Q:
-        match = Q()
-        for term in (value or "").split():
-            match &= Q(first_name__istartswith=term) | Q(last_name__istartswith=term)
-        return match
-
-    @field_validator("crn")
-    @classmethod
-    def _upper(cls, value: str | None) -> str | None:
-        return value.upper() if value is not None else None
 
 
 # --- sentences --------------------------------------------------------------------------------------------
@@ -189,7 +212,7 @@ class PersonFilter(FilterSchema):
 
 class OffenceIn(Schema):
     category: OffenceCategory
-    description: str = Field("", max_length=200)
+    description: Text = Field("", max_length=200)
     is_main: bool = False
     racially_or_religiously_aggravated: bool = False
     hate_crime: bool = False
@@ -198,111 +221,100 @@ class OffenceIn(Schema):
     terrorism: bool = False
 
 
-class OffenceOut(OffenceIn):
-    id: int
-    description: str | None = Field(description="Null for analysts")  # type: ignore[assignment]
-
-    @staticmethod
-    def resolve_description(obj: Any, context: Any) -> str | None:
-        return _identifying(obj.description, context)
+class OffenceOut(Schema):
+    id: int | None = Field(description="Null for analysts")
+    category: OffenceCategory
+    description: str | None = Field(description="Null for analysts")
+    is_main: bool
+    racially_or_religiously_aggravated: bool
+    hate_crime: bool
+    domestic_abuse: bool
+    sexual: bool
+    terrorism: bool
 
 
 class RequirementIn(Schema):
     type: RequirementType
-    unpaid_work_hours: int | None = Field(None, ge=0)
-    rar_days: int | None = Field(None, ge=0)
-    length_months: int | None = Field(None, ge=0)
+    # The statutory maxima: 300 hours of unpaid work; an order (and so its RAR days) runs at most three years.
+    unpaid_work_hours: int | None = Field(None, ge=0, le=300)
+    rar_days: int | None = Field(None, ge=0, le=1096)
+    length_months: int | None = Field(None, ge=0, le=36)
 
 
-class RequirementOut(RequirementIn):
-    id: int
+class RequirementOut(Schema):
+    id: int | None = Field(description="Null for analysts")
+    type: RequirementType
+    unpaid_work_hours: int | None
+    rar_days: int | None
+    length_months: int | None
     status: RequirementStatus
 
 
 class SentenceIn(Schema):
-    person_id: int
+    person_id: Id
     type: SentenceType
-    court: str = Field(max_length=120)
+    court: Text = Field(max_length=120)
     start_date: dt.date
     expected_end_date: dt.date
-    offences: list[OffenceIn]
-    requirements: list[RequirementIn] = []
+    offences: list[OffenceIn] = Field(max_length=50)
+    requirements: list[RequirementIn] = Field([], max_length=20)
 
 
 class SentenceOut(Schema):
-    id: int
-    person_id: int
+    id: int | None = Field(description="Null for analysts, who address the sentence by ``token``")
+    token: str | None = Field(description="Analysts only: an opaque reference to the sentence")
+    person_id: int | None = Field(description="Null for analysts")
+    person_token: str | None = Field(description="Analysts only")
     type: SentenceType
-    court: str
+    court: str | None = Field(description="Null for analysts")
     start_date: dt.date
     expected_end_date: dt.date
     termination_date: dt.date | None
     termination_reason: TerminationReason | None
     active: bool = Field(description="Not terminated, or terminated on a date still to come")
-    practitioner: str | None = Field(description="Staff code of the practitioner currently allocated")
+    practitioner: str | None = Field(
+        description="Staff code of the practitioner currently allocated; null for analysts"
+    )
     offences: list[OffenceOut]
     requirements: list[RequirementOut]
 
     @staticmethod
-    def resolve_termination_reason(obj: Any) -> str | None:
-        return _blank_to_none(obj.termination_reason)
-
-    @staticmethod
-    def resolve_active(obj: Any) -> bool:
-        return obj.termination_date is None or obj.termination_date >= timezone.localdate()
-
-    @staticmethod
-    def resolve_practitioner(obj: Any) -> str | None:
-        # ``current_allocations`` is prefetched by the router (at most one open allocation per sentence).
-        current = getattr(obj, "current_allocations", None) or []
-        return current[0].practitioner.staff_code if current else None
+    def resolve_person_token(obj: Any) -> str | None:
+        return _token_of(obj, obj.person_ref)
 
 
-class SentenceFilter(FilterSchema):
-    person: Annotated[int | None, FilterLookup("person_id")] = Field(None, description="Person id")
+class SentenceFilter(Schema):
+    person: FilterRef = Field(None, description="The person's id (analysts: their token)")
     type: SentenceType | None = None
     active: bool | None = Field(None, description="Only sentences still running (true) or ended (false)")
-
-    def filter_active(self, value: bool | None) -> Q:
-        running = Q(termination_date__isnull=True) | Q(termination_date__gte=timezone.localdate())
-        return running if value else ~running
 
 
 # --- contacts ---------------------------------------------------------------------------------------------
 
 
 class ContactOut(Schema):
-    id: int
-    person_id: int
-    sentence_id: int
+    id: int | None = Field(description="Null for analysts, who address the contact by ``token``")
+    token: str | None = Field(description="Analysts only: an opaque reference to the contact")
+    person_id: int | None = Field(description="Null for analysts")
+    person_token: str | None = Field(description="Analysts only")
+    sentence_id: int | None = Field(description="Null for analysts")
+    sentence_token: str | None = Field(description="Analysts only")
     type: ContactType
-    starts_at: dt.datetime
+    starts_at: dt.datetime = Field(description="For analysts the first of the month")
     location: str | None = Field(description="Null for analysts")
     outcome: ContactOutcome | None
     notes: str | None = Field(description="Null for analysts")
-    recorded_by: str = Field(description="Staff code")
+    recorded_by: str | None = Field(description="Staff code; null for analysts")
     outcome_recorded_at: dt.datetime | None
-    outcome_recorded_by: str | None = Field(description="Staff code")
+    outcome_recorded_by: str | None = Field(description="Staff code; null for analysts")
 
     @staticmethod
-    def resolve_location(obj: Any, context: Any) -> str | None:
-        return _identifying(obj.location, context)
+    def resolve_person_token(obj: Any) -> str | None:
+        return _token_of(obj, obj.person_ref)
 
     @staticmethod
-    def resolve_notes(obj: Any, context: Any) -> str | None:
-        return _identifying(obj.notes, context)
-
-    @staticmethod
-    def resolve_outcome(obj: Any) -> str | None:
-        return _blank_to_none(obj.outcome)
-
-    @staticmethod
-    def resolve_recorded_by(obj: Any) -> str:
-        return obj.recorded_by.staff_code
-
-    @staticmethod
-    def resolve_outcome_recorded_by(obj: Any) -> str | None:
-        return obj.outcome_recorded_by.staff_code if obj.outcome_recorded_by_id else None
+    def resolve_sentence_token(obj: Any) -> str | None:
+        return _token_of(obj, obj.sentence_ref)
 
 
 class ProposalOut(Schema):
@@ -320,28 +332,34 @@ class ContactRecordedOut(Schema):
 
 
 class ContactIn(Schema):
-    sentence_id: int
+    sentence_id: Id
     type: ContactType
-    starts_at: dt.datetime = Field(description="With a time zone offset")
-    location: str = Field("", max_length=120)
-    notes: str = ""
+    starts_at: Time = Field(description="With a time zone offset")
+    location: Text = Field("", max_length=120)
+    notes: Text = Field("", max_length=LONG_TEXT)
     outcome: ContactOutcome | None = Field(None, description="Only for a contact that has happened")
 
 
 class ContactOutcomeIn(Schema):
     outcome: ContactOutcome
-    notes: str = Field("", description="Added to the contact's notes")
+    notes: Text = Field("", max_length=LONG_TEXT, description="Added to the contact's notes")
 
 
-class ContactFilter(FilterSchema):
-    person: Annotated[int | None, FilterLookup("person_id")] = Field(None, description="Person id")
-    sentence: Annotated[int | None, FilterLookup("sentence_id")] = Field(None, description="Sentence id")
+class ContactFilter(Schema):
+    person: FilterRef = Field(None, description="The person's id (analysts: their token)")
+    sentence: FilterRef = Field(None, description="The sentence's id (analysts: its token)")
     outcome: ContactOutcome | None = None
-    starts_from: Annotated[dt.datetime | None, FilterLookup("starts_at__gte")] = Field(
-        None, alias="from", description="Starts at or after"
+    starts_from: FilterTime = Field(
+        None,
+        alias="from",
+        description="Starts at or after (without an offset: UK time; analysts: from the month after, "
+        "unless on the first of a month)",
     )
-    starts_to: Annotated[dt.datetime | None, FilterLookup("starts_at__lt")] = Field(
-        None, alias="to", description="Starts before"
+    starts_to: FilterTime = Field(
+        None,
+        alias="to",
+        description="Starts before (analysts: before the first of the month after, unless on the first "
+        "of a month)",
     )
 
 
@@ -349,68 +367,48 @@ class ContactFilter(FilterSchema):
 
 
 class DecisionOut(Schema):
-    id: int
-    person_id: int
-    sentence_id: int
+    id: int | None = Field(description="Null for analysts, who address the decision by ``token``")
+    token: str | None = Field(description="Analysts only: an opaque reference to the decision")
+    person_id: int | None = Field(description="Null for analysts")
+    person_token: str | None = Field(description="Analysts only")
+    sentence_id: int | None = Field(description="Null for analysts")
+    sentence_token: str | None = Field(description="Analysts only")
     decision: Decision
     proposed: Decision | None = Field(description="What the rules proposed when the decision was made")
     rationale: str | None = Field(description="Null for analysts")
-    decided_by: str = Field(description="Staff code")
-    decided_at: dt.datetime
-    triggering_contact_ids: list[int]
-    corrects: int | None = Field(description="The decision this one corrects")
-    corrected_by: int | None = Field(description="The decision that corrects this one, if any")
+    decided_by: str | None = Field(description="Staff code; null for analysts")
+    decided_at: dt.datetime = Field(description="For analysts the first of the month")
+    triggering_contact_ids: list[int] | None = Field(description="Null for analysts")
+    corrects: int | None = Field(description="The decision this one corrects (null for analysts)")
+    corrected_by: int | None = Field(
+        description="The decision that corrects this one, if any (null for analysts)"
+    )
+    is_corrected: bool = Field(description="A later decision corrects this one")
     outcome: DecisionOutcome | None = Field(description="What became of a breach or recall")
 
     @staticmethod
-    def resolve_person_id(obj: Any) -> int:
-        return obj.sentence.person_id
+    def resolve_person_token(obj: Any) -> str | None:
+        return _token_of(obj, obj.person_ref)
 
     @staticmethod
-    def resolve_proposed(obj: Any) -> str | None:
-        return _blank_to_none(obj.proposed)
-
-    @staticmethod
-    def resolve_rationale(obj: Any, context: Any) -> str | None:
-        return _identifying(obj.rationale, context)
-
-    @staticmethod
-    def resolve_decided_by(obj: Any) -> str:
-        return obj.decided_by.staff_code
-
-    @staticmethod
-    def resolve_triggering_contact_ids(obj: Any) -> list[int]:
-        return sorted(contact.pk for contact in obj.triggering_contacts.all())
-
-    @staticmethod
-    def resolve_corrects(obj: Any) -> int | None:
-        return obj.corrects_id
-
-    @staticmethod
-    def resolve_corrected_by(obj: Any) -> int | None:
-        correction = getattr(obj, "corrected_by", None)
-        return correction.pk if correction is not None else None
-
-    @staticmethod
-    def resolve_outcome(obj: Any) -> str | None:
-        outcome = getattr(obj, "outcome", None)
-        return outcome.outcome if outcome is not None else None
+    def resolve_sentence_token(obj: Any) -> str | None:
+        return _token_of(obj, obj.sentence_ref)
 
 
 class DecisionIn(Schema):
-    sentence_id: int
+    sentence_id: Id
     decision: Decision
-    rationale: str
-    triggering_contact_ids: list[int] = Field(
-        [], description="The unacceptable failures this decision answers"
+    rationale: Text = Field(max_length=LONG_TEXT)
+    triggering_contact_ids: list[Id] = Field(
+        [], max_length=100, description="The unacceptable failures this decision answers"
     )
-    decided_at: dt.datetime | None = Field(None, description="Defaults to now")
-    corrects: int | None = Field(None, description="Id of the decision this one corrects")
+    decided_at: Time | None = Field(None, description="With a time zone offset; defaults to now")
+    corrects: Id | None = Field(None, description="Id of the decision this one corrects")
 
 
-class DecisionFilter(FilterSchema):
-    person: Annotated[int | None, FilterLookup("sentence__person_id")] = Field(None, description="Person id")
-    sentence: Annotated[int | None, FilterLookup("sentence_id")] = Field(None, description="Sentence id")
+class DecisionFilter(Schema):
+    person: FilterRef = Field(None, description="The person's id (analysts: their token)")
+    sentence: FilterRef = Field(None, description="The sentence's id (analysts: its token)")
     decision: Decision | None = None
 
 
@@ -418,46 +416,73 @@ class DecisionFilter(FilterSchema):
 
 
 class ReferralOut(Schema):
-    id: int
-    person_id: int
-    sentence_id: int
+    id: int | None = Field(description="Null for analysts, who address the referral by ``token``")
+    token: str | None = Field(description="Analysts only: an opaque reference to the referral")
+    person_id: int | None = Field(description="Null for analysts")
+    person_token: str | None = Field(description="Analysts only")
+    sentence_id: int | None = Field(description="Null for analysts")
+    sentence_token: str | None = Field(description="Analysts only")
     service_area: ServiceArea
-    provider: str
+    provider: str | None = Field(description="Null for analysts")
     reason: str | None = Field(description="Null for analysts")
     made_on: dt.date
-    made_by: str = Field(description="Staff code")
+    made_by: str | None = Field(description="Staff code; null for analysts")
     status: ReferralStatus
     status_changed_on: dt.date
     next_statuses: list[ReferralStatus] = Field(description="The statuses this referral may move to")
 
     @staticmethod
-    def resolve_reason(obj: Any, context: Any) -> str | None:
-        return _identifying(obj.reason, context)
+    def resolve_person_token(obj: Any) -> str | None:
+        return _token_of(obj, obj.person_ref)
 
     @staticmethod
-    def resolve_made_by(obj: Any) -> str:
-        return obj.made_by.staff_code
-
-    @staticmethod
-    def resolve_next_statuses(obj: Any) -> list[str]:
-        return list(NEXT_STATUSES[obj.status])
+    def resolve_sentence_token(obj: Any) -> str | None:
+        return _token_of(obj, obj.sentence_ref)
 
 
 class ReferralIn(Schema):
-    sentence_id: int
+    sentence_id: Id
     service_area: ServiceArea
-    reason: str
+    reason: Text = Field(max_length=LONG_TEXT)
     made_on: dt.date
-    provider: str = Field("", max_length=120)
+    provider: Text = Field("", max_length=120)
 
 
 class ReferralStatusIn(Schema):
     status: ReferralStatus
     changed_on: dt.date
-    note: str = ""
+    note: Text = Field("", max_length=LONG_TEXT)
 
 
-class ReferralFilter(FilterSchema):
-    person: Annotated[int | None, FilterLookup("person_id")] = Field(None, description="Person id")
+class ReferralFilter(Schema):
+    person: FilterRef = Field(None, description="The person's id (analysts: their token)")
     service_area: ServiceArea | None = None
     status: ReferralStatus | None = None
+
+
+# --- pages of each ----------------------------------------------------------------------------------------
+
+
+class PagedPersonOut(Schema):
+    items: list[PersonOut]
+    count: int
+
+
+class PagedSentenceOut(Schema):
+    items: list[SentenceOut]
+    count: int
+
+
+class PagedContactOut(Schema):
+    items: list[ContactOut]
+    count: int
+
+
+class PagedDecisionOut(Schema):
+    items: list[DecisionOut]
+    count: int
+
+
+class PagedReferralOut(Schema):
+    items: list[ReferralOut]
+    count: int

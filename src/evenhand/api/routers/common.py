@@ -1,8 +1,10 @@
-"""What every resource router shares: the access log on reads, and service errors named as the API names fields.
+"""What every resource router shares: reading through the door, and errors named as the API names fields.
 
-Visibility: a record the caller may not see answers exactly as one that does not exist (404), so the API never
-confirms that somebody is on probation to a caller without access to their record. 403 means "you can see
-this, but your role may not do that".
+Every record is read, listed and loaded for a write through the one door (``evenhand.people.door``,
+``evenhand.cases.door``), which checks the caller, writes the access log and shapes the record for their role.
+A record the caller may not see answers exactly as one that does not exist (404), so the API never confirms
+that somebody is on probation to a caller without access to their record. 403 means "your role may not do
+this".
 """
 
 from collections.abc import Callable, Iterator
@@ -10,59 +12,63 @@ from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
-from django.db.models import Model, QuerySet
-from django.http import Http404, HttpRequest
-from ninja.pagination import LimitOffsetPagination
+from django.http import HttpRequest
 
 from evenhand.audit.models import Channel
-from evenhand.audit.services import log_export, log_person_view
+from evenhand.people.door import RecordNotFound, RecordRefused
 
 from ..auth import staff_of
+from ..schemas import PageQuery
 
-M = TypeVar("M", bound=Model)
+R = TypeVar("R")
 
-
-class AuditedPagination(LimitOffsetPagination):
-    """Limit/offset pages (ninja's own) that write one export row to the access log for each page served.
-
-    ``person_of`` says which person each row belongs to, so the log can count the people on the page.
-    """
-
-    def __init__(self, *, person_of: Callable[[Any], int], **kwargs: Any) -> None:
-        self.person_of = person_of
-        super().__init__(**kwargs)
-
-    def paginate_queryset(
-        self, queryset: QuerySet, pagination: Any, request: HttpRequest, **params: Any
-    ) -> Any:
-        page = super().paginate_queryset(queryset, pagination, request, **params)
-        items = list(page["items"])
-        page["items"] = items
-        log_export(
-            staff=staff_of(request),
-            channel=Channel.API,
-            detail=f"API {request.method} {request.get_full_path()}",
-            person_ids=sorted({self.person_of(item) for item in items}),
-        )
-        return page
+NOT_FOUND = "No such record, or you do not have access to it."
 
 
-def get_visible(queryset: QuerySet[M], pk: int) -> M:
-    """One record from a queryset already limited to what the caller may see; 404 if absent or hidden."""
-    obj = queryset.filter(pk=pk).first()
-    if obj is None:
-        raise Http404("No such record, or you do not have access to it.")
-    return obj
+def purpose(request: HttpRequest) -> str:
+    """What the access log says the caller did: the operation and the path with its query."""
+    return f"API {request.method} {request.get_full_path()}"
 
 
-def log_read(request: HttpRequest, person_id: int) -> None:
-    """Record that the caller opened (part of) a person's record through the API."""
-    log_person_view(
-        staff=staff_of(request),
-        person_id=person_id,
+def read(request: HttpRequest, open_record: Callable[..., R], ref: str) -> R:
+    """One record through the door's ``open_*``: the view or the refusal is logged there, and a refusal
+    answers as a missing record does."""
+    try:
+        return open_record(viewer=staff_of(request), ref=ref, channel=Channel.API, purpose=purpose(request))
+    except RecordRefused as refused:
+        raise RecordNotFound(NOT_FOUND) from refused
+
+
+def listed(
+    request: HttpRequest, list_records: Callable[..., tuple[int, list[R]]], page: PageQuery, **filters: Any
+) -> dict[str, Any]:
+    """One page of a list through the door's ``list_*`` (which logs it as an export), as ``items`` and
+    ``count``."""
+    count, items = list_records(
+        viewer=staff_of(request),
+        offset=page.offset,
+        limit=page.limit,
         channel=Channel.API,
-        detail=f"API {request.method} {request.get_full_path()}",
+        purpose=purpose(request),
+        **filters,
     )
+    return {"items": items, "count": count}
+
+
+@contextmanager
+def loaded_for_casework(field: str | None, what: str) -> Iterator[None]:
+    """Load what a write acts on through the door's ``*_for_casework``. A record the caller may not see is
+    reported like one that does not exist: on the body's ``field`` (422), or as a 404 for the path's record
+    (``field`` None). The caller checks the role first (``require_casework``), so a refusal here is about
+    the record, not the role."""
+    try:
+        yield
+    except (RecordNotFound, RecordRefused) as missing:
+        if field is None:
+            raise RecordNotFound(NOT_FOUND) from missing
+        raise ValidationError(
+            {field: f"There is no {what} with this id that you have access to"}
+        ) from missing
 
 
 def field_error(field: str, message: str) -> ValidationError:

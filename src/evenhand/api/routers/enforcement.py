@@ -1,70 +1,76 @@
 """Enforcement decisions. There is no update or delete: a correction is a new decision naming the old one."""
 
-from django.db.models import Prefetch, QuerySet
-from django.http import HttpRequest
-from ninja import Query, Router, Status
-from ninja.pagination import paginate
+from typing import Any
 
-from evenhand.cases.models import Contact, EnforcementDecision
+from django.http import HttpRequest
+from ninja import Path, Query, Router, Status
+
+from evenhand.audit.models import Channel
+from evenhand.cases import door
+from evenhand.cases.records import DecisionRecord
 from evenhand.cases.services import decide_enforcement
-from evenhand.org.models import StaffMember
-from evenhand.people.access import visible_people
+from evenhand.people.door import RecordNotFound, require_casework
 
 from ..auth import staff_of
-from ..schemas import LIST_ERRORS, READ_ERRORS, WRITE_ERRORS, DecisionFilter, DecisionIn, DecisionOut
-from .common import AuditedPagination, api_field_names, field_error, get_visible, log_read
-from .contacts import contacts_for
-from .sentences import sentences_for
+from ..schemas import (
+    LIST_ERRORS,
+    READ_ERRORS,
+    WRITE_ERRORS,
+    DecisionFilter,
+    DecisionIn,
+    DecisionOut,
+    PagedDecisionOut,
+    PageQuery,
+    Ref,
+)
+from .common import api_field_names, field_error, listed, loaded_for_casework, purpose, read
 
 router = Router(tags=["enforcement decisions"])
 
 
-def decisions_for(staff: StaffMember) -> QuerySet[EnforcementDecision]:
-    return (
-        EnforcementDecision.objects.filter(sentence__person__in=visible_people(staff))
-        .select_related("sentence", "decided_by", "corrected_by", "outcome")
-        .prefetch_related(Prefetch("triggering_contacts", queryset=Contact.objects.only("pk")))
+@router.get("", response={200: PagedDecisionOut, **LIST_ERRORS}, summary="List enforcement decisions")
+def list_decisions(
+    request: HttpRequest, filters: Query[DecisionFilter], page: Query[PageQuery]
+) -> dict[str, Any]:
+    """Decisions the caller may see, latest first, corrected ones included (see ``corrected_by``). Each page
+    is logged as an export."""
+    return listed(
+        request,
+        door.list_decisions,
+        page,
+        person=filters.person,
+        sentence=filters.sentence,
+        decision=filters.decision,
     )
 
 
-def _person_of(decision: EnforcementDecision) -> int:
-    return decision.sentence.person_id
-
-
-@router.get("", response={200: list[DecisionOut], **LIST_ERRORS}, summary="List enforcement decisions")
-@paginate(AuditedPagination, person_of=_person_of)
-def list_decisions(request: HttpRequest, filters: Query[DecisionFilter]) -> QuerySet[EnforcementDecision]:
-    """Decisions the caller may see, latest first, corrected ones included (see ``corrected_by``)."""
-    return filters.filter(decisions_for(staff_of(request))).order_by("-decided_at", "-pk")
-
-
-@router.get(
-    "/{int:decision_id}", response={200: DecisionOut, **READ_ERRORS}, summary="Read an enforcement decision"
-)
-def read_decision(request: HttpRequest, decision_id: int) -> EnforcementDecision:
-    decision = get_visible(decisions_for(staff_of(request)), decision_id)
-    log_read(request, decision.sentence.person_id)
-    return decision
+@router.get("/{ref:ref}", response={200: DecisionOut, **READ_ERRORS}, summary="Read an enforcement decision")
+def read_decision(request: HttpRequest, ref: Path[Ref]) -> DecisionRecord:
+    return read(request, door.open_decision, ref)
 
 
 @router.post("", response={201: DecisionOut, **WRITE_ERRORS}, summary="Record an enforcement decision")
 def record_decision(request: HttpRequest, payload: DecisionIn) -> Status:
-    """Record who decided what, on which failures and why; or, with ``corrects``, correct an earlier decision."""
+    """Record who decided what, on which failures and why; or, with ``corrects``, correct an earlier decision
+    on the same sentence."""
     staff = staff_of(request)
-    sentence = sentences_for(staff).select_related("person").filter(pk=payload.sentence_id).first()
-    if sentence is None:
-        raise field_error("sentence_id", "There is no sentence with this id that you have access to")
+    require_casework(staff)
+    with loaded_for_casework("sentence_id", "sentence"):
+        sentence = door.sentence_for_casework(
+            viewer=staff, sentence_id=payload.sentence_id, channel=Channel.API, purpose=purpose(request)
+        )
     wanted = set(payload.triggering_contact_ids)
-    contacts = list(contacts_for(staff).filter(pk__in=wanted))
+    contacts = door.casework_contacts(sentence=sentence, ids=sorted(wanted))
     missing = wanted - {contact.pk for contact in contacts}
     if missing:
         ids = ", ".join(str(pk) for pk in sorted(missing))
-        raise field_error("triggering_contact_ids", f"There is no contact you have access to with id {ids}")
+        raise field_error("triggering_contact_ids", f"There is no contact on this sentence with id {ids}")
     corrects = None
     if payload.corrects is not None:
-        corrects = decisions_for(staff).filter(pk=payload.corrects).first()
-        if corrects is None:
-            raise field_error("corrects", "There is no decision with this id that you have access to")
+        try:
+            corrects = door.decision_on_sentence(sentence=sentence, decision_id=payload.corrects)
+        except RecordNotFound:
+            raise field_error("corrects", "There is no decision on this sentence with this id") from None
     with api_field_names(sentence="sentence_id", triggering_contacts="triggering_contact_ids"):
         decision = decide_enforcement(
             by=staff,
@@ -75,4 +81,4 @@ def record_decision(request: HttpRequest, payload: DecisionIn) -> Status:
             decided_at=payload.decided_at,
             corrects=corrects,
         )
-    return Status(201, decisions_for(staff).get(pk=decision.pk))
+    return Status(201, door.written_decision(viewer=staff, decision_id=decision.pk))

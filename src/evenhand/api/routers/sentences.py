@@ -1,55 +1,62 @@
 """Sentences with their offences, requirements and current practitioner."""
 
-from operator import attrgetter
+from typing import Any
 
-from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest
-from ninja import Query, Router, Status
-from ninja.pagination import paginate
+from ninja import Path, Query, Router, Status
 
-from evenhand.cases.models import Allocation, Sentence
+from evenhand.audit.models import Channel
+from evenhand.cases import door
+from evenhand.cases.records import SentenceRecord
 from evenhand.cases.services import OffenceInput, RequirementInput, create_sentence
-from evenhand.org.models import StaffMember
-from evenhand.people.access import visible_people
+from evenhand.people.door import person_for_casework, require_casework
 
 from ..auth import staff_of
-from ..schemas import LIST_ERRORS, READ_ERRORS, WRITE_ERRORS, SentenceFilter, SentenceIn, SentenceOut
-from .common import AuditedPagination, api_field_names, field_error, get_visible, log_read
+from ..schemas import (
+    LIST_ERRORS,
+    READ_ERRORS,
+    WRITE_ERRORS,
+    PagedSentenceOut,
+    PageQuery,
+    Ref,
+    SentenceFilter,
+    SentenceIn,
+    SentenceOut,
+)
+from .common import api_field_names, listed, loaded_for_casework, purpose, read
 
 router = Router(tags=["sentences"])
 
 
-def sentences_for(staff: StaffMember) -> QuerySet[Sentence]:
-    """Sentences of the people the caller may see, with what a page of them shows, in a fixed few queries."""
-    current = Allocation.objects.filter(end_date__isnull=True).select_related("practitioner")
-    return Sentence.objects.filter(person__in=visible_people(staff)).prefetch_related(
-        "offences",
-        "requirements",
-        Prefetch("allocations", queryset=current, to_attr="current_allocations"),
+@router.get("", response={200: PagedSentenceOut, **LIST_ERRORS}, summary="List sentences")
+def list_sentences(
+    request: HttpRequest, filters: Query[SentenceFilter], page: Query[PageQuery]
+) -> dict[str, Any]:
+    """Sentences the caller may see, newest first. Each page is logged as an export."""
+    return listed(
+        request,
+        door.list_sentences,
+        page,
+        person=filters.person,
+        type=filters.type,
+        active=filters.active,
     )
 
 
-@router.get("", response={200: list[SentenceOut], **LIST_ERRORS}, summary="List sentences")
-@paginate(AuditedPagination, person_of=attrgetter("person_id"))
-def list_sentences(request: HttpRequest, filters: Query[SentenceFilter]) -> QuerySet[Sentence]:
-    """Sentences the caller may see, newest first."""
-    return filters.filter(sentences_for(staff_of(request))).order_by("-start_date", "-pk")
-
-
-@router.get("/{int:sentence_id}", response={200: SentenceOut, **READ_ERRORS}, summary="Read a sentence")
-def read_sentence(request: HttpRequest, sentence_id: int) -> Sentence:
-    sentence = get_visible(sentences_for(staff_of(request)), sentence_id)
-    log_read(request, sentence.person_id)
-    return sentence
+@router.get("/{ref:ref}", response={200: SentenceOut, **READ_ERRORS}, summary="Read a sentence")
+def read_sentence(request: HttpRequest, ref: Path[Ref]) -> SentenceRecord:
+    return read(request, door.open_sentence, ref)
 
 
 @router.post("", response={201: SentenceOut, **WRITE_ERRORS}, summary="Record a sentence")
 def record_sentence(request: HttpRequest, payload: SentenceIn) -> Status:
     """Record a sentence with its offences (exactly one main) and, for court orders, its requirements."""
     staff = staff_of(request)
-    person = visible_people(staff).filter(pk=payload.person_id).first()
-    if person is None:
-        raise field_error("person_id", "There is no person with this id that you have access to")
+    require_casework(staff)
+    with loaded_for_casework("person_id", "person"):
+        person = person_for_casework(
+            viewer=staff, person_id=payload.person_id, channel=Channel.API, purpose=purpose(request)
+        )
     with api_field_names(person="person_id"):
         sentence = create_sentence(
             by=staff,
@@ -61,4 +68,4 @@ def record_sentence(request: HttpRequest, payload: SentenceIn) -> Status:
             offences=[OffenceInput(**offence.model_dump()) for offence in payload.offences],
             requirements=[RequirementInput(**item.model_dump()) for item in payload.requirements],
         )
-    return Status(201, sentences_for(staff).get(pk=sentence.pk))
+    return Status(201, door.written_sentence(viewer=staff, sentence_id=sentence.pk))
