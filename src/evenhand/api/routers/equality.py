@@ -51,8 +51,9 @@ class AnalysisQuery(Schema):
     unit: str = Field(selectors.NATIONAL, description="national, a region code or a PDU code")
 
 
-class EqualityErrorOut(Schema):
-    detail: str
+class EqualityErrorOut(ErrorOut):
+    """The API's error shape, and the parameter at fault on its own as well."""
+
     field: str | None = Field(None, description="The query parameter at fault, when there is one")
 
 
@@ -188,7 +189,7 @@ class AnalysisOut(Schema):
 
 @router.get(
     "/analysis",
-    response={200: AnalysisOut, 400: EqualityErrorOut, 401: ErrorOut, 403: ErrorOut},
+    response={200: AnalysisOut, 400: EqualityErrorOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut},
     by_alias=True,
     summary="Analyse a measure",
 )
@@ -213,7 +214,9 @@ def analysis(request: HttpRequest, query: Query[AnalysisQuery]) -> Any:
         )
         figures = selectors.figures(checked.period, checked.settings)
     except BadRequest as error:
-        return Status(400, {"detail": str(error), "field": selectors.problem_field(error)})
+        field = selectors.problem_field(error)
+        errors = {field: [str(error)]} if field else {}
+        return Status(400, {"detail": str(error), "field": field, "errors": errors})
     return _analysis(selectors.unit_figures(figures, checked), figures, units)
 
 

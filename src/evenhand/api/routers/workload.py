@@ -417,7 +417,7 @@ def _workload(viewer: StaffMember, practitioner: StaffMember, on: dt.date | None
     }
 
 
-@workload_router.get("/me", response={200: WorkloadOut, **READ_ERRORS}, summary="My workload")
+@workload_router.get("/me", response={200: WorkloadOut, 422: ErrorOut, **READ_ERRORS}, summary="My workload")
 def my_workload(request: HttpRequest, on: dt.date | None = None) -> dict[str, Any]:
     """The caller's own figure on a date (today by default), with every case, task and reduction in it. A date
     before the first weighting table answers 404."""
@@ -428,7 +428,9 @@ def my_workload(request: HttpRequest, on: dt.date | None = None) -> dict[str, An
 
 
 @workload_router.get(
-    "/staff/{staff_code}", response={200: WorkloadOut, **READ_ERRORS}, summary="A practitioner's workload"
+    "/staff/{staff_code}",
+    response={200: WorkloadOut, 422: ErrorOut, **READ_ERRORS},
+    summary="A practitioner's workload",
 )
 def staff_workload(request: HttpRequest, staff_code: str, on: dt.date | None = None) -> dict[str, Any]:
     """A practitioner's figure, for themselves or a manager of their PDU; 404 for anyone else."""
