@@ -5,6 +5,9 @@ import evenhand.core.converters  # noqa: F401  (registers the "ref" path convert
 from . import views
 
 urlpatterns = [
+    path("", views.my_cases, name="my-cases"),
+    path("my-cases.csv", views.my_cases_csv, name="my-cases-csv"),
+    path("people/<ref:ref>/", views.person_detail, name="person-detail"),
     path("people/<ref:person_ref>/contacts/new/", views.record_contact, name="record-contact"),
     path("contacts/<ref:contact_ref>/outcome/", views.record_outcome, name="record-outcome"),
     path("sentences/<ref:sentence_ref>/enforcement/new/", views.record_decision, name="record-decision"),

@@ -5,20 +5,80 @@ record casework on it, logs the view or the refusal, and returns what the page s
 one service with the form's data and shows the service's errors by field.
 """
 
+import csv
+
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 
 from evenhand.audit.models import Channel
 from evenhand.core.http import handle_form
+from evenhand.core.spreadsheet import spreadsheet_safe
 from evenhand.org.access import staff_of
 from evenhand.people.records import PersonRecord
 
 from . import door, services
 from .forms import ContactForm, DecisionForm, OutcomeForm, ReferralForm, ReferralStatusForm
+
+# A caseload, even a PDU's, is a few thousand people at most; the cap stops a runaway export.
+CSV_LIMIT = 10_000
+
+
+# --- a person's record and the caseload ----------------------------------------------------------------------
+
+
+@require_GET
+def my_cases(request: HttpRequest) -> HttpResponse:
+    staff = staff_of(request)
+    title, page = door.caseload_page(viewer=staff, page=request.GET.get("page"), channel=Channel.UI)
+    return render(request, "cases/my_cases.html", {"title": title, "page": page, "now": timezone.now()})
+
+
+@require_GET
+def my_cases_csv(request: HttpRequest) -> HttpResponse:
+    """The caseload as a spreadsheet. An export, so it goes in the access log."""
+    staff = staff_of(request)
+    _, rows = door.caseload_export(viewer=staff, channel=Channel.UI, limit=CSV_LIMIT)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="caseload.csv"'
+    writer = csv.writer(response)
+    writer.writerow(["CRN", "Name", "Tier", "RoSH", "Next appointment", "Outstanding enforcement decisions"])
+    for row in rows:
+        next_appointment = row.next_appointment
+        writer.writerow(
+            [
+                spreadsheet_safe(row.person.crn or ""),
+                spreadsheet_safe(row.person.display_name),
+                row.tier or "",
+                row.rosh or "",
+                timezone.localtime(next_appointment).strftime("%Y-%m-%d %H:%M") if next_appointment else "",
+                row.outstanding_enforcement,
+            ]
+        )
+    return response
+
+
+@require_GET
+def person_detail(request: HttpRequest, ref: str) -> HttpResponse:
+    """The person record: summary, diversity where the role allows, sentences, timeline, enforcement, referrals.
+
+    Staff address it by id; analysts by the opaque token the pseudonymised record links with.
+    """
+    staff = staff_of(request)
+    record = door.open_person_page(
+        viewer=staff, ref=ref, channel=Channel.UI, timeline_page=request.GET.get("page")
+    )
+    return render(
+        request,
+        "cases/person_record.html",
+        {"page": record, "person": record.person, "lens": record.lens, "now": timezone.now()},
+    )
+
+
+# --- casework forms -----------------------------------------------------------------------------------------
 
 
 def _person_url(person: PersonRecord, anchor: str) -> str:
