@@ -1,6 +1,8 @@
 """Every API error has one shape, ``{"detail": str, "errors": {field: [messages]}}``, and nothing a caller sends
 is a server error: times at the edge of the calendar, ids beyond 64 bits, implausible text, malformed paths."""
 
+import datetime as dt
+
 import pytest
 from django.test import Client
 
@@ -72,6 +74,8 @@ def test_401_403_and_409_have_the_shape_with_no_fields(org, asha, client_for):
         "contacts/abc/outcome",
         "no-such-resource",
         "people/1/no-such-thing",
+        "people/%0A",  # a newline
+        "referrals/%27.r3%C2%B1%F1%86%BE%92%F1%B3%AA%A6%0A%C3%9B%C3%A8%F0%BC%80%83%C2%B5/status",
         "",
     ],
 )
@@ -81,7 +85,9 @@ def test_a_malformed_reference_or_unknown_url_is_a_json_404(org, client_for, pat
     assert Client().get(f"{API}/{path}").json()["detail"]
 
 
-@pytest.mark.parametrize("path", ["referrals/abc/status", "contacts/null/outcome", "no-such-resource"])
+@pytest.mark.parametrize(
+    "path", ["referrals/abc/status", "contacts/null/outcome", "no-such-resource", "referrals/%0A/status"]
+)
 def test_a_post_to_a_malformed_reference_is_a_json_404_not_a_csrf_page(org, token_for, path):
     client = Client(enforce_csrf_checks=True, headers={"Authorization": f"Bearer {token_for(org.po)}"})
     client.cookies["sessionid"] = "not-a-session"
@@ -114,6 +120,18 @@ def test_a_time_filter_at_the_far_end_of_the_calendar_in_utc_is_fine(org, order,
         assert client.get(f"{API}/contacts?from=9999-12-31T23:59:59%2B00:00").json()["count"] == 0
         assert client.get(f"{API}/contacts?to=9999-12-31T23:59:59%2B00:00").json()["count"] == 1
         assert client.get(f"{API}/contacts?from=0001-01-01T00:00:00%2B00:00").json()["count"] == 1
+
+
+def test_offsets_beyond_what_the_database_takes_are_read_as_utc(org, order, client_for):
+    # Python takes offsets up to 23:59, PostgreSQL up to 15:59: the API hands the database UTC.
+    client = client_for(org.po)
+    when = days_ago(3).astimezone(dt.timezone(dt.timedelta(hours=23, minutes=59)))
+    response = post(client, "contacts", contact(order.pk, starts_at=when.isoformat()))
+    assert response.status_code == 201, response.content
+    assert Contact.objects.get().starts_at == when
+    since = (when - dt.timedelta(minutes=1)).astimezone(dt.timezone(dt.timedelta(hours=-22, minutes=-14)))
+    listed = client.get(f"{API}/contacts?from={since.isoformat().replace('+', '%2B')}")
+    assert listed.json()["count"] == 1
 
 
 @pytest.mark.parametrize(

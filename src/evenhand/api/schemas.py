@@ -60,15 +60,15 @@ def _ref_in_range(value: str) -> str:
 
 
 def _on_the_calendar(value: dt.datetime, *, local: bool = True) -> dt.datetime:
-    """An aware time that exists in UTC, where it is stored, and (``local``) in the service's time zone,
-    where the services read its date."""
+    """An aware time that exists in UTC and (``local``) in the service's time zone, where the services read
+    its date; given in UTC, since PostgreSQL takes offsets of at most 15:59 and Python up to 23:59."""
     try:
-        value.astimezone(dt.UTC)
+        utc = value.astimezone(dt.UTC)
         if local:
             timezone.localtime(value)
     except (OverflowError, ValueError):
         raise ValueError("The date and time is outside the calendar the service can store") from None
-    return value
+    return utc
 
 
 def _aware(value: dt.datetime) -> dt.datetime:

@@ -24,5 +24,6 @@ urlpatterns = [
     # ninja reverses its name to find where the API is mounted.
     path("", no_such_url),
     path("", api.urls),
-    re_path(r"^(?P<rest>.*)$", no_such_url),
+    # Any path at all, a newline in it too.
+    re_path(r"^(?P<rest>[\s\S]*)$", no_such_url),
 ]
