@@ -11,6 +11,7 @@ from evenhand.api.services import issue_api_token
 from evenhand.audit.models import AccessLogEntry, Action
 from evenhand.cases.models import Allocation
 from evenhand.org.models import Grade, StaffMember
+from evenhand.people.access import record_token
 from evenhand.people.models import Exclusion
 from evenhand.workload import services
 from evenhand.workload.models import Consultation
@@ -64,7 +65,13 @@ def test_only_managers_use_the_queue_and_allocate(pdu, po, grade):
     sentence = unallocated(pdu)
     client = api(caller)
     assert client.get(f"{API}/allocations/queue").status_code == 403
-    assert client.get(f"{API}/allocations/queue/{sentence.pk}/recommendation").status_code == 403
+    # An analyst addresses records by token; a plain id is no record to them.
+    ref = record_token("sentence", sentence.pk) if grade == Grade.ANALYST else sentence.pk
+    assert client.get(f"{API}/allocations/queue/{ref}/recommendation").status_code == 403
+    # The refusal is an attempt on the person's record: logged.
+    assert AccessLogEntry.objects.filter(
+        staff=caller, person_id=sentence.person_id, action=Action.REFUSED
+    ).exists()
     response = client.post(f"{API}/allocations", decision(sentence, po), content_type="application/json")
     assert response.status_code == 403
     assert Allocation.objects.count() == 0

@@ -53,20 +53,27 @@ def test_only_a_current_manager_opens_the_queue_or_a_queued_sentence(spo, po, pd
     sentence = unallocated(pdu)
     with pytest.raises(PermissionDenied):
         door.queue_page(viewer=po, number=1, channel=Channel.UI)
-    with pytest.raises(PermissionDenied) as refused:
+    # The queue names nobody until it is shown: a role that never allocates is refused before it is read.
+    assert not AccessLogEntry.objects.exists()
+    # One queued sentence is an attempt on a person's record: a practitioner who may see the person is refused
+    # for the role (403 on the web and the API), and the attempt is logged against the person.
+    with pytest.raises(door.RoleRefused):
         door.open_queued_sentence(
             viewer=po, sentence_id=sentence.pk, channel=Channel.UI, purpose="Allocation"
         )
-    # A role that never allocates is refused before any record is read: nothing about the person is logged.
-    assert not isinstance(refused.value, door.RecordRefused)
     spo.end_date = today() - dt.timedelta(days=1)
     with pytest.raises(NotCurrentStaff):
         door.queue_page(viewer=spo, number=1, channel=Channel.UI)
-    with pytest.raises(NotCurrentStaff):
+    # A leaver is refused too, and as someone who may see nothing: not a role refusal.
+    with pytest.raises(door.RecordRefused) as refused:
         door.open_queued_sentence(
             viewer=spo, sentence_id=sentence.pk, channel=Channel.UI, purpose="Allocation"
         )
-    assert not AccessLogEntry.objects.exists()
+    assert not isinstance(refused.value, door.RoleRefused)
+    assert [(e.staff, e.person_id, e.action) for e in AccessLogEntry.objects.order_by("pk")] == [
+        (po, sentence.person_id, Action.REFUSED),
+        (spo, sentence.person_id, Action.REFUSED),
+    ]
 
 
 def test_a_queued_sentence_of_another_pdu_is_refused_and_logged(spo):
@@ -101,11 +108,18 @@ def test_a_consultation_opens_only_for_the_practitioner_consulted_while_they_may
     consultation = services.record_consultation(
         by=spo, sentence=sentence, practitioner=po, consulted_on=today(), notes="About the family"
     )
+    # Someone else's consultation is refused, and the attempt logged against the person it is about.
+    for other in (pso, spo):
+        with pytest.raises(door.RecordRefused):
+            door.open_consultation(
+                viewer=other, consultation_id=consultation.pk, channel=Channel.UI, purpose="c"
+            )
+    assert set(AccessLogEntry.objects.values_list("staff", "person_id", "action")) == {
+        (pso.pk, sentence.person_id, "refused"),
+        (spo.pk, sentence.person_id, "refused"),
+    }
     with pytest.raises(door.RecordNotFound):
-        door.open_consultation(viewer=pso, consultation_id=consultation.pk, channel=Channel.UI, purpose="c")
-    with pytest.raises(door.RecordNotFound):
-        door.open_consultation(viewer=spo, consultation_id=consultation.pk, channel=Channel.UI, purpose="c")
-    assert not AccessLogEntry.objects.exists()
+        door.open_consultation(viewer=po, consultation_id=10**9, channel=Channel.UI, purpose="c")
 
     opened = door.open_consultation(
         viewer=po, consultation_id=consultation.pk, channel=Channel.UI, purpose="c"
@@ -114,7 +128,10 @@ def test_a_consultation_opens_only_for_the_practitioner_consulted_while_they_may
     Exclusion.objects.create(person=sentence.person, staff=po, reason="A relative")
     with pytest.raises(door.RecordRefused):
         door.open_consultation(viewer=po, consultation_id=consultation.pk, channel=Channel.UI, purpose="c")
-    assert list(AccessLogEntry.objects.order_by("pk").values_list("action", flat=True)) == ["view", "refused"]
+    assert list(AccessLogEntry.objects.filter(staff=po).order_by("pk").values_list("action", flat=True)) == [
+        "view",
+        "refused",
+    ]
 
     [listed] = door.consultations_with(viewer=po, channel=Channel.API, purpose="list")
     assert (listed.id, listed.person, listed.sentence_id, listed.notes) == (consultation.pk, None, None, None)

@@ -321,7 +321,7 @@ def test_the_protocol_end_to_end_in_the_web_ui(spo, po, pdu):
 
     # The manager cannot reach the practitioner's answer page; the practitioner answers in their own account.
     answer_url = reverse("answer-consultation", args=[consultation.pk])
-    assert manager.get(answer_url).status_code == 404
+    assert manager.get(answer_url).status_code == 403
     practitioner = client_for(po)
     assert "Consultations waiting for your answer" in text(practitioner.get(reverse("my-workload")))
     assert practitioner.post(answer_url, {"agreed": "yes"}).status_code == 302

@@ -67,7 +67,7 @@ def person_detail(request: HttpRequest, ref: str) -> HttpResponse:
 
     Staff address it by id; analysts by the opaque token the pseudonymised record links with.
     """
-    staff = staff_of(request)
+    staff = staff_of(request, opening_record=True)
     record = door.open_person_page(
         viewer=staff, ref=ref, channel=Channel.UI, timeline_page=request.GET.get("page")
     )
@@ -99,7 +99,7 @@ def _after_contact(request: HttpRequest, person: PersonRecord, result: services.
 
 @require_http_methods(["GET", "POST"])
 def record_contact(request: HttpRequest, person_ref: str) -> HttpResponse:
-    staff = staff_of(request)
+    staff = staff_of(request, opening_record=True)
     page = door.person_casework(viewer=staff, ref=person_ref, channel=Channel.UI, purpose="Record a contact")
     form = ContactForm(request.POST or None, sentences=page.sentences)
     done = handle_form(
@@ -116,7 +116,7 @@ def record_contact(request: HttpRequest, person_ref: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def record_outcome(request: HttpRequest, contact_ref: str) -> HttpResponse:
-    staff = staff_of(request)
+    staff = staff_of(request, opening_record=True)
     page = door.contact_casework(
         viewer=staff, ref=contact_ref, channel=Channel.UI, purpose="Record the outcome of a contact"
     )
@@ -139,7 +139,7 @@ def record_outcome(request: HttpRequest, contact_ref: str) -> HttpResponse:
 def record_decision(request: HttpRequest, sentence_ref: str) -> HttpResponse:
     """Record an enforcement decision on a sentence, or correct one (``?corrects=``), showing what the rules
     propose for the failure asked about (``?contact=``)."""
-    staff = staff_of(request)
+    staff = staff_of(request, opening_record=True)
     page = door.decision_casework(
         viewer=staff,
         sentence_ref=sentence_ref,
@@ -178,7 +178,7 @@ def record_decision(request: HttpRequest, sentence_ref: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def make_referral(request: HttpRequest, person_ref: str) -> HttpResponse:
-    staff = staff_of(request)
+    staff = staff_of(request, opening_record=True)
     page = door.person_casework(viewer=staff, ref=person_ref, channel=Channel.UI, purpose="Make a referral")
     form = ReferralForm(request.POST or None, sentences=page.sentences)
     done = handle_form(
@@ -193,7 +193,7 @@ def make_referral(request: HttpRequest, person_ref: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def update_referral(request: HttpRequest, referral_ref: str) -> HttpResponse:
-    staff = staff_of(request)
+    staff = staff_of(request, opening_record=True)
     page = door.referral_casework(
         viewer=staff, ref=referral_ref, channel=Channel.UI, purpose="Update a referral"
     )

@@ -16,7 +16,7 @@ it never confirms that somebody is on probation.
 
 import re
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
@@ -45,6 +45,26 @@ class RecordRefused(PermissionDenied):
     """The record exists and this viewer may not open it (or may not record casework on it)."""
 
 
+class RoleRefused(RecordRefused):
+    """The viewer may see the record, but their role may not do this with it (an inspector opening a form to
+    record casework). The API answers 403 rather than 404: it confirms nothing the viewer could not read."""
+
+
+def refuse(
+    *, viewer: StaffMember, person_id: int, channel: Channel, message: str, role_only: bool = False
+) -> NoReturn:
+    """Log a refused attempt on a person's record, then refuse it.
+
+    Every refusal of a record that exists is logged, whatever the reason: out of scope, a list, a leaver, or a
+    role that may not do this. ``role_only`` says the reason is the role alone; it is reported as such
+    (``RoleRefused``) only when the viewer may in fact see the record.
+    """
+    log_refused_view(staff=viewer, person_id=person_id, channel=channel)
+    if role_only and is_current(viewer) and visible_people(viewer).filter(pk=person_id).exists():
+        raise RoleRefused(message)
+    raise RecordRefused("You do not have access to this record.")
+
+
 def record_id(lens: Lens, kind: str, ref: str | int) -> int:
     """The id a viewer's reference stands for: a plain id from staff who see identities, a token from
     analysts (who never see ids). Anything else, or an id outside 64 bits, is no record at all."""
@@ -67,16 +87,16 @@ def admit(
     ``casework`` asks for more than reading: a role that records casework (a form to record a contact, a
     decision, a referral). The caller has already checked that the record exists.
     """
-    allowed = (
-        is_current(viewer)
-        and (not casework or can_record_casework(viewer))
-        and visible_people(viewer).filter(pk=person_id).exists()
-    )
-    if not allowed:
-        log_refused_view(staff=viewer, person_id=person_id, channel=channel)
-        if casework and not can_record_casework(viewer):
-            raise RecordRefused("Your role cannot record casework.")
-        raise RecordRefused("You do not have access to this record.")
+    if casework and not can_record_casework(viewer):
+        refuse(
+            viewer=viewer,
+            person_id=person_id,
+            channel=channel,
+            message="Your role cannot record casework.",
+            role_only=True,
+        )
+    if not (is_current(viewer) and visible_people(viewer).filter(pk=person_id).exists()):
+        refuse(viewer=viewer, person_id=person_id, channel=channel, message="")
     log_person_view(staff=viewer, person_id=person_id, channel=channel, detail=purpose)
 
 

@@ -11,8 +11,9 @@ and what is shown is shaped for the viewer (``people.records``, ``cases.records`
   where a person the viewer may no longer open is left out of the line (no name, no CRN, no note).
 
 One refusal rule for web and API: a record out of reach raises ``RecordRefused`` (the web answers 403, the API
-404) and an unknown one ``RecordNotFound`` (404 on both), and the refusal is logged. A viewer whose role does not
-allocate at all is refused with ``PermissionDenied`` (403 on both) before any record is read.
+404) and an unknown one ``RecordNotFound`` (404 on both), and the refusal is logged. A viewer who may see the
+person but whose role does not allocate gets ``RoleRefused`` (403 on both), logged too. The queue itself, which
+names nobody until it is shown, refuses such a role before anything is read.
 """
 
 import datetime as dt
@@ -23,17 +24,21 @@ from django.core.paginator import Page
 from django.db.models import Prefetch, QuerySet
 
 from evenhand.audit.models import Channel
-from evenhand.audit.services import log_export, log_refused_view
+from evenhand.audit.services import log_export
 from evenhand.cases.models import Allocation, OffenceFlag, Sentence
 from evenhand.cases.records import RiskRecord, SentenceRecord
 from evenhand.cases.selectors import current_risk
-from evenhand.org.access import ensure_current
+from evenhand.core.formatting import date_text
+from evenhand.org.access import ensure_current, is_current
 from evenhand.org.models import StaffMember
+from evenhand.people.access import visible_people
 from evenhand.people.door import (
     RecordNotFound,
     RecordRefused,
+    RoleRefused,
     admit,
     record_id,
+    refuse,
     shaped_page,
     shaped_slice,
 )
@@ -53,6 +58,8 @@ __all__ = [
     "QueuedCase",
     "RecordNotFound",
     "RecordRefused",
+    "RoleRefused",
+    "TaskLine",
     "consultation_written",
     "consultations_with",
     "explained_workload",
@@ -166,18 +173,25 @@ def open_queued_sentence(
 ) -> QueuedCase:
     """A sentence opened to allocate it, or to record a consultation about it; the view is logged.
 
-    Refused: a viewer who does not allocate (``PermissionDenied``, before anything is read); no such sentence
-    (``RecordNotFound``); a sentence managed in another PDU, or a person the viewer may not record casework on
-    (``RecordRefused``, with a refused row in the access log).
+    Refused, each with a refused row in the access log: a viewer who does not allocate (``RoleRefused`` when
+    they may otherwise see the person); a sentence managed in another PDU, or a person the viewer may not
+    record casework on (``RecordRefused``). No such sentence: ``RecordNotFound``.
     """
-    _ensure_allocator(viewer)
     lens = Lens.of(viewer)
     sentence = _sentences().filter(pk=record_id(lens, "sentence", sentence_id)).first()
     if sentence is None:
         raise RecordNotFound("No such sentence.")
+    # Every refusal of a person's record is logged, the role's too, so the record is looked up first.
+    if not (is_current(viewer) and access.can_allocate(viewer)):
+        refuse(
+            viewer=viewer,
+            person_id=sentence.person_id,
+            channel=channel,
+            message="Only a senior probation officer or head of PDU can allocate cases.",
+            role_only=True,
+        )
     if sentence.person.pdu_id != viewer.pdu_id:
-        log_refused_view(staff=viewer, person_id=sentence.person_id, channel=channel)
-        raise RecordRefused("This case is managed in another PDU.")
+        refuse(viewer=viewer, person_id=sentence.person_id, channel=channel, message="")
     admit(viewer=viewer, person_id=sentence.person_id, channel=channel, purpose=purpose, casework=True)
     risk = current_risk(sentence.person)
     return QueuedCase(
@@ -249,17 +263,18 @@ class OpenedConsultation:
 
 
 def open_consultation(
-    *, viewer: StaffMember, consultation_id: int, channel: Channel, purpose: str
+    *, viewer: StaffMember, consultation_id: int | str, channel: Channel, purpose: str
 ) -> OpenedConsultation:
     """A consultation opened by the practitioner who was consulted, to read or answer it; the view is logged.
 
-    Anyone else's consultation is ``RecordNotFound``: it is not theirs to see. A person the practitioner may no
-    longer open (excluded or restricted since) is ``RecordRefused``, with a refused row in the access log.
+    Anyone else's consultation, or a person the practitioner may no longer open (excluded or restricted
+    since), is ``RecordRefused``, with a refused row in the access log: an attempt on the person's record.
     """
-    ensure_current(viewer)
-    consultation = selectors.consultations_of(viewer).filter(pk=consultation_id).first()
+    consultation = selectors.find_consultation(record_id(Lens.of(viewer), "consultation", consultation_id))
     if consultation is None:
-        raise RecordNotFound("No such consultation, or it is not yours.")
+        raise RecordNotFound("No such consultation.")
+    if consultation.practitioner_id != viewer.pk:
+        refuse(viewer=viewer, person_id=consultation.sentence.person_id, channel=channel, message="")
     admit(viewer=viewer, person_id=consultation.sentence.person_id, channel=channel, purpose=purpose)
     return OpenedConsultation(
         consultation=consultation,
@@ -314,12 +329,53 @@ class CaseLine:
 
 
 @dataclass(frozen=True)
+class TaskLine:
+    """A counted task (a report, mostly) as the viewer may see it. Its reference is free text written about a
+    person, so it is left out when the task is about someone the viewer may not open."""
+
+    id: int
+    task_type: str
+    task_type_label: str
+    reference: str | None
+    assigned_on: dt.date
+    due_date: dt.date
+    points: int | None
+
+    @property
+    def title(self) -> str:
+        return f"{self.task_type_label} due {date_text(self.due_date)}"
+
+
+def _task_lines(viewer: StaffMember, tasks: list[CountedTask]) -> tuple[list[TaskLine], list[int]]:
+    """The tasks shaped for the viewer, and the people they show (those the viewer may open)."""
+    about = {t.person_id for t in tasks if t.person_id is not None}
+    visible = (
+        set(visible_people(viewer).filter(pk__in=about).values_list("pk", flat=True)) if about else set()
+    )
+    lens = Lens.of(viewer)
+    lines = [
+        TaskLine(
+            id=t.pk,
+            task_type=t.task_type,
+            task_type_label=t.get_task_type_display(),
+            reference=lens.text(t.reference) if t.person_id is None or t.person_id in visible else None,
+            assigned_on=t.assigned_on,
+            due_date=t.due_date,
+            points=getattr(t, "points", None),
+        )
+        for t in tasks
+    ]
+    return lines, sorted(visible)
+
+
+@dataclass(frozen=True)
 class ExplainedWorkload:
     """A figure and the lines it is made of, the people in them shaped for the viewer."""
 
     figure: Figure
     cases: list[CaseLine]
-    tasks: list[CountedTask]  # annotated: points
+    tasks: list[TaskLine]  # counted on the day
+    open_tasks: list[TaskLine]  # not yet completed, soonest due first
     reductions: list[ReductionLine]
     waiting: list[ConsultationRecord]  # consultations waiting for the practitioner's answer (their own page)
 
@@ -369,7 +425,9 @@ def explained_workload(
             viewer, list(selectors.consultations_waiting_for(practitioner))
         )
     visible = [a.sentence.person_id for a in explained.cases if a.visible]  # type: ignore[attr-defined]
-    shown = visible + waiting_shown
+    tasks, tasks_shown = _task_lines(viewer, list(explained.tasks))
+    open_tasks, open_shown = _task_lines(viewer, selectors.open_tasks_of(practitioner))
+    shown = visible + waiting_shown + tasks_shown + open_shown
     if shown:
         log_export(
             staff=viewer,
@@ -380,7 +438,8 @@ def explained_workload(
     return ExplainedWorkload(
         figure=explained.figure,
         cases=cases,
-        tasks=explained.tasks,
+        tasks=tasks,
+        open_tasks=open_tasks,
         reductions=explained.reductions,
         waiting=waiting,
     )

@@ -1,5 +1,7 @@
 from django.urls import path
 
+import evenhand.core.converters  # noqa: F401  (registers the "ref" path converter)
+
 from . import views
 
 urlpatterns = [
@@ -26,13 +28,13 @@ urlpatterns = [
         name="remove-sensitivity",
     ),
     path(
-        "workload/consultations/<int:consultation_id>/", views.answer_consultation, name="answer-consultation"
+        "workload/consultations/<ref:consultation_id>/", views.answer_consultation, name="answer-consultation"
     ),
     path("allocations/", views.allocation_queue, name="allocation-queue"),
     path("allocations/fairness/", views.allocation_fairness, name="allocation-fairness"),
-    path("allocations/<int:sentence_id>/", views.allocate, name="allocate-case"),
+    path("allocations/<ref:sentence_id>/", views.allocate, name="allocate-case"),
     path(
-        "allocations/<int:sentence_id>/consultations/new/",
+        "allocations/<ref:sentence_id>/consultations/new/",
         views.record_consultation,
         name="record-consultation",
     ),

@@ -88,7 +88,7 @@ def _workload_page(request: HttpRequest, viewer: StaffMember, practitioner: Staf
         "trend": selectors.series(practitioner, selectors.trend_dates(today), today),
         "forecast": selectors.series(practitioner, selectors.forecast_dates(today), today),
         "reductions": selectors.reductions_of(practitioner),
-        "open_tasks": selectors.open_tasks_of(practitioner),
+        "open_tasks": explained.open_tasks,
         "waiting": explained.waiting,
         "nav_section": "my-workload",
     }
@@ -400,12 +400,12 @@ def remove_sensitivity(request: HttpRequest, sensitivity_id: int) -> HttpRespons
 
 
 @require_http_methods(["GET", "POST"])
-def answer_consultation(request: HttpRequest, consultation_id: int) -> HttpResponse:
+def answer_consultation(request: HttpRequest, consultation_id: str) -> HttpResponse:
     """The practitioner confirms, in their own account, that they were consulted and whether they agree.
 
     Through the door: only the practitioner consulted, and only while they may still open the person's record.
     """
-    staff = staff_of(request)
+    staff = staff_of(request, opening_record=True)
     opened = door.open_consultation(
         viewer=staff, consultation_id=consultation_id, channel=Channel.UI, purpose="Consultation"
     )
@@ -449,9 +449,9 @@ def _label(candidate: selectors.Candidate) -> str:
 
 
 @require_http_methods(["GET", "POST"])
-def allocate(request: HttpRequest, sentence_id: int) -> HttpResponse:
+def allocate(request: HttpRequest, sentence_id: str) -> HttpResponse:
     """The recommendation for one case and the manager's decision."""
-    manager = staff_of(request)
+    manager = staff_of(request, opening_record=True)
     case = door.open_queued_sentence(
         viewer=manager, sentence_id=sentence_id, channel=Channel.UI, purpose="Allocation"
     )
@@ -514,8 +514,8 @@ def allocate(request: HttpRequest, sentence_id: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def record_consultation(request: HttpRequest, sentence_id: int) -> HttpResponse:
-    manager = staff_of(request)
+def record_consultation(request: HttpRequest, sentence_id: str) -> HttpResponse:
+    manager = staff_of(request, opening_record=True)
     case = door.open_queued_sentence(
         viewer=manager, sentence_id=sentence_id, channel=Channel.UI, purpose="Record a consultation"
     )

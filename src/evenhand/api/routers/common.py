@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
 from evenhand.audit.models import Channel
-from evenhand.people.door import RecordNotFound, RecordRefused
+from evenhand.people.door import RecordNotFound, RecordRefused, RoleRefused
 
 from ..auth import staff_of
 from ..schemas import PageQuery
@@ -35,6 +35,8 @@ def read(request: HttpRequest, open_record: Callable[..., R], ref: str) -> R:
     answers as a missing record does."""
     try:
         return open_record(viewer=staff_of(request), ref=ref, channel=Channel.API, purpose=purpose(request))
+    except RoleRefused:
+        raise
     except RecordRefused as refused:
         raise RecordNotFound(NOT_FOUND) from refused
 
@@ -59,10 +61,12 @@ def listed(
 def loaded_for_casework(field: str | None, what: str) -> Iterator[None]:
     """Load what a write acts on through the door's ``*_for_casework``. A record the caller may not see is
     reported like one that does not exist: on the body's ``field`` (422), or as a 404 for the path's record
-    (``field`` None). The caller checks the role first (``require_casework``), so a refusal here is about
-    the record, not the role."""
+    (``field`` None). A record the caller may see but not change for their role (``RoleRefused``, logged by
+    the door) answers 403."""
     try:
         yield
+    except RoleRefused:
+        raise
     except (RecordNotFound, RecordRefused) as missing:
         if field is None:
             raise RecordNotFound(NOT_FOUND) from missing

@@ -16,7 +16,7 @@ from typing import Any
 from django.conf import settings
 from django.http import Http404, HttpRequest
 from django.utils import timezone
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, Path, Query, Router, Schema, Status
 from ninja.errors import HttpError
 
 from evenhand.audit.models import Channel
@@ -27,7 +27,7 @@ from evenhand.workload import access, door, selectors, services
 from evenhand.workload.models import CaseType, ConsultationResponse, TaskType
 
 from ..auth import staff_of
-from ..schemas import LIST_ERRORS, READ_ERRORS, WRITE_ERRORS, ErrorOut
+from ..schemas import LIST_ERRORS, READ_ERRORS, WRITE_ERRORS, ErrorOut, Ref
 from .common import api_field_names, field_error
 
 router = Router(tags=["allocation"])
@@ -47,6 +47,8 @@ def _refused_as_missing() -> Iterator[None]:
     as a missing record does."""
     try:
         yield
+    except door.RoleRefused:
+        raise
     except door.RecordRefused as refused:
         raise Http404(NOT_FOUND) from refused
 
@@ -244,7 +246,7 @@ def _staff_by_code(code: str, field: str) -> StaffMember:
     return staff
 
 
-def _queued(request: HttpRequest, sentence_id: int) -> door.QueuedCase:
+def _queued(request: HttpRequest, sentence_id: int | str) -> door.QueuedCase:
     with _refused_as_missing():
         return door.open_queued_sentence(
             viewer=staff_of(request), sentence_id=sentence_id, channel=Channel.API, purpose=_purpose(request)
@@ -266,11 +268,11 @@ def queue(request: HttpRequest, page: Query[QueueQuery]) -> dict[str, Any]:
 
 
 @router.get(
-    "/queue/{int:sentence_id}/recommendation",
+    "/queue/{ref:sentence_id}/recommendation",
     response={200: RecommendationOut, 403: ErrorOut, **READ_ERRORS},
     summary="Recommendation for a queued case",
 )
-def recommendation(request: HttpRequest, sentence_id: int) -> dict[str, Any]:
+def recommendation(request: HttpRequest, sentence_id: Path[Ref]) -> dict[str, Any]:
     """Every PSO and PO of the person's PDU: eligibility and conflicts, capacity now and after, continuity, and
     whether to consult first. Eligible practitioners first."""
     case = _queued(request, sentence_id)
@@ -303,6 +305,8 @@ def recommendation(request: HttpRequest, sentence_id: int) -> dict[str, Any]:
 def allocate(request: HttpRequest, payload: AllocationIn) -> Status:
     """Allocate a queued case with a reason from the fixed list and a written rationale. The allocation records
     the practitioner's capacity before and after."""
+    # A sentence named in the body: the role is refused before anything is looked up (as for casework writes).
+    access.ensure_can_allocate(staff_of(request))
     case = _queued(request, payload.sentence_id)
     practitioner = _staff_by_code(payload.practitioner, "practitioner")
     with api_field_names(sentence="sentence_id"):
@@ -323,6 +327,7 @@ def allocate(request: HttpRequest, payload: AllocationIn) -> Status:
 def record_consultation(request: HttpRequest, payload: ConsultationIn) -> Status:
     """A manager records discussing a case with the practitioner they intend to allocate it to."""
     manager = staff_of(request)
+    access.ensure_can_allocate(manager)
     case = _queued(request, payload.sentence_id)
     practitioner = _staff_by_code(payload.practitioner, "practitioner")
     with api_field_names(sentence="sentence_id"):
@@ -346,12 +351,12 @@ def my_consultations(request: HttpRequest) -> list[door.ConsultationRecord]:
 
 
 @router.post(
-    "/consultations/{int:consultation_id}/answer",
+    "/consultations/{ref:consultation_id}/answer",
     response={200: ConsultationOut, **WRITE_ERRORS},
     summary="Answer a consultation",
 )
 def answer_consultation(
-    request: HttpRequest, consultation_id: int, payload: ConsultationAnswerIn
+    request: HttpRequest, consultation_id: Path[Ref], payload: ConsultationAnswerIn
 ) -> door.ConsultationRecord:
     """The consulted practitioner's own answer. Anyone else gets 404: a consultation is not theirs to see; so
     does the practitioner once they may no longer open the person's record."""
@@ -394,11 +399,11 @@ def _workload(viewer: StaffMember, practitioner: StaffMember, on: dt.date | None
         "cases": explained.cases,
         "tasks": [
             {
-                "id": t.pk,
+                "id": t.id,
                 "task_type": t.task_type,
                 "assigned_on": t.assigned_on,
                 "due_date": t.due_date,
-                "points": t.points,  # type: ignore[attr-defined]
+                "points": t.points,
             }
             for t in explained.tasks
         ],

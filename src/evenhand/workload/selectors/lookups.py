@@ -7,6 +7,7 @@ from django.db.models import Model, QuerySet
 
 from evenhand.cases.models import Allocation
 from evenhand.org.models import PDU, Region, Role, StaffMember, Team
+from evenhand.people.access import MAX_ID
 
 from ..models import CapacityReduction, Consultation, CountedTask, StaffSensitivity, WeightingVersion
 from .figures import CASE_HOLDING_GRADES, case_holders
@@ -85,8 +86,19 @@ def consultations_about(sentence_id: int) -> list[Consultation]:
     )
 
 
+def find_consultation(consultation_id: int) -> Consultation | None:
+    """A consultation by id (None if there is none), loaded as ``consultation`` loads it."""
+    if not 1 <= consultation_id <= MAX_ID:
+        return None
+    return _consultations().filter(pk=consultation_id).first()
+
+
 def consultation(consultation_id: int) -> Consultation:
     """A consultation with the case, the person and the staff on both sides loaded."""
+    return _consultations().get(pk=consultation_id)
+
+
+def _consultations() -> QuerySet[Consultation]:
     return Consultation.objects.select_related(
         "sentence",
         "sentence__person",
@@ -94,7 +106,7 @@ def consultation(consultation_id: int) -> Consultation:
         "sentence__person__pdu__region",
         "practitioner",
         "recorded_by",
-    ).get(pk=consultation_id)
+    )
 
 
 def allocation_made(allocation_id: int) -> Allocation:
