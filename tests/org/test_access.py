@@ -78,9 +78,12 @@ class TestLeaverOnTheWeb:
             response = client.get(url)
             assert response.status_code == 403, url
             assert person.last_name not in response.content.decode(), url
-        # Refused before any record was read, so no view; the attempt on the record itself is not shown.
+        # Only the first view, from before they left; each attempt on the record since is logged as refused
+        # (the person page and the contact form; My cases and its export name nobody before they are shown).
         views = AccessLogEntry.objects.filter(staff=leaver, action=Action.VIEW)
         assert views.count() == 1
+        refused = AccessLogEntry.objects.filter(staff=leaver, action=Action.REFUSED)
+        assert list(refused.values_list("person_id", flat=True)) == [person.pk, person.pk]
 
     def test_a_leaver_cannot_record_a_contact(self):
         leaver = StaffMemberFactory(grade=Grade.PO, with_user=True)
