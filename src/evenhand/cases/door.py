@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from django.core.paginator import Page
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, Model, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from evenhand.audit.models import Channel
@@ -44,7 +44,7 @@ from .records import (
 )
 from .services import Proposal, propose_enforcement
 
-M = TypeVar("M")
+M = TypeVar("M", bound=Model)
 
 
 # --- querysets of each kind, limited to what the viewer may see ------------------------------------------------

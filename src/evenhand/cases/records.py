@@ -129,8 +129,8 @@ class SentenceRecord:
             type=sentence.type,
             type_label=sentence.get_type_display(),
             court=lens.text(sentence.court),
-            start_date=lens.date(sentence.start_date),  # type: ignore[arg-type]
-            expected_end_date=lens.date(sentence.expected_end_date),  # type: ignore[arg-type]
+            start_date=lens.date(sentence.start_date),
+            expected_end_date=lens.date(sentence.expected_end_date),
             termination_date=lens.date(sentence.termination_date),
             termination_reason=sentence.termination_reason or None,
             termination_reason_label=sentence.get_termination_reason_display() or None,
@@ -187,7 +187,7 @@ class ContactRecord:
             sentence_id=lens.id(contact.sentence_id),
             type=contact.type,
             type_label=contact.get_type_display(),
-            starts_at=lens.date(contact.starts_at),  # type: ignore[arg-type]
+            starts_at=lens.date(contact.starts_at),
             location=lens.text(contact.location),
             outcome=contact.outcome or None,
             outcome_label=contact.get_outcome_display() or None,
@@ -248,7 +248,7 @@ class DecisionRecord:
             rationale=lens.text(decision.rationale),
             decided_by=_staff_code(decision.decided_by, lens),
             decided_by_name=_staff_name(decision.decided_by, lens),
-            decided_at=lens.date(decision.decided_at),  # type: ignore[arg-type]
+            decided_at=lens.date(decision.decided_at),
             triggering_contact_ids=sorted(c.pk for c in decision.triggering_contacts.all())
             if lens.identity
             else None,
@@ -297,11 +297,11 @@ class ReferralRecord:
             service_area_label=referral.get_service_area_display(),
             provider=lens.text(referral.provider),
             reason=lens.text(referral.reason),
-            made_on=lens.date(referral.made_on),  # type: ignore[arg-type]
+            made_on=lens.date(referral.made_on),
             made_by=_staff_code(referral.made_by, lens),
             status=referral.status,
             status_label=referral.get_status_display(),
-            status_changed_on=lens.date(referral.status_changed_on),  # type: ignore[arg-type]
+            status_changed_on=lens.date(referral.status_changed_on),
             next_statuses=list(NEXT_STATUSES[referral.status]),
         )
 
@@ -327,7 +327,7 @@ class RiskRecord:
             mappa_category_label=risk.get_mappa_category_display() if risk.mappa_category else None,
             mappa_level=risk.mappa_level,
             mappa_level_label=risk.get_mappa_level_display() if risk.mappa_level else None,
-            assessed_on=lens.date(risk.assessed_on),  # type: ignore[arg-type]
+            assessed_on=lens.date(risk.assessed_on),
         )
 
 
@@ -342,7 +342,7 @@ class AssessmentRecord:
     def shape(cls, assessment: AssessmentSummary, lens: Lens) -> "AssessmentRecord":
         return cls(
             type_label=assessment.get_type_display(),
-            started_on=lens.date(assessment.started_on),  # type: ignore[arg-type]
+            started_on=lens.date(assessment.started_on),
             completed_on=lens.date(assessment.completed_on),
             diversity_factors_discussed_label=assessment.get_diversity_factors_discussed_display() or None,
         )

@@ -8,6 +8,7 @@ roles whose work needs it.
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import overload
 
 from evenhand.org.models import StaffMember
 
@@ -44,8 +45,17 @@ class Lens:
         """Free text, which names people and quotes CRNs: None for analysts."""
         return value if self.identity else None
 
+    @overload
+    def date(self, value: dt.datetime) -> dt.datetime: ...
+    @overload
+    def date(self, value: dt.date) -> dt.date: ...  # type: ignore[overload-overlap]
+    @overload
+    def date(self, value: dt.datetime | None) -> dt.datetime | None: ...
+    @overload
+    def date(self, value: dt.date | None) -> dt.date | None: ...
+
     def date(self, value: dt.date | None) -> dt.date | None:
-        """A date, or for analysts the first day of its month."""
+        """A date (or a date and time), or for analysts the first day of its month."""
         if value is None or self.identity:
             return value
         if isinstance(value, dt.datetime):
