@@ -118,6 +118,9 @@ def configure(*, sqlite_path: Path | None = None, database_url: str | None = Non
         os.environ["SQLITE_PATH"] = str(sqlite_path)
     if database_url is not None:
         os.environ["DATABASE_URL"] = database_url
+    # A benchmark on synthetic data is not a deployment: without keys in the environment, use the demo's.
+    if not os.environ.get("SECRET_KEY"):
+        os.environ["EVENHAND_DEMO"] = "1"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "evenhand.settings")
     os.environ["EVENHAND_PLAIN_STATIC"] = "1"
     import django

@@ -56,6 +56,9 @@ def psql(sql: str) -> None:
 
 def one(scale: str, database: str, seed: int, workdir: Path) -> float:
     env = {**os.environ, "EVENHAND_PLAIN_STATIC": "1"}
+    # Synthetic data is not a deployment: without keys in the environment, use the demo's.
+    if not env.get("SECRET_KEY"):
+        env["EVENHAND_DEMO"] = "1"
     env.pop("DATABASE_URL", None)
     name = f"bench_synth_{scale}_{os.getpid()}"
     if database == "sqlite":

@@ -35,6 +35,9 @@ def configure(database_url: str | None) -> None:
     elif not os.environ.get("DATABASE_URL"):
         (ROOT / "var").mkdir(exist_ok=True)
         os.environ["SQLITE_PATH"] = str(ROOT / "var" / "benchmark-workload.sqlite3")
+    # A benchmark on synthetic data is not a deployment: without keys in the environment, use the demo's.
+    if not os.environ.get("SECRET_KEY"):
+        os.environ["EVENHAND_DEMO"] = "1"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "evenhand.settings")
     # Plain static storage: the benchmark does not run collectstatic.
     os.environ["EVENHAND_PLAIN_STATIC"] = "true"
