@@ -90,6 +90,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Inside WhiteNoise, which answers for static files before this sees them; so every other response.
     "evenhand.core.middleware.NeverCacheMiddleware",
+    "evenhand.api.middleware.MethodNotAllowedAsJson",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

@@ -243,3 +243,11 @@ def test_a_correction_of_a_decision_on_another_sentence_is_a_422_on_corrects(org
         "corrects": earlier.pk,
     }
     assert_error(post(client_for(org.po), "enforcement-decisions", body), 422, {"corrects"})
+
+
+def test_a_method_a_path_does_not_take_answers_in_the_one_shape(org, client_for):
+    """ninja answers 405 with an empty body before any handler runs; the API's shape is given to it."""
+    response = client_for(org.po).delete(f"{API}/people")
+    body = assert_error(response, 405, fields=set())
+    assert "GET" in response["Allow"] and "GET" in body["detail"]
+    assert "no-store" in response["Cache-Control"]
