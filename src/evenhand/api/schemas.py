@@ -34,7 +34,7 @@ from evenhand.cases.models import (
     TerminationReason,
 )
 from evenhand.core.converters import RecordRefConverter
-from evenhand.people.access import MAX_ID
+from evenhand.core.ids import MAX_ID
 from evenhand.people.models import Disability, EthnicGroup, Ethnicity, IdentifiedBy, Religion, Sex
 
 # Free text a person types: long enough for any real note or rationale, short enough to be plausible.
@@ -146,11 +146,6 @@ class PageQuery(Schema):
 
     limit: int = Field(settings.NINJA_PAGINATION_PER_PAGE, ge=1, le=settings.NINJA_PAGINATION_MAX_LIMIT)
     offset: int = Field(0, ge=0, le=MAX_ID - settings.NINJA_PAGINATION_MAX_LIMIT)
-
-
-def _token_of(record: Any, ref: str) -> str | None:
-    """An analyst's token for a related record: the record's own token is set only for analysts."""
-    return ref if record.token is not None else None
 
 
 # --- people -----------------------------------------------------------------------------------------------
@@ -278,10 +273,6 @@ class SentenceOut(Schema):
     offences: list[OffenceOut]
     requirements: list[RequirementOut]
 
-    @staticmethod
-    def resolve_person_token(obj: Any) -> str | None:
-        return _token_of(obj, obj.person_ref)
-
 
 class SentenceFilter(Schema):
     person: FilterRef = Field(None, description="The person's id (analysts: their token)")
@@ -307,14 +298,6 @@ class ContactOut(Schema):
     recorded_by: str | None = Field(description="Staff code; null for analysts")
     outcome_recorded_at: dt.datetime | None
     outcome_recorded_by: str | None = Field(description="Staff code; null for analysts")
-
-    @staticmethod
-    def resolve_person_token(obj: Any) -> str | None:
-        return _token_of(obj, obj.person_ref)
-
-    @staticmethod
-    def resolve_sentence_token(obj: Any) -> str | None:
-        return _token_of(obj, obj.sentence_ref)
 
 
 class ProposalOut(Schema):
@@ -386,14 +369,6 @@ class DecisionOut(Schema):
     is_corrected: bool = Field(description="A later decision corrects this one")
     outcome: DecisionOutcome | None = Field(description="What became of a breach or recall")
 
-    @staticmethod
-    def resolve_person_token(obj: Any) -> str | None:
-        return _token_of(obj, obj.person_ref)
-
-    @staticmethod
-    def resolve_sentence_token(obj: Any) -> str | None:
-        return _token_of(obj, obj.sentence_ref)
-
 
 class DecisionIn(Schema):
     sentence_id: Id
@@ -430,14 +405,6 @@ class ReferralOut(Schema):
     status: ReferralStatus
     status_changed_on: dt.date
     next_statuses: list[ReferralStatus] = Field(description="The statuses this referral may move to")
-
-    @staticmethod
-    def resolve_person_token(obj: Any) -> str | None:
-        return _token_of(obj, obj.person_ref)
-
-    @staticmethod
-    def resolve_sentence_token(obj: Any) -> str | None:
-        return _token_of(obj, obj.sentence_ref)
 
 
 class ReferralIn(Schema):

@@ -8,7 +8,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from evenhand.org.models import StaffMember
-from evenhand.people.records import Lens
+from evenhand.people.records import Addressed, Lens, reference
 
 from .models import (
     NEXT_STATUSES,
@@ -21,6 +21,28 @@ from .models import (
     RiskSummary,
     Sentence,
 )
+
+
+class OfPerson(Addressed):
+    """A record of a person's: its references and the person's."""
+
+    person_id: int | None
+    person_token: str | None
+
+    @property
+    def person_ref(self) -> str:
+        return reference(self.person_id, self.person_token)
+
+
+class OfSentence(OfPerson):
+    """A record of a sentence's: its references, the person's and the sentence's."""
+
+    sentence_id: int | None
+    sentence_token: str | None
+
+    @property
+    def sentence_ref(self) -> str:
+        return reference(self.sentence_id, self.sentence_token)
 
 
 def _staff_name(staff: StaffMember | None, lens: Lens) -> str | None:
@@ -92,12 +114,11 @@ class RequirementRecord:
 
 
 @dataclass(frozen=True)
-class SentenceRecord:
-    ref: str
+class SentenceRecord(OfPerson):
     id: int | None
     token: str | None
-    person_ref: str
     person_id: int | None
+    person_token: str | None
     type: str
     type_label: str
     court: str | None
@@ -121,11 +142,10 @@ class SentenceRecord:
         allocation = current[0] if current else None
         practitioner = allocation.practitioner if allocation is not None else None
         return cls(
-            ref=lens.ref("sentence", sentence.pk),
             id=lens.id(sentence.pk),
-            token=None if lens.identity else lens.ref("sentence", sentence.pk),
-            person_ref=lens.ref("person", sentence.person_id),
+            token=lens.token("sentence", sentence.pk),
             person_id=lens.id(sentence.person_id),
+            person_token=lens.token("person", sentence.person_id),
             type=sentence.type,
             type_label=sentence.get_type_display(),
             court=lens.text(sentence.court),
@@ -145,14 +165,13 @@ class SentenceRecord:
 
 
 @dataclass(frozen=True)
-class ContactRecord:
-    ref: str
+class ContactRecord(OfSentence):
     id: int | None
     token: str | None
-    person_ref: str
     person_id: int | None
-    sentence_ref: str
+    person_token: str | None
     sentence_id: int | None
+    sentence_token: str | None
     type: str
     type_label: str
     starts_at: dt.datetime
@@ -178,13 +197,12 @@ class ContactRecord:
             [d.get_decision_display() for d in contact.enforcement_decisions.all()] if with_decisions else []
         )
         return cls(
-            ref=lens.ref("contact", contact.pk),
             id=lens.id(contact.pk),
-            token=None if lens.identity else lens.ref("contact", contact.pk),
-            person_ref=lens.ref("person", contact.person_id),
+            token=lens.token("contact", contact.pk),
             person_id=lens.id(contact.person_id),
-            sentence_ref=lens.ref("sentence", contact.sentence_id),
+            person_token=lens.token("person", contact.person_id),
             sentence_id=lens.id(contact.sentence_id),
+            sentence_token=lens.token("sentence", contact.sentence_id),
             type=contact.type,
             type_label=contact.get_type_display(),
             starts_at=lens.date(contact.starts_at),
@@ -201,14 +219,13 @@ class ContactRecord:
 
 
 @dataclass(frozen=True)
-class DecisionRecord:
-    ref: str
+class DecisionRecord(OfSentence):
     id: int | None
     token: str | None
-    person_ref: str
     person_id: int | None
-    sentence_ref: str
+    person_token: str | None
     sentence_id: int | None
+    sentence_token: str | None
     decision: str
     decision_label: str
     proposed: str | None
@@ -234,13 +251,12 @@ class DecisionRecord:
         outcome = getattr(decision, "outcome", None)
         corrects = decision.corrects
         return cls(
-            ref=lens.ref("decision", decision.pk),
             id=lens.id(decision.pk),
-            token=None if lens.identity else lens.ref("decision", decision.pk),
-            person_ref=lens.ref("person", decision.sentence.person_id),
+            token=lens.token("decision", decision.pk),
             person_id=lens.id(decision.sentence.person_id),
-            sentence_ref=lens.ref("sentence", decision.sentence_id),
+            person_token=lens.token("person", decision.sentence.person_id),
             sentence_id=lens.id(decision.sentence_id),
+            sentence_token=lens.token("sentence", decision.sentence_id),
             decision=decision.decision,
             decision_label=decision.get_decision_display(),
             proposed=decision.proposed or None,
@@ -263,14 +279,13 @@ class DecisionRecord:
 
 
 @dataclass(frozen=True)
-class ReferralRecord:
-    ref: str
+class ReferralRecord(OfSentence):
     id: int | None
     token: str | None
-    person_ref: str
     person_id: int | None
-    sentence_ref: str
+    person_token: str | None
     sentence_id: int | None
+    sentence_token: str | None
     service_area: str
     service_area_label: str
     provider: str | None
@@ -286,13 +301,12 @@ class ReferralRecord:
     def shape(cls, referral: Referral, lens: Lens) -> "ReferralRecord":
         """``referral`` with ``made_by`` loaded."""
         return cls(
-            ref=lens.ref("referral", referral.pk),
             id=lens.id(referral.pk),
-            token=None if lens.identity else lens.ref("referral", referral.pk),
-            person_ref=lens.ref("person", referral.person_id),
+            token=lens.token("referral", referral.pk),
             person_id=lens.id(referral.person_id),
-            sentence_ref=lens.ref("sentence", referral.sentence_id),
+            person_token=lens.token("person", referral.person_id),
             sentence_id=lens.id(referral.sentence_id),
+            sentence_token=lens.token("sentence", referral.sentence_id),
             service_area=referral.service_area,
             service_area_label=referral.get_service_area_display(),
             provider=lens.text(referral.provider),

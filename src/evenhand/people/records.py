@@ -16,6 +16,24 @@ from .access import can_record_casework, can_see_diversity, can_see_identity, ps
 from .models import DiversityProfile, Person
 
 
+def reference(pk: int | None, token: str | None) -> str:
+    """How the viewer addresses a record in links and paths: its id, or an analyst's token (one of the two is
+    set, as ``Lens.id`` and ``Lens.token`` give them)."""
+    return token if token is not None else str(pk)
+
+
+class Addressed:
+    """A shaped record's references, derived from the id and token fields the lens fills."""
+
+    id: int | None
+    token: str | None
+
+    @property
+    def ref(self) -> str:
+        """The id, or an analyst's token: what links and API paths use."""
+        return reference(self.id, self.token)
+
+
 @dataclass(frozen=True)
 class Lens:
     """What one member of staff may see; every shaping decision reads it."""
@@ -34,9 +52,9 @@ class Lens:
             casework=can_record_casework(staff),
         )
 
-    def ref(self, kind: str, pk: int) -> str:
-        """How this viewer addresses a record: its id, or for analysts its opaque token."""
-        return str(pk) if self.identity else record_token(kind, pk)
+    def token(self, kind: str, pk: int) -> str | None:
+        """An analyst's opaque reference to a record in place of its id; None for everyone else."""
+        return None if self.identity else record_token(kind, pk)
 
     def id(self, pk: int | None) -> int | None:
         return pk if self.identity else None
@@ -96,10 +114,9 @@ class DiversityRecord:
 
 
 @dataclass(frozen=True)
-class PersonRecord:
+class PersonRecord(Addressed):
     """A person as this viewer may see them."""
 
-    ref: str  # the id, or an analyst's token: what links and API paths use
     id: int | None
     token: str | None
     pseudonym: str | None
@@ -134,9 +151,8 @@ class PersonRecord:
             profile = getattr(person, "diversity", None)
             diversity = DiversityRecord.shape(profile, lens) if profile is not None else None
         return cls(
-            ref=lens.ref("person", person.pk),
             id=lens.id(person.pk),
-            token=None if lens.identity else record_token("person", person.pk),
+            token=lens.token("person", person.pk),
             pseudonym=None if lens.identity else pseudonym(person.pk),
             crn=person.crn if lens.identity else None,
             first_name=person.first_name if lens.identity else None,
