@@ -4,11 +4,11 @@ from typing import Any
 
 from django.core.paginator import Page, Paginator
 
+from evenhand.core.ids import parse_id
+
 from .models import AccessLogEntry
 
 PAGE_SIZE = 50
-# Person ids are 64-bit keys; a longer number is no person.
-MAX_PERSON_ID = 2**63 - 1
 
 
 def access_log_page(*, staff_code: str = "", person: str = "", page: Any = None) -> Page:
@@ -22,6 +22,6 @@ def access_log_page(*, staff_code: str = "", person: str = "", page: Any = None)
     if staff_code:
         entries = entries.filter(staff__staff_code=staff_code)
     if person.isascii() and person.isdigit():
-        number = int(person)
-        entries = entries.filter(person_id=number) if number <= MAX_PERSON_ID else entries.none()
+        number = parse_id(person)
+        entries = entries.filter(person_id=number) if number is not None else entries.none()
     return Paginator(entries, PAGE_SIZE).get_page(page)

@@ -17,6 +17,7 @@ from django.db.models import Exists, Model, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from evenhand.audit.models import Channel
+from evenhand.core.ids import parse_id
 from evenhand.org.models import Role, StaffMember
 from evenhand.people.access import visible_people
 from evenhand.people.door import (
@@ -45,37 +46,6 @@ from .records import (
 from .services import Proposal, propose_enforcement
 
 M = TypeVar("M", bound=Model)
-
-
-# --- querysets of each kind, limited to what the viewer may see ------------------------------------------------
-
-
-def sentences_in_view(viewer: StaffMember) -> QuerySet[Sentence]:
-    """Sentences of the people the viewer may see, with what a record of them shows."""
-    current = Allocation.objects.filter(end_date__isnull=True).select_related("practitioner")
-    return Sentence.objects.filter(person__in=visible_people(viewer)).prefetch_related(
-        "offences",
-        "requirements",
-        Prefetch("allocations", queryset=current, to_attr="current_allocations"),
-    )
-
-
-def contacts_in_view(viewer: StaffMember) -> QuerySet[Contact]:
-    return Contact.objects.filter(person__in=visible_people(viewer)).select_related(
-        "recorded_by", "outcome_recorded_by"
-    )
-
-
-def decisions_in_view(viewer: StaffMember) -> QuerySet[EnforcementDecision]:
-    return (
-        EnforcementDecision.objects.filter(sentence__person__in=visible_people(viewer))
-        .select_related("sentence", "decided_by", "corrects", "corrected_by", "outcome")
-        .prefetch_related(Prefetch("triggering_contacts", queryset=Contact.objects.only("pk")))
-    )
-
-
-def referrals_in_view(viewer: StaffMember) -> QuerySet[Referral]:
-    return Referral.objects.filter(person__in=visible_people(viewer)).select_related("made_by")
 
 
 # --- one record ---------------------------------------------------------------------------------------------
@@ -109,10 +79,7 @@ def _open(
 
 
 def _sentences() -> QuerySet[Sentence]:
-    current = Allocation.objects.filter(end_date__isnull=True).select_related("practitioner")
-    return Sentence.objects.select_related("person").prefetch_related(
-        "offences", "requirements", Prefetch("allocations", queryset=current, to_attr="current_allocations")
-    )
+    return selectors.sentences_with_parts().select_related("person")
 
 
 def _contacts() -> QuerySet[Contact]:
@@ -127,6 +94,25 @@ def _decisions() -> QuerySet[EnforcementDecision]:
 
 def _referrals() -> QuerySet[Referral]:
     return Referral.objects.select_related("person", "sentence", "made_by")
+
+
+# Each kind limited to what the viewer may see, for lists.
+
+
+def sentences_in_view(viewer: StaffMember) -> QuerySet[Sentence]:
+    return _sentences().filter(person__in=visible_people(viewer))
+
+
+def contacts_in_view(viewer: StaffMember) -> QuerySet[Contact]:
+    return _contacts().filter(person__in=visible_people(viewer))
+
+
+def decisions_in_view(viewer: StaffMember) -> QuerySet[EnforcementDecision]:
+    return _decisions().filter(sentence__person__in=visible_people(viewer))
+
+
+def referrals_in_view(viewer: StaffMember) -> QuerySet[Referral]:
+    return _referrals().filter(person__in=visible_people(viewer))
 
 
 def _person_of_sentence(s: Sentence) -> int:
@@ -248,10 +234,8 @@ def referral_for_casework(
 
 def decision_on_sentence(*, sentence: Sentence, decision_id: int | str) -> EnforcementDecision:
     """A decision of a sentence already opened for casework (the one a correction corrects)."""
-    text = str(decision_id)
-    if not (text.isascii() and text.isdigit() and len(text) <= 19):
-        raise RecordNotFound("No such decision.")
-    found = _decisions().filter(sentence=sentence, pk=int(text)).first()
+    pk = parse_id(decision_id)
+    found = _decisions().filter(sentence=sentence, pk=pk).first() if pk is not None else None
     if found is None:
         raise RecordNotFound("No such decision.")
     return found
@@ -260,16 +244,6 @@ def decision_on_sentence(*, sentence: Sentence, decision_id: int | str) -> Enfor
 def casework_contacts(*, sentence: Sentence, ids: list[int]) -> list[Contact]:
     """Contacts of a sentence already opened for casework, by id (the failures a decision answers)."""
     return list(Contact.objects.filter(sentence=sentence, pk__in=ids).select_related("sentence"))
-
-
-def outstanding_failures(sentence: Sentence) -> list[Contact]:
-    """Unacceptable failures on a sentence already opened for casework that still wait for a decision."""
-    return list(selectors.outstanding_failures(sentence.person).filter(sentence=sentence))
-
-
-def active_sentences(person: Person) -> QuerySet[Sentence]:
-    """A person's running sentences (a person already opened for casework), for a form's choices."""
-    return selectors.active_sentences(person)
 
 
 # --- casework pages: what a form that records casework shows, and the models its service takes --------------

@@ -5,7 +5,7 @@ from typing import Any
 from django import forms
 
 from evenhand.core.forms import GovukDateField, GovukDateTimeField
-from evenhand.people.access import MAX_ID
+from evenhand.core.ids import parse_id
 
 from .models import (
     NEXT_STATUSES,
@@ -63,10 +63,9 @@ class ContactChoiceField(forms.ModelMultipleChoiceField):
         # A value that is no id at all (too many digits for a 64-bit key, say) is not one of the choices;
         # asking the database about it would fail (SQLite cannot take the number).
         for choice in value if isinstance(value, list | tuple) else ():
-            text = str(choice)
-            if not (text.isascii() and text.isdigit() and len(text) <= 19 and int(text) <= MAX_ID):
+            if parse_id(choice) is None:
                 raise forms.ValidationError(
-                    self.error_messages["invalid_choice"], code="invalid_choice", params={"value": text}
+                    self.error_messages["invalid_choice"], code="invalid_choice", params={"value": choice}
                 )
         return super().clean(value)
 

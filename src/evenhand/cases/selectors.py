@@ -64,18 +64,18 @@ def current_risk(person: Person) -> RiskSummary | None:
     return person.risk_summaries.order_by("-assessed_on", "-id").first()
 
 
+def sentences_with_parts() -> QuerySet[Sentence]:
+    """Sentences with what a record of one shows: offences, requirements and the current allocation
+    (``current_allocations``, with its practitioner), in a fixed number of queries however many."""
+    current = Allocation.objects.filter(end_date__isnull=True).select_related("practitioner")
+    return Sentence.objects.prefetch_related(
+        "offences", "requirements", Prefetch("allocations", queryset=current, to_attr="current_allocations")
+    )
+
+
 def sentences_of(person: Person) -> QuerySet[Sentence]:
     """A person's sentences, newest first, with offences, requirements and the current practitioner."""
-    current_allocations = Allocation.objects.filter(end_date__isnull=True).select_related("practitioner")
-    return (
-        Sentence.objects.filter(person=person)
-        .prefetch_related(
-            "offences",
-            "requirements",
-            Prefetch("allocations", queryset=current_allocations, to_attr="current_allocations"),
-        )
-        .order_by("-start_date", "-pk")
-    )
+    return sentences_with_parts().filter(person=person).order_by("-start_date", "-pk")
 
 
 def timeline(person: Person) -> QuerySet[Contact]:

@@ -29,6 +29,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
+from evenhand.core.ids import MAX_ID
 from evenhand.org.access import is_current
 from evenhand.org.models import Role, StaffMember
 
@@ -104,8 +105,6 @@ def pseudonym(person_id: int) -> str:
 # Kinds of record a token can stand for; the kind is sealed into the token, so a contact's token cannot be
 # presented as a person's.
 TOKEN_KINDS = ("person", "sentence", "contact", "decision", "referral", "consultation")
-# Ids are 64-bit database keys.
-MAX_ID = 2**63 - 1
 
 
 @functools.cache

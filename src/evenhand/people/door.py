@@ -25,10 +25,11 @@ from django.http import Http404
 
 from evenhand.audit.models import Channel
 from evenhand.audit.services import log_export, log_person_view, log_refused_view
+from evenhand.core.ids import parse_id
 from evenhand.org.access import is_current
 from evenhand.org.models import StaffMember
 
-from .access import MAX_ID, can_record_casework, id_from_token, visible_people
+from .access import can_record_casework, id_from_token, visible_people
 from .models import CRN_PATTERN, Person, Restriction
 from .records import Lens, PersonRecord
 
@@ -68,12 +69,7 @@ def refuse(
 def record_id(lens: Lens, kind: str, ref: str | int) -> int:
     """The id a viewer's reference stands for: a plain id from staff who see identities, a token from
     analysts (who never see ids). Anything else, or an id outside 64 bits, is no record at all."""
-    if lens.identity:
-        text = str(ref)
-        if text.isascii() and text.isdigit() and len(text) <= 19 and 1 <= int(text) <= MAX_ID:
-            return int(text)
-        raise RecordNotFound("No such record.")
-    pk = id_from_token(kind, str(ref))
+    pk = parse_id(ref) if lens.identity else id_from_token(kind, str(ref))
     if pk is None:
         raise RecordNotFound("No such record.")
     return pk

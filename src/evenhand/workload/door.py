@@ -21,13 +21,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.paginator import Page
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 
 from evenhand.audit.models import Channel
 from evenhand.audit.services import log_export
-from evenhand.cases.models import Allocation, OffenceFlag, Sentence
+from evenhand.cases.models import OffenceFlag, Sentence
 from evenhand.cases.records import RiskRecord, SentenceRecord
-from evenhand.cases.selectors import current_risk
+from evenhand.cases.selectors import current_risk, sentences_with_parts
 from evenhand.core.formatting import date_text
 from evenhand.org.access import ensure_current, is_current
 from evenhand.org.models import StaffMember
@@ -162,10 +162,7 @@ class QueuedCase:
 
 
 def _sentences() -> QuerySet[Sentence]:
-    current = Allocation.objects.filter(end_date__isnull=True).select_related("practitioner")
-    return Sentence.objects.select_related("person", "person__pdu", "person__pdu__region").prefetch_related(
-        "offences", "requirements", Prefetch("allocations", queryset=current, to_attr="current_allocations")
-    )
+    return sentences_with_parts().select_related("person", "person__pdu", "person__pdu__region")
 
 
 def open_queued_sentence(

@@ -21,8 +21,8 @@ from ninja.errors import HttpError
 
 from evenhand.audit.models import Channel
 from evenhand.cases.models import AllocationReason, OffenceFlag, RoshLevel, SentenceType, Tier
+from evenhand.core.ids import MAX_ID
 from evenhand.org.models import StaffMember
-from evenhand.people.access import MAX_ID
 from evenhand.workload import access, door, selectors, services
 from evenhand.workload.models import CaseType, ConsultationResponse, TaskType
 

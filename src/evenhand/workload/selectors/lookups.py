@@ -6,8 +6,8 @@ from typing import TypeVar
 from django.db.models import Model, QuerySet
 
 from evenhand.cases.models import Allocation
+from evenhand.core.ids import MAX_ID, parse_id
 from evenhand.org.models import PDU, Region, Role, StaffMember, Team
-from evenhand.people.access import MAX_ID
 
 from ..models import CapacityReduction, Consultation, CountedTask, StaffSensitivity, WeightingVersion
 from .figures import CASE_HOLDING_GRADES, case_holders
@@ -139,7 +139,8 @@ def choose_unit(options: QuerySet[U], chosen: str | None, default: U | None) -> 
     chosen = (chosen or "").strip()
     if not chosen:
         return default
-    found = options.filter(pk=int(chosen)).first() if chosen.isascii() and chosen.isdigit() else None
+    pk = parse_id(chosen)
+    found = options.filter(pk=pk).first() if pk is not None else None
     if found is None:
         raise NoSuchUnit(chosen)
     return found
