@@ -102,6 +102,18 @@ def _infinite(number: float) -> str:
     return INFINITY if number > 0 else MINUS_INFINITY
 
 
+def _finite(value: Any, published: bool) -> Decimal | str:
+    """The finite number to write, or the words that stand for a symbol, a missing or an infinite value."""
+    if symbol := _symbol(value):
+        return symbol
+    number = _value(value)
+    if number is None:
+        return _missing(published)
+    if isinstance(number, float):
+        return _infinite(number)
+    return number
+
+
 def _rounded(number: Decimal, places: int) -> Decimal:
     """Half away from zero, and never ``-0``."""
     try:
@@ -130,13 +142,9 @@ def not_applicable_text(*, published: bool = False) -> str:
 
 def count_text(value: Any, *, published: bool = False) -> str:
     """A count of people or events: ``1,234``. A count that is not a whole number raises ``ValueError``."""
-    if symbol := _symbol(value):
-        return symbol
-    number = _value(value)
-    if number is None:
-        return _missing(published)
-    if isinstance(number, float):
-        return _infinite(number)
+    number = _finite(value, published)
+    if isinstance(number, str):
+        return number
     if number != number.to_integral_value():
         raise ValueError(f"a count must be a whole number, not {value!r}: use number_text")
     return _fixed(number, 0)
@@ -144,25 +152,17 @@ def count_text(value: Any, *, published: bool = False) -> str:
 
 def number_text(value: Any, decimals: int = 1, *, published: bool = False) -> str:
     """A number to ``decimals`` places with commas between thousands: ``1,234.5``."""
-    if symbol := _symbol(value):
-        return symbol
-    number = _value(value)
-    if number is None:
-        return _missing(published)
-    if isinstance(number, float):
-        return _infinite(number)
+    number = _finite(value, published)
+    if isinstance(number, str):
+        return number
     return _fixed(number, decimals)
 
 
 def percent_text(value: Any, decimals: int = 1, *, published: bool = False) -> str:
     """A share (0.189) as a percentage to ``decimals`` places: ``18.9%``."""
-    if symbol := _symbol(value):
-        return symbol
-    number = _value(value)
-    if number is None:
-        return _missing(published)
-    if isinstance(number, float):
-        return _infinite(number)
+    number = _finite(value, published)
+    if isinstance(number, str):
+        return number
     return f"{_fixed(number * 100, decimals)}%"
 
 
