@@ -17,6 +17,8 @@ from hypothesis import strategies as st
 from evenhand.cases import rules
 from evenhand.cases.models import RECALLS, Decision, DecisionOutcome, SentenceType
 from evenhand.cases.services import enforcement
+from evenhand.core import dates as core_dates
+from evenhand.core import formatting as core_formatting
 
 D = dt.date
 OUT_OF_COURT = [
@@ -283,9 +285,13 @@ def test_the_rules_module_reads_no_database() -> None:
         "dataclasses",
         "numpy",
         "numpy.typing",
+        "evenhand.core.dates",
         "evenhand.core.formatting",
         "models",
     }
+    # The two core modules it uses are plain Python too.
+    for module in (core_dates, core_formatting):
+        assert "django" not in inspect.getsource(module)
 
 
 def test_the_service_module_still_offers_the_rules_under_their_old_names() -> None:

@@ -31,7 +31,7 @@ from evenhand.cases.models import (
     SentenceType,
     Tier,
 )
-from evenhand.core.services import years_after
+from evenhand.core.dates import years_after
 from evenhand.org.models import Grade
 from evenhand.people.access import can_view_person
 from evenhand.people.models import Exclusion, Restriction

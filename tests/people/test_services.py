@@ -3,7 +3,7 @@ import datetime as dt
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from evenhand.core.services import years_after
+from evenhand.core.dates import years_after
 from evenhand.org.models import Grade
 from evenhand.people.access import can_view_person
 from evenhand.people.models import (

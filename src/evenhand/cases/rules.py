@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from evenhand.core.dates import years_after
 from evenhand.core.formatting import date_text
 
 from .models import RECALLS, Decision, DecisionOutcome, SentenceType
@@ -82,10 +83,7 @@ def outcome_applies(decision: str, outcome: str) -> bool:
 
 def one_year_before(day: dt.date) -> dt.date:
     """The same date a year earlier; 29 February goes back to 28 February."""
-    try:
-        return day.replace(year=day.year - 1)
-    except ValueError:
-        return day.replace(year=day.year - 1, day=28)
+    return years_after(day, -1)
 
 
 def warning_window_opens_on(failure_on: dt.date) -> dt.date:

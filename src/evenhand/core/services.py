@@ -92,19 +92,3 @@ def require_text(
 ) -> str:
     """Free text that must be given (see ``plain_text``): "Enter …" when it is missing or too short."""
     return plain_text(value, field, what, kind=kind, required=True, min_length=min_length)
-
-
-# --- dates -----------------------------------------------------------------------------------------------------
-
-
-def years_after(day: dt.date, years: int) -> dt.date:
-    """The same date ``years`` later (earlier when negative); 29 February becomes 28 February."""
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:
-        return day.replace(year=day.year + years, day=28)
-
-
-def age_on(date_of_birth: dt.date, day: dt.date) -> int:
-    """Age in whole years on ``day``."""
-    return day.year - date_of_birth.year - ((day.month, day.day) < (date_of_birth.month, date_of_birth.day))

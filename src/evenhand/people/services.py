@@ -6,11 +6,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from evenhand.core.dates import age_on
 from evenhand.core.services import (
     LANGUAGE,
     NAME,
     SHORT_TEXT,
-    age_on,
     plain_text,
     require_past,
     require_text,

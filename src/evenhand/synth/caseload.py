@@ -16,6 +16,7 @@ import numpy as np
 from evenhand.cases import rules
 from evenhand.cases.models import RECALLS, AllocationReason, Decision, DecisionOutcome, TerminationReason
 from evenhand.cases.rules import one_year_before
+from evenhand.core.dates import years_after
 
 from . import params
 from .bias import BiasSpec
@@ -161,14 +162,6 @@ REFERRAL_REASONS = {
     "womens": "Would benefit from a women's centre and its services.",
     "cultural_faith": "Asked for support from a culturally specific service.",
 }
-
-
-def years_before(day: dt.date, years: int) -> dt.date:
-    """The same date ``years`` earlier; 29 February goes back to 28 February."""
-    try:
-        return day.replace(year=day.year - years)
-    except ValueError:
-        return day.replace(year=day.year - years, day=28)
 
 
 def lesser(draw: float, warning_share: float) -> Decision:
@@ -478,7 +471,7 @@ class CaseloadBuilder:
     def birthday_bounds(self, age: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """For each age, the latest and earliest birth dates that give that age on the end date."""
         end = self.period.end
-        latest = np.array([(years_before(end, a) - EPOCH).days for a in range(params.AGE_MAX + 2)])
+        latest = np.array([(years_after(end, -a) - EPOCH).days for a in range(params.AGE_MAX + 2)])
         return latest[age], latest[age + 1] + 1
 
     def bias_for(self, measure: str, month: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:

@@ -8,15 +8,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from evenhand.core.dates import age_on, years_after
 from evenhand.core.formatting import date_text
 from evenhand.core.services import (
     LINE,
     SHORT_TEXT,
-    age_on,
     plain_text,
     require_text,
     validated,
-    years_after,
 )
 from evenhand.org.models import Grade, Role, StaffMember
 from evenhand.people.access import can_view_person, ensure_can_record
