@@ -43,17 +43,9 @@ __all__ = [
     "one_year_before",
     "propose_enforcement",
     "record_enforcement_outcome",
-    "warning_window_opens",
 ]
 
 RATIONALE_MIN_LENGTH = 20
-
-
-def warning_window_opens(failure_at: dt.datetime) -> dt.datetime:
-    """The earliest moment a warning still counts for a failure at ``failure_at``: local midnight at the start
-    of :func:`evenhand.cases.rules.warning_window_opens_on` of the failure's local date."""
-    opens = rules.warning_window_opens_on(timezone.localdate(failure_at))
-    return dt.datetime.combine(opens, dt.time.min, tzinfo=timezone.get_current_timezone())
 
 
 def effective_decisions(sentence: Sentence) -> QuerySet[EnforcementDecision]:
