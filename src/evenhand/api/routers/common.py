@@ -30,15 +30,23 @@ def purpose(request: HttpRequest) -> str:
     return f"API {request.method} {request.get_full_path()}"
 
 
-def read(request: HttpRequest, open_record: Callable[..., R], ref: str) -> R:
-    """One record through the door's ``open_*``: the view or the refusal is logged there, and a refusal
-    answers as a missing record does."""
+@contextmanager
+def refused_as_missing() -> Iterator[None]:
+    """The API never confirms that a record it refuses exists: a refusal (already logged by the door) answers
+    as a missing record does, except a refusal for the role alone (``RoleRefused``: 403)."""
     try:
-        return open_record(viewer=staff_of(request), ref=ref, channel=Channel.API, purpose=purpose(request))
+        yield
     except RoleRefused:
         raise
     except RecordRefused as refused:
         raise RecordNotFound(NOT_FOUND) from refused
+
+
+def read(request: HttpRequest, open_record: Callable[..., R], ref: str) -> R:
+    """One record through the door's ``open_*``: the view or the refusal is logged there, and a refusal
+    answers as a missing record does."""
+    with refused_as_missing():
+        return open_record(viewer=staff_of(request), ref=ref, channel=Channel.API, purpose=purpose(request))
 
 
 def listed(

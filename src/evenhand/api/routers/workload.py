@@ -8,12 +8,9 @@ answers only to the practitioner consulted, and only while they may still open t
 """
 
 import datetime as dt
-from collections.abc import Iterator
-from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 from ninja import Field, Path, Query, Router, Schema, Status
@@ -27,38 +24,13 @@ from evenhand.workload import access, door, selectors, services
 from evenhand.workload.models import CaseType, ConsultationResponse, TaskType
 
 from ..auth import staff_of
-from ..schemas import LIST_ERRORS, READ_ERRORS, WRITE_ERRORS, ErrorOut, Ref
-from .common import api_field_names, field_error
+from ..schemas import LIST_ERRORS, READ_ERRORS, WRITE_ERRORS, ErrorOut, PageQuery, Ref
+from .common import api_field_names, field_error, listed, purpose, refused_as_missing
 
 router = Router(tags=["allocation"])
 workload_router = Router(tags=["workload"])
 
-NOT_FOUND = "No such record, or you do not have access to it."
-
-
-def _purpose(request: HttpRequest) -> str:
-    """What the access log says the caller did: the operation and the path with its query."""
-    return f"API {request.method} {request.get_full_path()}"
-
-
-@contextmanager
-def _refused_as_missing() -> Iterator[None]:
-    """The API never confirms that a record it refuses exists: a refusal (already logged by the door) answers
-    as a missing record does."""
-    try:
-        yield
-    except door.RoleRefused:
-        raise
-    except door.RecordRefused as refused:
-        raise Http404(NOT_FOUND) from refused
-
-
 # --- schemas ----------------------------------------------------------------------------------------------
-
-
-class QueueQuery(Schema):
-    limit: int = Field(settings.NINJA_PAGINATION_PER_PAGE, ge=1, le=settings.NINJA_PAGINATION_MAX_LIMIT)
-    offset: int = Field(0, ge=0, le=MAX_ID - settings.NINJA_PAGINATION_MAX_LIMIT)
 
 
 class QueueItemOut(Schema):
@@ -247,24 +219,17 @@ def _staff_by_code(code: str, field: str) -> StaffMember:
 
 
 def _queued(request: HttpRequest, sentence_id: int | str) -> door.QueuedCase:
-    with _refused_as_missing():
+    with refused_as_missing():
         return door.open_queued_sentence(
-            viewer=staff_of(request), sentence_id=sentence_id, channel=Channel.API, purpose=_purpose(request)
+            viewer=staff_of(request), sentence_id=sentence_id, channel=Channel.API, purpose=purpose(request)
         )
 
 
 @router.get("/queue", response={200: QueuePageOut, **LIST_ERRORS}, summary="The allocation queue")
-def queue(request: HttpRequest, page: Query[QueueQuery]) -> dict[str, Any]:
+def queue(request: HttpRequest, page: Query[PageQuery]) -> dict[str, Any]:
     """Sentences in the caller's PDU that nobody holds yet, oldest first. Senior probation officers and heads of
     PDU only. Each page is logged as an export, one row per person on it."""
-    count, items = door.queue_slice(
-        viewer=staff_of(request),
-        offset=page.offset,
-        limit=page.limit,
-        channel=Channel.API,
-        purpose=_purpose(request),
-    )
-    return {"items": items, "count": count}
+    return listed(request, door.queue_slice, page)
 
 
 @router.get(
@@ -347,7 +312,7 @@ def record_consultation(request: HttpRequest, payload: ConsultationIn) -> Status
 def my_consultations(request: HttpRequest) -> list[door.ConsultationRecord]:
     """Consultations about cases to be allocated to the caller, newest first (the latest 100). One whose person
     the caller may no longer open shows nothing about them."""
-    return door.consultations_with(viewer=staff_of(request), channel=Channel.API, purpose=_purpose(request))
+    return door.consultations_with(viewer=staff_of(request), channel=Channel.API, purpose=purpose(request))
 
 
 @router.post(
@@ -361,9 +326,9 @@ def answer_consultation(
     """The consulted practitioner's own answer. Anyone else gets 404: a consultation is not theirs to see; so
     does the practitioner once they may no longer open the person's record."""
     staff = staff_of(request)
-    with _refused_as_missing():
+    with refused_as_missing():
         opened = door.open_consultation(
-            viewer=staff, consultation_id=consultation_id, channel=Channel.API, purpose=_purpose(request)
+            viewer=staff, consultation_id=consultation_id, channel=Channel.API, purpose=purpose(request)
         )
     answered = services.answer_consultation(
         by=staff, consultation=opened.consultation, agreed=payload.agreed, comment=payload.comment
