@@ -1,0 +1,305 @@
+"""The auditor: attack a suppression pattern by linear programming, as a reader with every published figure.
+
+The reader knows every published count, every relation of the :class:`~.cells.Cells` system, that every
+count is 0 or more and that a suppressed count is at least 1 (zeros are published). The cells they do not
+know (the suppressed ones, and the implied ones that are never published) fall into **components**: two
+unknown cells are in one component when a relation holds both. Components are independent problems, so a
+national publication is thousands of small linear programs rather than one vast one.
+
+For each component the auditor finds what the reader can find: with the true values (:func:`audit`, the
+step a publication passes before any file is written), whether every sensitive cell stays open over its
+protection interval and no other suppressed cell is pinned; without them (:func:`ranges`, for a
+publication read back from its files), the smallest and largest value of every unknown cell.
+
+Each linear program is solved by HiGHS (``scipy.optimize.linprog``). Every solution is a whole table the
+reader cannot rule out, so one solution can clear many cells at once: the auditor first maximises (and
+minimises) the sum of the cells still in doubt, and only then asks about the cells left one at a time.
+"""
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy import optimize, sparse
+from scipy.sparse import csgraph
+
+from .cells import Cells
+from .rules import DEFAULT_RULES, DisclosureError, Rules
+
+# Every coefficient is ±1 and every true value a whole number; solutions are compared with this slack.
+TOLERANCE = 1e-6
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A cell the reader can narrow too far, in words, with the range the reader can work out."""
+
+    cell: int
+    message: str
+
+
+@dataclass(frozen=True)
+class Audit:
+    """What an attack on a publication found.
+
+    ``narrowest_above`` and ``narrowest_below`` are the protection achieved: the least distance, over the
+    sensitive cells, that the reader provably cannot rule out above and below the true value (each at
+    least the rule's level, or down to the floor, when the audit passes).
+    """
+
+    cells: int
+    published: int
+    suppressed: int
+    sensitive: int
+    components: int
+    largest_component: int
+    programs: int
+    narrowest_above: float
+    narrowest_below: float
+    findings: list[Finding] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def passed(self) -> bool:
+        return not self.findings
+
+    def summary(self) -> str:
+        """One sentence for a methodology."""
+        if not self.suppressed:
+            return f"No count was suppressed; {self.cells:,} counts were checked."
+        return (
+            f"{self.suppressed:,} of {self.published + self.suppressed:,} published counts are suppressed, in"
+            f" {self.components:,} independent groups of unknown counts (the largest holds"
+            f" {self.largest_component:,}). An attack by linear programming on everything published found"
+            f" every count of 1 to 4 open over its whole protection interval: each could be at least"
+            f" {_whole(self.narrowest_above)} higher than it is, and could be"
+            f" {'as low as the least possible value' if self.narrowest_below >= 0 else 'lower'}"
+            " (1 for a suppressed count)."
+        )
+
+
+def _whole(value: float) -> str:
+    return "unboundedly" if not np.isfinite(value) else f"{int(np.floor(value + TOLERANCE)):,}"
+
+
+class AuditRefused(DisclosureError):
+    """The auditor refused a publication: ``findings`` names each cell the reader can narrow too far."""
+
+    def __init__(self, result: Audit) -> None:
+        self.result = result
+        super().__init__(
+            f"the publication is refused: {len(result.findings)} suppressed counts can be worked out or"
+            " narrowed inside their protection interval from what it publishes",
+            [finding.message for finding in result.findings],
+        )
+
+
+def audit(cells: Cells, hidden: NDArray[np.bool_], rules: Rules = DEFAULT_RULES) -> Audit:
+    """Attack the publication of ``cells`` with the ``hidden`` cells suppressed, knowing the true values.
+
+    ``hidden`` marks the published cells shown as ``[c]`` (it may also mark cells an earlier release left
+    unknown); implied cells are always unknown. Returns the :class:`Audit`, whose ``findings`` name:
+
+    - a published count, or one a reader can work out exactly, of 1 to ``threshold - 1``;
+    - a sensitive cell whose range is inside its protection interval (see :class:`~.rules.Rules`);
+    - any other suppressed cell the reader can pin to one value;
+    - a suppressed 0 (zeros are published, so a reader takes every ``[c]`` to be at least 1).
+    """
+    started = time.perf_counter()
+    hidden = np.asarray(hidden, dtype=bool) & ~cells.implied
+    values = cells.values.astype(np.float64)
+    findings: list[Finding] = []
+    sensitive = (cells.values >= 1) & (cells.values < rules.threshold)
+    for cell in np.flatnonzero(sensitive & ~hidden & ~cells.implied):
+        findings.append(
+            Finding(int(cell), f"{cells.describe(cell)} is published but is {cells.values[cell]}")
+        )
+    for cell in np.flatnonzero(hidden & (cells.values == 0)):
+        findings.append(Finding(int(cell), f"{cells.describe(cell)} is suppressed but is 0"))
+    floors = np.where(cells.implied, 0.0, 1.0)
+    up = np.full(cells.size, np.nan)
+    down = np.full(cells.size, np.nan)
+    unknown = hidden | cells.implied
+    up[sensitive & unknown] = values[sensitive & unknown] + rules.upper
+    low = np.maximum(floors, values - rules.lower)
+    need_down = sensitive & unknown & (low < values)
+    down[need_down] = low[need_down]
+    # Any other suppressed cell must not be pinned: it must be able to move 1 either way (tried upwards).
+    secondary = hidden & ~sensitive
+    up[secondary] = values[secondary] + 1
+
+    system = _System(cells, unknown, values)
+    above = np.full(cells.size, np.inf)
+    below = np.full(cells.size, np.inf)
+    for component in system.components:
+        problem = system.problem(component)
+        reached_up = problem.reach(up[component], maximise=True)
+        reached_down = problem.reach(down[component], maximise=False)
+        for i, at in enumerate(component):
+            cell = int(at)
+            value = values[cell]
+            if sensitive[cell]:
+                above[cell] = reached_up[i] - value
+                below[cell] = value - reached_down[i] if not np.isnan(down[cell]) else 0.0
+                if reached_up[i] < up[cell] - TOLERANCE or (
+                    not np.isnan(down[cell]) and reached_down[i] > down[cell] + TOLERANCE
+                ):
+                    findings.append(
+                        Finding(
+                            cell,
+                            f"{cells.describe(cell)} ({'never published' if cells.implied[cell] else 'suppressed'},"
+                            f" {int(value)}) can be narrowed to between {min(reached_down[i], value):g}"
+                            f" and {reached_up[i]:g}; it must stay open from"
+                            f" {int(low[cell])} to {int(value + rules.upper)}",
+                        )
+                    )
+            elif (
+                secondary[cell]
+                and reached_up[i] < up[cell] - TOLERANCE
+                # Not upwards: is it pinned, or can it at least move down?
+                and problem.extreme(i, maximise=False) > value - 1 + TOLERANCE
+            ):
+                findings.append(
+                    Finding(int(cell), f"{cells.describe(cell)} is suppressed but can be worked out exactly")
+                )
+    concerned = sensitive & unknown
+    return Audit(
+        cells=cells.size,
+        published=int((~cells.implied & ~hidden).sum()),
+        suppressed=int(hidden.sum()),
+        sensitive=int(concerned.sum()),
+        components=len(system.components),
+        largest_component=max((len(c) for c in system.components), default=0),
+        programs=system.programs,
+        narrowest_above=float(above[concerned].min()) if concerned.any() else float("inf"),
+        narrowest_below=float(below[concerned].min()) if concerned.any() else float("inf"),
+        findings=sorted(findings, key=lambda f: f.cell),
+        seconds=time.perf_counter() - started,
+    )
+
+
+def ranges(
+    cells: Cells, known: NDArray[np.bool_], values: NDArray[np.float64]
+) -> tuple[NDArray[np.float64], NDArray[np.float64], int]:
+    """The smallest and largest value of every unknown cell, from the ``known`` cells' ``values`` alone.
+
+    For a publication read back from its files, where the true values of the suppressed cells are not
+    known. A cell that is neither known nor implied is a suppressed count, at least 1; an implied cell is
+    at least 0. Known cells get their own value; a range without an upper end is ``inf``. Returns the two
+    arrays and the number of components.
+    """
+    known = np.asarray(known, dtype=bool)
+    unknown = ~known
+    system = _System(cells, unknown, np.where(known, values, 0.0))
+    low = np.where(known, values, np.nan)
+    high = low.copy()
+    for component in system.components:
+        problem = system.problem(component)
+        for i, cell in enumerate(component):
+            low[cell] = problem.extreme(i, maximise=False)
+            high[cell] = problem.extreme(i, maximise=True)
+    return low, high, len(system.components)
+
+
+class _System:
+    """The unknown cells of a publication split into components, with what each component's programs need."""
+
+    def __init__(self, cells: Cells, unknown: NDArray[np.bool_], values: NDArray[np.float64]) -> None:
+        self.cells = cells
+        self.programs = 0
+        relations = cells.relations
+        self.equalities = cells.equalities.shape[0]
+        self.relations = relations
+        self.by_cell = sparse.csc_array(relations)
+        # The right-hand side of each relation once the known cells are moved across.
+        self.right = -(relations @ np.where(unknown, 0.0, values))
+        self.floors = np.where(cells.implied, 0.0, 1.0)
+        # An upper end for every cell, far above any value, so that no program is unbounded.
+        self.cap = float(2 * (values.max(initial=0) + cells.values.max(initial=0)) + 1_000)
+        columns = np.flatnonzero(unknown)
+        linked = sparse.csr_array(relations[:, columns] != 0, dtype=np.float64)
+        graph = sparse.csr_array(linked.T @ linked)
+        count, labels = csgraph.connected_components(graph, directed=False)
+        order = np.argsort(labels, kind="stable")
+        bounds = np.searchsorted(labels[order], np.arange(count + 1))
+        self.components = [columns[order[bounds[i] : bounds[i + 1]]] for i in range(count)]
+
+    def problem(self, component: NDArray[np.intp]) -> "_Program":
+        rows = np.unique(self.by_cell[:, component].indices)
+        matrix = sparse.csr_array(self.relations[rows][:, component])
+        equality = rows < self.equalities
+        return _Program(
+            self,
+            matrix[equality],
+            self.right[rows[equality]],
+            matrix[~equality],
+            self.right[rows[~equality]],
+            self.floors[component],
+        )
+
+
+class _Program:
+    """One component's linear programs: the relations among its cells, with the known cells moved across."""
+
+    def __init__(
+        self,
+        system: _System,
+        a_eq: sparse.csr_array,
+        b_eq: NDArray[np.float64],
+        a_ub: sparse.csr_array,
+        b_ub: NDArray[np.float64],
+        floors: NDArray[np.float64],
+    ) -> None:
+        self.system = system
+        self.a_eq, self.b_eq, self.a_ub, self.b_ub = a_eq, b_eq, a_ub, b_ub
+        self.bounds = np.column_stack([floors, np.full(floors.size, system.cap)])
+        self.size = floors.size
+
+    def solve(self, weights: NDArray[np.float64]) -> NDArray[np.float64]:
+        """A solution that maximises ``weights @ x``."""
+        self.system.programs += 1
+        constraints: dict[str, object] = {}
+        if self.a_eq.shape[0]:
+            constraints |= {"A_eq": self.a_eq, "b_eq": self.b_eq}
+        if self.a_ub.shape[0]:
+            constraints |= {"A_ub": self.a_ub, "b_ub": self.b_ub}
+        result = optimize.linprog(-weights, bounds=self.bounds, method="highs", **constraints)
+        if result.status != 0 or result.x is None:
+            raise DisclosureError(
+                "the auditor could not solve its linear program"
+                + (" (the published figures contradict each other)" if result.status == 2 else ""),
+                [str(result.message)],
+            )
+        return np.asarray(result.x)
+
+    def extreme(self, at: int, *, maximise: bool) -> float:
+        weights = np.zeros(self.size)
+        weights[at] = 1.0 if maximise else -1.0
+        value = float(self.solve(weights)[at])
+        return np.inf if maximise and value >= self.system.cap - 1 else value
+
+    def reach(self, targets: NDArray[np.float64], *, maximise: bool) -> NDArray[np.float64]:
+        """For each cell with a target (not NaN): the furthest value seen towards it, stopping once it is
+        reached. Many cells are cleared by one program that pushes the sum of those in doubt; the rest are
+        asked about one at a time (each such program clearing others on the way)."""
+        sign = 1.0 if maximise else -1.0
+        best = np.full(self.size, -np.inf * sign)
+        doubt = ~np.isnan(targets)
+        if not doubt.any():
+            return best
+        together = True
+        while doubt.any():
+            if together:
+                weights = sign * doubt.astype(np.float64)
+            else:
+                weights = np.zeros(self.size)
+                weights[np.flatnonzero(doubt)[0]] = sign
+            x = self.solve(weights)
+            best = np.maximum(best, x) if maximise else np.minimum(best, x)
+            reached = doubt & ((sign * (best - targets)) >= -TOLERANCE)
+            if not together:
+                reached[np.flatnonzero(doubt)[0]] = True  # asked about on its own: settled either way
+            together = False
+            doubt &= ~reached
+        return best

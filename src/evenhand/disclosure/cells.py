@@ -1,0 +1,172 @@
+"""A publication as one system of cells and the linear relations a reader knows between them.
+
+A **cell** is one count (a whole number of people or events, 0 or more), named by a key: a tuple that says
+what it counts (``("n", "licences", "2026", "pdu", "N01", "ethnic_group", "black")``, say). The same count
+published in two tables is one cell, so hiding it in one table hides it in the other. An **implied** cell is
+never published but follows from published ones (the people without the outcome, ``n - events``): it can
+give a person away as surely as a published cell, so it is protected too, but it cannot be suppressed.
+
+A **relation** is linear with coefficients ±1 and nothing on the right:
+
+- ``add(whole, parts)``: the parts add up to the whole (units to their parent, quarters to the year,
+  categories to their group, a row's events and non-events to its people);
+- ``equal(a, b)``: two keys that count the same people (measures on one population);
+- ``at_most(smaller, larger)``: the sum of some cells is at most the sum of others (a subset and its set:
+  recall approved and recall requested; licences and orders within the whole caseload).
+
+Besides these, a reader knows every count is 0 or more, and, because zeros are published, that a
+suppressed count is at least 1.
+
+:class:`CellSystem` builds the system; :meth:`CellSystem.freeze` gives the :class:`Cells` that
+protection and the auditor read, and checks that the true values satisfy every relation, so a relation
+that is not true of the data (a wrong model of the publication) is found before it protects anything.
+"""
+
+from collections.abc import Hashable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy import sparse
+
+Key = tuple[Hashable, ...]
+
+
+@dataclass(frozen=True)
+class Cells:
+    """The frozen system: values and flags per cell, and the relations as two sparse matrices.
+
+    ``equalities @ x == 0`` and ``inequalities @ x <= 0`` hold for the true values ``x = values``.
+    ``cost`` is what suppressing the cell costs (protection minimises the total); ``names`` names each
+    relation, equalities first, for messages.
+    """
+
+    keys: tuple[Key, ...]
+    index: dict[Key, int]
+    values: NDArray[np.int64]
+    implied: NDArray[np.bool_]
+    cost: NDArray[np.float64]
+    equalities: sparse.csr_array
+    inequalities: sparse.csr_array
+    names: tuple[str, ...]
+
+    @property
+    def size(self) -> int:
+        return len(self.keys)
+
+    @property
+    def relations(self) -> sparse.csr_array:
+        """Every relation, equalities first, one row each."""
+        return sparse.csr_array(sparse.vstack([self.equalities, self.inequalities], format="csr"))
+
+    def describe(self, cell: "int | np.integer[Any]") -> str:
+        return " / ".join(str(part) for part in self.keys[cell])
+
+
+class CellSystem:
+    """Builds a :class:`Cells`: declare cells with :meth:`cell`, then the relations between them."""
+
+    def __init__(self) -> None:
+        self._index: dict[Key, int] = {}
+        self._values: list[int] = []
+        self._implied: list[bool] = []
+        self._cost: list[float] = []
+        self._rows: list[tuple[bool, list[int], list[float], str]] = []
+
+    def __contains__(self, key: Key) -> bool:
+        return key in self._index
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def cell(self, key: Key, value: int, *, implied: bool = False, cost: float = 1.0) -> int:
+        """Declare a cell (or the same cell again, which must have the same value) and return its index.
+
+        A cell declared both implied and published is published; its cost is the highest it was given.
+        """
+        if isinstance(value, bool) or not float(value).is_integer() or value < 0:
+            raise ValueError(f"the count {key!r} must be a whole number, 0 or more, not {value!r}")
+        value = int(value)
+        at = self._index.get(key)
+        if at is None:
+            at = self._index[key] = len(self._values)
+            self._values.append(value)
+            self._implied.append(implied)
+            self._cost.append(float(cost))
+            return at
+        if self._values[at] != value:
+            raise ValueError(f"the count {key!r} is given two values, {self._values[at]} and {value}")
+        self._implied[at] = self._implied[at] and implied
+        self._cost[at] = max(self._cost[at], float(cost))
+        return at
+
+    def value(self, key: Key) -> int:
+        return self._values[self._index[key]]
+
+    def _at(self, key: Key) -> int:
+        try:
+            return self._index[key]
+        except KeyError:
+            raise ValueError(f"no cell {key!r} has been declared") from None
+
+    def add(self, whole: Key, parts: Iterable[Key], name: str = "") -> None:
+        """The parts add up to the whole."""
+        cells = [self._at(key) for key in parts]
+        if len(set(cells)) != len(cells):
+            raise ValueError(f"a part is repeated in the relation {name or whole!r}")
+        self._row(True, [*cells, self._at(whole)], [1.0] * len(cells) + [-1.0], name or f"sum to {whole}")
+
+    def equal(self, first: Key, second: Key, name: str = "") -> None:
+        """Two keys count the same people."""
+        a, b = self._at(first), self._at(second)
+        if a != b:
+            self._row(True, [a, b], [1.0, -1.0], name or f"{first} equals {second}")
+
+    def at_most(self, smaller: Sequence[Key], larger: Sequence[Key], name: str = "") -> None:
+        """The sum of ``smaller`` is at most the sum of ``larger``."""
+        weights: dict[int, float] = {}
+        for key in smaller:
+            weights[self._at(key)] = weights.get(self._at(key), 0.0) + 1.0
+        for key in larger:
+            weights[self._at(key)] = weights.get(self._at(key), 0.0) - 1.0
+        kept = {cell: w for cell, w in weights.items() if w != 0}
+        if kept:
+            self._row(False, list(kept), list(kept.values()), name or f"{smaller} at most {larger}")
+
+    def _row(self, equality: bool, cells: list[int], coefficients: list[float], name: str) -> None:
+        self._rows.append((equality, cells, coefficients, name))
+
+    def freeze(self) -> Cells:
+        """The system as :class:`Cells`. Raises ``ValueError`` naming every relation the values break."""
+        keys = tuple(self._index)
+        values = np.array(self._values, dtype=np.int64)
+        matrices = []
+        names: list[str] = []
+        for equality in (True, False):
+            rows = [row for row in self._rows if row[0] is equality]
+            names += [row[3] for row in rows]
+            pointer = np.cumsum([0] + [len(row[1]) for row in rows])
+            columns = np.array([c for row in rows for c in row[1]], dtype=np.int64)
+            data = np.array([w for row in rows for w in row[2]], dtype=np.float64)
+            matrices.append(sparse.csr_array((data, columns, pointer), shape=(len(rows), len(keys))))
+        equalities, inequalities = matrices
+        broken = [names[row] for row in np.flatnonzero(equalities @ values.astype(np.float64) != 0)] + [
+            names[equalities.shape[0] + row]
+            for row in np.flatnonzero(inequalities @ values.astype(np.float64) > 0)
+        ]
+        if broken:
+            shown = "; ".join(broken[:5]) + (f"; and {len(broken) - 5} more" if len(broken) > 5 else "")
+            raise ValueError(
+                f"the counts break {len(broken)} of the relations declared between them: {shown}"
+            )
+        return Cells(
+            keys=keys,
+            index=dict(self._index),
+            values=values,
+            implied=np.array(self._implied, dtype=bool),
+            cost=np.array(self._cost, dtype=np.float64),
+            equalities=equalities,
+            inequalities=inequalities,
+            names=tuple(names),
+        )

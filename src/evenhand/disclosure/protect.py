@@ -1,0 +1,272 @@
+"""Primary and secondary suppression for a whole publication, chosen by optimisation.
+
+**Primary.** Every published count of 1 to ``threshold - 1`` is suppressed. Zeros are published (they
+identify nobody, and hiding them would hide the absence of a disparity), so a reader takes every ``[c]``
+to be at least 1, and secondary suppression never hides a 0.
+
+**Secondary.** For each sensitive cell (a primary one, or an implied count such as the people without
+the outcome) that the auditor finds too narrow, the cheapest set of further cells to suppress is found by
+mixed-integer programming: the model of Fischetti and Salazar (2001) for one sensitive cell, with a binary
+``x`` per candidate cell (suppress it or not) and two deviations from the true table, ``u`` and ``d``,
+that must satisfy every relation; ``u`` moves the sensitive cell up by its upper protection level and
+``d`` down to the bottom of its protection interval, and a cell may move only if it is suppressed (or
+already unknown), within what a reader knows of it (a suppressed count stays at least 1). Minimising the
+cost of the ``x`` chosen gives the fewest cells (the builder's costs, with the number of people as the
+tie-breaker) that protect that cell. The program is posed on the cell's neighbourhood in the relations
+(cells outside it stay fixed, which can only make the answer safer), widened when the neighbourhood is too
+small to hold an answer. Suppressing more never narrows any range, so a cell once protected stays
+protected while the others are done; the auditor then attacks the whole result, and any finding (in
+practice none) starts another round.
+
+The programs are solved by HiGHS through ``scipy.optimize.milp`` and ``linprog``. Before the integer
+program, a linear program asks whether the cell is already protected by what is suppressed, which is the
+common case once its neighbours have been done. Cells are taken in the order they were declared, so a
+builder that declares national figures first protects them first; the result is the same on every run.
+
+References: M. Fischetti and J.-J. Salazar-González (2001), "Solving the cell suppression problem on
+tabular data with linear constraints", Management Science 47(7); A. Hundepool et al. (2012), *Statistical
+Disclosure Control*, Wiley, chapter 4 (τ-ARGUS's protection levels); the sdcTable package for R.
+"""
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy import optimize, sparse
+
+from .attack import Audit, AuditRefused, audit
+from .cells import Cells
+from .rules import DEFAULT_RULES, DisclosureError, Rules
+
+# How far the neighbourhood of a cell reaches through the relations, tried in turn; None is its whole
+# component of the relations among cells that can move.
+_DEPTHS = (2, 3, 5, None)
+# A neighbourhood stops growing past this many cells (the last try takes the whole component).
+_LARGEST = 4_000
+_TIME_LIMIT = 30.0  # seconds for one integer program
+_ROUNDS = 5
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Protection:
+    """A suppression pattern and the audit it passed. ``hidden`` marks the published cells shown as ``[c]``."""
+
+    cells: Cells
+    hidden: NDArray[np.bool_]
+    primary: NDArray[np.bool_]
+    audit: Audit
+    programs: int
+    seconds: float
+
+    @property
+    def secondary(self) -> NDArray[np.bool_]:
+        return self.hidden & ~self.primary
+
+    def is_hidden(self, key: tuple) -> bool:  # type: ignore[type-arg]
+        return bool(self.hidden[self.cells.index[key]])
+
+
+def protect(
+    cells: Cells,
+    rules: Rules = DEFAULT_RULES,
+    *,
+    hidden: NDArray[np.bool_] | None = None,
+    published: NDArray[np.bool_] | None = None,
+    progress: Progress | None = None,
+) -> Protection:
+    """Choose the cells to suppress and audit the result; raise :class:`DisclosureError` if it cannot be done.
+
+    ``hidden`` marks cells that must be suppressed whatever their value (an earlier release of the same
+    period suppressed them); ``published`` marks cells that must not be (an earlier release published
+    them). Raises :class:`~.attack.AuditRefused` if the audit still finds a cell narrowed after every round
+    (which would be a fault in this module, not in the publication).
+    """
+    started = time.perf_counter()
+    say = progress or (lambda _: None)
+    sensitive = (cells.values >= 1) & (cells.values < rules.threshold)
+    primary = sensitive & ~cells.implied
+    fixed = np.zeros(cells.size, dtype=bool) if published is None else np.asarray(published, dtype=bool)
+    clash = primary & fixed
+    if clash.any():
+        raise DisclosureError(
+            "an earlier release published counts that are now fewer than the threshold",
+            [cells.describe(cell) for cell in np.flatnonzero(clash)],
+        )
+    suppressed = primary.copy()
+    if hidden is not None:
+        suppressed |= np.asarray(hidden, dtype=bool) & ~cells.implied
+    say(f"{int(primary.sum()):,} counts under {rules.threshold} suppressed; choosing secondary suppressions")
+    solver = _Solver(cells, rules, fixed)
+    for _ in range(_ROUNDS):
+        result = audit(cells, suppressed, rules)
+        if result.passed:
+            return Protection(
+                cells=cells,
+                hidden=suppressed,
+                primary=primary,
+                audit=result,
+                programs=solver.programs + result.programs,
+                seconds=time.perf_counter() - started,
+            )
+        targets = [finding.cell for finding in result.findings]
+        say(f"{len(targets):,} cells to protect")
+        for done, cell in enumerate(targets, 1):
+            suppressed |= solver.protect(cell, suppressed)
+            if done % 500 == 0:
+                say(f"{done:,} of {len(targets):,} protected; {int(suppressed.sum()):,} suppressed")
+    raise AuditRefused(audit(cells, suppressed, rules))
+
+
+class _Solver:
+    """The integer programs of secondary suppression, one sensitive cell at a time."""
+
+    def __init__(self, cells: Cells, rules: Rules, fixed: NDArray[np.bool_]) -> None:
+        self.cells = cells
+        self.rules = rules
+        self.fixed = fixed
+        self.programs = 0
+        relations = cells.relations
+        self.relations = relations
+        self.by_cell = sparse.csc_array(relations)
+        self.equalities = cells.equalities.shape[0]
+        values = cells.values.astype(np.float64)
+        self.values = values
+        # Room left in each inequality by the true values (0 for an equality).
+        self.slack = -(relations @ values)
+        self.floors = np.where(cells.implied, 0.0, 1.0)
+        self.reach = float(2 * (rules.upper + rules.lower))
+        # Cells that may be suppressed: published, not 0, not published by an earlier release. The cost
+        # breaks ties towards fewer people.
+        self.candidate = ~cells.implied & (cells.values >= 1) & ~fixed
+        self.price = cells.cost * (1.0 + np.log1p(values) / (1.0 + np.log1p(values.max(initial=0))) / 100)
+
+    def protect(self, cell: int, suppressed: NDArray[np.bool_]) -> NDArray[np.bool_]:
+        """The cells to suppress (besides those already) so that ``cell`` is protected."""
+        unknown = suppressed | self.cells.implied
+        movable = unknown | self.candidate
+        value = self.values[cell]
+        sensitive = 1 <= value < self.rules.threshold
+        up = self.rules.upper if sensitive else 1.0
+        low = max(self.floors[cell], value - self.rules.lower) if sensitive else value
+        down = value - low
+        for depth in _DEPTHS:
+            around = self._neighbourhood(cell, movable, depth)
+            model = _Model(self, around, unknown, cell, up, down)
+            if model.solve(integer=False) is not None:
+                return np.zeros(self.cells.size, dtype=bool)  # already protected by what is suppressed
+            chosen = model.solve(integer=True)
+            if chosen is not None:
+                out = np.zeros(self.cells.size, dtype=bool)
+                out[chosen] = True
+                return out
+            if depth is None or around.size >= self._component_size(cell, movable):
+                break
+        raise DisclosureError(
+            "a count cannot be protected: no choice of cells to suppress leaves it open over its"
+            " protection interval",
+            [f"{self.cells.describe(cell)} ({int(value)})"],
+        )
+
+    def _neighbourhood(self, cell: int, movable: NDArray[np.bool_], depth: int | None) -> NDArray[np.intp]:
+        """The movable cells within ``depth`` relations of ``cell`` (all that are linked, for None)."""
+        seen = {cell}
+        frontier = [cell]
+        level = 0
+        while frontier and (depth is None or level < depth):
+            rows = np.unique(self.by_cell[:, frontier].indices)
+            reached = np.unique(self.relations[rows].indices)
+            new = [int(c) for c in reached[movable[reached]] if int(c) not in seen]
+            if depth is not None and len(seen) + len(new) > _LARGEST:
+                break
+            seen.update(new)
+            frontier = new
+            level += 1
+        return np.array(sorted(seen), dtype=np.intp)
+
+    def _component_size(self, cell: int, movable: NDArray[np.bool_]) -> int:
+        return int(self._neighbourhood(cell, movable, None).size)
+
+
+class _Model:
+    """The integer program for one sensitive cell on a neighbourhood of it.
+
+    Variables, each a block of the neighbourhood's size: ``x`` (suppress), ``u`` (the upward table's
+    deviation from the truth) and ``d`` (the downward table's). Cells outside the neighbourhood keep their
+    true values in both tables.
+    """
+
+    def __init__(
+        self,
+        solver: _Solver,
+        around: NDArray[np.intp],
+        unknown: NDArray[np.bool_],
+        cell: int,
+        up: float,
+        down: float,
+    ) -> None:
+        self.solver = solver
+        self.around = around
+        n = around.size
+        rows = np.unique(solver.by_cell[:, around].indices)
+        block = sparse.csr_array(solver.relations[rows][:, around])
+        equality = rows < solver.equalities
+        slack = solver.slack[rows]
+        zero = sparse.csr_array((rows.size, n))
+        identity = sparse.identity(n, format="csr")
+        values = solver.values[around]
+        floors = solver.floors[around]
+        reach = solver.reach
+        parts = [
+            sparse.hstack([zero, block, zero]),
+            sparse.hstack([zero, zero, block]),
+            # A cell moves only if suppressed: -(v - floor) x <= u <= reach x, and the same for d.
+            sparse.hstack([-reach * identity, identity, sparse.csr_array((n, n))]),
+            sparse.hstack([sparse.diags(floors - values), -identity, sparse.csr_array((n, n))]),
+            sparse.hstack([-reach * identity, sparse.csr_array((n, n)), identity]),
+            sparse.hstack([sparse.diags(floors - values), sparse.csr_array((n, n)), -identity]),
+        ]
+        self.matrix = sparse.csr_array(sparse.vstack(parts, format="csr"))
+        lower_rows = np.where(equality, 0.0, -np.inf)
+        self.lower = np.concatenate([lower_rows, lower_rows, np.full(4 * n, -np.inf)])
+        self.upper = np.concatenate([np.where(equality, 0.0, slack)] * 2 + [np.zeros(4 * n)])
+        known = ~unknown[around]
+        self.candidate = known & solver.candidate[around]
+        x_low = np.where(known, 0.0, 1.0)
+        x_high = np.where(self.candidate | ~known, 1.0, 0.0)
+        self.x_high = x_high
+        at = int(np.searchsorted(around, cell))
+        u_low, u_high = floors - values, np.full(n, reach)
+        d_low, d_high = floors - values, np.full(n, reach)
+        u_low[at] = max(u_low[at], up)
+        if down > 0:
+            d_high[at] = -down
+        self.low = np.concatenate([x_low, u_low, d_low])
+        self.high = np.concatenate([x_high, u_high, d_high])
+        self.cost = np.concatenate([np.where(self.candidate, solver.price[around], 0.0), np.zeros(2 * n)])
+        self.n = n
+
+    def solve(self, *, integer: bool) -> NDArray[np.intp] | None:
+        """The cells to suppress, or None if there is no answer on this neighbourhood. Without ``integer``,
+        the candidates stay published: an answer (then empty) means the cell is protected already."""
+        self.solver.programs += 1
+        high = self.high.copy()
+        integrality = np.zeros(3 * self.n)
+        if integer:
+            integrality[: self.n] = 1
+        else:
+            high[: self.n] = np.where(self.candidate, 0.0, high[: self.n])
+        result = optimize.milp(
+            self.cost,
+            integrality=integrality,
+            bounds=optimize.Bounds(self.low, high),
+            constraints=optimize.LinearConstraint(self.matrix, self.lower, self.upper),
+            options={"time_limit": _TIME_LIMIT, "disp": False},
+        )
+        if result.x is None:
+            return None
+        x = result.x[: self.n]
+        return self.around[self.candidate & (x > 0.5)]
