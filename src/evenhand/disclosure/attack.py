@@ -111,12 +111,10 @@ def audit(cells: Cells, hidden: NDArray[np.bool_], rules: Rules = DEFAULT_RULES)
     values = cells.values.astype(np.float64)
     findings: list[Finding] = []
     sensitive = (cells.values >= 1) & (cells.values < rules.threshold)
-    for cell in np.flatnonzero(sensitive & ~hidden & ~cells.implied):
-        findings.append(
-            Finding(int(cell), f"{cells.describe(cell)} is published but is {cells.values[cell]}")
-        )
-    for cell in np.flatnonzero(hidden & (cells.values == 0)):
-        findings.append(Finding(int(cell), f"{cells.describe(cell)} is suppressed but is 0"))
+    for shown in map(int, np.flatnonzero(sensitive & ~hidden & ~cells.implied)):
+        findings.append(Finding(shown, f"{cells.describe(shown)} is published but is {cells.values[shown]}"))
+    for zero in map(int, np.flatnonzero(hidden & (cells.values == 0))):
+        findings.append(Finding(zero, f"{cells.describe(zero)} is suppressed but is 0"))
     floors = np.where(cells.implied, 0.0, 1.0)
     up = np.full(cells.size, np.nan)
     down = np.full(cells.size, np.nan)
