@@ -69,6 +69,7 @@ class CellSystem:
 
     def __init__(self) -> None:
         self._index: dict[Key, int] = {}
+        self._keys: list[Key] = []
         self._values: list[int] = []
         self._implied: list[bool] = []
         self._cost: list[float] = []
@@ -76,6 +77,9 @@ class CellSystem:
 
     def __contains__(self, key: Key) -> bool:
         return key in self._index
+
+    def index(self, key: Key) -> int:
+        return self._at(key)
 
     def __len__(self) -> int:
         return len(self._values)
@@ -91,6 +95,7 @@ class CellSystem:
         at = self._index.get(key)
         if at is None:
             at = self._index[key] = len(self._values)
+            self._keys.append(key)
             self._values.append(value)
             self._implied.append(implied)
             self._cost.append(float(cost))
@@ -100,6 +105,12 @@ class CellSystem:
         self._implied[at] = self._implied[at] and implied
         self._cost[at] = max(self._cost[at], float(cost))
         return at
+
+    def alias(self, key: Key, same_as: Key) -> None:
+        """Name the cell ``same_as`` by ``key`` too: two keys for one count (one fact, published twice)."""
+        at = self._at(same_as)
+        if self._index.setdefault(key, at) != at:
+            raise ValueError(f"{key!r} already names another cell")
 
     def value(self, key: Key) -> int:
         return self._values[self._index[key]]
@@ -139,7 +150,7 @@ class CellSystem:
 
     def freeze(self) -> Cells:
         """The system as :class:`Cells`. Raises ``ValueError`` naming every relation the values break."""
-        keys = tuple(self._index)
+        keys = tuple(self._keys)
         values = np.array(self._values, dtype=np.int64)
         matrices = []
         names: list[str] = []
