@@ -150,6 +150,20 @@ def test_trend_has_every_quarter_and_group(service: Result) -> None:
     assert (table.loc[table["group"] == "white", "relative_rate"].dropna() == 1.0).all()
 
 
+def test_the_quarters_of_every_measure_of_trials_add_up_to_the_period(source: Source) -> None:
+    trials = [key for key, measure in CATALOGUE.items() if measure.quarters_add_up]
+    table = trend(PERIOD, Settings(min_n=1), trials, source=source)
+    for key in trials:
+        rows = measure_cells(CATALOGUE[key], source)
+        year = rows.groupby("ethnic_group", observed=True)[["trials", "events"]].sum()
+        quarters = table[table["measure"] == key].groupby("group")[["n", "events"]].sum()
+        assert quarters.to_numpy().tolist() == year.loc[quarters.index].to_numpy().tolist(), key
+        assert set(quarters.index) == set(year.index), key
+    # People are counted in every quarter they are supervised in: those quarters overlap.
+    recall = trend(PERIOD, Settings(), ["recall"], source=source)
+    assert recall["n"].sum() > len(measure_cells(CATALOGUE["recall"], source))
+
+
 def test_completeness_counts_not_recorded_and_keeps_prefer_not_to_say_as_an_answer(source: Source) -> None:
     table = completeness(source, "pdu").set_index("unit")
     population = source.population

@@ -401,7 +401,12 @@ def trend(
 ) -> pd.DataFrame:
     """Quarter by quarter, each group against the reference nationally: the crude comparison per quarter
     (``compare_within`` with the quarter as the unit). Columns: measure, quarter (e.g. "2026 Q1"), group
-    and the comparison's columns."""
+    and the comparison's columns.
+
+    A quarter of a measure of trials (:attr:`Measure.quarters_add_up`) has the period's trials that fall in
+    it, on the period's rows, so its quarters add up to the period group by group; a quarter of a measure of
+    people has everyone under supervision in the quarter, and a person supervised in several quarters counts
+    in each (see :meth:`Source.part`)."""
     settings.check()
     source = source or Source(period)
     parts = []

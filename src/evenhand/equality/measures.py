@@ -86,24 +86,34 @@ class Period:
 
 class Source:
     """What the measures of one period read, each table fetched once: a report reads the population and the
-    decisions for many measures. Built per analysis, never shared between requests."""
+    decisions for many measures. Built per analysis, never shared between requests.
+
+    A source can be part of a longer one (:meth:`part`, a quarter of a trend): the measures' own queries are
+    then run for the part, and ``whole`` is the source of the whole period, whose rows the trials of the part
+    are counted on."""
 
     def __init__(self, period: Period) -> None:
         self.period = period
+        self.whole: Source = self
 
     @cached_property
     def population(self) -> pd.DataFrame:
-        return population_frame(self.period)
+        """One row per sentence under supervision at some time in the period (:func:`population_frame`). For
+        a part, the whole period's rows of the sentences under supervision in the part (characteristics,
+        units and drivers as at the end of the whole period)."""
+        if self.whole is self:
+            return population_frame(self.period)
+        frame = self.whole.population
+        return frame[_supervised(frame, self.period)]
 
     def part(self, period: Period) -> "Source":
-        """The same data for part of the period (a quarter of a trend): the population is this one's, cut to
-        the sentences under supervision in the part (characteristics, units and drivers as at the end of the
-        whole period), and the measures' own queries are run for the part."""
+        """The same data for part of the period (a quarter of a trend). Measures of people count the sentences
+        under supervision in the part; measures of trials count the part's trials on the whole period's rows
+        (see :func:`measure_cells`), so that their parts add up to the whole."""
         if period.start < self.period.start or period.end > self.period.end:
             raise ValueError(f"{period} is not within {self.period}")
         part = Source(period)
-        frame = self.population
-        part.population = frame[_supervised(frame, period)]
+        part.whole = self.whole
         return part
 
     @cached_property
@@ -172,6 +182,14 @@ class Measure:
     characteristics: tuple[str, ...] = tuple(CHARACTERISTICS)
     completeness: bool = False  # a measure of recording rather than of treatment
     by_team: bool = True  # False where the team is decided by the outcome (allocation), so not a fair unit
+
+    @property
+    def quarters_add_up(self) -> bool:
+        """Whether the quarters of a period add up to it, group by group, in trials and events: true of the
+        measures of trials, each of which is an event in time that falls in one quarter and is counted on
+        the same row as in the whole period. A measure of people counts everyone under supervision in each
+        quarter, and a person supervised in several quarters is in each of them."""
+        return self.trials_from_query
 
 
 def _per_sentence(frame: pd.DataFrame, events: pd.Series) -> pd.DataFrame:
@@ -256,7 +274,9 @@ def _referral_completed(source: Source) -> pd.DataFrame:
 
 
 def _assessment_timely(source: Source) -> pd.DataFrame:
-    """Completed within 15 working days of the start of the sentence (working days counted in NumPy)."""
+    """Completed within 15 working days of the start of the sentence (working days counted in NumPy). One
+    trial per sentence, chosen by the sentence's start: all of a sentence's rows fall in the same part of a
+    period, so the parts still add up to the whole."""
     period = source.period
     rows = read_frame(
         AssessmentSummary.objects.filter(
@@ -302,9 +322,11 @@ def _allocation_po(source: Source) -> pd.DataFrame:
 
 
 def _allocation_late(source: Source) -> pd.DataFrame:
+    """Each new-case allocation one trial, as in :func:`_allocation_po`: counted per sentence, a sentence with
+    new allocations in two quarters would be one trial in the year and one in each quarter."""
     rows = source.new_allocations
     days = (pd.to_datetime(rows["allocated"]) - pd.to_datetime(rows["sentenced"])).dt.days
-    return _per_sentence(rows, days > 5).clip(upper=1)
+    return _per_sentence(rows, days > 5)
 
 
 def _completion(source: Source) -> pd.DataFrame:
@@ -459,8 +481,8 @@ CATALOGUE: dict[str, Measure] = {
         Measure(
             "allocation_late",
             "Allocated more than 5 days after sentence",
-            "New cases allocated in the period: the share allocated more than 5 calendar days after the sentence "
-            "started (days from sentence to allocation).",
+            "New-case allocations made in the period: the share made more than 5 calendar days after the "
+            "sentence started (days from sentence to allocation). Each allocation is one trial.",
             active,
             _allocation_late,
             trials_from_query=True,
@@ -633,9 +655,18 @@ def _crossed(first: pd.Series, second: pd.Series) -> pd.Series:
 
 def measure_cells(measure: Measure, source: Source) -> pd.DataFrame:
     """The population of a measure with its trials and events per sentence, ready to aggregate by
-    characteristic, unit and drivers."""
-    frame = source.population
-    frame = frame[measure.population(frame, source.period)]
+    characteristic, unit and drivers. For a part of a period (:meth:`Source.part`), a measure of trials has
+    the whole period's rows with the part's trials, so the parts' trials and events add up to the whole's
+    sentence by sentence; a measure of people has the sentences under supervision in the part."""
+    if measure.trials_from_query:
+        # A part's trials are counted on the whole period's rows, as the whole period's are, so that the
+        # parts add up to it: a referral that ends in a quarter after its sentence has ended is still counted.
+        whole = source.whole
+        frame = whole.population
+        frame = frame[measure.population(frame, whole.period)]
+    else:
+        frame = source.population
+        frame = frame[measure.population(frame, source.period)]
     if measure.event is not None:
         return frame.assign(trials=1, events=measure.event(frame).astype(int))
     assert measure.count is not None
