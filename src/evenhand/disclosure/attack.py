@@ -25,7 +25,7 @@ from scipy import optimize, sparse
 from scipy.sparse import csgraph
 
 from .cells import Cells
-from .rules import DEFAULT_RULES, DisclosureError, Rules
+from .rules import DEFAULT_RULES, DisclosureError, Rules, least_values
 
 # Every coefficient is ±1 and every true value a whole number; solutions are compared with this slack.
 TOLERANCE = 1e-6
@@ -115,10 +115,12 @@ def audit(cells: Cells, hidden: NDArray[np.bool_], rules: Rules = DEFAULT_RULES)
         findings.append(Finding(shown, f"{cells.describe(shown)} is published but is {cells.values[shown]}"))
     for zero in map(int, np.flatnonzero(hidden & (cells.values == 0))):
         findings.append(Finding(zero, f"{cells.describe(zero)} is suppressed but is 0"))
-    floors = np.where(cells.implied, 0.0, 1.0)
+    floors = least_values(cells)
     up = np.full(cells.size, np.nan)
     down = np.full(cells.size, np.nan)
-    unknown = hidden | cells.implied
+    # A suppressed 0 is a finding already; the attack takes it as published, since a reader's "a [c] is at
+    # least 1" would contradict it and leave nothing to solve.
+    unknown = (hidden & (cells.values > 0)) | cells.implied
     up[sensitive & unknown] = values[sensitive & unknown] + rules.upper
     low = np.maximum(floors, values - rules.lower)
     need_down = sensitive & unknown & (low < values)

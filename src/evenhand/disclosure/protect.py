@@ -38,7 +38,7 @@ from scipy import optimize, sparse
 
 from .attack import Audit, AuditRefused, audit
 from .cells import Cells
-from .rules import DEFAULT_RULES, DisclosureError, Rules
+from .rules import DEFAULT_RULES, DisclosureError, Rules, least_values
 
 # How far the neighbourhood of a cell reaches through the relations, tried in turn; None is its whole
 # component of the relations among cells that can move.
@@ -137,7 +137,7 @@ class _Solver:
         self.values = values
         # Room left in each inequality by the true values (0 for an equality).
         self.slack = -(relations @ values)
-        self.floors = np.where(cells.implied, 0.0, 1.0)
+        self.floors = least_values(cells)
         self.reach = float(2 * (rules.upper + rules.lower))
         # Cells that may be suppressed: published, not 0, not published by an earlier release. The cost
         # breaks ties towards fewer people.
