@@ -95,7 +95,9 @@ class AuditRefused(DisclosureError):
         )
 
 
-def audit(cells: Cells, hidden: NDArray[np.bool_], rules: Rules = DEFAULT_RULES) -> Audit:
+def audit(
+    cells: Cells, hidden: NDArray[np.bool_], rules: Rules = DEFAULT_RULES, *, exact: bool = True
+) -> Audit:
     """Attack the publication of ``cells`` with the ``hidden`` cells suppressed, knowing the true values.
 
     ``hidden`` marks the published cells shown as ``[c]`` (it may also mark cells an earlier release left
@@ -103,8 +105,12 @@ def audit(cells: Cells, hidden: NDArray[np.bool_], rules: Rules = DEFAULT_RULES)
 
     - a published count, or one a reader can work out exactly, of 1 to ``threshold - 1``;
     - a sensitive cell whose range is inside its protection interval (see :class:`~.rules.Rules`);
-    - any other suppressed cell the reader can pin to one value;
+    - any other suppressed cell whose range is narrower than ``upper`` (so every ``[c]`` a reader sees
+      spans at least that many values: what :func:`ranges` lets an auditor check without the values);
     - a suppressed 0 (zeros are published, so a reader takes every ``[c]`` to be at least 1).
+
+    Without ``exact``, a quicker screen: the findings may include cells that are in fact protected (those
+    the programs that clear many cells at once did not reach), never miss one that is not.
     """
     started = time.perf_counter()
     hidden = np.asarray(hidden, dtype=bool) & ~cells.implied
@@ -125,26 +131,33 @@ def audit(cells: Cells, hidden: NDArray[np.bool_], rules: Rules = DEFAULT_RULES)
     low = np.maximum(floors, values - rules.lower)
     need_down = sensitive & unknown & (low < values)
     down[need_down] = low[need_down]
-    # Any other suppressed cell must not be pinned: it must be able to move 1 either way (tried upwards).
+    # Any other suppressed cell must have a range at least the upper protection level wide (so must every
+    # [c], then: what an auditor without the true values can check too); tried first upwards.
     secondary = hidden & ~sensitive
-    up[secondary] = values[secondary] + 1
+    up[secondary] = values[secondary] + rules.upper
 
     system = _System(cells, unknown, values)
     above = np.full(cells.size, np.inf)
     below = np.full(cells.size, np.inf)
     for component in system.components:
+        if np.isnan(up[component]).all() and np.isnan(down[component]).all():
+            continue  # nothing in it needs protecting (the people without the outcome of large rows)
         problem = system.problem(component)
-        reached_up = problem.reach(up[component], maximise=True)
-        reached_down = problem.reach(down[component], maximise=False)
+        reached_up = problem.reach(up[component], maximise=True, exact=exact)
+        reached_down = problem.reach(down[component], maximise=False, exact=exact)
         for i, at in enumerate(component):
             cell = int(at)
             value = values[cell]
             if sensitive[cell]:
                 above[cell] = reached_up[i] - value
                 below[cell] = value - reached_down[i] if not np.isnan(down[cell]) else 0.0
-                if reached_up[i] < up[cell] - TOLERANCE or (
-                    not np.isnan(down[cell]) and reached_down[i] > down[cell] + TOLERANCE
-                ):
+                short_down = not np.isnan(down[cell]) and reached_down[i] > down[cell] + TOLERANCE
+                if short_down and exact:
+                    # As low as the relations allow is as low as any pattern can open it.
+                    low[cell] = max(low[cell], np.ceil(structural_floor(cells, cell) - TOLERANCE))
+                    short_down = reached_down[i] > low[cell] + TOLERANCE
+                    below[cell] = value - reached_down[i]
+                if reached_up[i] < up[cell] - TOLERANCE or short_down:
                     findings.append(
                         Finding(
                             cell,
@@ -154,15 +167,17 @@ def audit(cells: Cells, hidden: NDArray[np.bool_], rules: Rules = DEFAULT_RULES)
                             f" {int(low[cell])} to {int(value + rules.upper)}",
                         )
                     )
-            elif (
-                secondary[cell]
-                and reached_up[i] < up[cell] - TOLERANCE
-                # Not upwards: is it pinned, or can it at least move down?
-                and problem.extreme(i, maximise=False) > value - 1 + TOLERANCE
-            ):
-                findings.append(
-                    Finding(int(cell), f"{cells.describe(cell)} is suppressed but can be worked out exactly")
-                )
+            elif secondary[cell] and reached_up[i] < up[cell] - TOLERANCE:
+                # Not that far up; is the range wide enough all the same?
+                least = problem.extreme(i, maximise=False) if exact else value
+                if reached_up[i] - least < rules.upper - TOLERANCE:
+                    findings.append(
+                        Finding(
+                            cell,
+                            f"{cells.describe(cell)} (suppressed, {int(value)}) can be narrowed to between"
+                            f" {least:g} and {reached_up[i]:g}, fewer than {rules.upper} values apart",
+                        )
+                    )
     concerned = sensitive & unknown
     return Audit(
         cells=cells.size,
@@ -177,6 +192,42 @@ def audit(cells: Cells, hidden: NDArray[np.bool_], rules: Rules = DEFAULT_RULES)
         findings=sorted(findings, key=lambda f: f.cell),
         seconds=time.perf_counter() - started,
     )
+
+
+# How far the relations around a cell are read for the least value it can take (see structural_floor).
+STRUCTURE_DEPTH = 2
+STRUCTURE_LARGEST = 4_000
+
+
+def structural_floor(cells: Cells, cell: int) -> float:
+    """The least value a reader could put on ``cell`` even if every count within two relations of it
+    were suppressed (and those further away published): a suppressed count is at least 1, so a count
+    that is the sum of two suppressed counts is at least 2 whatever else is hidden. No pattern can open a
+    cell below this, so the protection interval stops at it (and never at less than the rule's bottom)."""
+    movable = (cells.values > 0) | cells.implied
+    around = cells.neighbourhood(cell, movable, STRUCTURE_DEPTH, STRUCTURE_LARGEST)
+    inside = np.zeros(cells.size, dtype=bool)
+    inside[around] = True
+    relations = cells.relations
+    rows = np.unique(cells.by_cell[:, around].indices)
+    matrix = sparse.csr_array(relations[rows][:, around])
+    right = -(relations[rows] @ np.where(inside, 0.0, cells.values.astype(np.float64)))
+    equality = rows < cells.equalities.shape[0]
+    floors = np.where(cells.implied[around], 0.0, 1.0)
+    cap = float(2 * cells.values.max(initial=0) + 1_000)
+    weights = np.zeros(around.size)
+    weights[int(np.searchsorted(around, cell))] = 1.0
+    constraints: dict[str, object] = {}
+    if equality.any():
+        constraints |= {"A_eq": matrix[equality], "b_eq": right[equality]}
+    if (~equality).any():
+        constraints |= {"A_ub": matrix[~equality], "b_ub": right[~equality]}
+    result = optimize.linprog(
+        weights, bounds=np.column_stack([floors, np.full(around.size, cap)]), method="highs", **constraints
+    )
+    if result.status != 0 or result.x is None:
+        raise DisclosureError("the auditor could not solve its linear program", [str(result.message)])
+    return float(result.fun)
 
 
 def ranges(
@@ -211,7 +262,7 @@ class _System:
         relations = cells.relations
         self.equalities = cells.equalities.shape[0]
         self.relations = relations
-        self.by_cell = sparse.csc_array(relations)
+        self.by_cell = cells.by_cell
         # The right-hand side of each relation once the known cells are moved across.
         self.right = -(relations @ np.where(unknown, 0.0, values))
         self.floors = np.where(cells.implied, 0.0, 1.0)
@@ -258,6 +309,8 @@ class _Program:
 
     def solve(self, weights: NDArray[np.float64]) -> NDArray[np.float64]:
         """A solution that maximises ``weights @ x``."""
+        if self.size == 1:
+            return self._alone(float(weights[0]))
         self.system.programs += 1
         constraints: dict[str, object] = {}
         if self.a_eq.shape[0]:
@@ -273,33 +326,52 @@ class _Program:
             )
         return np.asarray(result.x)
 
+    def _alone(self, weight: float) -> NDArray[np.float64]:
+        """A component of one cell: its range read off its relations, without a program."""
+        low, high = float(self.bounds[0, 0]), float(self.bounds[0, 1])
+        for coefficient, right in zip(self.a_eq.toarray()[:, 0], self.b_eq, strict=True):
+            low = max(low, right / coefficient)
+            high = min(high, right / coefficient)
+        for coefficient, right in zip(self.a_ub.toarray()[:, 0], self.b_ub, strict=True):
+            if coefficient > 0:
+                high = min(high, right / coefficient)
+            elif coefficient < 0:
+                low = max(low, right / coefficient)
+        if low > high + TOLERANCE:
+            raise DisclosureError("the published figures contradict each other", [])
+        return np.array([high if weight > 0 else low])
+
     def extreme(self, at: int, *, maximise: bool) -> float:
         weights = np.zeros(self.size)
         weights[at] = 1.0 if maximise else -1.0
         value = float(self.solve(weights)[at])
         return np.inf if maximise and value >= self.system.cap - 1 else value
 
-    def reach(self, targets: NDArray[np.float64], *, maximise: bool) -> NDArray[np.float64]:
+    def reach(
+        self, targets: NDArray[np.float64], *, maximise: bool, exact: bool = True
+    ) -> NDArray[np.float64]:
         """For each cell with a target (not NaN): the furthest value seen towards it, stopping once it is
-        reached. Many cells are cleared by one program that pushes the sum of those in doubt; the rest are
-        asked about one at a time (each such program clearing others on the way)."""
+        reached. Cells are cleared together by programs that push the sum of those still in doubt, while
+        that clears any; the rest are asked about one at a time (each such program clearing others on
+        the way), or, without ``exact``, left as they are: then a cell short of its target may yet reach it.
+        """
         sign = 1.0 if maximise else -1.0
         best = np.full(self.size, -np.inf * sign)
         doubt = ~np.isnan(targets)
-        if not doubt.any():
-            return best
         together = True
         while doubt.any():
             if together:
                 weights = sign * doubt.astype(np.float64)
-            else:
+            elif exact:
                 weights = np.zeros(self.size)
                 weights[np.flatnonzero(doubt)[0]] = sign
+            else:
+                break
             x = self.solve(weights)
             best = np.maximum(best, x) if maximise else np.minimum(best, x)
             reached = doubt & ((sign * (best - targets)) >= -TOLERANCE)
             if not together:
                 reached[np.flatnonzero(doubt)[0]] = True  # asked about on its own: settled either way
-            together = False
+            together = together and bool(reached.any())
             doubt &= ~reached
         return best

@@ -24,6 +24,7 @@ that is not true of the data (a wrong model of the publication) is found before 
 
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -55,10 +56,35 @@ class Cells:
     def size(self) -> int:
         return len(self.keys)
 
-    @property
+    @cached_property
     def relations(self) -> sparse.csr_array:
         """Every relation, equalities first, one row each."""
         return sparse.csr_array(sparse.vstack([self.equalities, self.inequalities], format="csr"))
+
+    @cached_property
+    def by_cell(self) -> sparse.csc_array:
+        """The relations by column: which relations hold each cell."""
+        return sparse.csc_array(self.relations)
+
+    def neighbourhood(
+        self, cell: int, movable: NDArray[np.bool_], depth: int | None, largest: int | None = None
+    ) -> NDArray[np.intp]:
+        """The ``movable`` cells within ``depth`` relations of ``cell`` (every one linked to it, for None),
+        with ``cell`` itself; it stops growing before it would pass ``largest`` cells."""
+        seen = np.zeros(self.size, dtype=bool)
+        seen[cell] = True
+        frontier = np.array([cell], dtype=np.intp)
+        level = 0
+        while frontier.size and (depth is None or level < depth):
+            rows = np.unique(self.by_cell[:, frontier].indices)
+            reached = np.unique(self.relations[rows].indices)
+            new = reached[movable[reached] & ~seen[reached]]
+            if largest is not None and int(seen.sum()) + new.size > largest:
+                break
+            seen[new] = True
+            frontier = new
+            level += 1
+        return np.flatnonzero(seen)
 
     def describe(self, cell: "int | np.integer[Any]") -> str:
         return " / ".join(str(part) for part in self.keys[cell])
@@ -122,11 +148,14 @@ class CellSystem:
             raise ValueError(f"no cell {key!r} has been declared") from None
 
     def add(self, whole: Key, parts: Iterable[Key], name: str = "") -> None:
-        """The parts add up to the whole."""
-        cells = [self._at(key) for key in parts]
-        if len(set(cells)) != len(cells):
-            raise ValueError(f"a part is repeated in the relation {name or whole!r}")
-        self._row(True, [*cells, self._at(whole)], [1.0] * len(cells) + [-1.0], name or f"sum to {whole}")
+        """The parts add up to the whole. A key named twice counts twice (two keys for one count of 0)."""
+        weights: dict[int, float] = {}
+        for key in parts:
+            weights[self._at(key)] = weights.get(self._at(key), 0.0) + 1.0
+        weights[self._at(whole)] = weights.get(self._at(whole), 0.0) - 1.0
+        kept = {cell: w for cell, w in weights.items() if w != 0}
+        if kept:
+            self._row(True, list(kept), list(kept.values()), name or f"sum to {whole}")
 
     def equal(self, first: Key, second: Key, name: str = "") -> None:
         """Two keys count the same people."""

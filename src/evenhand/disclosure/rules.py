@@ -35,7 +35,7 @@ class Rules:
     **protection interval**: from ``upper`` above its value down to ``lower`` below it, or down to the
     least value a reader knows it can take (1 for a suppressed count, since zeros are published; 0 for a
     count that is never published; more when the relations and the zeros say so, see :func:`least_values`),
-    whichever is higher. Every other suppressed count must not be pinned to one value.
+    whichever is higher. Every other suppressed count must be open over a range at least ``upper`` wide.
     """
 
     threshold: int = 5
