@@ -13,9 +13,10 @@ import pytest
 
 import evenhand.equality
 from evenhand.core import formatting
+from evenhand.disclosure import rules as disclosure
 from evenhand.equality.analyse import Request, analyse, to_html
 from evenhand.equality.charts import relative_rate_chart
-from evenhand.equality.publish import disclosure, ods
+from evenhand.equality.publish import ods
 
 EQUALITY = Path(evenhand.equality.__file__).parent
 SCREEN_MODULES = ["views.py", "charts.py", "analyse.py", "management/commands/equality.py"]

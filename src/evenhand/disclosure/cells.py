@@ -67,18 +67,40 @@ class Cells:
         return sparse.csc_array(self.relations)
 
     def neighbourhood(
-        self, cell: int, movable: NDArray[np.bool_], depth: int | None, largest: int | None = None
+        self,
+        cell: int,
+        movable: NDArray[np.bool_],
+        depth: int | None,
+        largest: int | None = None,
+        *,
+        widest: int | None = None,
+        keep: NDArray[np.bool_] | None = None,
     ) -> NDArray[np.intp]:
         """The ``movable`` cells within ``depth`` relations of ``cell`` (every one linked to it, for None),
-        with ``cell`` itself; it stops growing before it would pass ``largest`` cells."""
+        with ``cell`` itself; it stops growing before it would pass ``largest`` cells. With ``widest``, each
+        relation adds at most that many of its cells outside ``keep`` (the largest, which can best take a
+        change), and every cell in ``keep``."""
         seen = np.zeros(self.size, dtype=bool)
         seen[cell] = True
         frontier = np.array([cell], dtype=np.intp)
         level = 0
+        relations = self.relations
         while frontier.size and (depth is None or level < depth):
             rows = np.unique(self.by_cell[:, frontier].indices)
-            reached = np.unique(self.relations[rows].indices)
-            new = reached[movable[reached] & ~seen[reached]]
+            if widest is None:
+                reached = np.unique(relations[rows].indices)
+                new = reached[movable[reached] & ~seen[reached]]
+            else:
+                chosen: set[int] = set()
+                for row in rows:
+                    members = relations.indices[relations.indptr[row] : relations.indptr[row + 1]]
+                    members = members[movable[members] & ~seen[members]]
+                    kept = members[keep[members]] if keep is not None else members[:0]
+                    others = members[~keep[members]] if keep is not None else members
+                    others = others[np.argsort(-self.values[others], kind="stable")[:widest]]
+                    chosen.update(map(int, kept))
+                    chosen.update(map(int, others))
+                new = np.array(sorted(chosen), dtype=np.intp)
             if largest is not None and int(seen.sum()) + new.size > largest:
                 break
             seen[new] = True

@@ -40,16 +40,22 @@ from .attack import TOLERANCE, Audit, AuditRefused, audit, structural_floor
 from .cells import Cells
 from .rules import DEFAULT_RULES, DisclosureError, Rules, least_values
 
-# How far the neighbourhood of a cell reaches through the relations, tried in turn.
-_DEPTHS = (2, 3, 4, 5)
-# A neighbourhood stops growing past this many cells, for each depth.
-_LARGEST = (4_000, 8_000, 20_000, 20_000)
+# How far the neighbourhood of a cell reaches through the relations, tried in turn; the last is every cell
+# linked to it (a cycle of suppressions can be long where quarters, years and units all meet).
+_DEPTHS: tuple[int | None, ...] = (2, 3, 4, 2, 4, 6, None)
+# A neighbourhood stops growing past this many cells, for each depth (None: the whole linked set).
+_LARGEST: tuple[int | None, ...] = (1_000, 2_000, 4_000, 4_000, 20_000, 50_000, None)
+# The first tries take, from each relation, only its unknown cells and this many others (the largest).
+_WIDEST: tuple[int | None, ...] = (2, 2, 2, None, None, None, None)
 _TIME_LIMIT = 3.0  # seconds for one integer program: the best answer found by then is taken
 # A solution within this fraction of the cheapest is good enough (proving the cheapest takes far longer).
 _GAP = 0.25
 # Neighbourhoods up to this many cells get the integer program; larger ones the flow program (_Flow).
 _EXACT = 400
 _ROUNDS = 5
+# Batches of cells opened together: the fewest worth a program, and each cell's neighbourhood in it.
+_BATCH_SMALLEST = 8
+_BATCH_AROUND = 1_000
 
 Progress = Callable[[str], None]
 
@@ -59,6 +65,7 @@ class Protection:
     """A suppression pattern and the audit it passed. ``hidden`` marks the published cells shown as ``[c]``."""
 
     cells: Cells
+    rules: Rules
     hidden: NDArray[np.bool_]
     primary: NDArray[np.bool_]
     audit: Audit
@@ -106,9 +113,12 @@ def protect(
     solver = _Solver(cells, rules, fixed)
 
     def protect_all(targets: list[int]) -> int:
-        """Protect each cell in turn; the number of cells newly suppressed."""
+        """Protect the cells, in batches first, then each in turn; the number of cells newly suppressed."""
         before = int(suppressed.sum())
         say(f"{len(targets):,} cells to check and protect")
+        suppressed[:] |= solver.batches(targets, suppressed)
+        targets = [finding.cell for finding in audit(cells, suppressed, rules, exact=False).findings]
+        say(f"batches done; {int(suppressed.sum()):,} suppressed; {len(targets):,} cells left")
         for done, cell in enumerate(targets, 1):
             suppressed[:] |= solver.protect(cell, suppressed)
             if done % 1_000 == 0:
@@ -124,6 +134,7 @@ def protect(
         if result.passed:
             return Protection(
                 cells=cells,
+                rules=rules,
                 hidden=suppressed,
                 primary=primary,
                 audit=result,
@@ -173,8 +184,8 @@ class _Solver:
         if self._open(cell, unknown, up, down):
             return np.zeros(self.cells.size, dtype=bool)  # already protected by what is suppressed
         previous = -1
-        for depth, largest in zip(_DEPTHS, _LARGEST, strict=True):
-            around = self.cells.neighbourhood(cell, movable, depth, largest)
+        for depth, largest, widest in zip(_DEPTHS, _LARGEST, _WIDEST, strict=True):
+            around = self.cells.neighbourhood(cell, movable, depth, largest, widest=widest, keep=unknown)
             if around.size == previous:
                 continue
             previous = around.size
@@ -192,9 +203,64 @@ class _Solver:
             [f"{self.cells.describe(cell)} ({int(value)})"],
         )
 
+    def batches(self, targets: list[int], suppressed: NDArray[np.bool_]) -> NDArray[np.bool_]:
+        """Open many cells with few programs: cells that share no relation with one another are opened
+        together, by one upward and one downward table over their neighbourhoods (the flow program). A
+        batch that cannot be opened together is left for one cell at a time."""
+        out = np.zeros(self.cells.size, dtype=bool)
+        # The cells that share a relation with each target: the relations' cells, read once.
+        relations = self.cells.relations
+        rows_of = self.cells.by_cell
+        near = {
+            cell: np.unique(
+                np.concatenate(
+                    [
+                        relations.indices[relations.indptr[row] : relations.indptr[row + 1]]
+                        for row in rows_of.indices[rows_of.indptr[cell] : rows_of.indptr[cell + 1]]
+                    ]
+                    or [np.array([cell])]
+                )
+            )
+            for cell in targets
+        }
+        pending = list(targets)
+        while len(pending) > 1:
+            unknown = suppressed | out | self.cells.implied
+            claimed = np.zeros(self.cells.size, dtype=bool)
+            batch: list[int] = []
+            rest: list[int] = []
+            for cell in pending:
+                if claimed[near[cell]].any():
+                    rest.append(cell)
+                else:
+                    claimed[near[cell]] = True
+                    batch.append(cell)
+            if len(batch) < _BATCH_SMALLEST:
+                break
+            cells_ = np.array(sorted(batch), dtype=np.intp)
+            values = self.values[cells_]
+            sensitive = (values >= 1) & (values < self.rules.threshold)
+            low = np.where(sensitive, np.maximum(self.floors[cells_], values - self.rules.lower), values)
+            movable = unknown | self.candidate
+            around = np.unique(
+                np.concatenate([self.cells.neighbourhood(c, movable, 2, _BATCH_AROUND) for c in cells_])
+            )
+            down = values - low
+            trial = _Flow(self, around, unknown, cells_, float(self.rules.upper), down, soft=True)
+            if trial.solve() is not None:
+                opened = trial.opened()
+                if opened.any():
+                    chosen = _Flow(
+                        self, around, unknown, cells_[opened], float(self.rules.upper), down[opened]
+                    ).solve()
+                    if chosen is not None:
+                        out[chosen] = True
+            pending = rest
+        return out
+
     def _open(self, cell: int, unknown: NDArray[np.bool_], up: float, down: float) -> bool:
         """Whether what is suppressed already leaves the cell open (near it: a sure answer when yes)."""
-        around = self.cells.neighbourhood(cell, unknown, _DEPTHS[1], _LARGEST[1])
+        around = self.cells.neighbourhood(cell, unknown, 3, 8_000)
         return _Model(self, around, unknown, cell, up, down).solve(integer=False) is not None
 
 
@@ -291,9 +357,11 @@ class _Flow:
         solver: _Solver,
         around: NDArray[np.intp],
         unknown: NDArray[np.bool_],
-        cell: int,
-        up: float,
-        down: float,
+        cell: int | NDArray[np.intp],
+        up: float | NDArray[np.float64],
+        down: float | NDArray[np.float64],
+        *,
+        soft: bool = False,
     ) -> None:
         self.solver = solver
         self.around = around
@@ -316,7 +384,8 @@ class _Flow:
         movable = self.candidate | ~known
         plus = np.where(movable, solver.reach, 0.0)
         minus = np.where(movable, values - floors, 0.0)
-        at = int(np.searchsorted(around, cell))
+        # Several cells at once (a batch far apart): one upward and one downward table open them all.
+        at = np.searchsorted(around, np.atleast_1d(cell))
         u_plus_low = np.zeros(n)
         u_plus_low[at] = up
         u_minus_high = minus.copy()
@@ -330,6 +399,28 @@ class _Flow:
         weight = np.where(self.candidate, solver.price[around], 1e-3)
         self.cost = np.tile(weight, 4)
         self.n = n
+        self.targets = at
+        self.soft = soft
+        if soft:
+            # Each target's shortfall, up and down, as a variable that costs far more than any suppression:
+            # the program is always feasible, and a target it cannot open shows a shortfall.
+            k = at.size
+            self.low[at], self.low[3 * n + at] = 0.0, 0.0
+            shortfall = sparse.csr_array(
+                (np.ones(2 * k), (np.arange(2 * k), np.concatenate([at, 3 * n + at]))), shape=(2 * k, 4 * n)
+            )
+            rows = sparse.hstack([shortfall, sparse.identity(2 * k, format="csr")])
+            self.matrix = sparse.csr_array(
+                sparse.vstack(
+                    [sparse.hstack([self.matrix, sparse.csr_array((self.matrix.shape[0], 2 * k))]), rows]
+                )
+            )
+            wanted = np.concatenate([np.broadcast_to(up, k), np.broadcast_to(down, k)]).astype(np.float64)
+            self.lower = np.concatenate([self.lower, wanted])
+            self.upper = np.concatenate([self.upper, np.full(2 * k, np.inf)])
+            self.low = np.concatenate([self.low, np.zeros(2 * k)])
+            self.high = np.concatenate([self.high, wanted])
+            self.cost = np.concatenate([self.cost, np.full(2 * k, 1e4)])
 
     def solve(self) -> NDArray[np.intp] | None:
         self.solver.programs += 1
@@ -343,5 +434,12 @@ class _Flow:
         )
         if result.status != 0 or result.x is None:
             return None
-        moved = np.abs(result.x.reshape(4, self.n)).sum(axis=0) > 1e-7
+        self.x = result.x
+        moved = np.abs(result.x[: 4 * self.n].reshape(4, self.n)).sum(axis=0) > 1e-7
         return self.around[self.candidate & moved]
+
+    def opened(self) -> NDArray[np.bool_]:
+        """After a soft solve: which targets were opened in full (no shortfall either way)."""
+        k = self.targets.size
+        shortfall = self.x[4 * self.n :]
+        return (shortfall[:k] < 1e-7) & (shortfall[k:] < 1e-7)

@@ -176,22 +176,12 @@ def analyse(
     settings, a reference group with no people, or a period with nobody under supervision. ``source`` lets
     a caller that needs the same data again (the trend, data completeness) read it once."""
     settings = settings or Settings()
-    settings.check()
     started = time.perf_counter()
     if source is not None and source.period != period:
         raise ValueError("the source must be for the period analysed")
     source = source or Source(period)
-    if source.population.empty:
-        raise BadRequest(
-            f"Nobody was under supervision between {period.start:%-d %B %Y} and {period.end:%-d %B %Y}"
-        )
-    characteristic, reference = settings.characteristic, settings.reference_group
-    present = set(source.population[characteristic].dropna().unique())
-    if reference not in present:
-        known = ", ".join(sorted(map(str, present)))
-        raise BadRequest(
-            f"The reference group '{reference}' has no people in this period (the groups are {known})"
-        )
+    check_request(settings, source)
+    characteristic = settings.characteristic
     keys = settings.measures or tuple(CATALOGUE)
     chosen = [CATALOGUE[key] for key in keys]
     analysed: list[Measure] = []
@@ -231,6 +221,24 @@ def analyse(
     _control_false_discoveries(analysis)
     analysis.seconds = time.perf_counter() - started
     return analysis
+
+
+def check_request(settings: Settings, source: Source) -> None:
+    """Raise :class:`BadRequest` for bad settings, a period with nobody under supervision, or a reference
+    group with no people: what :func:`analyse` refuses, asked before any long work."""
+    settings.check()
+    period = source.period
+    if source.population.empty:
+        raise BadRequest(
+            f"Nobody was under supervision between {period.start:%-d %B %Y} and {period.end:%-d %B %Y}"
+        )
+    characteristic, reference = settings.characteristic, settings.reference_group
+    present = set(source.population[characteristic].dropna().unique())
+    if reference not in present:
+        known = ", ".join(sorted(map(str, present)))
+        raise BadRequest(
+            f"The reference group '{reference}' has no people in this period (the groups are {known})"
+        )
 
 
 @dataclass

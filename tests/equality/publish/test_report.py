@@ -3,7 +3,11 @@ or not at all."""
 
 import csv
 import datetime as dt
+import gzip
+import io
+import json
 import re
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,9 +16,11 @@ import pandas as pd
 import pytest
 from django.core.management import CommandError, call_command
 
+from evenhand.disclosure import manifest
+from evenhand.disclosure.rules import SUPPRESSED
 from evenhand.equality.engine import Settings
-from evenhand.equality.measures import Period
-from evenhand.equality.publish.disclosure import SUPPRESSED
+from evenhand.equality.measures import CHARACTERISTICS, Period, Source
+from evenhand.equality.publish.release import Release, release
 from evenhand.equality.publish.report import Publication, build
 from evenhand.people.models import Person
 from evenhand.synth.generator import Result
@@ -22,6 +28,11 @@ from tests.synth.conftest import load_for_module
 
 PERIOD = Period(dt.date(2025, 11, 1), dt.date(2026, 10, 31))
 STEM = "equality-20251101-20261031"
+# A measure of people, one of decisions (whose quarters add up to the year) and one of sentences ended:
+# every kind of relation, in a protection that takes a minute rather than the catalogue's ten.
+MEASURES = ("recall", "escalation", "completion")
+MEASURE_OPTIONS = [option for key in MEASURES for option in ("--measure", key)]
+PERIOD_OPTIONS = ["--from", "2025-11-01", "--to", "2026-10-31"]
 
 pytestmark = pytest.mark.django_db
 
@@ -32,19 +43,47 @@ def service(django_db_setup: None, django_db_blocker: Any) -> Iterator[Result]:
 
 
 @pytest.fixture(scope="module")
-def publication(service: Result, django_db_blocker: Any) -> Publication:
+def source(service: Result, django_db_blocker: Any) -> Source:
     with django_db_blocker.unblock():
-        return build(PERIOD, Settings())
+        source = Source(PERIOD)
+        source.population  # noqa: B018 (read once, inside the database's reach)
+        return source
 
 
 @pytest.fixture(scope="module")
-def written(service: Result, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def protected(source: Source, django_db_blocker: Any) -> Release:
+    with django_db_blocker.unblock():
+        return release(source, measures=MEASURES)
+
+
+@pytest.fixture(scope="module")
+def publication(source: Source, protected: Release, django_db_blocker: Any) -> Publication:
+    with django_db_blocker.unblock():
+        return build(PERIOD, Settings(measures=MEASURES), source=source, protected=protected)
+
+
+@pytest.fixture(scope="module")
+def everything(service: Result, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Every characteristic's report of the period, written by the command: one folder each."""
     out = tmp_path_factory.mktemp("publication") / "out"
     with django_db_blocker.unblock():
         call_command(
-            "equality", "report", "--from", "2025-11-01", "--to", "2026-10-31", "--out", str(out), verbosity=0
+            "equality",
+            "report",
+            *PERIOD_OPTIONS,
+            "--characteristic",
+            "all",
+            *MEASURE_OPTIONS,
+            "--out",
+            str(out),
+            verbosity=0,
         )
     return out
+
+
+@pytest.fixture(scope="module")
+def written(everything: Path) -> Path:
+    return everything / "ethnic_group"
 
 
 def _counts(frame: pd.DataFrame) -> list[object]:
@@ -59,7 +98,13 @@ def _counts(frame: pd.DataFrame) -> list[object]:
 def test_the_command_writes_html_pdf_ods_and_csv(written: Path) -> None:
     names = sorted(path.name for path in written.iterdir())
     assert names == sorted(
-        [f"{STEM}.html", f"{STEM}.pdf", f"{STEM}.ods", *[f"{STEM}-table-{i}.csv" for i in range(1, 5)]]
+        [
+            f"{STEM}.html",
+            f"{STEM}.pdf",
+            f"{STEM}.ods",
+            f"{STEM}-cells.json.gz",
+            *[f"{STEM}-table-{i}.csv" for i in range(1, 5)],
+        ]
     )
     assert (written / f"{STEM}.pdf").read_bytes().startswith(b"%PDF")
     sheets = pd.read_excel(written / f"{STEM}.ods", engine="odf", sheet_name=None, header=None)
@@ -109,17 +154,7 @@ def test_charts_are_drawn_from_published_figures(publication: Publication) -> No
 def test_a_folder_that_is_not_empty_is_refused_and_left_alone(service: Result, tmp_path: Path) -> None:
     (tmp_path / "keep.txt").write_text("mine")
     with pytest.raises(CommandError, match="not an empty folder"):
-        call_command(
-            "equality",
-            "report",
-            "--from",
-            "2025-11-01",
-            "--to",
-            "2026-10-31",
-            "--out",
-            str(tmp_path),
-            verbosity=0,
-        )
+        call_command("equality", "report", *PERIOD_OPTIONS, "--out", str(tmp_path), verbosity=0)
     assert [p.name for p in tmp_path.iterdir()] == ["keep.txt"]
 
 
@@ -153,3 +188,86 @@ def test_a_failure_while_writing_leaves_nothing(
     with pytest.raises(OSError, match="disk full"):
         report.write(publication, tmp_path / "out")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_every_characteristic_has_its_report_and_none_publishes_a_count_under_5(everything: Path) -> None:
+    assert sorted(path.name for path in everything.iterdir()) == sorted(CHARACTERISTICS)
+    for folder in everything.iterdir():
+        tables = sorted(folder.glob(f"{STEM}-table-*.csv"))
+        assert len(tables) == 4, folder.name
+        for path in tables:
+            with path.open(newline="", encoding="utf-8") as handle:
+                for row in csv.DictReader(handle):
+                    for column in ("People", "People with the outcome"):
+                        if column in row and row[column] not in (SUPPRESSED, ""):
+                            assert row[column] == "0" or float(row[column]) >= 5, (folder.name, path.name)
+
+
+def test_the_detailed_characteristics_are_published_by_region_only(everything: Path) -> None:
+    for name in ("ethnicity", "religion", "ethnic_group_sex"):
+        with (everything / name / f"{STEM}-table-2.csv").open(newline="", encoding="utf-8") as handle:
+            assert {row["PDU"] for row in csv.DictReader(handle)} == {""}, name
+    with (everything / "sex" / f"{STEM}-table-2.csv").open(newline="", encoding="utf-8") as handle:
+        assert {row["PDU"] for row in csv.DictReader(handle)} - {""}
+
+
+def test_every_report_of_the_period_shows_the_same_pattern(everything: Path) -> None:
+    """The seven folders carry one manifest: one release, so reading them side by side undoes nothing."""
+    releases = set()
+    for folder in everything.iterdir():
+        document = json.loads(gzip.decompress((folder / f"{STEM}-cells.json.gz").read_bytes()))
+        del document["tables"]  # where each report shows the counts: its own tables
+        releases.add(json.dumps(document, sort_keys=True))
+    assert len(releases) == 1
+
+
+def test_the_auditor_passes_the_whole_period_read_back_from_its_files(everything: Path) -> None:
+    out = io.StringIO()
+    call_command("equality", "audit", *sorted(map(str, everything.iterdir())), stdout=out)
+    assert "No suppressed count can be narrowed" in out.getvalue()
+
+
+def test_the_auditor_refuses_a_table_that_differs_from_its_manifest(written: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "copy"
+    shutil.copytree(written, copy)
+    path = copy / f"{STEM}-table-1.csv"
+    with path.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.reader(handle))
+    people = rows[0].index("People")
+    row = next(i for i, r in enumerate(rows[1:], 1) if r[people] not in (SUPPRESSED, "0"))
+    rows[row][people] = str(int(rows[row][people]) + 1)
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows(rows)
+    with pytest.raises(CommandError, match="do not match its manifest"):
+        call_command("equality", "audit", str(copy))
+
+
+def test_the_auditor_refuses_the_counts_under_5_hidden_alone(protected: Release, tmp_path: Path) -> None:
+    """Primary suppression only, as a table-by-table method blind to the rest of the period leaves it."""
+    (tmp_path / "naive").mkdir()
+    manifest.write(
+        tmp_path / "naive" / f"{STEM}-cells.json.gz",
+        protected.protection.cells,
+        protected.protection.primary,
+        protected.protection.rules,
+        {},
+    )
+    with pytest.raises(CommandError, match="gives people away"):
+        call_command("equality", "audit", str(tmp_path / "naive"))
+
+
+def test_the_release_is_the_same_on_every_run(source: Source, django_db_blocker: Any) -> None:
+    with django_db_blocker.unblock():
+        first = release(source, measures=("escalation",))
+        second = release(source, measures=("escalation",))
+    assert first.cells.keys == second.cells.keys
+    assert (first.protection.hidden == second.protection.hidden).all()
+    assert first.protection.hidden.any()
+
+
+def test_the_methodology_states_the_protection_achieved(publication: Publication) -> None:
+    text = " ".join(
+        " ".join(lines) for title, lines in publication.methodology if title == "Disclosure control"
+    )
+    assert f"{int(publication.release.protection.hidden.sum()):,} of" in text
+    assert "at least 5 higher" in text

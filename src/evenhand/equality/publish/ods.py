@@ -55,8 +55,7 @@ from odf.element import Element
 from odf.opendocument import OpenDocumentSpreadsheet
 
 from evenhand.core.formatting import PUBLISHED_NOT_APPLICABLE, PUBLISHED_NOT_AVAILABLE
-
-from .disclosure import SUPPRESSED
+from evenhand.disclosure.rules import SUPPRESSED
 
 # The guidance's shorthand for a cell with no figure, and what each means in these reports (the symbols are
 # evenhand.core.formatting's, which writes every published figure).

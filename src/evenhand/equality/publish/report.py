@@ -25,6 +25,8 @@ import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from evenhand.core import formatting
+from evenhand.disclosure import Key, manifest
+from evenhand.disclosure.rules import SUPPRESSED
 from evenhand.equality import charts
 from evenhand.equality.engine import (
     DRIVER_NAMES,
@@ -38,16 +40,7 @@ from evenhand.equality.engine import (
 from evenhand.equality.measures import CHARACTERISTICS, Period, Source
 from evenhand.equality.stats.funnel import binomial_curve
 
-from .disclosure import (
-    SECONDARY,
-    SUPPRESSED,
-    THRESHOLD,
-    DisclosureError,
-    Layout,
-    Suppressed,
-    check_published,
-    suppress,
-)
+from .release import EVERYONE, NATIONAL, YEAR, Release, levels, release
 
 Progress = Callable[[str], None]
 TOTAL = "Total"
@@ -63,6 +56,11 @@ class Table:
     description: str
     frame: pd.DataFrame
     suppressed: bool
+    places: list[tuple[int, str, Key]] = field(default_factory=list)  # (row, column, cell key) of each count
+
+    @property
+    def file_stem(self) -> str:
+        return self.sheet.lower().replace("_", "-")
 
 
 @dataclass
@@ -88,6 +86,7 @@ class Publication:
     flagged: pd.DataFrame
     methodology: list[tuple[str, list[str]]]
     made_at: dt.datetime
+    release: Release
 
     @property
     def completeness_rows(self) -> list[list[object]]:
@@ -148,29 +147,60 @@ TREND_COLUMNS = {
 }
 
 
-def build(period: Period, settings: Settings, *, progress: Progress | None = None) -> Publication:
-    """Run the engine and make every table safe to publish. Raises ``BadRequest`` (from the engine) for a bad
-    request and ``DisclosureError`` if a table cannot be protected; nothing is written either way."""
+def build(
+    period: Period,
+    settings: Settings,
+    *,
+    progress: Progress | None = None,
+    source: Source | None = None,
+    protected: Release | None = None,
+) -> Publication:
+    """Run the engine and show every table as the period's release allows. Raises ``BadRequest`` (from the
+    engine) for a bad request and ``DisclosureError`` if the period cannot be protected; nothing is
+    written either way. ``protected`` is the period's release (:func:`.release.release`), built here when
+    not given: every characteristic of a period shows the same pattern of suppression."""
     say = progress or (lambda _: None)
-    source = Source(period)
+    source = source or Source(period)
     say("Reading the period's cases")
     analysis = analyse(period, settings, source=source, progress=lambda title: say(f"Analysing: {title}"))
+    if protected is None:
+        protected = release(source, measures=settings.measures, progress=say)
+    if protected.period != period:
+        raise ValueError("the release must be for the period published")
     characteristic = settings.characteristic
     reference = settings.reference_group
     titles = {m.key: m.title for m in analysis.measures}
 
-    say("Protecting the national tables")
+    say("Showing the national tables")
     national = _national_rows(analysis)
-    national_published = _protect_blocks(national, block="measure", reference=reference, total=True)
-    say("Protecting the PDU tables")
-    pdus = _pdu_rows(analysis)
-    pdus_published = _protect_pdus(pdus)
-    _reconcile(national_published, pdus_published)
+    national_published = _show(
+        national,
+        protected,
+        lambda row: (YEAR, *NATIONAL, *_group(characteristic, row["group"])),
+        labels=("measure", "group", "is_reference"),
+        block="measure",
+        reference=reference,
+    )
+    say("Showing the unit tables")
+    units = _unit_rows(analysis, levels(characteristic))
+    units_published = _show(
+        units,
+        protected,
+        lambda row: (YEAR, row["level"], row["unit_code"], *_group(characteristic, row["group"])),
+        labels=("measure", "region", "unit", "group", "level", "unit_code"),
+    )
     say("Working out the trend by quarter")
-    trend_rows = trend(period, settings, [m.key for m in analysis.measures], source=source)
-    trend_published = _protect_trend(trend_rows, reference)
-    say("Protecting data completeness")
-    completeness_published = _protect_completeness(completeness(source, "pdu"))
+    trend_rows = _trend_rows(trend(period, settings, [m.key for m in analysis.measures], source=source))
+    trend_published = _show(
+        trend_rows,
+        protected,
+        lambda row: (row["quarter"], *NATIONAL, *_group(characteristic, row["group"])),
+        labels=("measure", "quarter", "group", "is_reference"),
+        block="block",
+        reference=reference,
+    )
+    say("Showing data completeness")
+    completeness_published = _show_completeness(completeness(source, "pdu"), protected)
 
     def label(frame: pd.DataFrame) -> pd.DataFrame:
         frame = frame.copy()
@@ -183,8 +213,9 @@ def build(period: Period, settings: Settings, *, progress: Progress | None = Non
         return frame
 
     national_frame = label(national_published.published)
-    pdu_frame = label(pdus_published.published)
+    pdu_frame = label(units_published.published)
     trend_frame = label(trend_published.published)
+    by_pdu = "pdu" in levels(characteristic)
     tables = [
         Table(
             "Table_1",
@@ -193,14 +224,25 @@ def build(period: Period, settings: Settings, *, progress: Progress | None = Non
             " measure's legitimate drivers, with 95% intervals and Benjamini-Hochberg q-values.",
             _published_columns(national_frame, NATIONAL_COLUMNS),
             national_published.anything_suppressed,
+            national_published.headed(NATIONAL_COLUMNS),
         ),
         Table(
             "Table_2",
-            "Each PDU's groups against what the national model expects",
-            "Observed and expected people with the outcome per PDU and group; expected from the national model"
-            " with the measure's drivers (not the group, not the region).",
+            f"Each {'region' if not by_pdu else 'region and PDU'}'s groups against what the national model"
+            " expects",
+            "Observed and expected people with the outcome per region"
+            + (" and PDU" if by_pdu else "")
+            + " and group; expected from the national model with the measure's drivers (not the group, not"
+            " the unit)."
+            + (
+                ""
+                if by_pdu
+                else f" {CHARACTERISTICS[characteristic]} is not published by PDU: most of its counts there"
+                " are under 5."
+            ),
             _published_columns(pdu_frame, PDU_COLUMNS),
-            pdus_published.anything_suppressed,
+            units_published.anything_suppressed,
+            units_published.headed(PDU_COLUMNS),
         ),
         Table(
             "Table_3",
@@ -208,6 +250,7 @@ def build(period: Period, settings: Settings, *, progress: Progress | None = Non
             f"Each quarter, each group against {group_label(characteristic, reference)} people (crude).",
             _published_columns(trend_frame, TREND_COLUMNS),
             trend_published.anything_suppressed,
+            trend_published.headed(TREND_COLUMNS),
         ),
         Table(
             "Table_4",
@@ -215,6 +258,7 @@ def build(period: Period, settings: Settings, *, progress: Progress | None = Non
             "People under supervision in the period whose ethnicity, religion or disability is not recorded.",
             _completeness_columns(completeness_published.published),
             completeness_published.anything_suppressed,
+            completeness_published.headed(COMPLETENESS_COLUMNS),
         ),
     ]
     say("Drawing the charts")
@@ -227,9 +271,80 @@ def build(period: Period, settings: Settings, *, progress: Progress | None = Non
         tables=tables,
         sections=sections,
         flagged=flagged,
-        methodology=methodology(analysis),
+        methodology=methodology(analysis, protected),
         made_at=dt.datetime.now(dt.UTC),
+        release=protected,
     )
+
+
+def _group(characteristic: str, group: object) -> tuple[str, str]:
+    """The characteristic and group of a cell key: everyone for the total row."""
+    return EVERYONE if group == TOTAL else (characteristic, str(group))
+
+
+@dataclass(frozen=True)
+class Shown:
+    """A table as published: counts the release hides, and every figure computed from them, as [c]."""
+
+    published: pd.DataFrame
+    anything_suppressed: bool
+    places: list[tuple[int, str, Key]]  # (row, count column, cell key) of each count shown
+
+    def headed(self, headings: dict[str, str]) -> list[tuple[int, str, Key]]:
+        return [(row, headings[column], key) for row, column, key in self.places]
+
+
+# Derived columns that compare a row with the reference row, after any "crude_" or "adjusted_" prefix.
+REFERENCE_COLUMNS = ("relative_rate", "odds_ratio", "test", "p_value", "q_value", "flagged", "note")
+
+
+def _compares(column: str) -> bool:
+    name = column.removeprefix("crude_").removeprefix("adjusted_")
+    return any(name == stem or name.startswith(stem + "_") for stem in REFERENCE_COLUMNS)
+
+
+def _show(
+    frame: pd.DataFrame,
+    protected: Release,
+    where: Callable[[pd.Series], tuple[str, ...]],
+    *,
+    labels: tuple[str, ...],
+    block: str | None = None,
+    reference: str | None = None,
+) -> Shown:
+    """Put the release's pattern on a table: ``where`` gives a row's (when, level, unit, characteristic,
+    group). A hidden count is [c]; so is every other figure of its row (each is computed from its counts),
+    and, when the reference row of a ``block`` has a hidden count, every figure that compares a row with it.
+    Raises ``ValueError`` if a count differs from the release's cell for it: the table would then publish
+    something the release was not protected for."""
+    counts = ("n", "events")
+    hidden = np.zeros((len(frame), len(counts)), dtype=bool)
+    places: list[tuple[int, str, Key]] = []
+    for i, (_, row) in enumerate(frame.iterrows()):
+        at = where(row)
+        for j, kind in enumerate(counts):
+            key = (kind, row["measure"], *at)
+            places.append((i, kind, key))
+            if key not in protected:
+                raise ValueError(f"the release has no count {key!r} for this table")
+            if protected.value(key) != int(row[kind]):
+                raise ValueError(
+                    f"the table's {kind} for {key!r} is {int(row[kind])}, but the release has"
+                    f" {protected.value(key)}"
+                )
+            hidden[i, j] = protected.hidden(key)
+    published = frame.astype({column: object for column in frame.columns if column not in labels})
+    derived = [c for c in frame.columns if c not in labels and c not in counts]
+    row_hidden = hidden.any(axis=1)
+    for j, kind in enumerate(counts):
+        published.loc[hidden[:, j], kind] = SUPPRESSED
+    published.loc[row_hidden, derived] = SUPPRESSED
+    if block is not None and reference is not None:
+        compared = [c for c in derived if _compares(c)]
+        blocks = frame[block].to_numpy()
+        for name in set(blocks[row_hidden & (frame["group"].to_numpy() == reference)]):
+            published.loc[blocks == name, compared] = SUPPRESSED
+    return Shown(published, bool(row_hidden.any()), places)
 
 
 def _national_rows(analysis: Analysis) -> pd.DataFrame:
@@ -269,123 +384,46 @@ def _national_rows(analysis: Analysis) -> pd.DataFrame:
 NATIONAL_ROW = "England and Wales"
 
 
-def _pdu_rows(analysis: Analysis) -> pd.DataFrame:
-    """Each PDU's groups, laid out as blocks by group: one row per PDU and a last row for England and
-    Wales (the group's national figure, the sum of its PDUs), so that the national figure is protected with
-    the PDU cells. Each PDU's own total is public (the completeness table gives its people), which the
-    suppression takes as a known total across the blocks."""
-    units = analysis.units[analysis.units["level"] == "pdu"].copy()
-    units = units.rename(columns={"observed": "events", "parent": "region"})
+def _unit_rows(analysis: Analysis, published: tuple[str, ...]) -> pd.DataFrame:
+    """Each region's (and, where the characteristic is published by PDU, each PDU's) groups against the
+    national model, with a last row per group for England and Wales (the sum of the regions)."""
+    units = analysis.units[
+        analysis.units["level"].isin([level for level in published if level != "national"])
+    ]
+    units = units.rename(columns={"observed": "events", "parent": "region"}).copy()
+    units.loc[units["level"] == "region", "region"] = units.loc[units["level"] == "region", "unit"]
+    units["unit_code"] = units["unit"]
+    units.loc[units["level"] == "region", "unit"] = ""
     columns = [
         "measure",
+        "level",
         "region",
         "unit",
+        "unit_code",
         "group",
         *[c for c in PDU_COLUMNS if c not in ("measure_title", "region", "unit", "group_label")],
     ]
     units = units[columns]
-    totals = units.groupby(["measure", "group"], sort=False)[["n", "events", "expected"]].sum().reset_index()
-    totals["unit"], totals["region"] = NATIONAL_ROW, ""
-    frame = pd.concat([units, totals], ignore_index=True).sort_values(["measure", "group"], kind="stable")
-    frame.index = pd.Index(frame["unit"].astype(str))
-    return frame[columns]
-
-
-def _protect_pdus(frame: pd.DataFrame) -> Suppressed:
-    """Per measure: blocks by group, PDU totals known. The national figures appear in both this table and
-    the national table; a national count suppressed in either is suppressed in both, and the two are
-    checked again. A measure whose PDU table cannot be protected is published with every count
-    suppressed (and says so), rather than risk anyone."""
-    parts: list[Suppressed] = []
-    labels = ["measure", "region", "unit", "group"]
-    for _, rows in frame.groupby("measure", sort=False):
-        rows = rows.copy()
-        try:
-            table = suppress(rows, by="group", crossed=True, labels=labels, total_row=NATIONAL_ROW)
-            check_published(table.published, rows, layout=table.layout)
-        except DisclosureError:
-            table = _all_suppressed(rows, labels)
-        parts.append(table)
-    return Suppressed(
-        published=pd.concat([p.published for p in parts]),
-        reason=pd.concat([p.reason for p in parts]),
-        layout=parts[0].layout,
-        threshold=parts[0].threshold,
+    regions = units[units["level"] == "region"]
+    totals = (
+        regions.groupby(["measure", "group"], sort=False)[["n", "events", "expected"]].sum().reset_index()
     )
-
-
-def _all_suppressed(rows: pd.DataFrame, labels: list[str]) -> Suppressed:
-    reason = pd.DataFrame("", index=rows.index, columns=rows.columns, dtype=object)
-    published = rows.astype(object).copy()
-    for column in rows.columns:
-        if column not in labels:
-            published[column] = SUPPRESSED
-            reason[column] = SECONDARY
-    return Suppressed(published=published, reason=reason, layout=Layout(), threshold=THRESHOLD)
-
-
-def _reconcile(national: Suppressed, pdus: Suppressed) -> None:
-    """Suppress a national count in both tables when either table suppresses it (and everything derived
-    from it in the national table), so that neither gives away what the other hides."""
-    for (key, group), row in national.published.set_index(["measure", "group"]).iterrows():
-        if group == TOTAL:
-            continue
-        at = (
-            (pdus.published["measure"] == key)
-            & (pdus.published["group"] == group)
-            & (pdus.published["unit"] == NATIONAL_ROW)
-        )
-        for column in ("n", "events"):
-            here = row[column] == SUPPRESSED
-            there = bool((pdus.published.loc[at, column] == SUPPRESSED).any())
-            if here and not there:
-                pdus.published.loc[
-                    at, [c for c in pdus.published.columns if c not in ("measure", "region", "unit", "group")]
-                ] = SUPPRESSED
-            if there and not here:
-                where = (national.published["measure"] == key) & (national.published["group"] == group)
-                national.published.loc[
-                    where,
-                    [c for c in national.published.columns if c not in ("measure", "group", "is_reference")],
-                ] = SUPPRESSED
-
-
-def _protect_blocks(
-    frame: pd.DataFrame,
-    *,
-    block: str,
-    reference: str | None,
-    total: bool,
-) -> Suppressed:
-    """Disclosure control measure by measure (each measure is a separate set of tables: nothing adds up
-    across measures), then the parts put back together and checked as published."""
-    parts: list[Suppressed] = []
-    labels = [c for c in ("block", "measure", "region", "unit", "quarter", "group") if c in frame.columns]
-    for _, rows in frame.groupby(block, sort=False):
-        rows = rows.copy()
-        reference_label = None
-        if reference is not None:
-            hits = rows.index[rows["group"] == reference]
-            reference_label = hits[0] if len(hits) else None
-        totals = rows.index[rows["group"] == TOTAL]
-        total_row = TOTAL if total and len(totals) else None
-        try:
-            table = suppress(rows, total_row=total_row, labels=labels, reference=reference_label)
-            check_published(table.published, rows, layout=table.layout)
-        except DisclosureError:
-            table = _all_suppressed(rows, [*labels, "is_reference"])
-        parts.append(table)
-    return Suppressed(
-        published=pd.concat([p.published for p in parts]),
-        reason=pd.concat([p.reason for p in parts]),
-        layout=parts[0].layout,
-        threshold=parts[0].threshold,
+    totals["level"], totals["region"], totals["unit"], totals["unit_code"] = (
+        "national",
+        NATIONAL_ROW,
+        "",
+        "national",
     )
+    frame = pd.concat([units, totals], ignore_index=True)
+    order = {"region": 0, "pdu": 1, "national": 2}
+    frame = frame.assign(_order=frame["level"].map(order)).sort_values(
+        ["measure", "group", "region", "_order", "unit"], kind="stable"
+    )
+    return frame[columns].reset_index(drop=True)
 
 
-def _protect_trend(rows: pd.DataFrame, reference: str) -> Suppressed:
-    """Blocks by measure and quarter, each with its total row (a quarter's totals are published nowhere
-    else, so they are protected with the cells)."""
+def _trend_rows(rows: pd.DataFrame) -> pd.DataFrame:
+    """The trend with a total row per measure and quarter."""
     keep = [
         "measure",
         "quarter",
@@ -396,27 +434,53 @@ def _protect_trend(rows: pd.DataFrame, reference: str) -> Suppressed:
     rows = rows[keep]
     totals = rows.groupby(["measure", "quarter"], sort=False)[["n", "events"]].sum().reset_index()
     totals["group"], totals["is_reference"] = TOTAL, False
+    totals["rate"] = totals["events"] / totals["n"]
     frame = pd.concat([rows, totals], ignore_index=True).sort_values(["measure", "quarter"], kind="stable")
     frame["block"] = frame["measure"].astype(str) + " " + frame["quarter"].astype(str)
-    frame.index = pd.Index(frame["group"].astype(str))
-    return _protect_blocks(frame[["block", *keep]], block="block", reference=reference, total=True)
+    return frame[["block", *keep]].reset_index(drop=True)
 
 
-def _protect_completeness(table: pd.DataFrame) -> Suppressed:
-    table = table.set_index("unit")
-    parts = [f"{name}_not_recorded" for name in ("ethnicity", "religion", "disability")]
-    frame = table[["n", *parts, *[f"{name}_rate" for name in ("ethnicity", "religion", "disability")]]]
-    # The national row is the total of the PDU rows.
-    ordered = pd.concat([frame.drop(index="national"), frame.loc[["national"]]])
-    result = suppress(
-        ordered,
-        counts=("n", *parts),
-        part_of={part: "n" for part in parts},
-        total_row="national",
-        derived=tuple(f"{name}_rate" for name in ("ethnicity", "religion", "disability")),
+COMPLETENESS_FIELDS = ("ethnicity", "religion", "disability")
+
+
+def _show_completeness(table: pd.DataFrame, protected: Release) -> Shown:
+    """People per PDU and those with each field not recorded: the population and the events of the
+    not-recorded measures, for everyone in the unit. The PDUs first, then England and Wales."""
+    table = table[table["unit"] != "unknown"]
+    table = pd.concat(
+        [table[table["unit"] != "national"], table[table["unit"] == "national"]], ignore_index=True
     )
-    check_published(result.published, ordered, layout=result.layout)
-    return result
+    published = table.astype(object)
+    anything = False
+    places: list[tuple[int, str, Key]] = []
+    for i, unit in enumerate(table["unit"]):
+        level, code = ("national", "national") if unit == "national" else ("pdu", str(unit))
+        for name in COMPLETENESS_FIELDS:
+            measure = f"not_recorded:{name}"
+            counted = {
+                "n": ("n", measure, YEAR, level, code, *EVERYONE),
+                f"{name}_not_recorded": ("events", measure, YEAR, level, code, *EVERYONE),
+            }
+            for column, key in counted.items():
+                if column != "n" or name == COMPLETENESS_FIELDS[0]:
+                    places.append((i, column, key))
+                if protected.value(key) != int(table.at[i, column]):
+                    raise ValueError(
+                        f"the completeness table's {column} for {unit} disagrees with the release"
+                    )
+                if protected.hidden(key):
+                    anything = True
+                    published.at[i, column] = SUPPRESSED
+                    published.at[i, f"{name}_rate"] = SUPPRESSED
+        if published.at[i, "n"] == SUPPRESSED:
+            for name in COMPLETENESS_FIELDS:
+                published.at[i, f"{name}_rate"] = SUPPRESSED
+    columns = [
+        "n",
+        *[f"{name}_not_recorded" for name in COMPLETENESS_FIELDS],
+        *[f"{name}_rate" for name in COMPLETENESS_FIELDS],
+    ]
+    return Shown(published.set_index("unit")[columns], anything, places)
 
 
 def _published_columns(frame: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
@@ -434,21 +498,22 @@ def _published_columns(frame: pd.DataFrame, columns: dict[str, str]) -> pd.DataF
     return out
 
 
+COMPLETENESS_COLUMNS = {
+    "unit": "PDU",
+    "n": "People",
+    "ethnicity_not_recorded": "Ethnicity not recorded",
+    "religion_not_recorded": "Religion not recorded",
+    "disability_not_recorded": "Disability not recorded",
+    "ethnicity_rate": "Ethnicity not recorded, rate",
+    "religion_rate": "Religion not recorded, rate",
+    "disability_rate": "Disability not recorded, rate",
+}
+
+
 def _completeness_columns(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.reset_index(names="unit")
     out["unit"] = out["unit"].replace({"national": "England and Wales"})
-    return out.rename(
-        columns={
-            "unit": "PDU",
-            "n": "People",
-            "ethnicity_not_recorded": "Ethnicity not recorded",
-            "religion_not_recorded": "Religion not recorded",
-            "disability_not_recorded": "Disability not recorded",
-            "ethnicity_rate": "Ethnicity not recorded, rate",
-            "religion_rate": "Religion not recorded, rate",
-            "disability_rate": "Disability not recorded, rate",
-        }
-    )
+    return out.rename(columns=COMPLETENESS_COLUMNS)
 
 
 def _number(value: object) -> float:
@@ -498,7 +563,10 @@ def _sections(
             table=rows,
             chart=chart,
         )
-        units = pdus[pdus["measure"] == measure.key]
+        finest = "pdu" if (pdus["level"] == "pdu").any() else "region"
+        units = pdus[(pdus["measure"] == measure.key) & (pdus["level"] == finest)].copy()
+        if finest == "region":
+            units["unit"] = units["region"]
         flagged_groups = sorted(
             {g for g, f in zip(units["group"], units["flagged"], strict=True) if f is True}
         )
@@ -573,7 +641,7 @@ def _flagged(analysis: Analysis, national: pd.DataFrame, pdus: pd.DataFrame) -> 
             rows.append(
                 {
                     "Measure": titles[row.measure],
-                    "Where": f"PDU {row.unit}",
+                    "Where": f"PDU {row.unit}" if row.level == "pdu" else f"Region {row.region}",
                     "Group": row.group_label,
                     "Ratio": _number(row.odds_ratio),
                     "Kind": "odds ratio against the nation",
@@ -588,7 +656,7 @@ def _slug(text: str) -> str:
     return "".join(ch if ch.isalnum() else "-" for ch in text.lower())
 
 
-def methodology(analysis: Analysis) -> list[tuple[str, list[str]]]:
+def methodology(analysis: Analysis, protected: Release) -> list[tuple[str, list[str]]]:
     """The methodology section, generated from the measures' definitions and the settings used."""
     settings = analysis.settings
     characteristic = settings.characteristic
@@ -636,13 +704,7 @@ def methodology(analysis: Analysis) -> list[tuple[str, list[str]]]:
         ),
         (
             "Disclosure control",
-            [
-                "No figure in this publication identifies a person. Counts of 1 to 4 people are shown as [c], and"
-                " so is any count that could be worked out from the others and the totals (secondary"
-                " suppression); rates, ratios and tests computed from a suppressed count are suppressed too."
-                " A 0 is published. Regions and teams are not published: their figures are in the equality"
-                " dashboard, for staff.",
-            ],
+            disclosure_methodology(protected),
         ),
         (
             "Models used",
@@ -651,6 +713,33 @@ def methodology(analysis: Analysis) -> list[tuple[str, list[str]]]:
         ),
     ]
     return parts
+
+
+def disclosure_methodology(protected: Release) -> list[str]:
+    """How the period's publication was protected, and what the attack on it found."""
+    audit = protected.protection.audit
+    rules = protected.protection.rules
+    return [
+        "No figure in this publication identifies a person. Every report of the period (each of the seven"
+        " characteristics, nationally, by region and, for ethnic group, sex, age band and disability, by PDU;"
+        " the year and its quarters; people and people with the outcome) is one linked set of counts, protected"
+        " together, so reading one report beside another gives nothing away. Teams are not published: their"
+        " figures are in the equality dashboard, for staff.",
+        f"Counts of 1 to {rules.threshold - 1} (people, people with the outcome, or people without it) are"
+        " shown as [c] (primary suppression). A 0 is published, so every [c] is at least 1. Further counts are"
+        " suppressed (secondary suppression) so that, from everything published and every relation a reader"
+        " knows between the counts (units add up to their region and regions to England and Wales; groups to"
+        " everyone; the 19 ethnicities to the 5 ethnic groups; ethnic group and sex to both; quarters to the"
+        " year where each trial falls in one quarter; measures on one population share it; a subset is at"
+        " most its set), no count of 1 to 4 can be narrowed to within"
+        f" {rules.upper} above its value or {rules.lower} below it (or below the least value the relations"
+        " already allow). The cells to suppress are chosen by optimisation (linear and integer programming"
+        " with the HiGHS solver), as few and as small as it finds.",
+        "Before anything was written, an attack by linear programming on every published figure worked out the"
+        " smallest and largest value each suppressed count could take. " + audit.summary(),
+        "Rates, ratios and tests computed from a suppressed count are suppressed too, and so is every"
+        " comparison with a reference group whose count is suppressed.",
+    ]
 
 
 def render_html(publication: Publication) -> str:
@@ -694,7 +783,16 @@ def write(publication: Publication, out: Path, *, progress: Progress | None = No
         from .ods import write_csv
 
         for table in publication.tables:
-            write_csv(staging / f"{stem}-{table.sheet.lower().replace('_', '-')}.csv", table.frame)
+            write_csv(staging / f"{stem}-{table.file_stem}.csv", table.frame)
+        say("Writing the disclosure manifest")
+        protection = publication.release.protection
+        manifest.write(
+            staging / f"{stem}-cells.json.gz",
+            protection.cells,
+            protection.hidden,
+            protection.rules,
+            {f"{stem}-{table.file_stem}.csv": table.places for table in publication.tables},
+        )
         if out.exists():
             out.rmdir()
         os.replace(staging, out)
@@ -707,8 +805,9 @@ def write(publication: Publication, out: Path, *, progress: Progress | None = No
 NOTES = [
     (
         1,
-        "Counts of 1 to 4 people, and any count that could be worked out from the others and the totals, are"
-        " shown as [c]; so are rates, ratios and tests computed from them. A 0 is published.",
+        "Counts of 1 to 4, and further counts chosen so that none of them can be narrowed from anything in this"
+        " period's publication, are shown as [c]; so are rates, ratios and tests computed from them. A 0 is"
+        " published. See the methodology.",
     ),
     (
         2,
@@ -728,8 +827,13 @@ NOTES = [
     ),
     (
         5,
-        "Each quarter's population is the sentences under supervision in that quarter, so quarters overlap"
-        " and do not add up to the year.",
+        "For measures that count decisions or events (escalation, absence judged unacceptable, referrals"
+        " completed, assessment within 15 working days, diversity factors discussed, allocated to a PO,"
+        " allocated more than 5 days after sentence, successful completion), each event is counted in the"
+        " quarter it happened, with characteristics as at the end of the period, so the quarters add up to the"
+        " period. For measures of people (recall, breach, referrals, data not recorded), each quarter's"
+        " population is the sentences under supervision in that quarter; a sentence supervised in several"
+        " quarters is counted in each, so these quarters overlap and do not add up to the period.",
     ),
     (6, "'Prefer not to say' is an answer and counts as recorded."),
 ]
@@ -767,7 +871,7 @@ def _write_spreadsheet(publication: Publication, path: Path) -> None:
             frame=table.frame,
             lines=(table.description,),
             notes=TABLE_NOTES.get(table.sheet, ()),
-            blank="Cells in the Region column are blank for the England and Wales rows."
+            blank="Cells in the PDU column are blank for the rows of a region and of England and Wales."
             if table.sheet == "Table_2"
             else None,
         )

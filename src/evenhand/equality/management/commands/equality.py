@@ -4,7 +4,7 @@
 person-level CSV (see :mod:`evenhand.equality.analyse` and ``docs/equality.md``).
 
 ``evenhand equality report --from YYYY-MM-DD --to YYYY-MM-DD --out DIR`` publishes the equality report
-(:mod:`evenhand.equality.publish.report`).
+(:mod:`evenhand.equality.publish.report`); ``evenhand equality audit DIR…`` attacks a written one.
 
 A subcommand is one function decorated with :func:`subcommand`, which names it and declares its arguments;
 the function receives the command (for ``stdout``) and the parsed options, and raises ``CommandError`` for
@@ -21,7 +21,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from evenhand.core.formatting import count_text, number_text
+from evenhand.core.formatting import count_text
 from evenhand.equality.analyse import (
     CSV_TABLES,
     FORMATS,
@@ -32,7 +32,7 @@ from evenhand.equality.analyse import (
     render,
     write_atomically,
 )
-from evenhand.equality.engine import BadRequest, Settings
+from evenhand.equality.engine import BadRequest, Settings, check_request
 from evenhand.equality.measures import CHARACTERISTICS, Period
 
 Run = Callable[[BaseCommand, dict[str, Any]], None]
@@ -159,16 +159,29 @@ def _date(text: str) -> dt.date:
         argument(
             "--characteristic",
             default="ethnic_group",
-            choices=list(CHARACTERISTICS),
-            help="the characteristic to split by (default ethnic_group)",
+            choices=[*CHARACTERISTICS, "all"],
+            help="the characteristic to split by (default ethnic_group); 'all' writes every characteristic's"
+            " report, each in a folder of its own inside DIR",
         ),
         argument("--reference", metavar="GROUP", help="the reference group (default: the characteristic's)"),
         argument("--min-n", type=int, default=30, help="smallest group given a ratio (default 30)"),
+        argument(
+            "--measure",
+            dest="measures",
+            action="append",
+            default=[],
+            metavar="KEY",
+            help="publish only this measure (repeat for more; default the whole catalogue). Every report of a"
+            " period should publish the same measures: audit their folders together if not",
+        ),
     ),
 )
 def report(command: BaseCommand, options: dict[str, Any]) -> None:
-    """Build the publication (engine, disclosure control, charts), then write it whole, or nothing."""
-    from evenhand.equality.publish.disclosure import DisclosureError
+    """Protect the period's whole publication (every characteristic at once), build each report asked for
+    and write it whole, or nothing."""
+    from evenhand.disclosure import DisclosureError
+    from evenhand.equality.measures import Source
+    from evenhand.equality.publish.release import release
     from evenhand.equality.publish.report import build, write
 
     try:
@@ -180,10 +193,13 @@ def report(command: BaseCommand, options: dict[str, Any]) -> None:
         raise CommandError(f"{out} already exists and is not an empty folder: choose a new folder")
     if not out.resolve().parent.is_dir():
         raise CommandError(f"the folder {out.resolve().parent} does not exist")
-    settings = Settings(
-        characteristic=options["characteristic"], reference=options["reference"], min_n=options["min_n"]
-    )
+    every = options["characteristic"] == "all"
+    if every and options["reference"]:
+        raise CommandError("--reference names a group of one characteristic: leave it out with 'all'")
+    characteristics = list(CHARACTERISTICS) if every else [options["characteristic"]]
     quiet = options["verbosity"] == 0
+    written: list[Path] = []
+    flagged = 0
     with Progress(
         SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), disable=quiet, transient=False
     ) as progress:
@@ -193,19 +209,61 @@ def report(command: BaseCommand, options: dict[str, Any]) -> None:
             progress.update(task, description=message)
 
         try:
-            publication = build(period, settings, progress=say)
-            files = write(publication, out, progress=say)
+            source = Source(period)
+            measures = tuple(options["measures"])
+            requests = [
+                Settings(
+                    characteristic=name,
+                    reference=options["reference"],
+                    min_n=options["min_n"],
+                    measures=measures,
+                )
+                for name in characteristics
+            ]
+            for request in requests:
+                check_request(request, source)  # before the long work
+            protected = release(source, measures=measures, progress=say)
+            publications = [
+                build(period, request, progress=say, source=source, protected=protected)
+                for request in requests
+            ]
+            if every:
+                out.mkdir(exist_ok=True)
+            for publication in publications:
+                folder = out / publication.settings.characteristic if every else out
+                written += write(publication, folder, progress=say)
+                flagged += len(publication.flagged)
         except (BadRequest, DisclosureError, FileExistsError, FileNotFoundError) as error:
             raise CommandError(str(error)) from None
         progress.update(task, description="Done")
     if not quiet:
-        flagged = len(publication.flagged)
         command.stdout.write(
-            f"Wrote {count_text(len(files))} files to {out} in {number_text(publication.analysis.seconds, 1)} s"
-            f" of analysis; {count_text(flagged)} disparit{'y' if flagged == 1 else 'ies'} flagged."
+            f"Wrote {count_text(len(written))} files to {out}; {count_text(flagged)}"
+            f" disparit{'y' if flagged == 1 else 'ies'} flagged. {protected.protection.audit.summary()}"
         )
-        for path in files:
-            command.stdout.write(f"  {path.name}")
+        for path in written:
+            command.stdout.write(f"  {path.relative_to(out)}")
+
+
+@subcommand(
+    "audit",
+    help=(
+        "Attack a written equality publication as a reader would, from its files alone: every published"
+        " count against the publication's manifest of cells and relations, then every [c] by linear"
+        " programming. Several folders of the same period are attacked together. Exits 1, naming the"
+        " counts, if any [c] can be worked out or narrowed to fewer than the protection level's values."
+    ),
+    arguments=(argument("folders", nargs="+", type=Path, metavar="DIR", help="a folder written by report"),),
+)
+def audit(command: BaseCommand, options: dict[str, Any]) -> None:
+    from evenhand.disclosure import DisclosureError
+    from evenhand.disclosure.manifest import audit_folders
+
+    try:
+        summary = audit_folders(options["folders"])
+    except DisclosureError as error:
+        raise CommandError(str(error)) from None
+    command.stdout.write(summary)
 
 
 class Command(BaseCommand):
