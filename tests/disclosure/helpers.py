@@ -10,7 +10,7 @@ from numpy.typing import NDArray
 from scipy.optimize import linprog
 
 from evenhand.disclosure import Cells, CellSystem, Rules, ranges
-from evenhand.equality.publish.disclosure import SUPPRESSED, suppress
+from tests.disclosure.previous_method import SUPPRESSED, suppress
 
 # The project's autouse Django settings fixture is function-scoped but irrelevant to these pure functions.
 quick = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
