@@ -271,3 +271,11 @@ def test_the_methodology_states_the_protection_achieved(publication: Publication
     )
     assert f"{int(publication.release.protection.hidden.sum()):,} of" in text
     assert "at least 5 higher" in text
+
+
+def test_the_release_knows_what_a_reader_knows_of_populations(protected: Release) -> None:
+    """Licences are within everyone under supervision, cell by cell; recall's events within its people."""
+    names = set(protected.cells.names)
+    assert any(name.startswith("the population of recall within not_recorded:") for name in names)
+    assert any(name.startswith("n of escalation") and "quarters against the year" in name for name in names)
+    assert any("within the ethnic_group" in name or "within ethnic_group" in name for name in names)

@@ -16,11 +16,11 @@ The relations a reader knows, each declared here:
   referrals ended, assessments, allocations, sentences ended): each trial falls in one quarter. For the
   measures of people, a quarter's population is the people under supervision in it, which overlap; a
   quarter's count is then at most the year's, and the year's at most the sum of the quarters.
-- **One fact, one cell**: counts of exactly the same people are the same cell, wherever they appear (the
-  licences under supervision are the population of both recall measures; the women's services population
-  is the female caseload; a PDU alone in its region has the region's counts). This is found from the data:
-  each count carries a fingerprint of the sentences it counts (a sum of 64-bit hashes of their ids), and
-  equal fingerprints name one cell.
+- **One fact, one cell**: populations of exactly the same people are the same cell, wherever they appear
+  (the licences under supervision are the population of both recall measures; the women's services
+  population is the female caseload; a PDU alone in its region has the region's counts). This is found from
+  the data: each population count carries a fingerprint of the sentences it counts (a sum of 64-bit hashes
+  of their ids), and equal fingerprints name one cell.
 - **Subsets are bounded by their sets**: a measure's people with the outcome that are always among
   another's (recall approved within recall requested; each service's referrals within referrals to any
   service) are at most those; people referred to any service are at most the sum of those referred to
@@ -367,3 +367,50 @@ def _subsets(builder: _Builder, measures: list[Measure], frames: dict[str, pd.Da
             for key in by_measure.get(large.key, []):
                 parts = [("events", k, *key[2:]) for k in contained]
                 system.at_most([key], [p for p in parts if p in system], f"{large.key} within its parts")
+    _populations(builder, [m for m in measures if not m.trials_from_query], frames)
+
+
+def _populations(builder: _Builder, measures: list[Measure], frames: dict[str, pd.DataFrame]) -> None:
+    """Populations of people, cell by cell: one contained in another is at most it (licences within
+    everyone under supervision), and two disjoint ones within a third are together at most it (licences
+    and orders within everyone)."""
+    index = builder.source.population.index
+    masks = {m.key: frames[m.key]["trials"].reindex(index, fill_value=0).to_numpy() > 0 for m in measures}
+    distinct: dict[bytes, str] = {}
+    for measure in measures:  # one measure for each population (the others share its cells)
+        distinct.setdefault(np.packbits(masks[measure.key]).tobytes(), measure.key)
+    chosen = list(distinct.values())
+    system = builder.system
+    n_keys = {
+        key: [
+            cell_key("n", key, YEAR, level, *where)
+            for (measure, when, level), declared in builder.declared.items()
+            if measure == key and when == YEAR
+            for where in declared
+        ]
+        for key in chosen
+    }
+
+    def within(small: str, large: str) -> bool:
+        return not (masks[small] & ~masks[large]).any()
+
+    for small in chosen:
+        for large in chosen:
+            if small != large and within(small, large):
+                for key in n_keys[small]:
+                    other = ("n", large, *key[2:])
+                    if other in system:
+                        system.at_most([key], [other], f"the population of {small} within {large}'s")
+    for i, first in enumerate(chosen):
+        for second in chosen[i + 1 :]:
+            if (masks[first] & masks[second]).any():
+                continue
+            for whole in chosen:
+                if whole in (first, second) or not (within(first, whole) and within(second, whole)):
+                    continue
+                for key in n_keys[first]:
+                    other, both = ("n", second, *key[2:]), ("n", whole, *key[2:])
+                    if other in system and both in system:
+                        system.at_most(
+                            [key, other], [both], f"the populations of {first} and {second} within {whole}'s"
+                        )
