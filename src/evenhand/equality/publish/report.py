@@ -1,14 +1,14 @@
 """One equality publication: the engine's results made safe to publish, as HTML, PDF, ODS and CSV.
 
-:func:`build` runs the engine for the period, turns its results into the published tables and applies
-disclosure control to every one of them (:mod:`.disclosure`) before anything is drawn or written; charts
-are drawn from the published tables, so a suppressed figure cannot reappear in a picture. :func:`write`
-writes the files into a new folder that appears whole or not at all.
+:func:`build` runs the engine for the period and shows its results in the published tables with the
+period's release (:mod:`.release`: every characteristic of the period protected at once, and attacked,
+before anything is drawn or written); charts are drawn from the published tables, so a suppressed figure
+cannot reappear in a picture. :func:`write` writes the files, with the release's manifest for the auditor,
+into a new folder that appears whole or not at all.
 
-What is published: the national comparison for every measure (crude and adjusted), each PDU's groups
-against expectation, the quarterly trend and data completeness by PDU. Regions and teams are left to the
-dashboard: a region's counts are sums of its PDUs', and publishing both would let a suppressed PDU cell be
-worked out from its region, which the suppression (one level of blocks at a time) does not model.
+What is published: the national comparison for every measure (crude and adjusted), each region's groups
+(and each PDU's, for the characteristics published by PDU) against expectation, the quarterly trend and
+data completeness by PDU. Teams are left to the dashboard, for staff.
 """
 
 import datetime as dt
