@@ -279,3 +279,36 @@ def test_the_release_knows_what_a_reader_knows_of_populations(protected: Release
     assert any(name.startswith("the population of recall within not_recorded:") for name in names)
     assert any(name.startswith("n of escalation") and "quarters against the year" in name for name in names)
     assert any("within the ethnic_group" in name or "within ethnic_group" in name for name in names)
+
+
+def test_every_report_or_none_when_writing_one_fails(
+    protected: Release, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from evenhand.equality.publish import release as releases
+    from evenhand.equality.publish import report
+
+    written_before = report.write
+    calls = []
+
+    def second_fails(publication: Publication, out: Path, **kwargs: Any) -> list[Path]:
+        calls.append(out)
+        if len(calls) == 2:
+            raise OSError("disk full")
+        return written_before(publication, out, **kwargs)
+
+    monkeypatch.setattr(releases, "release", lambda *args, **kwargs: protected)
+    monkeypatch.setattr(report, "write", second_fails)
+    out = tmp_path / "out"
+    with pytest.raises(OSError, match="disk full"):
+        call_command(
+            "equality",
+            "report",
+            *PERIOD_OPTIONS,
+            "--characteristic",
+            "all",
+            *MEASURE_OPTIONS,
+            "--out",
+            str(out),
+        )
+    assert len(calls) == 2 and calls[0].parent == out
+    assert not out.exists()

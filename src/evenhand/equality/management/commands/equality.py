@@ -13,6 +13,7 @@ bad input so that the user sees the message and the exit code is 1, without a tr
 
 import argparse
 import datetime as dt
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -228,11 +229,21 @@ def report(command: BaseCommand, options: dict[str, Any]) -> None:
                 for request in requests
             ]
             if every:
+                made = not out.exists()
                 out.mkdir(exist_ok=True)
-            for publication in publications:
-                folder = out / publication.settings.characteristic if every else out
-                written += write(publication, folder, progress=say)
-                flagged += len(publication.flagged)
+            try:
+                for publication in publications:
+                    folder = out / publication.settings.characteristic if every else out
+                    written += write(publication, folder, progress=say)
+                    flagged += len(publication.flagged)
+            except BaseException:
+                # Every report of the period or none: take away the folders already written.
+                if every:
+                    for publication in publications:
+                        shutil.rmtree(out / publication.settings.characteristic, ignore_errors=True)
+                    if made:
+                        out.rmdir()
+                raise
         except (BadRequest, DisclosureError, FileExistsError, FileNotFoundError) as error:
             raise CommandError(str(error)) from None
         progress.update(task, description="Done")
