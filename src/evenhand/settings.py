@@ -60,6 +60,12 @@ PSEUDONYM_KEY = envkey(
 if PSEUDONYM_KEY == SECRET_KEY and not DEVELOPMENT_KEYS:
     raise ImproperlyConfigured("PSEUDONYM_KEY is the same as SECRET_KEY: give it a separate random value.")
 
+# Registering people: the letter that starts the CRNs Evenhand gives (one letter per service, so that two
+# services never give the same CRN), and whether administrators, as well as heads of PDU, manage who may see
+# a record (its exclusion and restriction lists).
+EVENHAND_CRN_PREFIX = os.environ.get("EVENHAND_CRN_PREFIX", "E")
+EVENHAND_ADMINS_MANAGE_ACCESS = envbool("EVENHAND_ADMINS_MANAGE_ACCESS", "false")
+
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", "")
 

@@ -33,8 +33,16 @@ from evenhand.cases.services import (
 )
 from evenhand.org.models import PDU, Grade, StaffMember, Team
 from evenhand.org.services import create_pdu, create_region, create_staff_member, create_team
-from evenhand.people.models import Ethnicity, IdentifiedBy, Person, Religion, Sex
-from evenhand.people.services import create_person, record_diversity
+from evenhand.people.models import (
+    Characteristic,
+    Ethnicity,
+    GenderIdentity,
+    IdentifiedBy,
+    Person,
+    Religion,
+    Sex,
+)
+from evenhand.people.services import create_person, record_diversity, record_diversity_value
 
 API = "/api/v1"
 
@@ -118,6 +126,8 @@ def make_person(
         date_of_birth=dt.date(1990, 5, 17),
         sex=sex,
         pdu=pdu,
+        # Tests make many people of one name and date of birth on purpose: they are known to be different.
+        check_duplicates=False,
     )
 
 
@@ -158,7 +168,15 @@ def asha(org: Org) -> Person:
         identified_by=IdentifiedBy.SELF,
         identified_on=today() - dt.timedelta(days=30),
         religion=Religion.HINDU,
-        gender_identity="Woman",
+    )
+    record_diversity_value(
+        by=org.po,
+        person=person,
+        characteristic=Characteristic.GENDER_IDENTITY,
+        value=GenderIdentity.SAME,
+        identified_by=IdentifiedBy.SELF,
+        identified_on=today() - dt.timedelta(days=30),
+        detail="Woman",
     )
     return person
 

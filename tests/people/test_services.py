@@ -7,18 +7,27 @@ from evenhand.core.dates import years_after
 from evenhand.org.models import Grade
 from evenhand.people.access import can_view_person
 from evenhand.people.models import (
+    Characteristic,
     Disability,
+    DiversityEntry,
     DiversityProfile,
     EthnicGroup,
     Ethnicity,
     Exclusion,
+    GenderIdentity,
     IdentifiedBy,
     Person,
     Religion,
     Restriction,
     Sex,
 )
-from evenhand.people.services import create_person, exclude_staff, record_diversity, restrict_to_staff
+from evenhand.people.services import (
+    create_person,
+    exclude_staff,
+    record_diversity,
+    record_diversity_value,
+    restrict_to_staff,
+)
 from tests.factories import PDUFactory, PersonFactory, StaffMemberFactory, today
 
 pytestmark = pytest.mark.django_db
@@ -111,9 +120,26 @@ class TestRecordDiversity:
             identified_on=identified,
             religion=Religion.CHRISTIAN,
             disability=Disability.YES,
-            gender_identity="  non-binary ",
+        )
+        record_diversity_value(
+            by=staff,
+            person=person,
+            characteristic=Characteristic.GENDER_IDENTITY,
+            value=GenderIdentity.DIFFERENT,
+            identified_by=IdentifiedBy.SELF,
+            identified_on=identified,
+            detail="  non-binary ",
         )
         assert profile.ethnic_group == EthnicGroup.WHITE  # refreshed from the database
+        # Every characteristic is a row of the history, with who identified it and when.
+        assert sorted(
+            DiversityEntry.objects.filter(person=person).values_list("characteristic", "identified_by")
+        ) == [
+            ("disability", "self"),
+            ("ethnicity", "self"),
+            ("gender_identity", "self"),
+            ("religion", "self"),
+        ]
         stored = DiversityProfile.objects.get(person=person)
         assert stored.ethnicity == Ethnicity.WHITE_GYPSY_TRAVELLER
         assert (stored.ethnicity_identified_by, stored.ethnicity_identified_on) == ("self", identified)
@@ -134,7 +160,6 @@ class TestRecordDiversity:
             identified_on=today(),
             religion=Religion.MUSLIM,
             disability=Disability.NO,
-            gender_identity="man",
         )
         record_diversity(
             by=staff,
@@ -145,11 +170,7 @@ class TestRecordDiversity:
         )
         stored = DiversityProfile.objects.get(person=person)
         assert stored.ethnic_group == EthnicGroup.PREFER_NOT_TO_SAY
-        assert (stored.religion, stored.disability, stored.gender_identity) == (
-            Religion.MUSLIM,
-            Disability.NO,
-            "man",
-        )
+        assert (stored.religion, stored.disability) == (Religion.MUSLIM, Disability.NO)
 
     def test_not_recorded_clears_provenance(self):
         person = PersonFactory(diversity__ethnicity=Ethnicity.BLACK_AFRICAN)
@@ -370,13 +391,16 @@ class TestPlausiblePeople:
     def test_gender_identity_free_of_control_characters(self):
         person = PersonFactory()
         with pytest.raises(ValidationError) as caught:
-            record_diversity(
+            record_diversity_value(
                 by=StaffMemberFactory(pdu=person.pdu),
                 person=person,
-                ethnicity=Ethnicity.NOT_RECORDED,
-                gender_identity="Non-binary\x00",
+                characteristic=Characteristic.GENDER_IDENTITY,
+                value=GenderIdentity.DIFFERENT,
+                identified_by=IdentifiedBy.SELF,
+                identified_on=today(),
+                detail="Non-binary\x00",
             )
-        assert "gender_identity" in caught.value.message_dict
+        assert "detail" in caught.value.message_dict
         assert DiversityProfile.objects.get(person=person).gender_identity == ""
 
     @pytest.mark.parametrize("service", [exclude_staff, restrict_to_staff])

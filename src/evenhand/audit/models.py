@@ -9,6 +9,8 @@ class Action(models.TextChoices):
     VIEW = "view", "Viewed a person record"
     EXPORT = "export", "Exported records"
     REFUSED = "refused", "Was refused a person record"
+    # A change to a record's exclusion or restriction list: who may see it is part of its access history.
+    ACCESS = "access", "Changed who may see a person record"
 
 
 class Channel(models.TextChoices):

@@ -22,6 +22,14 @@ def log_refused_view(*, staff: StaffMember, person_id: int, channel: Channel) ->
     )
 
 
+def log_access_change(*, staff: StaffMember, person_id: int, channel: Channel, detail: str) -> AccessLogEntry:
+    """Record a change to who may see a person record (an exclusion or restriction list entry added or
+    removed): the access history of a record includes the changes to its lists, by whom and why."""
+    return AccessLogEntry.objects.create(
+        staff=staff, person_id=person_id, action=Action.ACCESS, channel=channel, detail=detail[:300]
+    )
+
+
 def log_export(
     *, staff: StaffMember, channel: Channel, detail: str, person_ids: list[int] | None = None
 ) -> list[AccessLogEntry]:

@@ -37,7 +37,8 @@ from evenhand.cases.models import (
     ServiceArea,
 )
 from evenhand.org.models import Grade
-from evenhand.people.models import Disability, EthnicGroup, Ethnicity, Person, Religion
+from evenhand.people.models import GROUP_OF_ETHNICITY, Disability, EthnicGroup, Ethnicity, Person, Religion
+from evenhand.people.selectors import histories_in_force
 
 # The legitimate drivers a measure can be adjusted for (columns of the population frame).
 DRIVERS = ("tier", "rosh", "offence", "age_band", "sex", "region")
@@ -60,6 +61,8 @@ NOT_RECORDED = {
     "religion": Religion.NOT_RECORDED.value,
     "disability": Disability.NOT_RECORDED.value,
 }
+# The characteristics the population frame reads as in force at the end of the period (people.selectors).
+HISTORY_COLUMNS = ("ethnicity", "religion", "disability")
 RECORDED = (("ethnicity", "Ethnicity"), ("religion", "Religion or belief"), ("disability", "Disability"))
 AGE_BANDS = [(18, 24), (25, 29), (30, 39), (40, 49), (50, 59), (60, 200)]
 
@@ -575,6 +578,7 @@ def population_frame(period: Period) -> pd.DataFrame:
             "region",
         ],
     )
+    people = _diversity_in_force(people, period.end)
     risks = read_frame(
         RiskSummary.objects.values_list(
             "person_id", as_text("assessed_on"), "pk", "tier", "rosh", "mappa_level"
@@ -627,6 +631,27 @@ def population_frame(period: Period) -> pd.DataFrame:
     frame["national"] = pd.Categorical.from_codes(np.zeros(len(frame), dtype=np.int8), ["national"])
     frame["mappa"] = pd.to_numeric(frame["mappa"])
     return frame.drop(columns=["date_of_birth"])
+
+
+def _diversity_in_force(people: pd.DataFrame, on: dt.date) -> pd.DataFrame:
+    """The people's ethnicity, religion and disability in force on ``on`` where their profile has a history
+    (``people.selectors.histories_in_force``); the profile's own values for people without one."""
+    rows, has_history = histories_in_force(on, HISTORY_COLUMNS)
+    if not has_history:
+        return people
+    people = people.set_index("person_id")
+    for column in HISTORY_COLUMNS:
+        # Before the first row of a history nothing was recorded.
+        started = [p for p, c in has_history if c == column and p in people.index]
+        people.loc[started, column] = NOT_RECORDED.get(column, Ethnicity.NOT_RECORDED.value)
+        values = {p: v for p, c, v in rows if c == column and p in people.index}
+        if values:
+            people.loc[list(values), column] = list(values.values())
+    changed = [p for p, c in has_history if c == "ethnicity" and p in people.index]
+    people.loc[changed, "ethnic_group"] = [
+        GROUP_OF_ETHNICITY.get(e, EthnicGroup.NOT_RECORDED).value for e in people.loc[changed, "ethnicity"]
+    ]
+    return people.reset_index()
 
 
 def _categorical(values: pd.Series, missing: str | None) -> pd.Series:

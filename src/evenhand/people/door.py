@@ -22,16 +22,28 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
 from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from evenhand.audit.models import Channel
 from evenhand.audit.services import log_export, log_person_view, log_refused_view
 from evenhand.core.ids import parse_id
 from evenhand.org.access import is_current
-from evenhand.org.models import StaffMember
+from evenhand.org.models import Role, StaffMember
 
-from .access import can_record_casework, id_from_token, visible_people
-from .models import CRN_PATTERN, Person, Restriction
-from .records import Lens, PersonRecord
+from .access import can_record_casework, can_see_diversity, id_from_token, visible_people
+from .duplicates import Candidate
+from .models import CRN_PATTERN, Exclusion, Person, Restriction
+from .records import (
+    AccessEntryRecord,
+    AccessPage,
+    CandidateRecord,
+    DiversityEntryRecord,
+    DiversityPage,
+    Lens,
+    PersonRecord,
+)
+from .selectors import diversity_history, entries_in_force
+from .services import can_manage_access, managers_of
 
 R = TypeVar("R")
 
@@ -118,8 +130,129 @@ def open_person_and_model(
     lens = Lens.of(viewer)
     person = _person(record_id(lens, "person", ref), lens)
     admit(viewer=viewer, person_id=person.pk, channel=channel, purpose=purpose)
-    restricted = Restriction.objects.filter(person=person).exists()
-    return person, PersonRecord.shape(person, lens, restricted=restricted, with_diversity=True)
+    return person, _full_record(person, lens)
+
+
+def _full_record(person: Person, lens: Lens) -> PersonRecord:
+    """The whole person record: identity details, addresses, diversity in force today, restriction."""
+    restricted_to = [r.staff for r in Restriction.objects.filter(person=person).select_related("staff")]
+    managed_by: tuple[str, ...] = ()
+    if restricted_to:
+        excluded = set(Exclusion.objects.filter(person=person).values_list("staff_id", flat=True))
+        managed_by = tuple(
+            s.full_name for s in managers_of(person, restricted=restricted_to, excluded=excluded)
+        )
+    return PersonRecord.shape(
+        person,
+        lens,
+        restricted=bool(restricted_to),
+        with_diversity=True,
+        entries=entries_in_force(person, timezone.localdate()) if lens.diversity else None,
+        addresses=list(person.addresses.all()) if lens.identity else None,
+        managed_by=managed_by,
+    )
+
+
+def open_diversity(*, viewer: StaffMember, ref: str | int, channel: Channel, purpose: str) -> DiversityPage:
+    """A person's diversity profile and its whole history, for the roles that may see special-category data
+    (others are refused, and the refusal logged); the view is logged."""
+    lens = Lens.of(viewer)
+    person = _person(record_id(lens, "person", ref), lens)
+    if not lens.diversity:
+        refuse(
+            viewer=viewer,
+            person_id=person.pk,
+            channel=channel,
+            message="Your role does not see diversity information.",
+            role_only=True,
+        )
+    admit(viewer=viewer, person_id=person.pk, channel=channel, purpose=purpose)
+    history = tuple(DiversityEntryRecord.shape(e, lens) for e in diversity_history(person))
+    return DiversityPage(person=_full_record(person, lens), history=history, can_record=lens.casework)
+
+
+def person_for_diversity(*, viewer: StaffMember, ref: str | int, channel: Channel, purpose: str) -> Person:
+    """The person, for recording a change to their diversity profile (casework roles, who also see
+    special-category data); the view or the refusal is logged."""
+    person = person_for_casework(viewer=viewer, person_id=ref, channel=channel, purpose=purpose)  # type: ignore[arg-type]
+    if not can_see_diversity(viewer):  # pragma: no cover - every casework role sees it today
+        refuse(viewer=viewer, person_id=person.pk, channel=channel, message="", role_only=True)
+    return person
+
+
+def person_for_access(*, viewer: StaffMember, ref: str | int, channel: Channel, purpose: str) -> Person:
+    """The person, for a manager of their record's exclusion and restriction lists (a head of the record's
+    PDU, or an administrator where the service allows); anyone else is refused, and the refusal logged."""
+    lens = Lens.of(viewer)
+    person = _person(record_id(lens, "person", ref), lens)
+    if not can_manage_access(viewer) or (viewer.role == Role.HEAD_OF_PDU and viewer.pdu_id != person.pdu_id):
+        refuse(
+            viewer=viewer,
+            person_id=person.pk,
+            channel=channel,
+            message="Only a head of the record's PDU can manage who may see it.",
+            role_only=True,
+        )
+    admit(viewer=viewer, person_id=person.pk, channel=channel, purpose=purpose)
+    return person
+
+
+def open_access(*, viewer: StaffMember, ref: str | int, channel: Channel, purpose: str) -> AccessPage:
+    """A record's exclusion and restriction lists, for a manager of them (``person_for_access``)."""
+    person = person_for_access(viewer=viewer, ref=ref, channel=channel, purpose=purpose)
+    return access_page(viewer=viewer, person=person)
+
+
+def access_page(*, viewer: StaffMember, person: Person) -> AccessPage:
+    """The lists of a person already admitted by ``person_for_access``."""
+    lens = Lens.of(viewer)
+
+    def shaped(model: type[Exclusion] | type[Restriction], name: str) -> tuple[AccessEntryRecord, ...]:
+        rows = (
+            model.objects.filter(person=person).select_related("staff", "added_by").order_by("added_at", "pk")
+        )
+        return tuple(
+            AccessEntryRecord(
+                list_name=name,
+                staff_id=row.staff_id,
+                staff_code=row.staff.staff_code,
+                staff_name=row.staff.full_name,
+                staff_role=row.staff.get_role_display(),
+                reason=row.reason,
+                review_on=row.review_on,
+                added_by_name=row.added_by.full_name if row.added_by else None,
+                added_at=row.added_at,
+            )
+            for row in rows
+        )
+
+    return AccessPage(
+        person=_full_record(person, lens),
+        exclusions=shaped(Exclusion, "exclusion"),
+        restrictions=shaped(Restriction, "restriction"),
+    )
+
+
+def shape_candidates(
+    *, viewer: StaffMember, candidates: list[Candidate], channel: Channel, purpose: str
+) -> tuple[list[CandidateRecord], int]:
+    """The possible duplicates the registrar may see, shaped (and logged as an export), and how many others
+    there are in records they may not open (shown only as a number, so the check still warns them)."""
+    lens = Lens.of(viewer)
+    ids = [c.person.pk for c in candidates]
+    visible = (
+        set(visible_people(viewer).filter(pk__in=ids).values_list("pk", flat=True))
+        if lens.identity
+        else set()
+    )
+    shown = [c for c in candidates if c.person.pk in visible]
+    people = {p.pk: p for p in people_in_view(viewer).filter(pk__in=[c.person.pk for c in shown])}
+    if shown:
+        log_export(staff=viewer, channel=channel, detail=purpose, person_ids=[c.person.pk for c in shown])
+    records = [
+        CandidateRecord(person=PersonRecord.shape(people[c.person.pk], lens), reason=c.reason) for c in shown
+    ]
+    return records, len(candidates) - len(shown)
 
 
 def person_for_casework(*, viewer: StaffMember, person_id: int, channel: Channel, purpose: str) -> Person:

@@ -13,7 +13,7 @@ from typing import overload
 from evenhand.org.models import StaffMember
 
 from .access import can_record_casework, can_see_diversity, can_see_identity, pseudonym, record_token
-from .models import DiversityProfile, Person
+from .models import VALUES_OF, Address, Characteristic, DiversityEntry, DiversityProfile, Person
 
 
 def reference(pk: int | None, token: str | None) -> str:
@@ -94,9 +94,21 @@ class DiversityRecord:
     disability: str
     disability_label: str
     gender_identity: str | None
+    # From the history, on the full record only (a list leaves them None).
+    sexual_orientation: str | None = None
+    sexual_orientation_label: str | None = None
+    gender_identity_value: str | None = None
+    gender_identity_label: str | None = None
+    adjustments: str | None = None
 
     @classmethod
-    def shape(cls, profile: DiversityProfile, lens: Lens) -> "DiversityRecord":
+    def shape(
+        cls, profile: DiversityProfile, lens: Lens, entries: dict[str, DiversityEntry] | None = None
+    ) -> "DiversityRecord":
+        entries = entries or {}
+        orientation = entries.get(Characteristic.SEXUAL_ORIENTATION)
+        gender = entries.get(Characteristic.GENDER_IDENTITY)
+        disability = entries.get(Characteristic.DISABILITY)
         return cls(
             ethnicity=profile.ethnicity,
             ethnicity_label=profile.get_ethnicity_display(),
@@ -110,6 +122,71 @@ class DiversityRecord:
             disability_label=profile.get_disability_display(),
             # In the person's own words: free text.
             gender_identity=lens.text(profile.gender_identity),
+            sexual_orientation=orientation.value if orientation else None,
+            sexual_orientation_label=entry_label(orientation) if orientation else None,
+            gender_identity_value=gender.value if gender else None,
+            gender_identity_label=entry_label(gender) if gender else None,
+            adjustments=lens.text(disability.detail) if disability and disability.detail else None,
+        )
+
+
+def entry_label(entry: DiversityEntry) -> str:
+    """The label of a history row's value, from its characteristic's choices."""
+    choices = dict(VALUES_OF[entry.characteristic].choices)
+    return str(choices.get(entry.value, entry.value))
+
+
+@dataclass(frozen=True)
+class DiversityEntryRecord:
+    """One row of a diversity history as the viewer may see it: no staff names or free text for analysts."""
+
+    characteristic: str
+    characteristic_label: str
+    value: str
+    value_label: str
+    detail: str | None
+    identified_by: str | None
+    identified_by_label: str | None
+    identified_on: dt.date
+    carried_over: bool
+    recorded_by_name: str | None
+    recorded_at: dt.datetime
+
+    @classmethod
+    def shape(cls, entry: DiversityEntry, lens: Lens) -> "DiversityEntryRecord":
+        return cls(
+            characteristic=entry.characteristic,
+            characteristic_label=entry.get_characteristic_display(),
+            value=entry.value,
+            value_label=entry_label(entry),
+            detail=lens.text(entry.detail) or None,
+            identified_by=entry.identified_by or None,
+            identified_by_label=entry.get_identified_by_display() or None,
+            identified_on=lens.date(entry.identified_on),
+            carried_over=entry.carried_over,
+            recorded_by_name=lens.text(entry.recorded_by.full_name) if entry.recorded_by else None,
+            recorded_at=lens.date(entry.recorded_at),
+        )
+
+
+@dataclass(frozen=True)
+class AddressRecord:
+    line_1: str
+    line_2: str
+    town: str
+    postcode: str
+    start_date: dt.date
+    end_date: dt.date | None
+
+    @classmethod
+    def shape(cls, address: Address) -> "AddressRecord":
+        return cls(
+            line_1=address.line_1,
+            line_2=address.line_2,
+            town=address.town,
+            postcode=address.postcode,
+            start_date=address.start_date,
+            end_date=address.end_date,
         )
 
 
@@ -135,6 +212,15 @@ class PersonRecord(Addressed):
     diversity: DiversityRecord | None
     restricted: bool
     exact_dates: bool
+    # Identity details: None (or empty) for analysts.
+    middle_names: str | None = None
+    preferred_name: str | None = None
+    pnc: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    addresses: tuple[AddressRecord, ...] = ()
+    # Who manages a restricted record's lists (names; empty for analysts and for a record not restricted).
+    managed_by: tuple[str, ...] = ()
 
     @property
     def display_name(self) -> str:
@@ -142,14 +228,24 @@ class PersonRecord(Addressed):
 
     @classmethod
     def shape(
-        cls, person: Person, lens: Lens, *, restricted: bool = False, with_diversity: bool = False
+        cls,
+        person: Person,
+        lens: Lens,
+        *,
+        restricted: bool = False,
+        with_diversity: bool = False,
+        entries: dict[str, DiversityEntry] | None = None,
+        addresses: list[Address] | None = None,
+        managed_by: tuple[str, ...] = (),
     ) -> "PersonRecord":
         """``person`` with ``pdu__region`` loaded, and ``diversity`` too when asked for and the lens shows it
-        (a list of people leaves it out)."""
+        (a list of people leaves it out). ``entries`` (the diversity history in force today), ``addresses``
+        and ``managed_by`` are for the full record."""
         diversity = None
         if with_diversity and lens.diversity:
             profile = getattr(person, "diversity", None)
-            diversity = DiversityRecord.shape(profile, lens) if profile is not None else None
+            diversity = DiversityRecord.shape(profile, lens, entries) if profile is not None else None
+        identity = lens.identity
         return cls(
             id=lens.id(person.pk),
             token=lens.token("person", person.pk),
@@ -169,4 +265,50 @@ class PersonRecord(Addressed):
             diversity=diversity,
             restricted=restricted,
             exact_dates=lens.identity,
+            middle_names=person.middle_names if identity else None,
+            preferred_name=(person.preferred_name or None) if identity else None,
+            pnc=(person.pnc or None) if identity else None,
+            phone=(person.phone or None) if identity else None,
+            email=(person.email or None) if identity else None,
+            addresses=tuple(AddressRecord.shape(a) for a in addresses or ()) if identity else (),
+            managed_by=managed_by if identity else (),
         )
+
+
+@dataclass(frozen=True)
+class DiversityPage:
+    """A person's diversity profile page: the values in force today and the whole history."""
+
+    person: PersonRecord
+    history: tuple[DiversityEntryRecord, ...]
+    can_record: bool
+
+
+@dataclass(frozen=True)
+class AccessEntryRecord:
+    list_name: str
+    staff_id: int
+    staff_code: str
+    staff_name: str
+    staff_role: str
+    reason: str
+    review_on: dt.date | None
+    added_by_name: str | None
+    added_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class AccessPage:
+    """Who may see a person's record, for a manager of its lists."""
+
+    person: PersonRecord
+    exclusions: tuple[AccessEntryRecord, ...]
+    restrictions: tuple[AccessEntryRecord, ...]
+
+
+@dataclass(frozen=True)
+class CandidateRecord:
+    """A possible duplicate the registrar may see (the door shows no other)."""
+
+    person: PersonRecord
+    reason: str

@@ -1,7 +1,13 @@
 from django.urls import path
 
+import evenhand.core.converters  # noqa: F401  (registers the "ref" path converter)
+
 from . import views
 
 urlpatterns = [
     path("search/", views.person_search, name="person-search"),
+    path("people/new/", views.register_person, name="person-register"),
+    path("people/<ref:person_ref>/diversity/", views.diversity_profile, name="person-diversity"),
+    path("people/<ref:person_ref>/diversity/new/", views.record_diversity, name="record-diversity"),
+    path("people/<ref:person_ref>/access/", views.manage_access, name="person-access"),
 ]

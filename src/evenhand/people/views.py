@@ -1,18 +1,29 @@
-"""Web views for finding people. Thin: the door (``evenhand.people.door``) checks, logs and shapes.
+"""Web views for finding and registering people, their diversity profile and who may see their record.
+Thin: the door (``evenhand.people.door``) checks, logs and shapes; the services hold the rules.
 
 A person's whole record and the caseload ("My cases") show their sentences and contacts, so they are case
 pages: ``evenhand.cases.views``.
 """
 
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods
 
 from evenhand.audit.models import Channel
+from evenhand.core.http import add_service_errors, handle_form
 from evenhand.org.access import staff_of
-from evenhand.people.access import can_see_identity
+from evenhand.people.access import can_record_casework, can_see_identity
 
-from . import door
+from . import door, services
+from .forms import AccessForm, DiversityForm, RegisterForm
+from .models import VALUES_OF, Characteristic
+from .selectors import staff_by_code
 
 
 @require_GET
@@ -23,5 +34,195 @@ def person_search(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "people/search.html",
-        {"query": query, "page": page, "can_search": can_see_identity(staff)},
+        {
+            "query": query,
+            "page": page,
+            "can_search": can_see_identity(staff),
+            "can_register": can_record_casework(staff),
+        },
     )
+
+
+def _addresses(data: dict[str, Any]) -> list[services.AddressIn]:
+    """The one address the form takes, if any part of it was given (the service checks it whole)."""
+    parts = [data.get(f"address_{k}") for k in ("line_1", "line_2", "town", "postcode", "from")]
+    if not any(parts):
+        return []
+    if data.get("address_from") is None:
+        raise ValidationError({"address_from": "Enter the date they have lived there from"})
+    return [
+        services.AddressIn(
+            line_1=data["address_line_1"],
+            line_2=data["address_line_2"],
+            town=data["address_town"],
+            postcode=data["address_postcode"],
+            start_date=data["address_from"],
+        )
+    ]
+
+
+# The service names an address's fields by their place in the list; the form has one address.
+ADDRESS_FIELDS = {
+    "addresses.0.line_1": "address_line_1",
+    "addresses.0.line_2": "address_line_2",
+    "addresses.0.town": "address_town",
+    "addresses.0.postcode": "address_postcode",
+    "addresses.0.start_date": "address_from",
+    "addresses.0.end_date": "address_from",
+}
+
+
+@require_http_methods(["GET", "POST"])
+def register_person(request: HttpRequest) -> HttpResponse:
+    """Register a person: the duplicate check runs before anything is saved; possible duplicates are shown,
+    to link to (open their record) or to say why this is a different person."""
+    staff = staff_of(request)
+    if not can_record_casework(staff):
+        raise PermissionDenied(
+            "Only practitioners, senior probation officers and heads of PDU can register people."
+        )
+    form = RegisterForm(request.POST or None)
+    candidates: list[Any] = []
+    hidden = 0
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            person = services.create_person(
+                by=staff,
+                crn=data["crn"] if data["crn_source"] == "entered" else None,
+                first_name=data["first_name"],
+                middle_names=data["middle_names"],
+                last_name=data["last_name"],
+                preferred_name=data["preferred_name"],
+                date_of_birth=data["date_of_birth"],
+                sex=data["sex"],
+                pdu=staff.pdu,  # type: ignore[arg-type]
+                pnc=data["pnc"],
+                first_language=data["first_language"],
+                interpreter_required=data["interpreter_required"] == "yes",
+                phone=data["phone"],
+                email=data["email"],
+                gender_identity=data["gender_identity"],
+                gender_identity_words=data["gender_identity_words"],
+                addresses=_addresses(data),
+                distinct_reason=data["distinct_reason"],
+            )
+        except services.PossibleDuplicates as found:
+            candidates, hidden = door.shape_candidates(
+                viewer=staff, candidates=found.candidates, channel=Channel.UI, purpose="Duplicate check"
+            )
+            add_service_errors(form, found)
+        except ValidationError as error:
+            renamed = (
+                ValidationError({ADDRESS_FIELDS.get(k, k): v for k, v in error.message_dict.items()})
+                if hasattr(error, "error_dict")
+                else error
+            )
+            add_service_errors(form, renamed)
+        else:
+            messages.success(request, f"{person.full_name} registered with CRN {person.crn}")
+            return redirect("person-detail", person.pk)
+    return render(
+        request, "people/register.html", {"form": form, "candidates": candidates, "hidden_candidates": hidden}
+    )
+
+
+@require_GET
+def diversity_profile(request: HttpRequest, person_ref: str) -> HttpResponse:
+    """The diversity profile in force today and its whole history (special-category data: the roles that may
+    see it only; the view is logged)."""
+    staff = staff_of(request, opening_record=True)
+    page = door.open_diversity(viewer=staff, ref=person_ref, channel=Channel.UI, purpose="Diversity profile")
+    return render(
+        request,
+        "people/diversity.html",
+        {"page": page, "person": page.person, "characteristics": Characteristic.choices},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def record_diversity(request: HttpRequest, person_ref: str) -> HttpResponse:
+    """Record a new value of one characteristic (``?characteristic=``, ethnicity by default)."""
+    staff = staff_of(request, opening_record=True)
+    person = door.person_for_diversity(
+        viewer=staff, ref=person_ref, channel=Channel.UI, purpose="Record diversity"
+    )
+    characteristic = request.GET.get("characteristic", Characteristic.ETHNICITY)
+    if characteristic not in VALUES_OF:
+        characteristic = Characteristic.ETHNICITY
+    form = DiversityForm(
+        request.POST or None, characteristic=characteristic, initial={"identified_on": timezone.localdate()}
+    )
+    done = handle_form(
+        request,
+        form,
+        lambda data: services.record_diversity_value(
+            by=staff,
+            person=person,
+            characteristic=characteristic,
+            value=data["value"],
+            identified_by=data["identified_by"],
+            identified_on=data["identified_on"],
+            detail=data["detail"],
+        ),
+        success=f"{Characteristic(characteristic).label} recorded",
+        then=lambda entry: reverse("person-diversity", args=[person.pk]),
+    )
+    if done is not None:
+        return done
+    return render(
+        request,
+        "people/record_diversity.html",
+        {"form": form, "person": person, "characteristic_label": Characteristic(characteristic).label},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def manage_access(request: HttpRequest, person_ref: str) -> HttpResponse:
+    """A record's exclusion and restriction lists, for a head of its PDU (or an administrator where the service
+    allows): add someone, or take someone off, with a reason."""
+    staff = staff_of(request, opening_record=True)
+    person = door.person_for_access(viewer=staff, ref=person_ref, channel=Channel.UI, purpose="Manage access")
+    form = AccessForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        member = staff_by_code(data["staff_code"])
+        try:
+            if member is None:
+                raise ValidationError({"staff_code": "There is no member of staff with this code"})
+            if data["action"] == "remove":
+                services.remove_from_access_list(
+                    by=staff,
+                    person=person,
+                    list_name=data["list_name"],
+                    staff=member,
+                    reason=data["reason"],
+                    channel=Channel.UI,
+                )
+                messages.success(request, f"{member.full_name} taken off the {data['list_name']} list")
+            else:
+                services.add_to_access_list(
+                    by=staff,
+                    person=person,
+                    list_name=data["list_name"],
+                    staff=member,
+                    reason=data["reason"],
+                    review_on=data["review_on"],
+                    channel=Channel.UI,
+                )
+                messages.success(request, f"{member.full_name} added to the {data['list_name']} list")
+            return redirect("person-access", person.pk)
+        except ValidationError as error:
+            renamed = (
+                ValidationError(
+                    {
+                        {"staff": "staff_code", "list": "list_name"}.get(k, k): v
+                        for k, v in error.message_dict.items()
+                    }
+                )
+                if hasattr(error, "error_dict")
+                else error
+            )
+            add_service_errors(form, renamed)
+    page = door.access_page(viewer=staff, person=person)
+    return render(request, "people/access.html", {"form": form, "page": page, "person": page.person})

@@ -1,0 +1,113 @@
+"""Forms for registering a person, their diversity profile and who may see their record. They shape input
+only; the services hold the rules and report what is wrong, by field."""
+
+from typing import Any
+
+from django import forms
+
+from evenhand.core.forms import GovukDateField
+
+from .models import VALUES_OF, Characteristic, GenderIdentity, IdentifiedBy, Sex
+
+YES_NO = [("no", "No"), ("yes", "Yes")]
+
+
+class RegisterForm(forms.Form):
+    crn_source = forms.ChoiceField(
+        choices=[("assign", "Give them a new CRN"), ("entered", "They already have a CRN")],
+        initial="assign",
+        widget=forms.RadioSelect,
+        label="CRN",
+        help_text="A person transferred from another area, or known to probation before, keeps their CRN.",
+    )
+    crn = forms.CharField(
+        max_length=20,
+        required=False,
+        label="Their CRN",
+        help_text="Only if they already have one, like X123456",
+    )
+    first_name = forms.CharField(max_length=200, label="First name")
+    middle_names = forms.CharField(max_length=200, required=False, label="Middle names")
+    last_name = forms.CharField(max_length=200, label="Last name")
+    preferred_name = forms.CharField(
+        max_length=200,
+        required=False,
+        label="Preferred name",
+        help_text="What they ask to be called, if different",
+    )
+    date_of_birth = GovukDateField(label="Date of birth", help_text="For example, 27 3 1990")
+    sex = forms.ChoiceField(choices=Sex.choices, widget=forms.RadioSelect, label="Sex")
+    gender_identity = forms.ChoiceField(
+        choices=GenderIdentity.choices,
+        required=False,
+        widget=forms.RadioSelect,
+        label="Is the gender they identify with the same as their sex registered at birth? (optional)",
+        help_text="Only as the person tells you. Leave it blank if you have not asked.",
+    )
+    gender_identity_words = forms.CharField(
+        max_length=200, required=False, label="Their gender identity in their own words (optional)"
+    )
+    pnc = forms.CharField(
+        max_length=20, required=False, label="PNC number (optional)", help_text="Like 98/1234567L"
+    )
+    first_language = forms.CharField(
+        max_length=100, required=False, initial="English", label="First language"
+    )
+    interpreter_required = forms.ChoiceField(
+        choices=YES_NO, initial="no", widget=forms.RadioSelect, label="Do they need an interpreter?"
+    )
+    phone = forms.CharField(max_length=40, required=False, label="Phone number (optional)")
+    email = forms.CharField(max_length=200, required=False, label="Email address (optional)")
+    address_line_1 = forms.CharField(max_length=200, required=False, label="Address line 1")
+    address_line_2 = forms.CharField(max_length=200, required=False, label="Address line 2 (optional)")
+    address_town = forms.CharField(max_length=100, required=False, label="Town or city")
+    address_postcode = forms.CharField(max_length=20, required=False, label="Postcode")
+    address_from = GovukDateField(required=False, label="Lives there from", help_text="For example, 1 6 2024")
+    distinct_reason = forms.CharField(
+        widget=forms.Textarea,
+        max_length=400,
+        required=False,
+        label="Why is this a different person?",
+        help_text="Only if the people shown as possibly the same are not this person.",
+    )
+
+
+class DiversityForm(forms.Form):
+    value = forms.ChoiceField(choices=[], widget=forms.RadioSelect, label="Value")
+    identified_by = forms.ChoiceField(
+        choices=IdentifiedBy.choices,
+        required=False,
+        widget=forms.RadioSelect,
+        label="Who identified it?",
+        help_text="Leave this blank only for 'not recorded'.",
+    )
+    identified_on = GovukDateField(label="When was it identified?", help_text="For example, 27 3 2026")
+    detail = forms.CharField(max_length=400, required=False, label="Details (optional)")
+
+    def __init__(self, *args: Any, characteristic: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.characteristic = characteristic
+        label = Characteristic(characteristic).label
+        self.fields["value"].choices = VALUES_OF[characteristic].choices  # type: ignore[attr-defined]
+        self.fields["value"].label = label
+        if characteristic == Characteristic.DISABILITY:
+            self.fields["detail"].label = "Reasonable adjustments they need (optional)"
+        else:
+            self.fields["detail"].label = "In the person's own words (optional)"
+
+
+class AccessForm(forms.Form):
+    action = forms.ChoiceField(
+        choices=[("add", "Add"), ("remove", "Remove")], initial="add", widget=forms.HiddenInput
+    )
+    list_name = forms.ChoiceField(
+        choices=[
+            ("exclusion", "Exclusion list: they must not see the record"),
+            ("restriction", "Restriction list: only the staff on it may see the record"),
+        ],
+        widget=forms.RadioSelect,
+        label="Which list?",
+    )
+    staff_code = forms.CharField(max_length=20, label="Staff code", help_text="Like WHOLDER")
+    reason = forms.CharField(max_length=400, label="Reason")
+    review_on = GovukDateField(required=False, label="Review by", help_text="Not needed to remove someone")
