@@ -35,7 +35,16 @@ from evenhand.cases.models import (
 )
 from evenhand.core.converters import RecordRefConverter
 from evenhand.core.ids import MAX_ID
-from evenhand.people.models import Disability, EthnicGroup, Ethnicity, IdentifiedBy, Religion, Sex
+from evenhand.people.models import (
+    Disability,
+    EthnicGroup,
+    Ethnicity,
+    GenderIdentity,
+    IdentifiedBy,
+    Religion,
+    Sex,
+    SexualOrientation,
+)
 
 # Free text a person types: long enough for any real note or rationale, short enough to be plausible.
 LONG_TEXT = 5000
@@ -159,6 +168,33 @@ class DiversityOut(Schema):
     religion: Religion
     disability: Disability
     gender_identity: str | None = Field(description="In the person's own words; null for analysts")
+    sexual_orientation: SexualOrientation | None = Field(
+        None, description="In force today (on a single record only; null in lists and before it is recorded)"
+    )
+    gender_identity_value: GenderIdentity | None = Field(
+        None, description="Whether it is the same as the sex registered at birth (on a single record only)"
+    )
+    adjustments: str | None = Field(
+        None, description="Reasonable adjustments a disability needs (single record; null for analysts)"
+    )
+
+
+class AddressOut(Schema):
+    line_1: str
+    line_2: str
+    town: str
+    postcode: str
+    start_date: dt.date
+    end_date: dt.date | None
+
+
+class AddressIn(Schema):
+    line_1: Text = Field(max_length=120)
+    line_2: Text = Field("", max_length=120)
+    town: Text = Field(max_length=60)
+    postcode: Text = Field(max_length=10)
+    start_date: dt.date = Field(description="When they started living there")
+    end_date: dt.date | None = Field(None, description="When they stopped; null while they live there")
 
 
 class PersonOut(Schema):
@@ -176,6 +212,19 @@ class PersonOut(Schema):
     diversity: DiversityOut | None = Field(
         description="Null for roles that may not see special-category data"
     )
+    middle_names: str | None = Field(None, description="Null for analysts")
+    preferred_name: str | None = Field(None, description="Null when none is given, and for analysts")
+    pnc: str | None = Field(None, description="PNC number; null when none is held, and for analysts")
+    phone: str | None = Field(None, description="Null when none is held, and for analysts")
+    email: str | None = Field(None, description="Null when none is held, and for analysts")
+    addresses: list[AddressOut] = Field(
+        default_factory=list, description="On a single record; empty in lists and for analysts"
+    )
+    restricted: bool = Field(False, description="On a single record: whether it has a restriction list")
+    managed_by: list[str] = Field(
+        default_factory=list,
+        description="On a single restricted record: who manages its lists (empty for analysts)",
+    )
 
     @staticmethod
     def resolve_pdu(obj: Any) -> str:
@@ -183,14 +232,34 @@ class PersonOut(Schema):
 
 
 class PersonIn(Schema):
-    crn: Text = Field(max_length=7, description="One capital letter and six digits, like X123456")
+    crn: Text | None = Field(
+        None,
+        max_length=7,
+        description="The CRN the person already has (one capital letter and six digits, like X123456); "
+        "leave it out for Evenhand to give the next one",
+    )
     first_name: Text = Field(max_length=100)
+    middle_names: Text = Field("", max_length=100)
     last_name: Text = Field(max_length=100)
+    preferred_name: Text = Field("", max_length=100)
     date_of_birth: dt.date
     sex: Sex
+    gender_identity: GenderIdentity | None = Field(
+        None, description="Only as the person gives it: recorded as self-identified, today"
+    )
+    gender_identity_words: Text = Field("", max_length=200, description="In the person's own words")
+    pnc: Text = Field("", max_length=13, description="PNC number, like 98/1234567L, with its check letter")
     pdu: Text = Field(max_length=12, description="Code of the managing PDU")
     first_language: Text = Field("English", max_length=60)
     interpreter_required: bool = False
+    phone: Text = Field("", max_length=20)
+    email: Text = Field("", max_length=120)
+    addresses: list[AddressIn] = Field(default_factory=list, max_length=20)
+    distinct_reason: Text = Field(
+        "",
+        max_length=200,
+        description="Why this is a different person from the possible duplicates the check found (409)",
+    )
 
 
 class PersonFilter(Schema):

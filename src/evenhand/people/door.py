@@ -217,7 +217,7 @@ def access_page(*, viewer: StaffMember, person: Person) -> AccessPage:
                 staff_id=row.staff_id,
                 staff_code=row.staff.staff_code,
                 staff_name=row.staff.full_name,
-                staff_role=row.staff.get_role_display(),
+                staff_role=Role(row.staff.role).label,
                 reason=row.reason,
                 review_on=row.review_on,
                 added_by_name=row.added_by.full_name if row.added_by else None,
