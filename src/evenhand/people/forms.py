@@ -14,6 +14,7 @@ YES_NO = [("no", "No"), ("yes", "Yes")]
 
 class RegisterForm(forms.Form):
     crn_source = forms.ChoiceField(
+        error_messages={"required": "Select whether they already have a CRN"},
         choices=[("assign", "Give them a new CRN"), ("entered", "They already have a CRN")],
         initial="assign",
         widget=forms.RadioSelect,
@@ -26,9 +27,13 @@ class RegisterForm(forms.Form):
         label="Their CRN",
         help_text="Only if they already have one, like X123456",
     )
-    first_name = forms.CharField(max_length=200, label="First name")
+    first_name = forms.CharField(
+        error_messages={"required": "Enter the first name"}, max_length=200, label="First name"
+    )
     middle_names = forms.CharField(max_length=200, required=False, label="Middle names")
-    last_name = forms.CharField(max_length=200, label="Last name")
+    last_name = forms.CharField(
+        error_messages={"required": "Enter the last name"}, max_length=200, label="Last name"
+    )
     preferred_name = forms.CharField(
         max_length=200,
         required=False,
@@ -36,7 +41,12 @@ class RegisterForm(forms.Form):
         help_text="What they ask to be called, if different",
     )
     date_of_birth = GovukDateField(label="Date of birth", help_text="For example, 27 3 1990")
-    sex = forms.ChoiceField(choices=Sex.choices, widget=forms.RadioSelect, label="Sex")
+    sex = forms.ChoiceField(
+        error_messages={"required": "Select the person's sex"},
+        choices=Sex.choices,
+        widget=forms.RadioSelect,
+        label="Sex",
+    )
     gender_identity = forms.ChoiceField(
         choices=GenderIdentity.choices,
         required=False,
@@ -54,7 +64,11 @@ class RegisterForm(forms.Form):
         max_length=100, required=False, initial="English", label="First language"
     )
     interpreter_required = forms.ChoiceField(
-        choices=YES_NO, initial="no", widget=forms.RadioSelect, label="Do they need an interpreter?"
+        error_messages={"required": "Select whether they need an interpreter"},
+        choices=YES_NO,
+        initial="no",
+        widget=forms.RadioSelect,
+        label="Do they need an interpreter?",
     )
     phone = forms.CharField(max_length=40, required=False, label="Phone number (optional)")
     email = forms.CharField(max_length=200, required=False, label="Email address (optional)")
@@ -73,7 +87,9 @@ class RegisterForm(forms.Form):
 
 
 class DiversityForm(forms.Form):
-    value = forms.ChoiceField(choices=[], widget=forms.RadioSelect, label="Value")
+    value = forms.ChoiceField(
+        error_messages={"required": "Select a value"}, choices=[], widget=forms.RadioSelect, label="Value"
+    )
     identified_by = forms.ChoiceField(
         choices=IdentifiedBy.choices,
         required=False,
@@ -101,6 +117,7 @@ class AccessForm(forms.Form):
         choices=[("add", "Add"), ("remove", "Remove")], initial="add", widget=forms.HiddenInput
     )
     list_name = forms.ChoiceField(
+        error_messages={"required": "Select the list"},
         choices=[
             ("exclusion", "Exclusion list: they must not see the record"),
             ("restriction", "Restriction list: only the staff on it may see the record"),
@@ -108,6 +125,11 @@ class AccessForm(forms.Form):
         widget=forms.RadioSelect,
         label="Which list?",
     )
-    staff_code = forms.CharField(max_length=20, label="Staff code", help_text="Like WHOLDER")
-    reason = forms.CharField(max_length=400, label="Reason")
+    staff_code = forms.CharField(
+        error_messages={"required": "Enter the staff code"},
+        max_length=20,
+        label="Staff code",
+        help_text="Like WHOLDER",
+    )
+    reason = forms.CharField(error_messages={"required": "Enter the reason"}, max_length=400, label="Reason")
     review_on = GovukDateField(required=False, label="Review by", help_text="Not needed to remove someone")

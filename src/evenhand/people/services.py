@@ -116,7 +116,7 @@ def create_person(
     last_name: str,
     date_of_birth: dt.date,
     sex: str,
-    pdu: PDU,
+    pdu: PDU | None = None,
     middle_names: str = "",
     preferred_name: str = "",
     pnc: str = "",
@@ -134,7 +134,7 @@ def create_person(
     gave, if any).
 
     Only the casework roles (practitioners, SPOs, heads of PDU) register people, in their own PDU;
-    administrators, analysts and inspectors are read only. The CRN is the next Evenhand gives (``crn`` None)
+    administrators, analysts and inspectors are read only (``pdu`` is the registrar's own by default). The CRN is the next Evenhand gives (``crn`` None)
     or the one the person already has (format and uniqueness checked).
 
     Before anything is written, people already held with the same PNC number, or the same date of birth and a
@@ -146,7 +146,9 @@ def create_person(
         raise PermissionDenied(
             "Only practitioners, senior probation officers and heads of PDU can register people."
         )
-    if pdu.pk != by.pdu_id:
+    if pdu is None:
+        pdu = by.team.pdu if by.team is not None else None
+    if pdu is None or pdu.pk != by.pdu_id:
         # Otherwise they would create a record they cannot then open.
         raise ValidationError({"pdu": "You can register people only in your own PDU"})
     require_past(date_of_birth, "date_of_birth", "Date of birth")

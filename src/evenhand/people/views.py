@@ -96,7 +96,6 @@ def register_person(request: HttpRequest) -> HttpResponse:
                 preferred_name=data["preferred_name"],
                 date_of_birth=data["date_of_birth"],
                 sex=data["sex"],
-                pdu=staff.pdu,  # type: ignore[arg-type]
                 pnc=data["pnc"],
                 first_language=data["first_language"],
                 interpreter_required=data["interpreter_required"] == "yes",
