@@ -7,8 +7,10 @@ from django.contrib.auth import authenticate
 from django.core.management import call_command
 from django.test import RequestFactory
 
+from evenhand.audit.models import AccessLogEntry, Action
 from evenhand.org.models import Role, StaffMember
-from evenhand.people.models import Person
+from evenhand.people.access import can_view_person
+from evenhand.people.models import Exclusion, Person
 from evenhand.synth.demo import DEMO_PASSWORD
 from evenhand.workload.models import CapacityReduction
 
@@ -35,6 +37,16 @@ def test_demo_generates_a_pdu_and_one_log_in_per_role() -> None:
     po = linked.get(user__username="po.demo")
     assert po.allocations.filter(end_date__isnull=True).exists(), "the demo PO should hold a caseload"
     assert CapacityReduction.objects.exists()
+    # Restricted records: one the demo PO holds and may open, one the PSO is excluded from, one nobody but the
+    # head of PDU may open; each change in the access log.
+    head = linked.get(user__username="head.demo")
+    pso = linked.get(user__username="pso.demo")
+    restricted = Person.objects.filter(restrictions__isnull=False).distinct()
+    assert restricted.count() == 2
+    assert sorted(can_view_person(po, p) for p in restricted) == [False, True]
+    assert all(can_view_person(head, p) for p in restricted)
+    assert not can_view_person(pso, Exclusion.objects.get(staff=pso).person)
+    assert AccessLogEntry.objects.filter(action=Action.ACCESS, staff=head).count() == 4
 
     # A second run uses the data as it is and prints the same log-ins.
     people, reductions = Person.objects.count(), CapacityReduction.objects.count()

@@ -248,11 +248,12 @@ def _carry_over(person: Person, characteristic: str, before: dt.date) -> None:
     profile = DiversityProfile.objects.filter(person=person).first()
     if profile is None:
         return
-    value = {
+    held: dict[str, str] = {
         Characteristic.ETHNICITY: profile.ethnicity,
         Characteristic.RELIGION: profile.religion,
         Characteristic.DISABILITY: profile.disability,
-    }.get(characteristic, NOT_RECORDED[characteristic])
+    }
+    value = held.get(characteristic, NOT_RECORDED[characteristic])
     if value == NOT_RECORDED[characteristic]:
         return
     since = profile.ethnicity_identified_on if characteristic == Characteristic.ETHNICITY else None

@@ -1,5 +1,6 @@
 """The demo service for `make demo`: a synthetic PDU from the generator, one log-in per role, and a few
-capacity reductions and reports so that workload figures have something to explain.
+capacity reductions and reports so that workload figures have something to explain, and a few restricted
+records (a restriction list, an exclusion, and one the demo practitioner cannot open).
 
 The data comes from `evenhand.synth` at `pdu` scale (about 2,200 people and a year of casework ending today);
 the log-ins are attached to generated staff: the PO and PSO with the largest caseloads, their SPO, the head
@@ -16,7 +17,10 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from evenhand.audit.models import Channel
 from evenhand.org.models import Grade, Region, StaffMember
+from evenhand.people.models import Person
+from evenhand.people.services import add_to_access_list
 from evenhand.synth.generator import generate
 from evenhand.workload import services as workload
 from evenhand.workload.models import ReductionReason, TaskType
@@ -41,6 +45,7 @@ def load_demo(*, today: dt.date | None = None) -> list[DemoLogin]:
         with transaction.atomic():
             logins = attach_logins()
             add_capacity_examples(today)
+            add_restricted_examples(today)
         return logins
     return attach_logins()
 
@@ -123,3 +128,39 @@ def add_capacity_examples(today: dt.date) -> None:
             due_date=today + dt.timedelta(days=7 + 7 * n),
             reference="Magistrates' court",
         )
+
+
+def add_restricted_examples(today: dt.date) -> None:
+    """Restricted records managed by the demo head of PDU: one of the demo PO's cases restricted to the PO (and
+    the head, who manages it), another with the demo PSO on its exclusion list, and a case of the PDU that
+    nobody but the head may open, so the demo PO meets a refusal."""
+    head = StaffMember.objects.get(user__username="head.demo")
+    po = StaffMember.objects.get(user__username="po.demo")
+    pso = StaffMember.objects.get(user__username="pso.demo")
+    review_on = today + dt.timedelta(days=90)
+    held = list(
+        Person.objects.filter(
+            sentences__allocations__practitioner=po, sentences__allocations__end_date__isnull=True
+        )
+        .distinct()
+        .order_by("pk")[:2]
+    )
+    others = Person.objects.filter(pdu_id=head.pdu_id).exclude(
+        sentences__allocations__practitioner__in=[po, pso]
+    )
+    examples = [
+        (held[0] if held else None, "restriction", po, "High-profile case: local press interest"),
+        (held[1] if len(held) > 1 else None, "exclusion", pso, "Knows the person and their family"),
+        (others.order_by("pk").first(), "restriction", head, "The victim works in this PDU"),
+    ]
+    for person, list_name, staff, reason in examples:
+        if person is not None:
+            add_to_access_list(
+                by=head,
+                person=person,
+                list_name=list_name,
+                staff=staff,
+                reason=reason,
+                review_on=review_on,
+                channel=Channel.COMMAND,
+            )
