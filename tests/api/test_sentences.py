@@ -7,11 +7,31 @@ from django.utils import timezone
 
 from evenhand.audit.models import AccessLogEntry, Action
 from evenhand.cases.models import Offence, Requirement, Sentence, SentenceType, TerminationReason
-from evenhand.cases.services import terminate_sentence
+from evenhand.cases.services import OffenceInput, create_sentence, record_release, terminate_sentence
 from evenhand.people.access import record_token
 from tests.api.conftest import API, make_order, make_person
 
 pytestmark = pytest.mark.django_db
+
+
+def make_custody(by, person, *, days_ago: int, months: int = 12) -> Sentence:
+    """A custody sentence passed ``days_ago`` days ago, with the expected release at its half-way point."""
+    sentenced = timezone.localdate() - dt.timedelta(days=days_ago)
+    return create_sentence(
+        by=by,
+        person=person,
+        type=SentenceType.CUSTODY,
+        court="Leeds Crown Court",
+        start_date=sentenced,
+        length=months,
+        length_unit="months",
+        expected_end_date=sentenced + dt.timedelta(days=months * 15),
+        offences=[
+            OffenceInput(
+                category="violence", is_main=True, committed_on=sentenced - dt.timedelta(days=60)
+            )
+        ],
+    )
 
 
 def ids(response) -> list[int]:
@@ -45,14 +65,15 @@ def test_another_pdu_sees_no_sentences(org, order, client_for):
 
 def test_filters_by_person_type_and_whether_active(org, asha, order, client_for):
     other = make_person(org.po, org.leeds, "L777777")
-    licence = make_order(
-        org.po,
-        other,
-        type=SentenceType.LICENCE,
-        court="HMP Leeds",
-        requirements=[],
-        start_date=timezone.localdate() - dt.timedelta(days=100),
+    custody = make_custody(org.po, other, days_ago=200)
+    released = record_release(
+        by=org.po,
+        custody=custody,
+        released_on=timezone.localdate() - dt.timedelta(days=100),
+        releasing_prison="HMP Leeds",
     )
+    licence, pss = released.licence, released.pss
+    assert pss is not None  # a 12-month sentence: post-sentence supervision follows the licence
     ended = make_order(org.po, other, start_date=timezone.localdate() - dt.timedelta(days=300))
     terminate_sentence(
         by=org.po,
@@ -64,10 +85,11 @@ def test_filters_by_person_type_and_whether_active(org, asha, order, client_for)
 
     assert ids(client.get(f"{API}/sentences?person={asha.pk}")) == [order.pk]
     assert ids(client.get(f"{API}/sentences?type=LIC")) == [licence.pk]
-    assert ids(client.get(f"{API}/sentences?person={other.pk}&active=false")) == [ended.pk]
-    assert ids(client.get(f"{API}/sentences?person={other.pk}&active=true")) == [licence.pk]
+    assert ids(client.get(f"{API}/sentences?person={other.pk}&active=false")) == [custody.pk, ended.pk]
+    assert ids(client.get(f"{API}/sentences?person={other.pk}&active=true")) == [pss.pk, licence.pk]
     # Newest first.
-    assert ids(client.get(f"{API}/sentences")) == [licence.pk, order.pk, ended.pk]
+    # The order and the custody sentence share a date: the later recorded first.
+    assert ids(client.get(f"{API}/sentences")) == [pss.pk, licence.pk, custody.pk, order.pk, ended.pk]
     assert client.get(f"{API}/sentences?type=XYZ").status_code == 422
 
 
@@ -77,8 +99,8 @@ def test_listing_sentences_takes_the_same_few_queries_for_30_rows(
     for _ in range(30):
         make_order(org.po, asha)
     client = client_for(org.po)
-    # Token, last-used stamp, count, page, offences, requirements, current allocations, access log.
-    with django_assert_max_num_queries(8):
+    # Token, last-used stamp, count, page, offences, requirements, current allocations, extensions, access log.
+    with django_assert_max_num_queries(9):
         response = client.get(f"{API}/sentences")
     assert len(response.json()["items"]) == 30
 
@@ -124,12 +146,12 @@ def test_a_sentence_that_breaks_the_rules_writes_nothing(org, asha, client_for):
     assert list(response.json()["errors"]) == ["offences"]
     assert (Sentence.objects.count(), Offence.objects.count(), Requirement.objects.count()) == (0, 0, 0)
 
-    licence_with_requirements = sentence_payload(asha.pk, type="LIC")
+    licence_without_custody = sentence_payload(asha.pk, type="LIC", requirements=[])
     response = client_for(org.po).post(
-        f"{API}/sentences", licence_with_requirements, content_type="application/json"
+        f"{API}/sentences", licence_without_custody, content_type="application/json"
     )
     assert response.status_code == 422
-    assert list(response.json()["errors"]) == ["requirements"]
+    assert list(response.json()["errors"]) == ["custody_id"]
     assert Sentence.objects.count() == 0
 
 

@@ -142,13 +142,17 @@ def test_on_licence_recall_is_considered_whatever_the_warnings(last_warning_on: 
     assert "consider whether recall is needed" in proposal.reason
 
 
-def test_an_unknown_sentence_type_is_refused() -> None:
-    with pytest.raises(ValueError, match="not a sentence type: 'XX'"):
-        rules.proposed_decision("XX", failure_on=D(2024, 5, 1), last_warning_on=None)
+@pytest.mark.parametrize("sentence_type", ["XX", "CUS"])
+def test_an_unknown_sentence_type_or_custody_is_refused(sentence_type: str) -> None:
+    """Custody has no enforcement decisions (the prison enforces before release)."""
+    with pytest.raises(
+        ValueError, match=f"not a sentence type with enforcement decisions: '{sentence_type}'"
+    ):
+        rules.proposed_decision(sentence_type, failure_on=D(2024, 5, 1), last_warning_on=None)
 
 
 @given(
-    sentence_type=st.sampled_from(list(SentenceType)),
+    sentence_type=st.sampled_from([t for t in SentenceType if rules.ALLOWED_DECISIONS[t]]),
     failure_on=DATES,
     last_warning_on=st.none() | DATES,
 )
@@ -229,7 +233,11 @@ def test_the_window_many_agrees(failure_on: list[dt.date]) -> None:
 
 
 CASES = st.lists(
-    st.tuples(st.sampled_from([t.value for t in SentenceType]), DATES, st.none() | DATES),
+    st.tuples(
+        st.sampled_from([t.value for t in SentenceType if rules.ALLOWED_DECISIONS[t]]),
+        DATES,
+        st.none() | DATES,
+    ),
     min_size=1,
     max_size=50,
 )

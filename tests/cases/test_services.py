@@ -120,12 +120,31 @@ class TestCreateSentence:
         assert sentence.requirements.count() == 0
 
     @pytest.mark.parametrize("type", [SentenceType.LICENCE, SentenceType.POST_SENTENCE_SUPERVISION])
-    def test_licence_and_pss_cannot_have_requirements(self, po, person, type):
+    def test_licence_and_pss_need_a_custody_sentence(self, po, person, type):
         with pytest.raises(ValidationError) as caught:
-            self.new(po, person, type=type, court="HMP Leeds", requirements=[RAR])
-        assert "requirements" in caught.value.message_dict
+            self.new(po, person, type=type, court="HMP Leeds", requirements=[])
+        assert "custody" in caught.value.message_dict
         assert rows()["sentences"] == 0
-        assert self.new(po, person, type=type, court="HMP Leeds", requirements=[]).type == type
+
+    @pytest.mark.parametrize("type", [SentenceType.LICENCE, SentenceType.POST_SENTENCE_SUPERVISION])
+    def test_licence_and_pss_cannot_have_a_rar(self, po, person, type):
+        custody = self.new(
+            po,
+            person,
+            type=SentenceType.CUSTODY,
+            length=12,
+            length_unit="months",
+            expected_end_date=D(2025, 9, 3),
+            offences=[cases.OffenceInput(category="theft", is_main=True, committed_on=D(2025, 1, 1))],
+            requirements=[],
+        )
+        with pytest.raises(ValidationError) as caught:
+            self.new(po, person, type=type, court="HMP Leeds", requirements=[RAR], custody=custody)
+        assert "requirements" in caught.value.message_dict
+        assert rows()["sentences"] == 1
+        assert (
+            self.new(po, person, type=type, court="HMP Leeds", requirements=[], custody=custody).type == type
+        )
 
     @pytest.mark.parametrize("end", [D(2025, 3, 3), D(2025, 3, 2)])
     def test_expected_end_after_start(self, po, person, end):
@@ -552,9 +571,7 @@ class TestContacts:
 
     def test_not_after_the_sentence_was_terminated(self, po, person):
         sentence = SentenceFactory(person=person, start_date=D(2025, 1, 6), expected_end_date=D(2027, 1, 6))
-        cases.terminate_sentence(
-            by=po, sentence=sentence, termination_date=D(2025, 6, 30), reason="revoked_breach"
-        )
+        cases.terminate_sentence(by=po, sentence=sentence, termination_date=D(2025, 6, 30), reason="other")
         sentence.refresh_from_db()
         with pytest.raises(ValidationError):
             cases.record_contact(
@@ -850,23 +867,24 @@ class TestPlausibleSentences:
         assert self.new(po, person, start_date=D(2025, 3, 3), expected_end_date=D(2035, 3, 3)).pk
 
     @pytest.mark.parametrize(
-        ("born", "accepted"),
+        ("born", "refusal"),
         [
-            (D(2015, 3, 4), False),  # 9 on the start date, 10 the day after
-            (D(2015, 3, 3), True),  # 10 that day
-            (D(1914, 3, 3), False),  # 111 that day
-            (D(1914, 3, 4), True),  # still 110, 111 the day after
-            (D(2030, 1, 1), False),  # not yet born
+            (D(2015, 3, 4), "a sentence needs them to be 10 to 110"),  # 9 on the start date, 10 the day after
+            (D(2007, 3, 4), "The person was 17 on the date of sentence"),  # 18 the day after
+            (D(2007, 3, 3), None),  # 18 that day
+            (D(1914, 3, 3), "a sentence needs them to be 10 to 110"),  # 111 that day
+            (D(1914, 3, 4), None),  # still 110, 111 the day after
+            (D(2030, 1, 1), "would not yet be born"),
         ],
     )
-    def test_the_person_is_10_to_110_when_it_starts(self, po, pdu, born, accepted):
+    def test_the_person_is_18_to_110_at_sentence(self, po, pdu, born, refusal):
         person = PersonFactory(pdu=pdu, date_of_birth=born)
-        if accepted:
+        if refusal is None:
             assert self.new(po, person, start_date=D(2025, 3, 3)).pk
             return
         with pytest.raises(ValidationError) as caught:
             self.new(po, person, start_date=D(2025, 3, 3))
-        assert "a sentence needs them to be 10 to 110" in message(caught, "start_date")
+        assert refusal in message(caught, "start_date")
         assert rows()["sentences"] == 0
 
     @pytest.mark.parametrize("character", [*CONTROL_CHARACTERS, "\n", "\t"])
@@ -1056,9 +1074,7 @@ class TestPlausibleReferrals:
         assert self.make(po, sentence, made_on=D(2025, 1, 8)).pk
 
     def test_not_after_the_sentence_was_terminated(self, po, sentence):
-        cases.terminate_sentence(
-            by=po, sentence=sentence, termination_date=D(2024, 6, 3), reason="revoked_breach"
-        )
+        cases.terminate_sentence(by=po, sentence=sentence, termination_date=D(2024, 6, 3), reason="other")
         sentence.refresh_from_db()
         with pytest.raises(ValidationError) as caught:
             self.make(po, sentence, made_on=D(2024, 6, 4))

@@ -227,8 +227,8 @@ WRITES: dict[str, Any] = {
     "create_sentence": lambda by, c: cases.create_sentence(
         by=by,
         person=c.person,
-        type=SentenceType.LICENCE,
-        court="HMP Leeds",
+        type=SentenceType.SUSPENDED_SENTENCE_ORDER,
+        court="Leeds Crown Court",
         start_date=today() - dt.timedelta(days=3),
         expected_end_date=today() + dt.timedelta(days=300),
         offences=[cases.OffenceInput(category=OffenceCategory.ROBBERY, is_main=True)],

@@ -23,7 +23,7 @@ from evenhand.cases.models import ImmutableRecordError
 from evenhand.people.door import RecordNotFound
 
 from .auth import BearerToken, StaffSession
-from .routers import contacts, enforcement, equality, people, referrals, sentences, workload
+from .routers import contacts, enforcement, equality, people, referrals, risk, sentences, workload
 from .routers.common import NOT_FOUND
 
 api = NinjaAPI(
@@ -44,6 +44,8 @@ api.add_router("/sentences", sentences.router)
 api.add_router("/contacts", contacts.router)
 api.add_router("/enforcement-decisions", enforcement.router)
 api.add_router("/referrals", referrals.router)
+api.add_router("/risk-reviews", risk.risk_router)
+api.add_router("/registrations", risk.registrations_router)
 api.add_router("/allocations", workload.router)
 api.add_router("/workload", workload.workload_router)
 api.add_router("/equality", equality.router)

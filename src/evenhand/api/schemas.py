@@ -25,6 +25,7 @@ from evenhand.cases.models import (
     ContactType,
     Decision,
     DecisionOutcome,
+    LengthUnit,
     OffenceCategory,
     ReferralStatus,
     RequirementStatus,
@@ -278,6 +279,7 @@ class OffenceIn(Schema):
     category: OffenceCategory
     description: Text = Field("", max_length=200)
     is_main: bool = False
+    committed_on: dt.date | None = Field(None, description="Required for each offence of a custody sentence")
     racially_or_religiously_aggravated: bool = False
     hate_crime: bool = False
     domestic_abuse: bool = False
@@ -290,6 +292,7 @@ class OffenceOut(Schema):
     category: OffenceCategory
     description: str | None = Field(description="Null for analysts")
     is_main: bool
+    committed_on: dt.date | None
     racially_or_religiously_aggravated: bool
     hate_crime: bool
     domestic_abuse: bool
@@ -317,11 +320,32 @@ class RequirementOut(Schema):
 class SentenceIn(Schema):
     person_id: Id
     type: SentenceType
-    court: Text = Field(max_length=120)
-    start_date: dt.date
-    expected_end_date: dt.date
+    court: Text = Field(
+        max_length=120, description="The sentencing court; for a licence, the releasing prison"
+    )
+    start_date: dt.date = Field(description="The date of sentence; for a licence, the date of release")
+    expected_end_date: dt.date | None = Field(
+        None,
+        description="For custody, the expected date of release (required); otherwise the expected end, "
+        "worked out from the length when not given",
+    )
+    length: int | None = Field(
+        None, ge=1, le=36500, description="As the court passed it; required for custody"
+    )
+    length_unit: LengthUnit | None = None
+    custody_id: Id | None = Field(
+        None, description="For a licence or post-sentence supervision: the custody sentence it follows"
+    )
     offences: list[OffenceIn] = Field(max_length=50)
     requirements: list[RequirementIn] = Field([], max_length=20)
+
+
+class ExtensionOut(Schema):
+    ordered_on: dt.date
+    previous_end_date: dt.date
+    new_end_date: dt.date
+    reason: str | None = Field(description="Null for analysts")
+    recorded_by: str | None = Field(description="Staff code; null for analysts")
 
 
 class SentenceOut(Schema):
@@ -333,6 +357,13 @@ class SentenceOut(Schema):
     court: str | None = Field(description="Null for analysts")
     start_date: dt.date
     expected_end_date: dt.date
+    length: int | None
+    length_unit: LengthUnit | None
+    expiry_date: dt.date | None = Field(description="The date of sentence plus its length, when known")
+    custody_id: int | None = Field(
+        description="The custody sentence a licence or PSS follows; null for analysts"
+    )
+    custody_token: str | None = Field(description="Analysts only")
     termination_date: dt.date | None
     termination_reason: TerminationReason | None
     active: bool = Field(description="Not terminated, or terminated on a date still to come")
@@ -341,6 +372,7 @@ class SentenceOut(Schema):
     )
     offences: list[OffenceOut]
     requirements: list[RequirementOut]
+    extensions: list[ExtensionOut]
 
 
 class SentenceFilter(Schema):

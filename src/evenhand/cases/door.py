@@ -34,12 +34,13 @@ from evenhand.people.models import Person
 from evenhand.people.records import Lens, PersonRecord
 
 from . import selectors
-from .models import Allocation, Contact, EnforcementDecision, Referral, Sentence
+from .models import Allocation, Contact, EnforcementDecision, Referral, Registration, RiskSummary, Sentence
 from .records import (
     AssessmentRecord,
     ContactRecord,
     DecisionRecord,
     ReferralRecord,
+    RegistrationRecord,
     RiskRecord,
     SentenceRecord,
 )
@@ -96,6 +97,14 @@ def _referrals() -> QuerySet[Referral]:
     return Referral.objects.select_related("person", "sentence", "made_by")
 
 
+def _registrations() -> QuerySet[Registration]:
+    return selectors.registrations_with_reviews().select_related("person")
+
+
+def _risk_reviews() -> QuerySet[RiskSummary]:
+    return RiskSummary.objects.select_related("person", "recorded_by")
+
+
 # Each kind limited to what the viewer may see, for lists.
 
 
@@ -115,6 +124,14 @@ def referrals_in_view(viewer: StaffMember) -> QuerySet[Referral]:
     return _referrals().filter(person__in=visible_people(viewer))
 
 
+def registrations_in_view(viewer: StaffMember) -> QuerySet[Registration]:
+    return _registrations().filter(person__in=visible_people(viewer))
+
+
+def risk_reviews_in_view(viewer: StaffMember) -> QuerySet[RiskSummary]:
+    return _risk_reviews().filter(person__in=visible_people(viewer))
+
+
 def _person_of_sentence(s: Sentence) -> int:
     return s.person_id
 
@@ -128,6 +145,14 @@ def _person_of_decision(d: EnforcementDecision) -> int:
 
 
 def _person_of_referral(r: Referral) -> int:
+    return r.person_id
+
+
+def _person_of_registration(r: Registration) -> int:
+    return r.person_id
+
+
+def _person_of_risk(r: RiskSummary) -> int:
     return r.person_id
 
 
@@ -232,6 +257,21 @@ def referral_for_casework(
     )
 
 
+def registration_for_casework(
+    *, viewer: StaffMember, registration_id: int | str, channel: Channel, purpose: str
+) -> Registration:
+    return _open(
+        viewer=viewer,
+        rows=_registrations(),
+        kind="registration",
+        ref=registration_id,
+        person_of=_person_of_registration,
+        channel=channel,
+        purpose=purpose,
+        casework=True,
+    )
+
+
 def decision_on_sentence(*, sentence: Sentence, decision_id: int | str) -> EnforcementDecision:
     """A decision of a sentence already opened for casework (the one a correction corrects)."""
     pk = parse_id(decision_id)
@@ -287,6 +327,25 @@ class DecisionCasework:
 
 
 @dataclass(frozen=True)
+class SentenceCasework:
+    """A form that acts on a sentence: record a release, end it, extend it."""
+
+    person: PersonRecord
+    sentence: SentenceRecord
+    model: Sentence
+
+
+@dataclass(frozen=True)
+class RegistrationCasework:
+    """A form that reviews or ends one of a person's open registrations."""
+
+    person: PersonRecord
+    model: Person
+    registrations: QuerySet[Registration]  # the open registrations the form offers
+    listed: list[RegistrationRecord]
+
+
+@dataclass(frozen=True)
 class ReferralCasework:
     """A form that moves a referral on."""
 
@@ -308,6 +367,48 @@ def person_casework(*, viewer: StaffMember, ref: str | int, channel: Channel, pu
         model=person,
         sentences=sentences,
         has_sentences=sentences.exists(),
+    )
+
+
+def sentence_casework(
+    *, viewer: StaffMember, ref: str | int, channel: Channel, purpose: str
+) -> SentenceCasework:
+    """A sentence opened for casework on it (casework roles with access only; the view or refusal logged)."""
+    sentence = _open(
+        viewer=viewer,
+        rows=_sentences().select_related("person__pdu__region"),
+        kind="sentence",
+        ref=ref,
+        person_of=_person_of_sentence,
+        channel=channel,
+        purpose=purpose,
+        casework=True,
+    )
+    lens = Lens.of(viewer)
+    return SentenceCasework(
+        person=PersonRecord.shape(sentence.person, lens),
+        sentence=SentenceRecord.shape(sentence, lens),
+        model=sentence,
+    )
+
+
+def registrations_casework(
+    *, viewer: StaffMember, ref: str | int, channel: Channel, purpose: str
+) -> RegistrationCasework:
+    """A person opened for reviewing or ending one of their open registrations (the form offers them)."""
+    person = person_for_casework(
+        viewer=viewer,
+        person_id=ref,  # type: ignore[arg-type]  # an id or an analyst's token, as record_id takes
+        channel=channel,
+        purpose=purpose,
+    )
+    lens = Lens.of(viewer)
+    open_ones = selectors.registrations_of(person).filter(end_date__isnull=True)
+    return RegistrationCasework(
+        person=PersonRecord.shape(person, lens),
+        model=person,
+        registrations=open_ones,
+        listed=[RegistrationRecord.shape(r, lens) for r in open_ones],
     )
 
 
@@ -406,6 +507,8 @@ class PersonPage:
     person: PersonRecord
     lens: Lens
     risk: RiskRecord | None
+    risk_history: list[RiskRecord]  # earlier reviews, latest first
+    registrations: list[RegistrationRecord]
     sentences: list[SentenceRecord]
     timeline: Page  # of ContactRecord
     decisions: list[DecisionRecord]
@@ -420,7 +523,8 @@ def open_person_page(
     """Everything the person page shows, shaped for the viewer; one view row in the access log."""
     person, record = open_person_and_model(viewer=viewer, ref=ref, channel=channel, purpose="Person record")
     lens = Lens.of(viewer)
-    risk = selectors.current_risk(person)
+    reviews = list(selectors.risk_history(person)[:11])
+    risk = reviews[0] if reviews else None
     timeline = selectors.timeline(person)
     page = shaped_page(
         viewer=viewer,
@@ -437,6 +541,8 @@ def open_person_page(
         person=record,
         lens=lens,
         risk=RiskRecord.shape(risk, lens) if risk is not None else None,
+        risk_history=[RiskRecord.shape(r, lens) for r in reviews[1:]],
+        registrations=[RegistrationRecord.shape(r, lens) for r in selectors.registrations_of(person)[:50]],
         sentences=[SentenceRecord.shape(s, lens) for s in selectors.sentences_of(person)],
         timeline=page,
         decisions=[
@@ -680,6 +786,61 @@ def list_referrals(
     )
 
 
+def list_registrations(
+    *,
+    viewer: StaffMember,
+    person: str | None = None,
+    type: str | None = None,
+    active: bool | None = None,
+    offset: int,
+    limit: int,
+    channel: Channel,
+    purpose: str,
+) -> tuple[int, list[RegistrationRecord]]:
+    """Registrations the viewer may see, latest start first, shaped; the page is logged as an export."""
+    lens = Lens.of(viewer)
+    rows = by_ref(registrations_in_view(viewer), "person_id", lens, "person", person)
+    if type:
+        rows = rows.filter(type=type)
+    if active is not None:
+        rows = rows.filter(end_date__isnull=active)
+    return shaped_slice(
+        viewer=viewer,
+        rows=rows.order_by("-start_date", "-pk"),
+        offset=offset,
+        limit=limit,
+        person_of=_person_of_registration,
+        shape=lambda r: RegistrationRecord.shape(r, lens),
+        channel=channel,
+        purpose=purpose,
+    )
+
+
+def list_risk_reviews(
+    *,
+    viewer: StaffMember,
+    person: str | None = None,
+    offset: int,
+    limit: int,
+    channel: Channel,
+    purpose: str,
+) -> tuple[int, list[RiskRecord]]:
+    """Risk of serious harm reviews the viewer may see, latest first (a person's first is their current one);
+    the page is logged as an export."""
+    lens = Lens.of(viewer)
+    rows = by_ref(risk_reviews_in_view(viewer), "person_id", lens, "person", person)
+    return shaped_slice(
+        viewer=viewer,
+        rows=rows.order_by("-assessed_on", "-pk"),
+        offset=offset,
+        limit=limit,
+        person_of=_person_of_risk,
+        shape=lambda r: RiskRecord.shape(r, lens),
+        channel=channel,
+        purpose=purpose,
+    )
+
+
 # A record just written is shown to its author without a second view in the access log: loading what the
 # write acted on (``person_for_casework``, ``sentence_for_casework`` …) logged it.
 
@@ -699,6 +860,16 @@ def written_decision(*, viewer: StaffMember, decision_id: int) -> DecisionRecord
     return DecisionRecord.shape(_decisions().get(pk=decision_id), Lens.of(viewer))
 
 
+def written_registration(*, viewer: StaffMember, registration_id: int) -> RegistrationRecord:
+    """A registration the viewer has just added, reviewed or ended, shaped for them."""
+    return RegistrationRecord.shape(_registrations().get(pk=registration_id), Lens.of(viewer))
+
+
+def written_risk_review(*, viewer: StaffMember, review_id: int) -> RiskRecord:
+    """A risk review the viewer has just recorded, shaped for them."""
+    return RiskRecord.shape(_risk_reviews().get(pk=review_id), Lens.of(viewer))
+
+
 def written_referral(*, viewer: StaffMember, referral_id: int) -> ReferralRecord:
     """A referral the viewer has just made or moved on, shaped for them."""
     return ReferralRecord.shape(_referrals().get(pk=referral_id), Lens.of(viewer))
@@ -711,6 +882,8 @@ __all__ = [
     "PersonCasework",
     "PersonPage",
     "ReferralCasework",
+    "RegistrationCasework",
+    "SentenceCasework",
     "caseload_export",
     "caseload_page",
     "contact_casework",
@@ -721,6 +894,8 @@ __all__ = [
     "list_contacts",
     "list_decisions",
     "list_referrals",
+    "list_registrations",
+    "list_risk_reviews",
     "list_sentences",
     "open_contact",
     "open_decision",
@@ -731,10 +906,17 @@ __all__ = [
     "referral_casework",
     "referral_for_casework",
     "referrals_in_view",
+    "registration_for_casework",
+    "registrations_casework",
+    "registrations_in_view",
+    "risk_reviews_in_view",
+    "sentence_casework",
     "sentence_for_casework",
     "sentences_in_view",
     "written_contact",
     "written_decision",
     "written_referral",
+    "written_registration",
+    "written_risk_review",
     "written_sentence",
 ]

@@ -13,12 +13,26 @@ from .models import (
     ContactOutcome,
     ContactType,
     Decision,
+    LengthUnit,
+    MappaCategory,
+    MappaLevel,
+    OffenceCategory,
+    OffenceFlag,
     Referral,
     ReferralStatus,
+    Registration,
+    RegistrationType,
+    RequirementType,
+    ReviewReason,
+    RoshLevel,
     Sentence,
+    SentenceType,
     ServiceArea,
+    TerminationReason,
+    Tier,
+    TierSource,
 )
-from .services import ALLOWED_DECISIONS
+from .services import ALLOWED_DECISIONS, ALLOWED_REQUIREMENTS, OffenceInput, RequirementInput
 
 
 class SentenceChoiceField(forms.ModelChoiceField):
@@ -118,3 +132,242 @@ class ReferralStatusForm(forms.Form):
         self.fields["status"].choices = [  # type: ignore[attr-defined]
             (s, ReferralStatus(s).label) for s in NEXT_STATUSES[referral.status]
         ]
+
+
+# --- sentences: record one as the court passed it, release, end, extend --------------------------------------
+
+OFFENCE_SLOTS = 3
+REQUIREMENT_SLOTS = 4
+FLAG_CHOICES = OffenceFlag.choices
+# Licences and PSS start from a custody sentence's release (``ReleaseForm``), not from this form.
+COURT_SENTENCE_TYPES = [
+    (t.value, t.label)
+    for t in (SentenceType.COMMUNITY_ORDER, SentenceType.SUSPENDED_SENTENCE_ORDER, SentenceType.CUSTODY)
+]
+
+
+def _blank_first(choices: list[tuple[str, str]], blank: str) -> list[tuple[str, str]]:
+    return [("", blank), *choices]
+
+
+class SentenceForm(forms.Form):
+    """A sentence with up to three offences (the first is the main one) and up to four requirements, in fixed
+    slots so the page works without JavaScript."""
+
+    type = forms.ChoiceField(choices=COURT_SENTENCE_TYPES, label="Type of sentence", widget=forms.RadioSelect)
+    court = forms.CharField(max_length=120, label="Sentencing court")
+    start_date = GovukDateField(label="Date of sentence", help_text="For example, 27 3 2026")
+    length = forms.IntegerField(min_value=1, max_value=36500, label="Length of the sentence")
+    length_unit = forms.ChoiceField(choices=LengthUnit.choices, label="Length in", widget=forms.RadioSelect)
+    expected_end_date = GovukDateField(
+        required=False,
+        label="Expected date of release (custody)",
+        help_text="Custody only. An order's expected end follows from its length.",
+    )
+    for _n in range(1, OFFENCE_SLOTS + 1):
+        _what = "Main offence" if _n == 1 else f"Other offence {_n - 1} (optional)"
+        locals()[f"offence_{_n}_category"] = forms.ChoiceField(
+            choices=OffenceCategory.choices if _n == 1 else _blank_first(OffenceCategory.choices, "None"),
+            required=_n == 1,
+            label=f"{_what}: category",
+        )
+        locals()[f"offence_{_n}_description"] = forms.CharField(
+            max_length=200, required=False, label=f"{_what}: description"
+        )
+        locals()[f"offence_{_n}_committed_on"] = GovukDateField(
+            required=False,
+            label=f"{_what}: date of the offence",
+            help_text="Needed for custody: post-sentence supervision depends on it",
+        )
+        locals()[f"offence_{_n}_flags"] = forms.MultipleChoiceField(
+            choices=FLAG_CHOICES, required=False, label=f"{_what}: flags", widget=forms.CheckboxSelectMultiple
+        )
+    for _n in range(1, REQUIREMENT_SLOTS + 1):
+        locals()[f"requirement_{_n}_type"] = forms.ChoiceField(
+            choices=_blank_first(RequirementType.choices, "None"),
+            required=False,
+            label=f"Requirement {_n}",
+        )
+        locals()[f"requirement_{_n}_hours"] = forms.IntegerField(
+            min_value=0, max_value=1000, required=False, label=f"Requirement {_n}: unpaid work hours"
+        )
+        locals()[f"requirement_{_n}_rar_days"] = forms.IntegerField(
+            min_value=0, max_value=1000, required=False, label=f"Requirement {_n}: RAR days"
+        )
+        locals()[f"requirement_{_n}_months"] = forms.IntegerField(
+            min_value=0, max_value=120, required=False, label=f"Requirement {_n}: length in months"
+        )
+    del _n, _what
+
+
+def sentence_arguments(data: dict[str, Any]) -> dict[str, Any]:
+    """What ``create_sentence`` takes, from a valid ``SentenceForm``'s data: the filled slots only."""
+    offences = []
+    for n in range(1, OFFENCE_SLOTS + 1):
+        category = data.get(f"offence_{n}_category")
+        if not category:
+            continue
+        flags = set(data.get(f"offence_{n}_flags") or [])
+        offences.append(
+            OffenceInput(
+                category=category,
+                description=data.get(f"offence_{n}_description") or "",
+                is_main=n == 1,
+                committed_on=data.get(f"offence_{n}_committed_on"),
+                **{flag: flag in flags for flag in OffenceFlag.values},
+            )
+        )
+    requirements = []
+    for n in range(1, REQUIREMENT_SLOTS + 1):
+        kind = data.get(f"requirement_{n}_type")
+        if not kind:
+            continue
+        requirements.append(
+            RequirementInput(
+                type=kind,
+                unpaid_work_hours=data.get(f"requirement_{n}_hours"),
+                rar_days=data.get(f"requirement_{n}_rar_days"),
+                length_months=data.get(f"requirement_{n}_months"),
+            )
+        )
+    return {
+        "type": data["type"],
+        "court": data["court"],
+        "start_date": data["start_date"],
+        "length": data["length"],
+        "length_unit": data["length_unit"],
+        "expected_end_date": data.get("expected_end_date"),
+        "offences": offences,
+        "requirements": requirements,
+    }
+
+
+LICENCE_CONDITIONS = [(t.value, t.label) for t in ALLOWED_REQUIREMENTS[SentenceType.LICENCE]]
+
+
+class ReleaseForm(forms.Form):
+    released_on = GovukDateField(label="Date of release", help_text="For example, 27 3 2026")
+    releasing_prison = forms.CharField(max_length=120, label="Releasing prison")
+    licence_end_date = GovukDateField(
+        required=False,
+        label="Licence end date (optional)",
+        help_text="Leave blank when the licence runs to the end of the sentence.",
+    )
+    conditions = forms.MultipleChoiceField(
+        choices=LICENCE_CONDITIONS,
+        required=False,
+        label="Additional licence conditions",
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+
+def release_arguments(data: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "released_on": data["released_on"],
+        "releasing_prison": data["releasing_prison"],
+        "licence_end_date": data.get("licence_end_date"),
+        "requirements": [RequirementInput(type=kind) for kind in data.get("conditions") or []],
+    }
+
+
+class TerminationForm(forms.Form):
+    reason = forms.ChoiceField(
+        choices=[c for c in TerminationReason.choices if c[0] != TerminationReason.RELEASED],
+        label="Why did the sentence end?",
+        widget=forms.RadioSelect,
+        help_text="A court revokes an order after a proven breach or a further offence; a licence ends by "
+        "recall. A custody sentence ends by its release.",
+    )
+    termination_date = GovukDateField(label="Date it ended", help_text="For example, 27 3 2026")
+
+
+class ExtensionForm(forms.Form):
+    new_end_date = GovukDateField(label="New expected end date", help_text="For example, 27 3 2026")
+    ordered_on = GovukDateField(label="Date of the order", help_text="For example, 27 3 2026")
+    reason = forms.CharField(widget=forms.Textarea, label="Why was the sentence extended?")
+
+
+# --- risk reviews and registrations -----------------------------------------------------------------------
+
+
+class RiskReviewForm(forms.Form):
+    assessed_on = GovukDateField(label="Date of the review", help_text="For example, 27 3 2026")
+    review_reason = forms.ChoiceField(
+        choices=ReviewReason.choices, label="Why was the review done?", widget=forms.RadioSelect
+    )
+    rosh_children = forms.ChoiceField(
+        choices=RoshLevel.choices, label="Risk of serious harm to children", widget=forms.RadioSelect
+    )
+    rosh_public = forms.ChoiceField(
+        choices=RoshLevel.choices, label="Risk of serious harm to the public", widget=forms.RadioSelect
+    )
+    rosh_known_adult = forms.ChoiceField(
+        choices=RoshLevel.choices, label="Risk of serious harm to a known adult", widget=forms.RadioSelect
+    )
+    rosh_staff = forms.ChoiceField(
+        choices=RoshLevel.choices, label="Risk of serious harm to staff", widget=forms.RadioSelect
+    )
+    next_review_due = GovukDateField(
+        label="Next review due",
+        help_text="At most 6 months after this review; sooner when something significant changes.",
+    )
+    tier = forms.ChoiceField(choices=Tier.choices, label="Tier")
+    tier_source = forms.ChoiceField(
+        choices=TierSource.choices, label="Where does the tier come from?", widget=forms.RadioSelect
+    )
+    mappa_category = forms.TypedChoiceField(
+        choices=_blank_first([(str(v), label) for v, label in MappaCategory.choices], "Not a MAPPA case"),
+        coerce=int,
+        empty_value=None,
+        required=False,
+        label="MAPPA category",
+    )
+    mappa_level = forms.TypedChoiceField(
+        choices=_blank_first([(str(v), label) for v, label in MappaLevel.choices], "Not a MAPPA case"),
+        coerce=int,
+        empty_value=None,
+        required=False,
+        label="MAPPA level",
+    )
+
+
+class RegistrationForm(forms.Form):
+    type = forms.ChoiceField(choices=RegistrationType.choices, label="Type of registration")
+    start_date = GovukDateField(label="Start date", help_text="For example, 27 3 2026")
+    next_review_date = GovukDateField(label="Review date", help_text="Within a year of the start")
+    notes = forms.CharField(widget=forms.Textarea, required=False, label="Notes (optional)")
+
+
+class RegistrationChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Registration) -> str:  # type: ignore[override]
+        return (
+            f"{obj.get_type_display()}, from {obj.start_date:%-d %B %Y} "
+            f"(review due {obj.next_review_date:%-d %B %Y})"
+        )
+
+    def to_python(self, value: Any) -> Any:
+        # An id too long for the database is no choice at all (SQLite cannot take the number).
+        if value not in self.empty_values and parse_id(value) is None:
+            raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return super().to_python(value)
+
+
+class _OfRegistration(forms.Form):
+    registration = RegistrationChoiceField(
+        queryset=Registration.objects.none(), empty_label=None, label="Registration", widget=forms.RadioSelect
+    )
+
+    def __init__(self, *args: Any, registrations: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["registration"].queryset = registrations  # type: ignore[attr-defined]
+
+
+class RegistrationReviewForm(_OfRegistration):
+    reviewed_on = GovukDateField(label="Date of the review", help_text="For example, 27 3 2026")
+    next_review_date = GovukDateField(label="Next review date", help_text="Within a year of this review")
+    notes = forms.CharField(widget=forms.Textarea, required=False, label="Notes (optional)")
+
+
+class RegistrationEndForm(_OfRegistration):
+    end_date = GovukDateField(label="End date", help_text="For example, 27 3 2026")
+    reason = forms.CharField(max_length=200, label="Why did the registration end?")

@@ -17,9 +17,12 @@ from .models import (
     EnforcementDecision,
     Offence,
     Referral,
+    Registration,
+    RegistrationReview,
     Requirement,
     RiskSummary,
     Sentence,
+    SentenceExtension,
 )
 
 
@@ -60,6 +63,7 @@ class OffenceRecord:
     category_label: str
     description: str | None
     is_main: bool
+    committed_on: dt.date | None
     racially_or_religiously_aggravated: bool
     hate_crime: bool
     domestic_abuse: bool
@@ -79,6 +83,7 @@ class OffenceRecord:
             category_label=offence.get_category_display(),
             description=lens.text(offence.description),
             is_main=offence.is_main,
+            committed_on=lens.date(offence.committed_on),
             racially_or_religiously_aggravated=offence.racially_or_religiously_aggravated,
             hate_crime=offence.hate_crime,
             domestic_abuse=offence.domestic_abuse,
@@ -114,6 +119,25 @@ class RequirementRecord:
 
 
 @dataclass(frozen=True)
+class ExtensionRecord:
+    ordered_on: dt.date
+    previous_end_date: dt.date
+    new_end_date: dt.date
+    reason: str | None
+    recorded_by: str | None  # staff code
+
+    @classmethod
+    def shape(cls, extension: SentenceExtension, lens: Lens) -> "ExtensionRecord":
+        return cls(
+            ordered_on=lens.date(extension.ordered_on),
+            previous_end_date=lens.date(extension.previous_end_date),
+            new_end_date=lens.date(extension.new_end_date),
+            reason=lens.text(extension.reason),
+            recorded_by=_staff_code(extension.recorded_by, lens),
+        )
+
+
+@dataclass(frozen=True)
 class SentenceRecord(OfPerson):
     id: int | None
     token: str | None
@@ -124,20 +148,33 @@ class SentenceRecord(OfPerson):
     court: str | None
     start_date: dt.date
     expected_end_date: dt.date
+    length: int | None
+    length_unit: str | None
+    length_text: str
+    expiry_date: dt.date | None  # date of sentence plus its length
+    custody_id: int | None  # the custody sentence a licence or PSS follows
+    custody_token: str | None
     termination_date: dt.date | None
     termination_reason: str | None
     termination_reason_label: str | None
     active: bool
+    is_custody: bool
     practitioner: str | None  # staff code
     practitioner_name: str | None
     practitioner_grade: str | None
     allocated_since: dt.date | None
     offences: list[OffenceRecord]
     requirements: list[RequirementRecord]
+    extensions: list[ExtensionRecord]
+
+    @property
+    def custody_ref(self) -> str:
+        return reference(self.custody_id, self.custody_token)
 
     @classmethod
     def shape(cls, sentence: Sentence, lens: Lens) -> "SentenceRecord":
-        """``sentence`` with ``offences`` and ``requirements`` prefetched and ``current_allocations`` loaded."""
+        """``sentence`` with ``offences`` and ``requirements`` prefetched and ``current_allocations`` loaded (and
+        ``extension_list``, when the page shows extensions: ``selectors.sentences_with_parts``)."""
         current = getattr(sentence, "current_allocations", None) or []
         allocation = current[0] if current else None
         practitioner = allocation.practitioner if allocation is not None else None
@@ -151,16 +188,24 @@ class SentenceRecord(OfPerson):
             court=lens.text(sentence.court),
             start_date=lens.date(sentence.start_date),
             expected_end_date=lens.date(sentence.expected_end_date),
+            length=sentence.length,
+            length_unit=sentence.length_unit or None,
+            length_text=sentence.length_text,
+            expiry_date=lens.date(sentence.expiry_date),
+            custody_id=lens.id(sentence.custody_id),
+            custody_token=lens.token("sentence", sentence.custody_id) if sentence.custody_id else None,
             termination_date=lens.date(sentence.termination_date),
             termination_reason=sentence.termination_reason or None,
             termination_reason_label=sentence.get_termination_reason_display() or None,
             active=sentence.is_active,
+            is_custody=sentence.is_custody,
             practitioner=_staff_code(practitioner, lens),
             practitioner_name=_staff_name(practitioner, lens),
             practitioner_grade=practitioner.grade if practitioner is not None and lens.identity else None,
             allocated_since=lens.date(allocation.start_date) if allocation is not None else None,
             offences=[OffenceRecord.shape(o, lens) for o in sentence.offences.all()],
             requirements=[RequirementRecord.shape(r, lens) for r in sentence.requirements.all()],
+            extensions=[ExtensionRecord.shape(e, lens) for e in getattr(sentence, "extension_list", [])],
         )
 
 
@@ -322,26 +367,120 @@ class ReferralRecord(OfSentence):
 
 @dataclass(frozen=True)
 class RiskRecord:
+    """A risk of serious harm review (or an older summary, without the four levels). Analysts see it without
+    ids, dates to the month and no staff."""
+
+    id: int | None
+    person_id: int | None
+    person_token: str | None
     tier: str
+    tier_source: str | None
+    tier_source_label: str | None
     rosh: str
     rosh_label: str
+    rosh_children: str | None
+    rosh_public: str | None
+    rosh_known_adult: str | None
+    rosh_staff: str | None
+    levels: list[tuple[str, str]]  # (to whom, level label), empty for an older summary
+    review_reason: str | None
+    review_reason_label: str | None
+    next_review_due: dt.date | None
     mappa_category: int | None
     mappa_category_label: str | None
     mappa_level: int | None
     mappa_level_label: str | None
     assessed_on: dt.date
+    recorded_by: str | None  # staff code
 
     @classmethod
     def shape(cls, risk: RiskSummary, lens: Lens) -> "RiskRecord":
+        levels = [
+            ("Children", risk.get_rosh_children_display()),
+            ("Public", risk.get_rosh_public_display()),
+            ("Known adult", risk.get_rosh_known_adult_display()),
+            ("Staff", risk.get_rosh_staff_display()),
+        ]
         return cls(
+            id=lens.id(risk.pk),
+            person_id=lens.id(risk.person_id),
+            person_token=lens.token("person", risk.person_id),
             tier=risk.tier,
+            tier_source=risk.tier_source or None,
+            tier_source_label=risk.get_tier_source_display() or None,
             rosh=risk.rosh,
             rosh_label=risk.get_rosh_display(),
+            rosh_children=risk.rosh_children or None,
+            rosh_public=risk.rosh_public or None,
+            rosh_known_adult=risk.rosh_known_adult or None,
+            rosh_staff=risk.rosh_staff or None,
+            levels=levels if risk.rosh_children else [],
+            review_reason=risk.review_reason or None,
+            review_reason_label=risk.get_review_reason_display() or None,
+            next_review_due=lens.date(risk.next_review_due),
             mappa_category=risk.mappa_category,
             mappa_category_label=risk.get_mappa_category_display() if risk.mappa_category else None,
             mappa_level=risk.mappa_level,
             mappa_level_label=risk.get_mappa_level_display() if risk.mappa_level else None,
             assessed_on=lens.date(risk.assessed_on),
+            recorded_by=_staff_code(risk.recorded_by, lens),
+        )
+
+
+@dataclass(frozen=True)
+class RegistrationReviewRecord:
+    reviewed_on: dt.date
+    next_review_date: dt.date
+    notes: str | None
+    reviewed_by: str | None
+
+    @classmethod
+    def shape(cls, review: RegistrationReview, lens: Lens) -> "RegistrationReviewRecord":
+        return cls(
+            reviewed_on=lens.date(review.reviewed_on),
+            next_review_date=lens.date(review.next_review_date),
+            notes=lens.text(review.notes),
+            reviewed_by=_staff_code(review.reviewed_by, lens),
+        )
+
+
+@dataclass(frozen=True)
+class RegistrationRecord:
+    """A registration; analysts see its type and dates to the month, no id, notes or staff."""
+
+    id: int | None
+    person_id: int | None
+    person_token: str | None
+    type: str
+    type_label: str
+    is_complexity_factor: bool
+    start_date: dt.date
+    next_review_date: dt.date
+    end_date: dt.date | None
+    end_reason: str | None
+    active: bool
+    notes: str | None
+    recorded_by: str | None
+    reviews: list[RegistrationReviewRecord]
+
+    @classmethod
+    def shape(cls, registration: Registration, lens: Lens) -> "RegistrationRecord":
+        """``registration`` with ``recorded_by`` loaded and ``reviews`` (with ``reviewed_by``) prefetched."""
+        return cls(
+            id=lens.id(registration.pk),
+            person_id=lens.id(registration.person_id),
+            person_token=lens.token("person", registration.person_id),
+            type=registration.type,
+            type_label=registration.get_type_display(),
+            is_complexity_factor=registration.is_complexity_factor,
+            start_date=lens.date(registration.start_date),
+            next_review_date=lens.date(registration.next_review_date),
+            end_date=lens.date(registration.end_date),
+            end_reason=lens.text(registration.end_reason) or None,
+            active=registration.end_date is None,
+            notes=lens.text(registration.notes) or None,
+            recorded_by=_staff_code(registration.recorded_by, lens),
+            reviews=[RegistrationReviewRecord.shape(r, lens) for r in registration.reviews.all()],
         )
 
 

@@ -36,6 +36,8 @@ ALLOWED_DECISIONS: dict[str, tuple[Decision, ...]] = {
     SentenceType.SUSPENDED_SENTENCE_ORDER: (Decision.WARNING, Decision.BREACH, Decision.NO_FURTHER_ACTION),
     SentenceType.POST_SENTENCE_SUPERVISION: (Decision.WARNING, Decision.BREACH, Decision.NO_FURTHER_ACTION),
     SentenceType.LICENCE: (Decision.WARNING, *RECALLS, Decision.NO_FURTHER_ACTION),
+    # Before release the prison enforces; probation records no enforcement decision on a custody sentence.
+    SentenceType.CUSTODY: (),
 }
 # Sentences on which a failure calls for recall to be considered rather than a warning or breach.
 RECALLABLE: tuple[SentenceType, ...] = (SentenceType.LICENCE,)
@@ -107,8 +109,8 @@ def proposed_decision(
     """The decision due after an unacceptable failure on ``failure_on`` (a local date) on a sentence of
     ``sentence_type``, given the local date of the latest standing warning on that sentence (``None`` if
     there is none): recall on a licence, breach after a warning within 12 months, otherwise a warning."""
-    if sentence_type not in ALLOWED_DECISIONS:
-        raise ValueError(f"not a sentence type: {sentence_type!r}")
+    if not ALLOWED_DECISIONS.get(sentence_type):
+        raise ValueError(f"not a sentence type with enforcement decisions: {sentence_type!r}")
     if sentence_type in RECALLABLE:
         return Decision.RECALL_STANDARD
     if warning_counts(last_warning_on, failure_on):

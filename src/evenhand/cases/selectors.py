@@ -4,7 +4,7 @@ Every function returns a lazy queryset or a bounded list, built so that a page i
 queries however long the caseload or the timeline.
 """
 
-from django.db.models import Count, Exists, Min, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, Min, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -16,8 +16,11 @@ from .models import (
     Contact,
     EnforcementDecision,
     Referral,
+    Registration,
+    RegistrationReview,
     RiskSummary,
     Sentence,
+    SentenceExtension,
 )
 
 
@@ -65,11 +68,16 @@ def current_risk(person: Person) -> RiskSummary | None:
 
 
 def sentences_with_parts() -> QuerySet[Sentence]:
-    """Sentences with what a record of one shows: offences, requirements and the current allocation
-    (``current_allocations``, with its practitioner), in a fixed number of queries however many."""
+    """Sentences with what a record of one shows: offences, requirements, the current allocation
+    (``current_allocations``, with its practitioner) and extensions (``extension_list``), in a fixed number of
+    queries however many."""
     current = Allocation.objects.filter(end_date__isnull=True).select_related("practitioner")
+    extensions = SentenceExtension.objects.select_related("recorded_by")
     return Sentence.objects.prefetch_related(
-        "offences", "requirements", Prefetch("allocations", queryset=current, to_attr="current_allocations")
+        "offences",
+        "requirements",
+        Prefetch("allocations", queryset=current, to_attr="current_allocations"),
+        Prefetch("extensions", queryset=extensions, to_attr="extension_list"),
     )
 
 
@@ -127,4 +135,26 @@ def active_sentences(person: Person) -> QuerySet[Sentence]:
     today = timezone.localdate()
     return Sentence.objects.filter(person=person).filter(
         Q(termination_date__isnull=True) | Q(termination_date__gte=today)
+    )
+
+
+def risk_history(person: Person) -> QuerySet[RiskSummary]:
+    """A person's risk reviews, latest first (the first is the current one), with who recorded each."""
+    return person.risk_summaries.select_related("recorded_by").order_by("-assessed_on", "-id")
+
+
+def registrations_with_reviews() -> QuerySet[Registration]:
+    """Registrations with who recorded them and their reviews, latest first, in a fixed number of queries."""
+    reviews = RegistrationReview.objects.select_related("reviewed_by")
+    return Registration.objects.select_related("recorded_by").prefetch_related(
+        Prefetch("reviews", queryset=reviews)
+    )
+
+
+def registrations_of(person: Person) -> QuerySet[Registration]:
+    """A person's registrations: open ones first, then by start, latest first."""
+    return (
+        registrations_with_reviews()
+        .filter(person=person)
+        .order_by(F("end_date").desc(nulls_first=True), "-start_date", "-pk")
     )

@@ -13,4 +13,14 @@ urlpatterns = [
     path("sentences/<ref:sentence_ref>/enforcement/new/", views.record_decision, name="record-decision"),
     path("people/<ref:person_ref>/referrals/new/", views.make_referral, name="make-referral"),
     path("referrals/<ref:referral_ref>/status/", views.update_referral, name="update-referral"),
+    path("people/<ref:person_ref>/sentences/new/", views.record_sentence, name="record-sentence"),
+    path("sentences/<ref:sentence_ref>/release/", views.record_release, name="record-release"),
+    path("sentences/<ref:sentence_ref>/end/", views.end_sentence, name="end-sentence"),
+    path("sentences/<ref:sentence_ref>/extend/", views.extend_sentence, name="extend-sentence"),
+    path("people/<ref:person_ref>/risk-reviews/new/", views.record_risk_review, name="record-risk-review"),
+    path("people/<ref:person_ref>/registrations/new/", views.add_registration, name="add-registration"),
+    path(
+        "people/<ref:person_ref>/registrations/review/", views.review_registration, name="review-registration"
+    ),
+    path("people/<ref:person_ref>/registrations/end/", views.end_registration, name="end-registration"),
 ]

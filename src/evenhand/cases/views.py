@@ -6,6 +6,7 @@ one service with the form's data and shows the service's errors by field.
 """
 
 import csv
+from typing import Any
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
@@ -21,7 +22,23 @@ from evenhand.org.access import staff_of
 from evenhand.people.records import PersonRecord
 
 from . import door, services
-from .forms import ContactForm, DecisionForm, OutcomeForm, ReferralForm, ReferralStatusForm
+from .forms import (
+    ContactForm,
+    DecisionForm,
+    ExtensionForm,
+    OutcomeForm,
+    ReferralForm,
+    ReferralStatusForm,
+    RegistrationEndForm,
+    RegistrationForm,
+    RegistrationReviewForm,
+    ReleaseForm,
+    RiskReviewForm,
+    SentenceForm,
+    TerminationForm,
+    release_arguments,
+    sentence_arguments,
+)
 
 # A caseload, even a PDU's, is a few thousand people at most; the cap stops a runaway export.
 CSV_LIMIT = 10_000
@@ -209,4 +226,179 @@ def update_referral(request: HttpRequest, referral_ref: str) -> HttpResponse:
         request,
         "cases/update_referral.html",
         {"person": page.person, "referral": page.referral, "form": form},
+    )
+
+
+# --- sentences: record, release, end, extend ------------------------------------------------------------------
+
+
+def _sentence_recorded(sentence: Any) -> str:
+    text = f"{sentence.get_type_display()} recorded"
+    if not sentence.allocations.exists():
+        text += ". It is in the allocation queue"
+    return text
+
+
+@require_http_methods(["GET", "POST"])
+def record_sentence(request: HttpRequest, person_ref: str) -> HttpResponse:
+    """Record a sentence as the court passed it (a community or suspended sentence order, or custody)."""
+    staff = staff_of(request, opening_record=True)
+    page = door.person_casework(viewer=staff, ref=person_ref, channel=Channel.UI, purpose="Record a sentence")
+    form = SentenceForm(request.POST or None)
+    done = handle_form(
+        request,
+        form,
+        lambda data: services.create_sentence(by=staff, person=page.model, **sentence_arguments(data)),
+        success=_sentence_recorded,
+        then=lambda sentence: _person_url(page.person, "sentences"),
+    )
+    return done or render(request, "cases/record_sentence.html", {"person": page.person, "form": form})
+
+
+def _released(release: services.Release) -> str:
+    text = "Release recorded: the licence has started"
+    if release.pss is not None:
+        text += f", and post-sentence supervision follows it from {release.pss.start_date:%-d %B %Y}"
+    return text
+
+
+@require_http_methods(["GET", "POST"])
+def record_release(request: HttpRequest, sentence_ref: str) -> HttpResponse:
+    """Record a release from a custody sentence; the licence (and PSS where it applies) starts from it."""
+    staff = staff_of(request, opening_record=True)
+    page = door.sentence_casework(
+        viewer=staff, ref=sentence_ref, channel=Channel.UI, purpose="Record a release from custody"
+    )
+    form = ReleaseForm(request.POST or None)
+    done = handle_form(
+        request,
+        form,
+        lambda data: services.record_release(by=staff, custody=page.model, **release_arguments(data)),
+        success=_released,
+        then=lambda release: _person_url(page.person, "sentences"),
+    )
+    return done or render(
+        request,
+        "cases/record_release.html",
+        {"person": page.person, "sentence": page.sentence, "form": form},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def end_sentence(request: HttpRequest, sentence_ref: str) -> HttpResponse:
+    """End a sentence with its reason: completed, revoked (after a proven breach, or a further offence) …"""
+    staff = staff_of(request, opening_record=True)
+    page = door.sentence_casework(
+        viewer=staff, ref=sentence_ref, channel=Channel.UI, purpose="End a sentence"
+    )
+    form = TerminationForm(request.POST or None)
+    done = handle_form(
+        request,
+        form,
+        lambda data: services.terminate_sentence(by=staff, sentence=page.model, **data),
+        success=lambda sentence: f"Sentence ended: {sentence.get_termination_reason_display().lower()}",
+        then=lambda sentence: _person_url(page.person, "sentences"),
+    )
+    return done or render(
+        request, "cases/end_sentence.html", {"person": page.person, "sentence": page.sentence, "form": form}
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def extend_sentence(request: HttpRequest, sentence_ref: str) -> HttpResponse:
+    staff = staff_of(request, opening_record=True)
+    page = door.sentence_casework(
+        viewer=staff, ref=sentence_ref, channel=Channel.UI, purpose="Extend a sentence"
+    )
+    form = ExtensionForm(request.POST or None)
+    done = handle_form(
+        request,
+        form,
+        lambda data: services.extend_sentence(by=staff, sentence=page.model, **data),
+        success=lambda extension: f"Sentence extended to {extension.new_end_date:%-d %B %Y}",
+        then=lambda extension: _person_url(page.person, "sentences"),
+    )
+    return done or render(
+        request,
+        "cases/extend_sentence.html",
+        {"person": page.person, "sentence": page.sentence, "form": form},
+    )
+
+
+# --- risk reviews and registrations -----------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def record_risk_review(request: HttpRequest, person_ref: str) -> HttpResponse:
+    staff = staff_of(request, opening_record=True)
+    page = door.person_casework(
+        viewer=staff, ref=person_ref, channel=Channel.UI, purpose="Record a risk of serious harm review"
+    )
+    form = RiskReviewForm(request.POST or None)
+    done = handle_form(
+        request,
+        form,
+        lambda data: services.record_risk_review(by=staff, person=page.model, **data),
+        success=lambda review: (
+            f"Risk review recorded: {review.get_rosh_display().lower()} risk of serious harm"
+        ),
+        then=lambda review: _person_url(page.person, "risk"),
+    )
+    return done or render(request, "cases/record_risk_review.html", {"person": page.person, "form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def add_registration(request: HttpRequest, person_ref: str) -> HttpResponse:
+    staff = staff_of(request, opening_record=True)
+    page = door.person_casework(
+        viewer=staff, ref=person_ref, channel=Channel.UI, purpose="Add a registration"
+    )
+    form = RegistrationForm(request.POST or None)
+    done = handle_form(
+        request,
+        form,
+        lambda data: services.add_registration(by=staff, person=page.model, **data),
+        success=lambda registration: f"Registration added: {registration.get_type_display()}",
+        then=lambda registration: _person_url(page.person, "risk"),
+    )
+    return done or render(request, "cases/add_registration.html", {"person": page.person, "form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def review_registration(request: HttpRequest, person_ref: str) -> HttpResponse:
+    """Review one of the person's open registrations, chosen on the form."""
+    staff = staff_of(request, opening_record=True)
+    page = door.registrations_casework(
+        viewer=staff, ref=person_ref, channel=Channel.UI, purpose="Review a registration"
+    )
+    form = RegistrationReviewForm(request.POST or None, registrations=page.registrations)
+    done = handle_form(
+        request,
+        form,
+        lambda data: services.review_registration(by=staff, **data),
+        success="Registration reviewed",
+        then=lambda review: _person_url(page.person, "risk"),
+    )
+    return done or render(
+        request, "cases/review_registration.html", {"person": page.person, "page": page, "form": form}
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def end_registration(request: HttpRequest, person_ref: str) -> HttpResponse:
+    """End one of the person's open registrations, chosen on the form."""
+    staff = staff_of(request, opening_record=True)
+    page = door.registrations_casework(
+        viewer=staff, ref=person_ref, channel=Channel.UI, purpose="End a registration"
+    )
+    form = RegistrationEndForm(request.POST or None, registrations=page.registrations)
+    done = handle_form(
+        request,
+        form,
+        lambda data: services.end_registration(by=staff, **data),
+        success="Registration ended",
+        then=lambda registration: _person_url(page.person, "risk"),
+    )
+    return done or render(
+        request, "cases/end_registration.html", {"person": page.person, "page": page, "form": form}
     )

@@ -19,11 +19,11 @@ from .models import CaseType, ReductionReason, TaskType
 # Available points = nominal target * available hours / FULL_TIME_HOURS.
 FULL_TIME_HOURS = Decimal("37")
 
-# Evenhand records community orders, suspended sentence orders, licences and post-sentence supervision. Custody
-# (pre-release) cases are not yet recorded, so custody weightings are published but not used until they are.
+# Custody cases are managed before release and weighted with the published custody points.
 CASE_TYPE_OF_SENTENCE: dict[str, CaseType] = {
     SentenceType.COMMUNITY_ORDER: CaseType.COMMUNITY,
     SentenceType.SUSPENDED_SENTENCE_ORDER: CaseType.COMMUNITY,
+    SentenceType.CUSTODY: CaseType.CUSTODY,
     SentenceType.LICENCE: CaseType.LICENCE,
     SentenceType.POST_SENTENCE_SUPERVISION: CaseType.LICENCE,
 }

@@ -1,4 +1,8 @@
-"""Sentences and what they are made of: offences, requirements, allocations."""
+"""Sentences and what they are made of: offences, requirements, allocations, extensions."""
+
+import calendar
+import datetime as dt
+from typing import Any
 
 from django.db import models
 from django.db.models import F, Q
@@ -12,12 +16,15 @@ from evenhand.people.models import Person
 class SentenceType(models.TextChoices):
     COMMUNITY_ORDER = "CO", "Community order"
     SUSPENDED_SENTENCE_ORDER = "SSO", "Suspended sentence order"
+    CUSTODY = "CUS", "Custody (before release)"
     LICENCE = "LIC", "Licence"
     POST_SENTENCE_SUPERVISION = "PSS", "Post-sentence supervision"
 
 
 # Orders made by a court and enforced by breach proceedings in court.
 COURT_ORDERS = (SentenceType.COMMUNITY_ORDER, SentenceType.SUSPENDED_SENTENCE_ORDER)
+# Supervision that follows a custodial sentence: it starts from a custody sentence, on release.
+AFTER_RELEASE = (SentenceType.LICENCE, SentenceType.POST_SENTENCE_SUPERVISION)
 
 
 class TerminationReason(models.TextChoices):
@@ -26,8 +33,35 @@ class TerminationReason(models.TextChoices):
     REVOKED_BREACH = "revoked_breach", "Revoked following breach"
     REVOKED_NEW_OFFENCE = "revoked_new_offence", "Revoked following further offence"
     RECALLED = "recalled", "Recalled to custody"
+    RELEASED = "released", "Released from custody"
     DIED = "died", "Died"
     OTHER = "other", "Other"
+
+
+# Revocation is how a court ends an order after a breach or a further offence (a licence is recalled instead).
+REVOCATIONS = (TerminationReason.REVOKED_BREACH, TerminationReason.REVOKED_NEW_OFFENCE)
+
+
+class LengthUnit(models.TextChoices):
+    """The unit a court gives a sentence's length in."""
+
+    DAYS = "days", "Days"
+    WEEKS = "weeks", "Weeks"
+    MONTHS = "months", "Months"
+    YEARS = "years", "Years"
+
+
+def add_length(start: dt.date, length: int, unit: str) -> dt.date:
+    """The day a sentence of ``length`` ``unit``s passed on ``start`` expires: the same day ``length`` months
+    (or years) later, or the month's last day when it is shorter; ``length`` days or weeks later."""
+    if unit == LengthUnit.DAYS:
+        return start + dt.timedelta(days=length)
+    if unit == LengthUnit.WEEKS:
+        return start + dt.timedelta(weeks=length)
+    months = length * 12 if unit == LengthUnit.YEARS else length
+    index = start.month - 1 + months
+    year, month = start.year + index // 12, index % 12 + 1
+    return dt.date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
 
 
 class Sentence(TimeStampedModel):
@@ -36,8 +70,22 @@ class Sentence(TimeStampedModel):
     court = models.CharField(
         max_length=120, help_text="The sentencing court, or the releasing prison for a licence"
     )
-    start_date = models.DateField()
-    expected_end_date = models.DateField()
+    start_date = models.DateField(help_text="The date of sentence; for a licence, the date of release")
+    expected_end_date = models.DateField(
+        help_text="When the sentence is expected to end; for custody, the expected date of release"
+    )
+    # As the court passed it ("18 months"); empty for sentences recorded before lengths were kept.
+    length = models.PositiveIntegerField(null=True, blank=True)
+    length_unit = models.CharField(max_length=6, choices=LengthUnit.choices, blank=True, db_default="")
+    # A licence or post-sentence supervision starts from the custody sentence it follows.
+    custody = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="supervision_after_release",
+        limit_choices_to={"type": SentenceType.CUSTODY},
+    )
     termination_date = models.DateField(null=True, blank=True)
     termination_reason = models.CharField(max_length=24, choices=TerminationReason.choices, blank=True)
 
@@ -65,6 +113,18 @@ class Sentence(TimeStampedModel):
                 name="sentence_termination_has_reason",
                 violation_error_message="Give both the date the sentence ended and the reason",
             ),
+            models.CheckConstraint(
+                condition=Q(length__isnull=True, length_unit="")
+                | (Q(length__isnull=False, length__gte=1) & ~Q(length_unit="")),
+                name="sentence_length_with_unit",
+                violation_error_message="Give the length of the sentence with its unit (days, weeks, months "
+                "or years)",
+            ),
+            models.CheckConstraint(
+                condition=~Q(type="CUS") | Q(length__isnull=False),
+                name="sentence_custody_has_length",
+                violation_error_message="Give the length of the custodial sentence",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -73,6 +133,24 @@ class Sentence(TimeStampedModel):
     @property
     def is_court_order(self) -> bool:
         return self.type in COURT_ORDERS
+
+    @property
+    def is_custody(self) -> bool:
+        return self.type == SentenceType.CUSTODY
+
+    @property
+    def expiry_date(self) -> dt.date | None:
+        """The day the sentence as passed expires (date of sentence plus its length), when its length is known."""
+        if self.length is None or not self.length_unit:
+            return None
+        return add_length(self.start_date, self.length, self.length_unit)
+
+    @property
+    def length_text(self) -> str:
+        if self.length is None:
+            return ""
+        unit = LengthUnit(self.length_unit).label.lower()
+        return f"{self.length} {unit[:-1] if self.length == 1 else unit}"
 
     @property
     def is_active(self) -> bool:
@@ -117,6 +195,7 @@ class Offence(models.Model):
     category = models.CharField(max_length=20, choices=OffenceCategory.choices)
     description = models.CharField(max_length=200, blank=True)
     is_main = models.BooleanField("main offence", default=False)
+    committed_on = models.DateField("date of offence", null=True, blank=True)
     racially_or_religiously_aggravated = models.BooleanField(default=False)
     hate_crime = models.BooleanField(default=False)
     domestic_abuse = models.BooleanField(default=False)
@@ -274,3 +353,46 @@ class Allocation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.sentence} → {self.practitioner}"
+
+
+class ImmutableExtensionError(Exception):
+    """Raised when code tries to change or delete an extension once it is recorded."""
+
+
+class SentenceExtension(models.Model):
+    """A court's (or, for a licence, the releasing authority's) order extending a sentence: a record of its own,
+    never edited, beside the sentence whose expected end it moved."""
+
+    sentence = models.ForeignKey(Sentence, on_delete=models.PROTECT, related_name="extensions")
+    ordered_on = models.DateField()
+    previous_end_date = models.DateField()
+    new_end_date = models.DateField()
+    reason = models.TextField()
+    recorded_by = models.ForeignKey(StaffMember, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-ordered_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(new_end_date__gt=F("previous_end_date")),
+                name="extension_moves_end_later",
+                violation_error_message="The new end date must be after the current one",
+            ),
+            models.CheckConstraint(
+                condition=~Q(reason=""),
+                name="extension_has_reason",
+                violation_error_message="Enter the reason for the extension",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Extended to {self.new_end_date:%d %b %Y}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None and not kwargs.get("force_insert"):
+            raise ImmutableExtensionError("An extension cannot be changed; record another one instead.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise ImmutableExtensionError("An extension cannot be deleted.")

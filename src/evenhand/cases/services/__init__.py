@@ -10,33 +10,48 @@ from .enforcement import (
     record_enforcement_outcome,
 )
 from .referrals import make_referral, update_referral_status
+from .risk import add_registration, end_registration, record_risk_review, review_registration
 from .sentences import (
+    ALLOWED_REQUIREMENTS,
     OffenceInput,
+    Release,
     RequirementInput,
     allocate,
     create_sentence,
+    extend_sentence,
+    pss_applies,
     record_assessment,
+    record_release,
     record_risk_summary,
     terminate_sentence,
 )
 
 __all__ = [
     "ALLOWED_DECISIONS",
+    "ALLOWED_REQUIREMENTS",
     "ContactRecorded",
     "OffenceInput",
     "Proposal",
+    "Release",
     "RequirementInput",
+    "add_registration",
     "allocate",
     "create_sentence",
     "decide_enforcement",
     "effective_decisions",
+    "end_registration",
+    "extend_sentence",
     "make_referral",
     "propose_enforcement",
+    "pss_applies",
     "record_assessment",
     "record_contact",
     "record_contact_outcome",
     "record_enforcement_outcome",
+    "record_release",
+    "record_risk_review",
     "record_risk_summary",
+    "review_registration",
     "terminate_sentence",
     "update_referral_status",
 ]

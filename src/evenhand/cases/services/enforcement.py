@@ -55,7 +55,7 @@ def effective_decisions(sentence: Sentence) -> QuerySet[EnforcementDecision]:
 
 def propose_enforcement(contact: Contact) -> Proposal | None:
     """The decision due after this contact, or None when its outcome is not an unacceptable failure."""
-    if not contact.is_enforceable:
+    if not contact.is_enforceable or not ALLOWED_DECISIONS[contact.sentence.type]:
         return None
     # The latest warning standing at the failure; the rules decide whether it is recent enough to count.
     last_warning_at = (

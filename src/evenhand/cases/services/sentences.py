@@ -13,7 +13,9 @@ from evenhand.core.formatting import date_text
 from evenhand.core.services import (
     LINE,
     SHORT_TEXT,
+    TEXT,
     plain_text,
+    require_past,
     require_text,
     validated,
 )
@@ -23,14 +25,23 @@ from evenhand.people.models import Person
 from evenhand.people.services import MAX_AGE, MIN_AGE, plausible_age
 
 from ..models import (
-    COURT_ORDERS,
+    AFTER_RELEASE,
+    REVOCATIONS,
     Allocation,
+    AllocationReason,
     AssessmentSummary,
+    Decision,
+    DecisionOutcome,
+    EnforcementDecision,
     Offence,
     Requirement,
+    RequirementType,
     RiskSummary,
     Sentence,
+    SentenceExtension,
     SentenceType,
+    TerminationReason,
+    add_length,
     needs_probation_officer,
 )
 from ..selectors import current_risk
@@ -44,6 +55,34 @@ ALLOCATING_ROLES = (Role.SPO, Role.HEAD_OF_PDU)
 EARLIEST_START = dt.date(1900, 1, 1)
 YEARS_AHEAD = 10
 LONGEST_YEARS = 10
+# Probation supervises adults: the court sentenced the person at 18 or over.
+ADULT_AGE = 18
+
+# The requirements (for a licence or PSS, the additional conditions) each type of sentence may carry. A court
+# order may have any; a licence the conditions a releasing authority sets; post-sentence supervision the few
+# the Offender Rehabilitation Act 2014 allows (residence, drug testing and appointments); custody none.
+ALLOWED_REQUIREMENTS: dict[str, tuple[RequirementType, ...]] = {
+    SentenceType.COMMUNITY_ORDER: tuple(RequirementType),
+    SentenceType.SUSPENDED_SENTENCE_ORDER: tuple(RequirementType),
+    SentenceType.CUSTODY: (),
+    SentenceType.LICENCE: (
+        RequirementType.CURFEW,
+        RequirementType.RESIDENCE,
+        RequirementType.EXCLUSION,
+        RequirementType.ACCREDITED_PROGRAMME,
+        RequirementType.DRUG_TREATMENT,
+        RequirementType.ALCOHOL_TREATMENT,
+        RequirementType.MENTAL_HEALTH_TREATMENT,
+    ),
+    SentenceType.POST_SENTENCE_SUPERVISION: (RequirementType.RESIDENCE, RequirementType.DRUG_TREATMENT),
+}
+
+# Post-sentence supervision (Offender Rehabilitation Act 2014): after a custodial sentence of more than one
+# day and less than two years, for offences committed on or after 1 February 2015, of someone sentenced at 18
+# or over; it runs to 12 months after release.
+PSS_FROM = dt.date(2015, 2, 1)
+PSS_MONTHS_AFTER_RELEASE = 12
+PSS_SHORTER_THAN_YEARS = 2
 
 
 @dataclass(frozen=True)
@@ -51,6 +90,7 @@ class OffenceInput:
     category: str
     description: str = ""
     is_main: bool = False
+    committed_on: dt.date | None = None
     racially_or_religiously_aggravated: bool = False
     hate_crime: bool = False
     domestic_abuse: bool = False
@@ -66,34 +106,33 @@ class RequirementInput:
     length_months: int | None = None
 
 
-@transaction.atomic
-def create_sentence(
-    *,
-    by: StaffMember,
-    person: Person,
-    type: str,
-    court: str,
-    start_date: dt.date,
-    expected_end_date: dt.date,
-    offences: list[OffenceInput],
-    requirements: list[RequirementInput] | tuple[()] = (),
-) -> Sentence:
-    """Record a sentence with its offences (exactly one main) and, for court orders, its requirements.
+def _type_label(sentence_type: str) -> str:
+    return SentenceType(sentence_type).label.lower() if sentence_type in SentenceType.values else "sentence"
 
-    The dates must be plausible: a start from 1900 to ten years ahead, an expected end after the start and
-    at most ten years after it, and a person aged 10 to 110 when the sentence starts.
-    """
-    ensure_can_record(by, person)
-    _check_sentence_dates(person, start_date, expected_end_date)
-    sentence = validated(
-        Sentence(
-            person=person,
-            type=type,
-            court=require_text(court, "court", "the court", kind=LINE),
-            start_date=start_date,
-            expected_end_date=expected_end_date,
-        )
-    )
+
+def _check_requirements(sentence_type: str, requirements: list[RequirementInput] | tuple[()]) -> None:
+    allowed = ALLOWED_REQUIREMENTS.get(sentence_type, ())
+    for requirement in requirements:
+        if requirement.type not in RequirementType.values:
+            raise ValidationError({"requirements": f"There is no requirement type {requirement.type!r}"})
+        if requirement.type not in allowed:
+            if not allowed:
+                message = f"A {_type_label(sentence_type)} has no requirements"
+            else:
+                message = (
+                    f"{RequirementType(requirement.type).label} is not allowed on a "
+                    f"{_type_label(sentence_type)}"
+                )
+            raise ValidationError({"requirements": message})
+        if requirement.type == RequirementType.UNPAID_WORK and not (
+            requirement.unpaid_work_hours is not None and 40 <= requirement.unpaid_work_hours <= 300
+        ):
+            raise ValidationError({"requirements": "Unpaid work must be between 40 and 300 hours"})
+
+
+def _checked_offences(
+    offences: list[OffenceInput], sentenced_on: dt.date, *, dated: bool
+) -> list[OffenceInput]:
     offences = [
         replace(
             o, description=plain_text(o.description, "offences", "the offence description", kind=SHORT_TEXT)
@@ -102,10 +141,117 @@ def create_sentence(
     ]
     if sum(o.is_main for o in offences) != 1:
         raise ValidationError({"offences": "Give exactly one main offence"})
-    if requirements and type not in COURT_ORDERS:
+    for offence in offences:
+        if offence.committed_on is None:
+            if dated:
+                raise ValidationError(
+                    {
+                        "offences": "Give the date of each offence of a custodial sentence (whether "
+                        "post-sentence supervision follows depends on it)"
+                    }
+                )
+        elif not EARLIEST_START <= offence.committed_on <= sentenced_on:
+            raise ValidationError(
+                {
+                    "offences": f"An offence must have been committed on or before the date of sentence "
+                    f"({date_text(sentenced_on)})"
+                }
+            )
+    return offences
+
+
+def _check_adult(person: Person, sentenced_on: dt.date, field: str) -> None:
+    age = age_on(person.date_of_birth, sentenced_on)
+    if 0 <= age < ADULT_AGE:
         raise ValidationError(
-            {"requirements": "Only community and suspended sentence orders have requirements"}
+            {
+                field: f"The person was {age} on the date of sentence (born {date_text(person.date_of_birth)}); "
+                f"probation supervises people sentenced at {ADULT_AGE} or over"
+            }
         )
+
+
+@transaction.atomic
+def create_sentence(
+    *,
+    by: StaffMember,
+    person: Person,
+    type: str,
+    court: str,
+    start_date: dt.date,
+    expected_end_date: dt.date | None = None,
+    offences: list[OffenceInput],
+    requirements: list[RequirementInput] | tuple[()] = (),
+    length: int | None = None,
+    length_unit: str = "",
+    custody: Sentence | None = None,
+) -> Sentence:
+    """Record a sentence as the court passed it: its offences (exactly one main), its length, and the
+    requirements its type allows (``ALLOWED_REQUIREMENTS``: no unpaid work on a licence, say).
+
+    A custody sentence is managed before release: it needs its length and, as ``expected_end_date``, the
+    expected date of release (no later than the sentence's expiry), and the date of each offence. A licence or
+    post-sentence supervision starts from a custody sentence of the same person (``custody``; usually through
+    ``record_release``). Without ``expected_end_date`` the sentence is expected to end when its length runs
+    out. The dates must be plausible (a start from 1900 to ten years ahead, an end after the start and at most
+    ten years after it) and the person 18 or over on the date of sentence.
+    """
+    ensure_can_record(by, person)
+    if type in AFTER_RELEASE:
+        if custody is None:
+            raise ValidationError(
+                {
+                    "custody": f"A {_type_label(type)} follows a custody sentence: record the custody "
+                    f"sentence, then the release"
+                }
+            )
+        if custody.person_id != person.pk or custody.type != SentenceType.CUSTODY:
+            raise ValidationError({"custody": "Choose a custody sentence of this person"})
+        if start_date < custody.start_date:
+            raise ValidationError(
+                {
+                    "start_date": f"The release cannot be before the date of sentence "
+                    f"({date_text(custody.start_date)})"
+                }
+            )
+    elif custody is not None:
+        raise ValidationError({"custody": "Only a licence or post-sentence supervision follows custody"})
+    if (length is None) != (not length_unit):
+        raise ValidationError({"length": "Give the length of the sentence with its unit"})
+    if length is not None and not 1 <= length <= 100 * 365:
+        raise ValidationError({"length": "Give a length of at least 1"})
+    if type == SentenceType.CUSTODY and length is None:
+        raise ValidationError({"length": "Give the length of the custodial sentence"})
+    expiry = add_length(start_date, length, length_unit) if length is not None and length_unit else None
+    if expected_end_date is None:
+        if expiry is None or type == SentenceType.CUSTODY:
+            what = "the expected date of release" if type == SentenceType.CUSTODY else "the expected end date"
+            raise ValidationError({"expected_end_date": f"Give {what}"})
+        expected_end_date = expiry
+    _check_sentence_dates(person, start_date, expected_end_date)
+    sentenced_on = custody.start_date if custody is not None else start_date
+    _check_adult(person, sentenced_on, "start_date")
+    if type == SentenceType.CUSTODY and expiry is not None and expected_end_date > expiry:
+        raise ValidationError(
+            {
+                "expected_end_date": f"The expected release must be no later than the end of the sentence "
+                f"({date_text(expiry)})"
+            }
+        )
+    sentence = validated(
+        Sentence(
+            person=person,
+            type=type,
+            court=require_text(court, "court", "the court", kind=LINE),
+            start_date=start_date,
+            expected_end_date=expected_end_date,
+            length=length,
+            length_unit=length_unit,
+            custody=custody,
+        )
+    )
+    offences = _checked_offences(offences, sentenced_on, dated=type == SentenceType.CUSTODY)
+    _check_requirements(type, requirements)
     if type == SentenceType.COMMUNITY_ORDER and not requirements:
         raise ValidationError({"requirements": "A community order must have at least one requirement"})
     sentence.save()
@@ -144,15 +290,196 @@ def _check_sentence_dates(person: Person, start_date: dt.date, expected_end_date
         )
 
 
+def pss_applies(custody: Sentence) -> bool:
+    """Whether post-sentence supervision follows release from this custody sentence: more than one day and
+    less than two years, every offence committed on or after 1 February 2015, sentenced at 18 or over."""
+    expiry = custody.expiry_date
+    if expiry is None:
+        return False
+    if (
+        not custody.start_date + dt.timedelta(days=1)
+        < expiry
+        < years_after(custody.start_date, PSS_SHORTER_THAN_YEARS)
+    ):
+        return False
+    dates = [o.committed_on for o in custody.offences.all()]
+    if not dates or any(d is None or d < PSS_FROM for d in dates):
+        return False
+    return age_on(custody.person.date_of_birth, custody.start_date) >= ADULT_AGE
+
+
+@dataclass(frozen=True)
+class Release:
+    """What a release started: the licence and, where it applies, post-sentence supervision after it."""
+
+    custody: Sentence
+    licence: Sentence
+    pss: Sentence | None
+
+
+def _carry_allocation(
+    *, by: StaffMember, held: Allocation | None, sentence: Sentence, start: dt.date
+) -> None:
+    """The practitioner who managed the case in custody keeps it on release (no new allocation decision);
+    without one, or one who can no longer hold it, the sentence goes to the allocation queue."""
+    if held is None:
+        return
+    practitioner = held.practitioner
+    if (
+        (practitioner.end_date is not None and practitioner.end_date < start)
+        or practitioner.pdu_id != sentence.person.pdu_id
+        or not can_view_person(practitioner, sentence.person)
+    ):
+        return
+    validated(
+        Allocation(
+            sentence=sentence,
+            practitioner=practitioner,
+            start_date=start,
+            reason=AllocationReason.NEW_CASE,
+            rationale=f"Carried over from the custody sentence on release ({date_text(start)}).",
+            allocated_by=by,
+            allocated_at=timezone.now(),
+        )
+    ).save()
+
+
+@transaction.atomic
+def record_release(
+    *,
+    by: StaffMember,
+    custody: Sentence,
+    released_on: dt.date,
+    releasing_prison: str,
+    licence_end_date: dt.date | None = None,
+    requirements: list[RequirementInput] | tuple[()] = (),
+) -> Release:
+    """Record a release from custody: the custody sentence ends (released), and the licence starts from it
+    with its offences, running to the end of the sentence (``licence_end_date`` when the licence says
+    otherwise), with any additional conditions the licence allows. Where post-sentence supervision applies
+    (``pss_applies``) it follows the licence to 12 months after release. The practitioner who held the
+    custody case holds both; an unallocated case goes to the allocation queue."""
+    ensure_can_record(by, custody.person)
+    custody = Sentence.objects.select_for_update().select_related("person").get(pk=custody.pk)
+    if custody.type != SentenceType.CUSTODY:
+        raise ValidationError({"sentence": "Only a custody sentence is released"})
+    if custody.termination_date is not None:
+        raise ValidationError({"released_on": "This custody sentence has already ended"})
+    if released_on < custody.start_date:
+        raise ValidationError(
+            {
+                "released_on": f"The release cannot be before the date of sentence "
+                f"({date_text(custody.start_date)})"
+            }
+        )
+    require_past(released_on, "released_on", "The date of release")
+    expiry = custody.expiry_date
+    assert expiry is not None  # a custody sentence has its length (sentence_custody_has_length)
+    licence_end = licence_end_date or expiry
+    if released_on >= expiry:
+        raise ValidationError(
+            {"released_on": f"The sentence expired on {date_text(expiry)}: no licence follows a release then"}
+        )
+    if licence_end <= released_on:
+        raise ValidationError({"licence_end_date": "The licence must end after the release"})
+    held = (
+        Allocation.objects.select_for_update()
+        .select_related("practitioner")
+        .filter(sentence=custody, end_date__isnull=True)
+        .first()
+    )
+    offences = [
+        OffenceInput(
+            category=o.category,
+            description=o.description,
+            is_main=o.is_main,
+            committed_on=o.committed_on,
+            racially_or_religiously_aggravated=o.racially_or_religiously_aggravated,
+            hate_crime=o.hate_crime,
+            domestic_abuse=o.domestic_abuse,
+            sexual=o.sexual,
+            terrorism=o.terrorism,
+        )
+        for o in custody.offences.all()
+    ]
+    # The custody case ends the day before release, so that it and the licence are never counted together.
+    custody.termination_date, custody.termination_reason = released_on, TerminationReason.RELEASED
+    validated(custody)
+    custody.save(update_fields=["termination_date", "termination_reason", "modified_at"])
+    for allocation in Allocation.objects.filter(sentence=custody, end_date__isnull=True):
+        allocation.end_date = max(allocation.start_date, released_on - dt.timedelta(days=1))
+        allocation.save(update_fields=["end_date"])
+    licence = create_sentence(
+        by=by,
+        person=custody.person,
+        type=SentenceType.LICENCE,
+        court=releasing_prison,
+        start_date=released_on,
+        expected_end_date=licence_end,
+        offences=offences,
+        requirements=requirements,
+        custody=custody,
+    )
+    _carry_allocation(by=by, held=held, sentence=licence, start=released_on)
+    pss = None
+    pss_end = add_length(released_on, PSS_MONTHS_AFTER_RELEASE, "months")
+    if pss_applies(custody) and pss_end > licence_end + dt.timedelta(days=1):
+        pss = create_sentence(
+            by=by,
+            person=custody.person,
+            type=SentenceType.POST_SENTENCE_SUPERVISION,
+            court=releasing_prison,
+            start_date=licence_end + dt.timedelta(days=1),
+            expected_end_date=pss_end,
+            offences=offences,
+            custody=custody,
+        )
+        _carry_allocation(by=by, held=held, sentence=pss, start=pss.start_date)
+    return Release(custody=custody, licence=licence, pss=pss)
+
+
+def _check_revocation(sentence: Sentence, reason: str, on: dt.date) -> None:
+    if sentence.type not in (SentenceType.COMMUNITY_ORDER, SentenceType.SUSPENDED_SENTENCE_ORDER):
+        raise ValidationError(
+            {"reason": "Only a community or suspended sentence order is revoked; a licence is recalled"}
+        )
+    if reason == TerminationReason.REVOKED_BREACH:
+        proven = EnforcementDecision.objects.filter(
+            sentence=sentence,
+            corrected_by__isnull=True,
+            decision=Decision.BREACH,
+            outcome__outcome=DecisionOutcome.BREACH_PROVEN,
+            outcome__outcome_date__lte=on,
+        )
+        if not proven.exists():
+            raise ValidationError(
+                {
+                    "reason": "Revocation on breach needs a proven breach of this sentence on or before that "
+                    "date: record the breach decision and its outcome first"
+                }
+            )
+
+
 @transaction.atomic
 def terminate_sentence(
     *, by: StaffMember, sentence: Sentence, termination_date: dt.date, reason: str
 ) -> Sentence:
-    """End a sentence, with the date and the reason."""
+    """End a sentence, with the date and the reason, and its current allocation with it.
+
+    Revocation (``REVOCATIONS``) ends a community or suspended sentence order only, and on breach only after a
+    breach proven on it; a recall ends a licence only; a custody sentence ends by its release
+    (``record_release``).
+    """
     ensure_can_record(by, sentence.person)
     sentence = Sentence.objects.select_for_update().get(pk=sentence.pk)
     if sentence.termination_date is not None:
         raise ValidationError({"termination_date": "This sentence has already ended"})
+    if reason == TerminationReason.RELEASED:
+        raise ValidationError({"reason": "Record a release from custody to end a custody sentence that way"})
+    if reason in REVOCATIONS:
+        _check_revocation(sentence, reason, termination_date)
+    if reason == TerminationReason.RECALLED and sentence.type != SentenceType.LICENCE:
+        raise ValidationError({"reason": "Only a licence ends by recall"})
     if Allocation.objects.filter(
         sentence=sentence, end_date__isnull=True, start_date__gt=termination_date
     ).exists():
@@ -164,6 +491,51 @@ def terminate_sentence(
     sentence.save(update_fields=["termination_date", "termination_reason", "modified_at"])
     Allocation.objects.filter(sentence=sentence, end_date__isnull=True).update(end_date=termination_date)
     return sentence
+
+
+@transaction.atomic
+def extend_sentence(
+    *, by: StaffMember, sentence: Sentence, new_end_date: dt.date, ordered_on: dt.date, reason: str
+) -> SentenceExtension:
+    """Extend a running sentence to a later expected end, as a court (or for a licence, the releasing
+    authority) ordered: the extension is a record of its own, and the sentence's expected end moves with it."""
+    ensure_can_record(by, sentence.person)
+    sentence = Sentence.objects.select_for_update().get(pk=sentence.pk)
+    if sentence.termination_date is not None:
+        raise ValidationError({"sentence": "This sentence has ended"})
+    if sentence.type == SentenceType.CUSTODY:
+        raise ValidationError(
+            {"sentence": "A custody sentence is not extended here; its release is recorded when it happens"}
+        )
+    if ordered_on < sentence.start_date:
+        raise ValidationError({"ordered_on": "The extension cannot be ordered before the sentence started"})
+    require_past(ordered_on, "ordered_on", "The date of the order")
+    if new_end_date <= sentence.expected_end_date:
+        raise ValidationError(
+            {
+                "new_end_date": f"The new end date must be after the current one "
+                f"({date_text(sentence.expected_end_date)})"
+            }
+        )
+    if new_end_date > years_after(sentence.start_date, LONGEST_YEARS):
+        raise ValidationError(
+            {"new_end_date": f"The new end date must be at most {LONGEST_YEARS} years after the start"}
+        )
+    extension = validated(
+        SentenceExtension(
+            sentence=sentence,
+            ordered_on=ordered_on,
+            previous_end_date=sentence.expected_end_date,
+            new_end_date=new_end_date,
+            reason=plain_text(reason, "reason", "the reason for the extension", kind=TEXT, required=True),
+            recorded_by=by,
+        )
+    )
+    extension.save()
+    sentence.expected_end_date = new_end_date
+    validated(sentence)
+    sentence.save(update_fields=["expected_end_date", "modified_at"])
+    return extension
 
 
 @transaction.atomic

@@ -36,7 +36,7 @@ from django.db.models import (
 )
 from django.utils import timezone
 
-from evenhand.cases.models import Allocation, RiskSummary, Sentence
+from evenhand.cases.models import Allocation, RiskSummary, Sentence, SentenceType
 from evenhand.org.models import PDU, Grade, Region, StaffMember, Team
 
 from ..models import CapacityReduction, CaseType, CountedTask, WeightingVersion
@@ -207,6 +207,7 @@ def _tier_on(day: dt.date, person: str = "sentence__person_id") -> Subquery:
 def case_type_expression(sentence_type: str = "sentence__type") -> Case:
     return Case(
         When(**{f"{sentence_type}__in": LICENCE_SENTENCE_TYPES}, then=Value(CaseType.LICENCE.value)),
+        When(**{sentence_type: SentenceType.CUSTODY}, then=Value(CaseType.CUSTODY.value)),
         default=Value(CaseType.COMMUNITY.value),
         output_field=CharField(),
     )
