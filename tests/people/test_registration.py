@@ -371,3 +371,49 @@ class TestDuplicateCheck:
     )
     def test_name_similarity_is_symmetric_and_full_for_the_same_name(self, a, b):
         assert name_similarity(a, b) == name_similarity(b, a) == 100
+
+
+NAMES = [
+    "Ada Lovelace",
+    "Brian Okafor",
+    "Chen Wei",
+    "Dorota Nowak",
+    "Emeka Obi",
+    "Fatima Begum",
+    "Gareth Pryce",
+    "Hiroshi Tanaka",
+]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="concurrent writers need PostgreSQL")
+def test_concurrent_registrations_get_different_crns():
+    """Eight registrations at once, each in its own connection: the counter row lock makes them take turns,
+    so no two get one CRN and none is refused."""
+    import threading
+
+    from django.db import connections
+
+    pdu = PDUFactory()
+    staff = [StaffMemberFactory(pdu=pdu) for _ in range(8)]
+    crns: list[str] = []
+    errors: list[BaseException] = []
+    start = threading.Barrier(len(staff))
+
+    def register_one(n: int) -> None:
+        try:
+            start.wait()
+            first, last = NAMES[n].split()
+            crns.append(register(staff[n], first_name=first, last_name=last).crn)
+        except BaseException as error:
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=register_one, args=(n,)) for n in range(len(staff))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert sorted(crns) == [f"E{n:06d}" for n in range(1, 9)]
