@@ -129,7 +129,7 @@ class AccessForm(forms.Form):
         error_messages={"required": "Enter the staff code"},
         max_length=20,
         label="Staff code",
-        help_text="Like WHOLDER",
+        help_text="As on their staff record",
     )
     reason = forms.CharField(error_messages={"required": "Enter the reason"}, max_length=400, label="Reason")
     review_on = GovukDateField(required=False, label="Review by", help_text="Not needed to remove someone")
