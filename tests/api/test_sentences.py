@@ -9,6 +9,7 @@ from evenhand.audit.models import AccessLogEntry, Action
 from evenhand.cases.models import Offence, Requirement, Sentence, SentenceType, TerminationReason
 from evenhand.cases.services import OffenceInput, create_sentence, record_release, terminate_sentence
 from evenhand.people.access import record_token
+from evenhand.people.services import exclude_staff
 from tests.api.conftest import API, make_order, make_person
 
 pytestmark = pytest.mark.django_db
@@ -27,9 +28,7 @@ def make_custody(by, person, *, days_ago: int, months: int = 12) -> Sentence:
         length_unit="months",
         expected_end_date=sentenced + dt.timedelta(days=months * 15),
         offences=[
-            OffenceInput(
-                category="violence", is_main=True, committed_on=sentenced - dt.timedelta(days=60)
-            )
+            OffenceInput(category="violence", is_main=True, committed_on=sentenced - dt.timedelta(days=60))
         ],
     )
 
@@ -193,3 +192,179 @@ def test_analysts_read_sentences_by_token_without_free_text_or_staff(org, order,
     assert body["start_date"].endswith("-01")
     listed = client.get(f"{API}/sentences?person={record_token('person', order.person_id)}").json()
     assert [item["token"] for item in listed["items"]] == [token]
+
+
+# --- custody, release, ending, extending --------------------------------------------------------------------
+
+
+def custody_payload(person_id: int, **changes) -> dict:
+    sentenced = timezone.localdate() - dt.timedelta(days=200)
+    return {
+        "person_id": person_id,
+        "type": "CUS",
+        "court": "Leeds Crown Court",
+        "start_date": str(sentenced),
+        "length": 12,
+        "length_unit": "months",
+        "expected_end_date": str(sentenced + dt.timedelta(days=180)),
+        "offences": [
+            {
+                "category": "violence",
+                "is_main": True,
+                "racially_or_religiously_aggravated": True,
+                "committed_on": str(sentenced - dt.timedelta(days=30)),
+            }
+        ],
+        **changes,
+    }
+
+
+def test_recording_custody(org, asha, client_for):
+    response = client_for(org.po).post(
+        f"{API}/sentences", custody_payload(asha.pk), content_type="application/json"
+    )
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert (body["type"], body["length"], body["length_unit"]) == ("CUS", 12, "months")
+    assert body["offences"][0]["committed_on"] is not None
+    assert body["expiry_date"] == str(Sentence.objects.get().expiry_date)
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"length": None, "length_unit": None}, "length"),
+        ({"expected_end_date": None}, "expected_end_date"),
+        ({"requirements": [{"type": "unpaid_work", "unpaid_work_hours": 100}]}, "requirements"),
+        ({"offences": [{"category": "theft", "is_main": True}]}, "offences"),
+    ],
+)
+def test_custody_that_breaks_the_rules_writes_nothing(org, asha, client_for, changes, field):
+    response = client_for(org.po).post(
+        f"{API}/sentences", custody_payload(asha.pk, **changes), content_type="application/json"
+    )
+    assert response.status_code == 422, response.content
+    assert list(response.json()["errors"]) == [field]
+    assert (Sentence.objects.count(), Offence.objects.count()) == (0, 0)
+
+
+def test_unpaid_work_is_refused_on_a_licence(org, asha, client_for):
+    custody = make_custody(org.po, asha, days_ago=200)
+    payload = sentence_payload(
+        asha.pk,
+        type="LIC",
+        custody_id=custody.pk,
+        requirements=[{"type": "unpaid_work", "unpaid_work_hours": 100}],
+    )
+    response = client_for(org.po).post(f"{API}/sentences", payload, content_type="application/json")
+    assert response.status_code == 422
+    assert response.json()["errors"] == {"requirements": ["Unpaid work is not allowed on a licence"]}
+    assert Sentence.objects.count() == 1
+
+
+def test_a_licence_cannot_follow_custody_the_caller_cannot_see(org, asha, bradford_person, client_for):
+    theirs = make_custody(org.bradford_po, bradford_person, days_ago=200)
+    payload = sentence_payload(asha.pk, type="LIC", custody_id=theirs.pk, requirements=[])
+    response = client_for(org.po).post(f"{API}/sentences", payload, content_type="application/json")
+    assert response.status_code == 422
+    assert list(response.json()["errors"]) == ["custody_id"]
+
+
+def test_release_starts_the_licence_and_pss(org, asha, client_for):
+    custody = make_custody(org.po, asha, days_ago=200)
+    released = timezone.localdate() - dt.timedelta(days=20)
+    response = client_for(org.po).post(
+        f"{API}/sentences/{custody.pk}/release",
+        {"released_on": str(released), "releasing_prison": "HMP Leeds", "requirements": [{"type": "curfew"}]},
+        content_type="application/json",
+    )
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["custody"]["termination_reason"] == "released"
+    assert (body["licence"]["type"], body["licence"]["custody_id"], body["licence"]["start_date"]) == (
+        "LIC",
+        custody.pk,
+        str(released),
+    )
+    assert [r["type"] for r in body["licence"]["requirements"]] == ["curfew"]
+    assert body["post_sentence_supervision"]["type"] == "PSS"
+
+
+def test_a_release_before_the_sentence_date_is_refused(org, asha, client_for):
+    custody = make_custody(org.po, asha, days_ago=200)
+    response = client_for(org.po).post(
+        f"{API}/sentences/{custody.pk}/release",
+        {"released_on": str(custody.start_date - dt.timedelta(days=1)), "releasing_prison": "HMP Leeds"},
+        content_type="application/json",
+    )
+    assert response.status_code == 422
+    assert list(response.json()["errors"]) == ["released_on"]
+    assert Sentence.objects.count() == 1
+
+
+@pytest.mark.parametrize("who", ["bradford_po", "analyst", "excluded"])
+def test_release_end_and_extension_are_refused_to_those_without_access(org, asha, client_for, who):
+    custody = make_custody(org.po, asha, days_ago=200)
+    if who == "excluded":
+        viewer = org.pso
+        exclude_staff(by=org.head, person=asha, staff=viewer, reason="Lives next door")
+    else:
+        viewer = getattr(org, who)
+    ref = record_token("sentence", custody.pk) if who == "analyst" else custody.pk
+    client = client_for(viewer)
+    calls = [
+        (
+            f"{API}/sentences/{ref}/release",
+            {"released_on": str(timezone.localdate()), "releasing_prison": "HMP"},
+        ),
+        (
+            f"{API}/sentences/{ref}/termination",
+            {"termination_date": str(timezone.localdate()), "reason": "other"},
+        ),
+        (
+            f"{API}/sentences/{ref}/extensions",
+            {"new_end_date": "2030-01-01", "ordered_on": str(timezone.localdate()), "reason": "More"},
+        ),
+    ]
+    for url, body in calls:
+        response = client.post(url, body, content_type="application/json")
+        assert response.status_code in (403, 404), (url, response.status_code)
+    custody.refresh_from_db()
+    assert custody.termination_date is None and Sentence.objects.count() == 1
+    assert AccessLogEntry.objects.filter(staff=viewer, person_id=asha.pk, action=Action.REFUSED).count() == 3
+
+
+def test_termination_and_revocation_rules(org, order, client_for):
+    client = client_for(org.po)
+    url = f"{API}/sentences/{order.pk}/termination"
+    today = str(timezone.localdate())
+    revoked = client.post(
+        url, {"termination_date": today, "reason": "revoked_breach"}, content_type="application/json"
+    )
+    assert revoked.status_code == 422
+    assert "proven breach" in revoked.json()["errors"]["reason"][0]
+    done = client.post(
+        url, {"termination_date": today, "reason": "completed"}, content_type="application/json"
+    )
+    assert done.status_code == 200, done.content
+    assert done.json()["termination_reason"] == "completed"
+
+
+def test_extension(org, order, client_for):
+    later = order.expected_end_date + dt.timedelta(days=60)
+    response = client_for(org.po).post(
+        f"{API}/sentences/{order.pk}/extensions",
+        {"new_end_date": str(later), "ordered_on": str(timezone.localdate()), "reason": "Extended on breach"},
+        content_type="application/json",
+    )
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["expected_end_date"] == str(later)
+    assert body["extensions"][0]["reason"] == "Extended on breach"
+    earlier = client_for(org.po).post(
+        f"{API}/sentences/{order.pk}/extensions",
+        {"new_end_date": str(later), "ordered_on": str(timezone.localdate()), "reason": "Again"},
+        content_type="application/json",
+    )
+    assert earlier.status_code == 422
+    assert list(earlier.json()["errors"]) == ["new_end_date"]
