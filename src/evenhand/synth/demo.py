@@ -1,6 +1,8 @@
 """The demo service for `make demo`: a synthetic PDU from the generator, one log-in per role, and a few
 capacity reductions and reports so that workload figures have something to explain, and a few restricted
-records (a restriction list, an exclusion, and one the demo practitioner cannot open).
+records (a restriction list, an exclusion, and one the demo practitioner cannot open), and custody cases (one
+held before release, one released onto licence and post-sentence supervision, one waiting in the allocation
+queue) with a risk review and a registration.
 
 The data comes from `evenhand.synth` at `pdu` scale (about 2,200 people and a year of casework ending today);
 the log-ins are attached to generated staff: the PO and PSO with the largest caseloads, their SPO, the head
@@ -18,6 +20,8 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from evenhand.audit.models import Channel
+from evenhand.cases import services as cases
+from evenhand.cases.models import AllocationReason, OffenceCategory, RegistrationType, Sentence, SentenceType
 from evenhand.org.models import Grade, Region, StaffMember
 from evenhand.people.models import Person
 from evenhand.people.services import add_to_access_list
@@ -46,6 +50,7 @@ def load_demo(*, today: dt.date | None = None) -> list[DemoLogin]:
             logins = attach_logins()
             add_capacity_examples(today)
             add_restricted_examples(today)
+            add_custody_examples(today)
         return logins
     return attach_logins()
 
@@ -164,3 +169,73 @@ def add_restricted_examples(today: dt.date) -> None:
                 review_on=review_on,
                 channel=Channel.COMMAND,
             )
+
+
+def add_custody_examples(today: dt.date) -> None:
+    """Custody cases of the demo PO's PDU, written through the services: one the demo PO manages before release,
+    one released onto licence (post-sentence supervision following it) that the PO keeps, and one waiting in
+    the allocation queue, with a risk of serious harm review and a registration."""
+    head = StaffMember.objects.get(user__username="head.demo")
+    spo = StaffMember.objects.get(user__username="spo.demo")
+    po = StaffMember.objects.get(user__username="po.demo")
+    if head.pdu_id is None:
+        return
+    people = list(
+        Person.objects.filter(pdu_id=head.pdu_id, restrictions__isnull=True, exclusions__isnull=True)
+        .exclude(sentences__allocations__end_date__isnull=True)
+        .order_by("pk")[:3]
+    )
+    if len(people) < 3:
+        return
+    before, released, queued = people
+
+    def custody(person: Person, months_ago: int, months: int, release_in: int) -> Sentence:
+        sentenced = today - dt.timedelta(days=30 * months_ago)
+        return cases.create_sentence(
+            by=head,
+            person=person,
+            type=SentenceType.CUSTODY,
+            court="Crown Court",
+            start_date=sentenced,
+            length=months,
+            length_unit="months",
+            expected_end_date=sentenced + dt.timedelta(days=30 * release_in),
+            offences=[
+                cases.OffenceInput(
+                    category=OffenceCategory.VIOLENCE,
+                    is_main=True,
+                    committed_on=sentenced - dt.timedelta(days=120),
+                )
+            ],
+        )
+
+    held = custody(before, 3, 24, 12)
+    cases.allocate(
+        by=spo, sentence=held, practitioner=po, reason=AllocationReason.NEW_CASE, start_date=held.start_date
+    )
+    cases.record_risk_review(
+        by=po,
+        person=before,
+        assessed_on=today - dt.timedelta(days=20),
+        rosh_children="L",
+        rosh_public="M",
+        rosh_known_adult="M",
+        rosh_staff="L",
+        next_review_due=today + dt.timedelta(days=150),
+        review_reason="initial",
+        tier="C2",
+        tier_source="national",
+    )
+    cases.add_registration(
+        by=po,
+        person=before,
+        type=RegistrationType.DOMESTIC_ABUSE,
+        start_date=held.start_date,
+        next_review_date=today + dt.timedelta(days=60),
+    )
+    out = custody(released, 9, 12, 6)
+    cases.allocate(
+        by=spo, sentence=out, practitioner=po, reason=AllocationReason.NEW_CASE, start_date=out.start_date
+    )
+    cases.record_release(by=po, custody=out, released_on=out.expected_end_date, releasing_prison="HMP Leeds")
+    custody(queued, 1, 8, 4)
