@@ -8,6 +8,7 @@ from django.core.management import call_command
 from django.test import RequestFactory
 
 from evenhand.audit.models import AccessLogEntry, Action
+from evenhand.cases.models import Registration, Sentence, SentenceType
 from evenhand.org.models import Role, StaffMember
 from evenhand.people.access import can_view_person
 from evenhand.people.models import Exclusion, Person
@@ -47,6 +48,16 @@ def test_demo_generates_a_pdu_and_one_log_in_per_role() -> None:
     assert all(can_view_person(head, p) for p in restricted)
     assert not can_view_person(pso, Exclusion.objects.get(staff=pso).person)
     assert AccessLogEntry.objects.filter(action=Action.ACCESS, staff=head).count() == 4
+
+    # Custody cases: one the demo PO manages before release, one released onto licence and PSS that the PO
+    # keeps, one waiting in the allocation queue.
+    custody = Sentence.objects.filter(type=SentenceType.CUSTODY)
+    assert custody.filter(termination_date__isnull=True, allocations__practitioner=po).exists()
+    assert custody.filter(termination_date__isnull=True, allocations__isnull=True).exists()
+    after = Sentence.objects.filter(custody__in=custody).values_list("type", flat=True)
+    assert sorted(after) == [SentenceType.LICENCE, SentenceType.POST_SENTENCE_SUPERVISION]
+    assert Sentence.objects.filter(type=SentenceType.LICENCE, allocations__practitioner=po).exists()
+    assert Registration.objects.exists()
 
     # A second run uses the data as it is and prints the same log-ins.
     people, reductions = Person.objects.count(), CapacityReduction.objects.count()
