@@ -57,6 +57,11 @@ PSEUDONYM_KEY = envkey(
     "evenhand-development-pseudonym-key-not-for-production",
     allow_development=DEVELOPMENT_KEYS,
 )
+# Safe voice: the key of the receipt look-up tags and the reporter's access cookie (ADR 0008). Never in the
+# database, so a dump alone cannot test a receipt against the tags.
+VOICE_KEY = envkey(
+    "VOICE_KEY", "evenhand-development-voice-key-not-for-production", allow_development=DEVELOPMENT_KEYS
+)
 if PSEUDONYM_KEY == SECRET_KEY and not DEVELOPMENT_KEYS:
     raise ImproperlyConfigured("PSEUDONYM_KEY is the same as SECRET_KEY: give it a separate random value.")
 
@@ -88,10 +93,13 @@ INSTALLED_APPS = [
     "evenhand.workload",
     "evenhand.synth",
     "evenhand.equality",
+    "evenhand.voice",
     "evenhand.api",
 ]
 
 MIDDLEWARE = [
+    # Before the session and messages middleware: the safe voice reporter's pages never see the session.
+    "evenhand.voice.middleware.ReporterAnonymityMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Inside WhiteNoise, which answers for static files before this sees them; so every other response.
@@ -276,9 +284,28 @@ CACHES = {
 NINJA_PAGINATION_PER_PAGE = 50
 NINJA_PAGINATION_MAX_LIMIT = 200
 
+# The safe voice reporter's pages leave no line in any log (Django's here; gunicorn's access log through
+# evenhand.core.logging.AccessLogger, which `evenhand serve` uses).
+UNLOGGED_PATH_PREFIXES = ("/voice/",)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"unlogged_paths": {"()": "evenhand.core.logging.DropUnloggedPaths"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["unlogged_paths"]},
+        "server": {
+            "class": "logging.StreamHandler",
+            "filters": ["unlogged_paths"],
+            "formatter": "server",
+        },
+    },
+    "formatters": {
+        "server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        }
+    },
+    "loggers": {"django.server": {"handlers": ["server"], "level": "INFO", "propagate": False}},
     "root": {"handlers": ["console"], "level": os.getenv("LOG_LEVEL", "WARNING")},
 }

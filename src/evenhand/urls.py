@@ -10,5 +10,6 @@ urlpatterns = [
     path("", include("evenhand.audit.urls")),
     path("", include("evenhand.workload.urls")),
     path("", include("evenhand.equality.urls")),
+    path("", include("evenhand.voice.urls")),
     path("api/v1/", include("evenhand.api.urls")),
 ]

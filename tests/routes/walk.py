@@ -291,7 +291,14 @@ KIND_OF_WORD = {
     "tasks": "task",
     "sensitivity": "sensitivity",
     "sensitivities": "sensitivity",
+    # Safe voice: a concern's reference and an attachment's id (tests/voice walks them with real ones).
+    "concern": "concern",
+    "concerns": "concern",
+    "attachment": "attachment",
+    "attachments": "attachment",
 }
+# Kinds whose reference is not a database id: the world's own (``World.extra``), else one that names nothing.
+TEXT_REFERENCES = {"concern": "VC-NOSUCH22", "attachment": "00000000-0000-4000-8000-000000000000"}
 BARE_NAMES = ("ref", "id", "pk", "token")
 SUFFIXES = ("_id", "_ref", "_token", "_pk", "_code")
 # Kinds whose record belongs to one person: a route taking one shows, or refuses, that person's record.
@@ -343,6 +350,8 @@ def reference(world: World, role: Role, kind: str, form: str = "ref") -> str:
         if kind != "staff":
             pytest.fail(f"add a value for a {kind} code")
         return world.holder.staff_code
+    if kind in TEXT_REFERENCES:
+        return str(world.extra.get(kind, TEXT_REFERENCES[kind]))
     pk = record_pk(world, role, kind)
     if role.uses_tokens and kind in TOKEN_KINDS:
         return record_token(kind, pk)

@@ -23,7 +23,7 @@ from evenhand.cases.models import ImmutableRecordError
 from evenhand.people.door import RecordNotFound
 
 from .auth import BearerToken, StaffSession
-from .routers import contacts, enforcement, equality, people, referrals, risk, sentences, workload
+from .routers import contacts, enforcement, equality, people, referrals, risk, sentences, voice, workload
 from .routers.common import NOT_FOUND
 
 api = NinjaAPI(
@@ -49,6 +49,7 @@ api.add_router("/registrations", risk.registrations_router)
 api.add_router("/allocations", workload.router)
 api.add_router("/workload", workload.workload_router)
 api.add_router("/equality", equality.router)
+api.add_router("/voice", voice.router)
 
 
 def error(

@@ -5,7 +5,8 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.cache import add_never_cache_headers
 
 # Paths anyone may open without signing in; the API authenticates with its own tokens.
-PUBLIC_PREFIXES = ("/sign-in", "/assets/", "/api/", "/healthz", "/favicon.ico")
+# /voice/ is the safe voice reporter's pages, which must work without signing in (and never see who is).
+PUBLIC_PREFIXES = ("/sign-in", "/assets/", "/api/", "/healthz", "/favicon.ico", "/voice/")
 
 
 class LoginRequiredMiddleware:

@@ -60,4 +60,12 @@ class Command(BaseCommand):
         if not bind.startswith(("unix:", "fd://")):
             self.stdout.write(f"Evenhand is at http://{bind}/ (Ctrl+C to stop)")
         self.stdout.flush()
-        EvenhandServer({"bind": bind, "workers": workers, "accesslog": "-"}).run()
+        # The access log leaves out the paths settings.UNLOGGED_PATH_PREFIXES names (evenhand.core.logging).
+        EvenhandServer(
+            {
+                "bind": bind,
+                "workers": workers,
+                "accesslog": "-",
+                "logger_class": "evenhand.core.logging.AccessLogger",
+            }
+        ).run()

@@ -1,0 +1,601 @@
+"""Safe voice pages.
+
+The reporter's pages (under ``/voice/``) need no sign-in and never see who is signed in
+(``middleware.ReporterAnonymityMiddleware``); nothing they do is logged by address. Between pages the reporter
+holds a short-lived cookie sealed under a server key (the concern and its content key); the server keeps
+nothing. They never use Django's messages, which would go through the session.
+
+The handlers' and custodians' pages (under ``/voice-team/``) need a signed-in current member of staff who is
+a handler or custodian. A handler unlocks their key with their passphrase: the key is kept in the session
+only sealed under a random key held in a cookie of its own, for 30 minutes; neither half alone opens it.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+from collections.abc import Callable
+from typing import Any
+from uuid import UUID
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_protect
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from evenhand.core.http import add_service_errors
+from evenhand.org.access import staff_of
+from evenhand.org.models import StaffMember
+
+from . import crypto, limiter, selectors, services
+from .forms import (
+    RATING_LABELS,
+    ConcernForm,
+    ConflictForm,
+    CustodianDecisionForm,
+    DisclosureAnswerForm,
+    GrantForm,
+    HandlerActionForm,
+    NewPassphraseForm,
+    PassphraseForm,
+    RatingForm,
+    ReceiptForm,
+    ReplyForm,
+)
+from .models import Attachment, Concern, DisclosureRequest, FairnessRating
+
+ACCESS_COOKIE = "evenhand_voice_access"
+ACCESS_SECONDS = 20 * 60
+UNLOCK_COOKIE = "evenhand_voice_key"
+UNLOCK_SECONDS = 30 * 60
+UNLOCK_SESSION = "voice_unlocked"
+
+
+# --- the reporter's access cookie --------------------------------------------------------------------------
+
+
+def _set_access(response: HttpResponse, access: services.ReporterAccess) -> None:
+    payload = json.dumps(
+        {
+            "c": str(access.concern_id),
+            "k": base64.b64encode(access.key).decode(),
+            "e": int(time.time()) + ACCESS_SECONDS,
+        }
+    ).encode()
+    response.set_cookie(
+        ACCESS_COOKIE,
+        base64.urlsafe_b64encode(crypto.seal_for_server(payload)).decode(),
+        max_age=ACCESS_SECONDS,
+        path="/voice/",
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+        samesite="Strict",
+    )
+
+
+def _access(request: HttpRequest) -> services.ReporterAccess | None:
+    raw = request.COOKIES.get(ACCESS_COOKIE)
+    if not raw:
+        return None
+    try:
+        payload = json.loads(crypto.open_for_server(base64.urlsafe_b64decode(raw.encode())))
+        if int(payload["e"]) < time.time():
+            return None
+        return services.ReporterAccess(UUID(payload["c"]), base64.b64decode(payload["k"]))
+    except (crypto.DecryptionFailed, ValueError, KeyError, TypeError):
+        return None
+
+
+def _reporter_page(
+    request: HttpRequest, template: str, context: dict[str, Any], status: int = 200
+) -> HttpResponse:
+    return render(request, template, {"reporter_page": True, **context}, status=status)
+
+
+def _back_to_return(request: HttpRequest) -> HttpResponse:
+    return _reporter_page(request, "voice/return.html", {"form": ReceiptForm(), "expired": True}, status=200)
+
+
+# --- the reporter ------------------------------------------------------------------------------------------
+
+
+@require_GET
+def start(request: HttpRequest) -> HttpResponse:
+    return _reporter_page(request, "voice/start.html", {})
+
+
+@csrf_protect
+@never_cache
+@require_http_methods(["GET", "POST"])
+def raise_concern(request: HttpRequest) -> HttpResponse:
+    form = ConcernForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        pdu = data["pdu_obj"]
+        answers = {field: data.get(field, "") for field in services.QUESTIONS if field != "where"}
+        answers["where"] = pdu.name if pdu else ""
+        try:
+            submitted = services.raise_concern(
+                kind=selectors.kind_by_code(data["kind"]),
+                region=data["region_obj"],
+                answers=answers,
+                anonymous=data["anonymous"] == "yes",
+                identity=data.get("identity", ""),
+                attachments=data.get("attachments") or [],
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            # The receipt is shown on this response only: no redirect could carry it without storing it.
+            response = _reporter_page(
+                request,
+                "voice/receipt.html",
+                {
+                    "receipt": submitted.receipt,
+                    "words": submitted.receipt.split(),
+                    "concern": submitted.concern,
+                },
+            )
+            _set_access(response, submitted.access)
+            return response
+    return _reporter_page(request, "voice/raise.html", {"form": form})
+
+
+@require_GET
+def proof(request: HttpRequest) -> HttpResponse:
+    access = _access(request)
+    if access is None:
+        return _back_to_return(request)
+    try:
+        text = selectors.proof_of_submission(access)
+    except services.ReceiptRefused:
+        return _back_to_return(request)
+    response = HttpResponse(text, content_type="text/plain; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="proof-of-submission.txt"'
+    return response
+
+
+@sensitive_post_parameters("receipt")
+@csrf_protect
+@never_cache
+@require_http_methods(["GET", "POST"])
+def return_with_receipt(request: HttpRequest) -> HttpResponse:
+    form = ReceiptForm(request.POST or None)
+    refused = ""
+    if request.method == "POST" and form.is_valid():
+        try:
+            limiter.count_attempt(request.META.get("REMOTE_ADDR", ""))
+            access = services.open_with_receipt(receipt=form.cleaned_data["receipt"])
+        except limiter.TooManyAttempts:
+            return _reporter_page(
+                request,
+                "voice/return.html",
+                {"form": ReceiptForm(), "refused": limiter.TooManyAttempts.MESSAGE},
+                status=429,
+            )
+        except services.ReceiptRefused:
+            refused = services.ReceiptRefused.MESSAGE
+        else:
+            response = redirect("voice-concern")
+            _set_access(response, access)
+            return response
+    return _reporter_page(request, "voice/return.html", {"form": form, "refused": refused}, status=200)
+
+
+def _concern_page(request: HttpRequest, access: services.ReporterAccess, **forms: Any) -> HttpResponse:
+    view = selectors.reporter_view(access)
+    context = {
+        "concern": view,
+        "reply_form": forms.get("reply_form") or ReplyForm(),
+        "disclosure_form": forms.get("disclosure_form") or DisclosureAnswerForm(),
+        "form": forms.get("reply_form") or forms.get("disclosure_form"),
+    }
+    return _reporter_page(request, "voice/concern.html", context)
+
+
+@csrf_protect
+@never_cache
+@require_http_methods(["GET", "POST"])
+def concern(request: HttpRequest) -> HttpResponse:
+    access = _access(request)
+    if access is None:
+        return _back_to_return(request)
+    try:
+        if request.method == "POST":
+            form = ReplyForm(request.POST, request.FILES)
+            if form.is_valid():
+                try:
+                    services.reporter_reply(
+                        access=access,
+                        text=form.cleaned_data["message"],
+                        attachments=form.cleaned_data["attachments"],
+                    )
+                except ValidationError as error:
+                    add_service_errors(form, error)
+                else:
+                    response = redirect("voice-concern")
+                    _set_access(response, access)
+                    return response
+            return _concern_page(request, access, reply_form=form)
+        return _concern_page(request, access)
+    except services.ReceiptRefused:
+        return _back_to_return(request)
+
+
+@csrf_protect
+@never_cache
+@require_POST
+def answer_disclosure(request: HttpRequest) -> HttpResponse:
+    access = _access(request)
+    if access is None:
+        return _back_to_return(request)
+    form = DisclosureAnswerForm(request.POST)
+    try:
+        if form.is_valid():
+            try:
+                services.answer_disclosure(
+                    access=access,
+                    request_id=form.cleaned_data["request"],
+                    consent=form.cleaned_data["consent"] == "yes",
+                    identity=form.cleaned_data["identity"],
+                )
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                return redirect("voice-concern")
+        return _concern_page(request, access, disclosure_form=form)
+    except services.ReceiptRefused:
+        return _back_to_return(request)
+
+
+@csrf_protect
+@never_cache
+@require_http_methods(["GET", "POST"])
+def rate(request: HttpRequest) -> HttpResponse:
+    access = _access(request)
+    if access is None:
+        return _back_to_return(request)
+    form = RatingForm(request.POST or None)
+    try:
+        view = selectors.reporter_view(access)
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.rate_handling(
+                    access=access,
+                    scores={d: data[d] for d in FairnessRating.DIMENSIONS},
+                    comment=data["comment"],
+                )
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                return redirect("voice-concern")
+    except services.ReceiptRefused:
+        return _back_to_return(request)
+    return _reporter_page(
+        request, "voice/rate.html", {"form": form, "concern": view, "labels": RATING_LABELS}
+    )
+
+
+@require_GET
+def reporter_attachment(request: HttpRequest, attachment_id: str) -> HttpResponse:
+    access = _access(request)
+    if access is None:
+        return _back_to_return(request)
+    try:
+        attachment, data = selectors.reporter_attachment(access, attachment_id)
+    except (Attachment.DoesNotExist, crypto.DecryptionFailed):
+        raise Http404("No such attachment.") from None
+    return _download(attachment, data)
+
+
+def _download(attachment: Attachment, data: bytes) -> HttpResponse:
+    response = HttpResponse(data, content_type=attachment.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{attachment.file_name}"'
+    return response
+
+
+@require_POST
+@csrf_protect
+def leave(request: HttpRequest) -> HttpResponse:
+    response = redirect("voice-start")
+    response.delete_cookie(ACCESS_COOKIE, path="/voice/")
+    return response
+
+
+# --- handlers ----------------------------------------------------------------------------------------------
+
+
+def _handler(request: HttpRequest) -> StaffMember:
+    staff = staff_of(request)
+    if not services.is_handler(staff):
+        raise PermissionDenied("Only handlers of staff concerns can use this page.")
+    return staff
+
+
+def _unlocked(request: HttpRequest) -> bytes | None:
+    sealed = request.session.get(UNLOCK_SESSION)
+    cookie = request.COOKIES.get(UNLOCK_COOKIE)
+    if not sealed or not cookie or sealed.get("until", 0) < time.time():
+        return None
+    try:
+        return crypto.unseal(base64.b64decode(cookie), base64.b64decode(sealed["key"]))
+    except (crypto.DecryptionFailed, ValueError, TypeError, KeyError):
+        return None
+
+
+def _remember_unlocked(request: HttpRequest, response: HttpResponse, private_key: bytes) -> None:
+    wrap = crypto.new_key()
+    request.session[UNLOCK_SESSION] = {
+        "key": base64.b64encode(crypto.seal(wrap, private_key)).decode(),
+        "until": int(time.time()) + UNLOCK_SECONDS,
+    }
+    response.set_cookie(
+        UNLOCK_COOKIE,
+        base64.b64encode(wrap).decode(),
+        max_age=UNLOCK_SECONDS,
+        path="/voice-team/",
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+        samesite="Strict",
+    )
+
+
+@require_GET
+def inbox(request: HttpRequest) -> HttpResponse:
+    staff = _handler(request)
+    try:
+        page = max(int(request.GET.get("page", "1")), 1)
+    except ValueError:
+        page = 1
+    status = request.GET.get("status", "")
+    count, rows = selectors.inbox(staff, status=status, offset=(page - 1) * 50, limit=50)
+    return render(
+        request,
+        "voice/inbox.html",
+        {
+            "rows": rows,
+            "count": count,
+            "page": page,
+            "status": status,
+            "me": selectors.handler_status(staff),
+            "unlocked": _unlocked(request) is not None,
+            "waiting": selectors.waiting_for_group_key(staff),
+            "conflict_form": ConflictForm(),
+        },
+    )
+
+
+@sensitive_post_parameters("passphrase", "confirmation")
+@require_http_methods(["GET", "POST"])
+def set_up_key(request: HttpRequest) -> HttpResponse:
+    staff = staff_of(request)
+    if not services.is_handler(staff):
+        raise PermissionDenied("Only handlers of staff concerns can use this page.")
+    form = NewPassphraseForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.set_up_handler_key(
+                staff=staff,
+                passphrase=form.cleaned_data["passphrase"],
+                confirmation=form.cleaned_data["confirmation"],
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(
+                request, "Your handling key is set up. A group lead will now give you the group's key."
+            )
+            return redirect("voice-inbox")
+    return render(request, "voice/key.html", {"form": form, "me": selectors.handler_status(staff)})
+
+
+@sensitive_post_parameters("passphrase")
+@require_http_methods(["GET", "POST"])
+def unlock(request: HttpRequest) -> HttpResponse:
+    staff = _handler(request)
+    form = PassphraseForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            private_key = services.unlock(staff=staff, passphrase=form.cleaned_data["passphrase"])
+        except services.PassphraseRefused:
+            form.add_error("passphrase", "That passphrase does not open your handling key")
+        else:
+            target = request.POST.get("next", "")
+            response = redirect(target if target.startswith("/voice-team/") else "voice-inbox")
+            _remember_unlocked(request, response, private_key)
+            return response
+    return render(request, "voice/unlock.html", {"form": form, "next": request.GET.get("next", "")})
+
+
+@require_POST
+def lock(request: HttpRequest) -> HttpResponse:
+    _handler(request)
+    request.session.pop(UNLOCK_SESSION, None)
+    response = redirect("voice-inbox")
+    response.delete_cookie(UNLOCK_COOKIE, path="/voice-team/")
+    return response
+
+
+def _case_action(staff: StaffMember, key: bytes, reference: str, data: dict[str, Any]) -> str:
+    action = data["action"]
+    runs: dict[str, Callable[[], object]] = {
+        "acknowledge": lambda: services.acknowledge(by=staff, reference=reference),
+        "status": lambda: services.change_status(
+            by=staff, reference=reference, status=data["status"], sub_status=data["sub_status"]
+        ),
+        "message": lambda: services.send_message(
+            by=staff,
+            private_key=key,
+            reference=reference,
+            text=data["message"],
+            is_feedback=data["is_feedback"],
+            attachments=data["attachments"],
+        ),
+        "close": lambda: services.close_concern(
+            by=staff, private_key=key, reference=reference, outcome=data["outcome"], category=data["category"]
+        ),
+        "subject": lambda: services.name_subject(
+            by=staff, reference=reference, staff_code=data["staff_code"]
+        ),
+        "conflict": lambda: services.declare_conflict(by=staff, reference=reference, reason=data["reason"]),
+        "themes": lambda: services.set_themes(by=staff, reference=reference, theme_codes=data["themes"]),
+        "disclosure": lambda: services.request_disclosure(
+            by=staff, reference=reference, reason=data["reason"]
+        ),
+    }
+    runs[action]()
+    return {
+        "acknowledge": "Acknowledged",
+        "status": "Status changed",
+        "message": "Message sent",
+        "close": "Concern closed with its outcome",
+        "subject": "Name recorded",
+        "conflict": "Conflict declared: the concern is no longer shown to you",
+        "themes": "Themes saved",
+        "disclosure": "Request sent to a custodian",
+    }[action]
+
+
+@require_http_methods(["GET", "POST"])
+def handle(request: HttpRequest, concern_ref: str) -> HttpResponse:
+    staff = _handler(request)
+    key = _unlocked(request)
+    if key is None:
+        return redirect(f"{_url('voice-unlock')}?next={request.path}")
+    form = HandlerActionForm(request.POST or None, request.FILES or None)
+    try:
+        if request.method == "POST" and form.is_valid():
+            try:
+                done = _case_action(staff, key, concern_ref, form.cleaned_data)
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                messages.success(request, done)
+                if form.cleaned_data["action"] == "conflict":
+                    return redirect("voice-inbox")
+                return redirect("voice-handle", concern_ref=concern_ref)
+        view = selectors.handler_view(staff=staff, reference=concern_ref, private_key=key)
+    except Concern.DoesNotExist:
+        raise Http404("No such concern, or you may not see it.") from None
+    except services.NotAHandler as refused:
+        raise PermissionDenied(str(refused)) from None
+    return render(
+        request,
+        "voice/handle.html",
+        {
+            "concern": view,
+            "form": form,
+            "action": request.POST.get("action", ""),
+            "themes": selectors.themes(),
+        },
+    )
+
+
+def _url(name: str) -> str:
+    from django.urls import reverse
+
+    return reverse(name)
+
+
+@require_GET
+def handler_attachment(request: HttpRequest, concern_ref: str, attachment_id: str) -> HttpResponse:
+    staff = _handler(request)
+    key = _unlocked(request)
+    if key is None:
+        return redirect("voice-unlock")
+    try:
+        attachment, data = selectors.handler_attachment(
+            staff=staff, reference=concern_ref, private_key=key, attachment_id=attachment_id
+        )
+    except (Concern.DoesNotExist, Attachment.DoesNotExist):
+        raise Http404("No such attachment.") from None
+    except services.NotAHandler as refused:
+        raise PermissionDenied(str(refused)) from None
+    return _download(attachment, data)
+
+
+@require_POST
+def declare_conflict(request: HttpRequest) -> HttpResponse:
+    staff = _handler(request)
+    form = ConflictForm(request.POST)
+    if form.is_valid():
+        try:
+            services.declare_conflict(
+                by=staff,
+                reason=form.cleaned_data["reason"],
+                colleague_code=form.cleaned_data["colleague_code"],
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, "Conflict declared: concerns naming them are no longer shown to you")
+            return redirect("voice-inbox")
+    count, rows = selectors.inbox(staff)
+    return render(
+        request,
+        "voice/inbox.html",
+        {
+            "rows": rows,
+            "count": count,
+            "page": 1,
+            "status": "",
+            "me": selectors.handler_status(staff),
+            "unlocked": _unlocked(request) is not None,
+            "waiting": selectors.waiting_for_group_key(staff),
+            "conflict_form": form,
+            "form": form,
+        },
+    )
+
+
+@require_POST
+def grant(request: HttpRequest) -> HttpResponse:
+    staff = _handler(request)
+    key = _unlocked(request)
+    if key is None:
+        return redirect("voice-unlock")
+    form = GrantForm(request.POST)
+    waiting = {(m.staff.staff_code, m.group.name): m for m in selectors.waiting_for_group_key(staff)}
+    membership = (
+        waiting.get((form.data.get("staff_code", ""), form.data.get("group", "")))
+        if form.is_valid()
+        else None
+    )
+    if membership is None:
+        raise Http404("Nobody is waiting for that group's key.")
+    try:
+        services.add_handler(group=membership.group, staff=membership.staff, by=staff, by_private_key=key)
+    except services.NotAHandler as refused:
+        raise PermissionDenied(str(refused)) from None
+    messages.success(request, f"{membership.staff.full_name} now holds the key of {membership.group.name}")
+    return redirect("voice-inbox")
+
+
+@require_http_methods(["GET", "POST"])
+def custodian(request: HttpRequest) -> HttpResponse:
+    staff = staff_of(request)
+    queue = services.custodian_queue(staff)  # refuses anyone but a custodian
+    form = CustodianDecisionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.decide_disclosure(
+                by=staff,
+                request_id=form.cleaned_data["request"],
+                approve=form.cleaned_data["decision"] == "approve",
+                reason=form.cleaned_data["reason"],
+            )
+        except DisclosureRequest.DoesNotExist:
+            form.add_error("request", "There is no such request.")
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, "Decision recorded")
+            return redirect("voice-custodian")
+    return render(request, "voice/custodian.html", {"requests": list(queue[:200]), "form": form})
