@@ -46,7 +46,8 @@ def sniff(data: bytes) -> str | None:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         return None
-    if "\x00" in text:
+    # Text is printable: a control character (other than tab, line and page breaks) means a binary format.
+    if any((ord(c) < 32 and c not in "\t\n\r\f") or ord(c) == 127 for c in text):
         return None
     return "text/plain"
 

@@ -77,11 +77,13 @@ def receipt_matches(stored_hash: str, receipt: str) -> bool:
 
 
 @cache
-def _decoy_hash() -> str:
-    # Checked against when no concern has the tag, so that a missing concern costs what a wrong receipt does.
+def _decoy_hash(time_cost: int, memory_cost: int, parallelism: int) -> str:
+    # Checked against when no concern has the tag, so that a missing concern costs what a wrong receipt does;
+    # made with the current parameters, which are the ones real hashes are made with.
     return hash_receipt(new_receipt())
 
 
 def spend_like_a_check() -> None:
     """The work of checking a receipt against a hash, with nothing to find."""
-    receipt_matches(_decoy_hash(), "not a receipt")
+    current = hasher()
+    receipt_matches(_decoy_hash(current.time_cost, current.memory_cost, current.parallelism), "not a receipt")

@@ -57,6 +57,11 @@ UNLOCK_SECONDS = 30 * 60
 UNLOCK_SESSION = "voice_unlocked"
 
 
+def _posted(request: HttpRequest) -> tuple[Any, Any]:
+    """The form's data and files on a POST (even an empty one, which must be a bound form), else none."""
+    return (request.POST, request.FILES) if request.method == "POST" else (None, None)
+
+
 # --- the reporter's access cookie --------------------------------------------------------------------------
 
 
@@ -114,7 +119,7 @@ def start(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def raise_concern(request: HttpRequest) -> HttpResponse:
-    form = ConcernForm(request.POST or None, request.FILES or None)
+    form = ConcernForm(*_posted(request))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         pdu = data["pdu_obj"]
@@ -166,7 +171,7 @@ def proof(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def return_with_receipt(request: HttpRequest) -> HttpResponse:
-    form = ReceiptForm(request.POST or None)
+    form = ReceiptForm(request.POST if request.method == "POST" else None)
     refused = ""
     if request.method == "POST" and form.is_valid():
         try:
@@ -261,7 +266,7 @@ def rate(request: HttpRequest) -> HttpResponse:
     access = _access(request)
     if access is None:
         return _back_to_return(request)
-    form = RatingForm(request.POST or None)
+    form = RatingForm(request.POST if request.method == "POST" else None)
     try:
         view = selectors.reporter_view(access)
         if request.method == "POST" and form.is_valid():
@@ -378,7 +383,7 @@ def set_up_key(request: HttpRequest) -> HttpResponse:
     staff = staff_of(request)
     if not services.is_handler(staff):
         raise PermissionDenied("Only handlers of staff concerns can use this page.")
-    form = NewPassphraseForm(request.POST or None)
+    form = NewPassphraseForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             services.set_up_handler_key(
@@ -400,7 +405,7 @@ def set_up_key(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def unlock(request: HttpRequest) -> HttpResponse:
     staff = _handler(request)
-    form = PassphraseForm(request.POST or None)
+    form = PassphraseForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             private_key = services.unlock(staff=staff, passphrase=form.cleaned_data["passphrase"])
@@ -469,7 +474,7 @@ def handle(request: HttpRequest, concern_ref: str) -> HttpResponse:
     key = _unlocked(request)
     if key is None:
         return redirect(f"{_url('voice-unlock')}?next={request.path}")
-    form = HandlerActionForm(request.POST or None, request.FILES or None)
+    form = HandlerActionForm(*_posted(request))
     try:
         if request.method == "POST" and form.is_valid():
             try:
@@ -582,7 +587,7 @@ def grant(request: HttpRequest) -> HttpResponse:
 def custodian(request: HttpRequest) -> HttpResponse:
     staff = staff_of(request)
     queue = services.custodian_queue(staff)  # refuses anyone but a custodian
-    form = CustodianDecisionForm(request.POST or None)
+    form = CustodianDecisionForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             services.decide_disclosure(
