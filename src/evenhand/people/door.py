@@ -32,14 +32,16 @@ from evenhand.org.models import Role, StaffMember
 
 from .access import can_record_casework, can_see_diversity, id_from_token, visible_people
 from .duplicates import Candidate
-from .models import CRN_PATTERN, Exclusion, Person, Restriction
+from .models import CRN_PATTERN, DiversityEntry, Exclusion, Person, Restriction
 from .records import (
     AccessEntryRecord,
     AccessPage,
     CandidateRecord,
+    DetailsPage,
     DiversityEntryRecord,
     DiversityPage,
     Lens,
+    PersonChangeRecord,
     PersonRecord,
 )
 from .selectors import diversity_history, entries_in_force
@@ -174,10 +176,40 @@ def open_diversity(*, viewer: StaffMember, ref: str | int, channel: Channel, pur
 def person_for_diversity(*, viewer: StaffMember, ref: str | int, channel: Channel, purpose: str) -> Person:
     """The person, for recording a change to their diversity profile (casework roles, who also see
     special-category data); the view or the refusal is logged."""
-    person = person_for_casework(viewer=viewer, person_id=ref, channel=channel, purpose=purpose)  # type: ignore[arg-type]
+    person = person_for_casework(viewer=viewer, person_id=ref, channel=channel, purpose=purpose)
     if not can_see_diversity(viewer):  # pragma: no cover - every casework role sees it today
         refuse(viewer=viewer, person_id=person.pk, channel=channel, message="", role_only=True)
     return person
+
+
+def person_details(*, viewer: StaffMember, ref: str | int, channel: Channel, purpose: str) -> DetailsPage:
+    """A person's details for correcting them (casework roles), with the history of their changes; the view or
+    the refusal is logged."""
+    person = person_for_casework(viewer=viewer, person_id=ref, channel=channel, purpose=purpose)
+    lens = Lens.of(viewer)
+    changes = tuple(
+        PersonChangeRecord(
+            field=change.field,
+            old_value=change.old_value,
+            new_value=change.new_value,
+            reason=change.reason,
+            changed_by_name=change.changed_by.full_name if change.changed_by else None,
+            changed_at=change.changed_at,
+        )
+        for change in person.changes.select_related("changed_by")
+    )
+    return DetailsPage(model=person, person=_full_record(person, lens), changes=changes)
+
+
+def diversity_entry_to_correct(*, person: Person, ref: str | None) -> DiversityEntry | None:
+    """The row of this person's diversity history that ``ref`` (an id from ``?corrects=``) names, for a viewer
+    already admitted to the person; None for no reference, or one that names no row of theirs."""
+    if ref is None:
+        return None
+    pk = parse_id(ref)
+    if pk is None:
+        return None
+    return DiversityEntry.objects.filter(person=person, pk=pk).select_related("person").first()
 
 
 def person_for_access(*, viewer: StaffMember, ref: str | int, channel: Channel, purpose: str) -> Person:
@@ -255,7 +287,9 @@ def shape_candidates(
     return records, len(candidates) - len(shown)
 
 
-def person_for_casework(*, viewer: StaffMember, person_id: int, channel: Channel, purpose: str) -> Person:
+def person_for_casework(
+    *, viewer: StaffMember, person_id: str | int, channel: Channel, purpose: str
+) -> Person:
     """The person model, for a page or operation that records casework on them (casework roles only, who see
     identities); the view or the refusal is logged."""
     lens = Lens.of(viewer)

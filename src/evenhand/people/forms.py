@@ -99,10 +99,18 @@ class DiversityForm(forms.Form):
     )
     identified_on = GovukDateField(label="When was it identified?", help_text="For example, 27 3 2026")
     detail = forms.CharField(max_length=400, required=False, label="Details (optional)")
+    reason = forms.CharField(
+        max_length=400,
+        required=False,
+        label="Why is the value being corrected?",
+        help_text="For example, recorded against the wrong person",
+    )
 
-    def __init__(self, *args: Any, characteristic: str, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, characteristic: str, correcting: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.characteristic = characteristic
+        if not correcting:
+            del self.fields["reason"]
         label = Characteristic(characteristic).label
         self.fields["value"].choices = VALUES_OF[characteristic].choices  # type: ignore[attr-defined]
         self.fields["value"].label = label
@@ -133,3 +141,59 @@ class AccessForm(forms.Form):
     )
     reason = forms.CharField(error_messages={"required": "Enter the reason"}, max_length=400, label="Reason")
     review_on = GovukDateField(required=False, label="Review by", help_text="Not needed to remove someone")
+
+
+class DetailsForm(forms.Form):
+    """A person's details as they are, to change and say why."""
+
+    first_name = forms.CharField(
+        max_length=200, label="First name", error_messages={"required": "Enter the first name"}
+    )
+    middle_names = forms.CharField(max_length=200, required=False, label="Middle names")
+    last_name = forms.CharField(
+        max_length=200, label="Last name", error_messages={"required": "Enter the last name"}
+    )
+    preferred_name = forms.CharField(max_length=200, required=False, label="Preferred name")
+    date_of_birth = GovukDateField(label="Date of birth", help_text="For example, 27 3 1990")
+    sex = forms.ChoiceField(
+        choices=Sex.choices,
+        widget=forms.RadioSelect,
+        label="Sex",
+        error_messages={"required": "Select the sex"},
+    )
+    pnc = forms.CharField(max_length=20, required=False, label="PNC number", help_text="Like 98/1234567L")
+    first_language = forms.CharField(max_length=100, required=False, label="First language")
+    interpreter_required = forms.ChoiceField(
+        choices=YES_NO, widget=forms.RadioSelect, label="Do they need an interpreter?"
+    )
+    phone = forms.CharField(max_length=40, required=False, label="Phone number")
+    email = forms.CharField(max_length=200, required=False, label="Email address")
+    reason = forms.CharField(
+        max_length=400,
+        label="Why are you changing this?",
+        help_text="For example, a spelling corrected from their passport, or a new phone number",
+        error_messages={"required": "Enter why you are changing this"},
+    )
+
+
+class AddressForm(forms.Form):
+    line_1 = forms.CharField(
+        max_length=200, label="Address line 1", error_messages={"required": "Enter address line 1"}
+    )
+    line_2 = forms.CharField(max_length=200, required=False, label="Address line 2 (optional)")
+    town = forms.CharField(
+        max_length=100, label="Town or city", error_messages={"required": "Enter the town or city"}
+    )
+    postcode = forms.CharField(
+        max_length=20, label="Postcode", error_messages={"required": "Enter the postcode"}
+    )
+    start_date = GovukDateField(label="Lives there from", help_text="For example, 1 6 2024")
+    end_date = GovukDateField(
+        required=False, label="Lived there until (optional)", help_text="Leave blank if they live there now"
+    )
+    replaces_current = forms.ChoiceField(
+        choices=[("yes", "Yes: they have moved here"), ("no", "No")],
+        initial="yes",
+        widget=forms.RadioSelect,
+        label="Does this replace the address they live at now?",
+    )

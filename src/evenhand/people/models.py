@@ -263,6 +263,26 @@ class Address(TimeStampedModel):
         return f"{self.line_1}, {self.town} {self.postcode}"
 
 
+class PersonChange(models.Model):
+    """A correction of one of a person's details (a name, the date of birth, the PNC number …): the value
+    before and after, who changed it, when and why. The person row holds the value now; these rows are its
+    history, never edited."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="changes")
+    field = models.CharField(max_length=30)
+    old_value = models.CharField(max_length=200, blank=True)
+    new_value = models.CharField(max_length=200, blank=True)
+    reason = models.CharField(max_length=200)
+    changed_by = models.ForeignKey(StaffMember, null=True, on_delete=models.SET_NULL, related_name="+")
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-changed_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.field}: {self.old_value!r} → {self.new_value!r}"
+
+
 class CrnCounter(models.Model):
     """The last number Evenhand gave a CRN under a prefix letter. Only ever counts up (a row lock serialises
     the writers), so a CRN is never given twice, even after the person it was given to is removed."""
@@ -319,6 +339,12 @@ class DiversityEntry(models.Model):
     carried_over = models.BooleanField(default=False)
     recorded_by = models.ForeignKey(StaffMember, null=True, on_delete=models.SET_NULL, related_name="+")
     recorded_at = models.DateTimeField(default=timezone.now)
+    # A row entered in error (the wrong person, a slip) is corrected by a new row pointing at it: the
+    # corrected row stays in the history but is never in force.
+    corrects = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="corrected_by"
+    )
+    correction_reason = models.CharField(max_length=200, blank=True)
 
     class Meta:
         ordering = ["person", "characteristic", "identified_on", "recorded_at", "id"]

@@ -138,8 +138,10 @@ def entry_label(entry: DiversityEntry) -> str:
 
 @dataclass(frozen=True)
 class DiversityEntryRecord:
-    """One row of a diversity history as the viewer may see it: no staff names or free text for analysts."""
+    """One row of a diversity history as the viewer may see it: no staff names, free text or ids for
+    analysts."""
 
+    id: int | None
     characteristic: str
     characteristic_label: str
     value: str
@@ -151,10 +153,16 @@ class DiversityEntryRecord:
     carried_over: bool
     recorded_by_name: str | None
     recorded_at: dt.datetime
+    # Entered in error and corrected by a later row (never in force); or the correction of an earlier row.
+    is_corrected: bool = False
+    is_correction: bool = False
+    correction_reason: str | None = None
 
     @classmethod
     def shape(cls, entry: DiversityEntry, lens: Lens) -> "DiversityEntryRecord":
+        """``entry`` with ``recorded_by`` loaded (and ``corrected_by`` for a history)."""
         return cls(
+            id=lens.id(entry.pk),
             characteristic=entry.characteristic,
             characteristic_label=entry.get_characteristic_display(),
             value=entry.value,
@@ -166,6 +174,9 @@ class DiversityEntryRecord:
             carried_over=entry.carried_over,
             recorded_by_name=lens.text(entry.recorded_by.full_name) if entry.recorded_by else None,
             recorded_at=lens.date(entry.recorded_at),
+            is_corrected=getattr(entry, "corrected_by", None) is not None,
+            is_correction=entry.corrects_id is not None,
+            correction_reason=lens.text(entry.correction_reason) or None,
         )
 
 
@@ -312,3 +323,23 @@ class CandidateRecord:
 
     person: PersonRecord
     reason: str
+
+
+@dataclass(frozen=True)
+class PersonChangeRecord:
+    field: str
+    old_value: str
+    new_value: str
+    reason: str
+    changed_by_name: str | None
+    changed_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class DetailsPage:
+    """A person's details for a casework role correcting them, with the changes made before. ``model`` is the
+    person, for the service the form calls."""
+
+    model: Person
+    person: PersonRecord
+    changes: tuple[PersonChangeRecord, ...]

@@ -1,7 +1,8 @@
 """Reading a person's diversity history: the value of each characteristic in force on a date.
 
 The history is ``DiversityEntry`` rows, never edited; the value in force on a date is the one identified most
-recently on or before it (of two identified on the same day, the one recorded later). A person whose profile
+recently on or before it (of two identified on the same day, the one recorded later); a row corrected by
+another (entered in error) is never in force. A person whose profile
 was loaded without a history (the synthetic caseload, an import) has the profile's values throughout.
 """
 
@@ -18,16 +19,16 @@ def diversity_history(person: Person) -> QuerySet[DiversityEntry]:
     """Every row of the person's diversity history, newest first, with who recorded it."""
     return (
         DiversityEntry.objects.filter(person=person)
-        .select_related("recorded_by")
+        .select_related("recorded_by", "corrects", "corrected_by")
         .order_by("-identified_on", "-recorded_at", "-id")
     )
 
 
 def entries_in_force(person: Person, on: dt.date) -> dict[str, DiversityEntry]:
     """For each characteristic with a history, the row in force on ``on`` (none before its first row)."""
-    rows = DiversityEntry.objects.filter(person=person, identified_on__lte=on).order_by(
-        "identified_on", "recorded_at", "id"
-    )
+    rows = DiversityEntry.objects.filter(
+        person=person, identified_on__lte=on, corrected_by__isnull=True
+    ).order_by("identified_on", "recorded_at", "id")
     return {entry.characteristic: entry for entry in rows}
 
 
@@ -45,7 +46,7 @@ def histories_in_force(
     ``on``, and the (person id, characteristic) pairs that have a history at all (whose value before the
     first row is "not recorded"). What the equality engine reads for a period."""
     rows = (
-        DiversityEntry.objects.filter(characteristic__in=characteristics)
+        DiversityEntry.objects.filter(characteristic__in=characteristics, corrected_by__isnull=True)
         .order_by("person_id", "characteristic", "identified_on", "recorded_at", "id")
         .values_list("person_id", "characteristic", "value", "identified_on")
     )

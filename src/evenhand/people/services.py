@@ -42,6 +42,7 @@ from .models import (
     GenderIdentity,
     IdentifiedBy,
     Person,
+    PersonChange,
     Restriction,
 )
 from .selectors import entries_in_force
@@ -107,6 +108,35 @@ def _address(person: Person, by: StaffMember, address: AddressIn, index: int) ->
     )
 
 
+def _phone(phone: str) -> str:
+    phone = plain_text(phone, "phone", "the phone number", kind=NAME)
+    if phone and (not all(c.isdigit() or c in " +()-" for c in phone) or len(phone) > 20):
+        raise ValidationError({"phone": "Enter a phone number, like 0113 496 0000 or +44 7700 900000"})
+    return phone
+
+
+def _email(email: str) -> str:
+    email = plain_text(email, "email", "the email address", kind=LINE)
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            raise ValidationError({"email": "Enter an email address, like name@example.com"}) from None
+    return email
+
+
+def _check_date_of_birth(date_of_birth: dt.date) -> None:
+    require_past(date_of_birth, "date_of_birth", "Date of birth")
+    today = timezone.localdate()
+    if not plausible_age(date_of_birth, today):
+        raise ValidationError(
+            {
+                "date_of_birth": f"Date of birth must give an age of {MIN_AGE} to {MAX_AGE} "
+                f"(it gives {age_on(date_of_birth, today)})"
+            }
+        )
+
+
 @transaction.atomic
 def create_person(
     *,
@@ -151,29 +181,15 @@ def create_person(
     if pdu is None or pdu.pk != by.pdu_id:
         # Otherwise they would create a record they cannot then open.
         raise ValidationError({"pdu": "You can register people only in your own PDU"})
-    require_past(date_of_birth, "date_of_birth", "Date of birth")
+    _check_date_of_birth(date_of_birth)
     today = timezone.localdate()
-    if not plausible_age(date_of_birth, today):
-        raise ValidationError(
-            {
-                "date_of_birth": f"Date of birth must give an age of {MIN_AGE} to {MAX_AGE} "
-                f"(it gives {age_on(date_of_birth, today)})"
-            }
-        )
     first_name = require_text(first_name, "first_name", "the first name", kind=NAME)
     last_name = require_text(last_name, "last_name", "the last name", kind=NAME)
     middle_names = plain_text(middle_names, "middle_names", "the middle names", kind=NAME)
     preferred_name = plain_text(preferred_name, "preferred_name", "the preferred name", kind=NAME)
     pnc = normalise_pnc(pnc)
-    phone = plain_text(phone, "phone", "the phone number", kind=NAME)
-    if phone and (not all(c.isdigit() or c in " +()-" for c in phone) or len(phone) > 20):
-        raise ValidationError({"phone": "Enter a phone number, like 0113 496 0000 or +44 7700 900000"})
-    email = plain_text(email, "email", "the email address", kind=LINE)
-    if email:
-        try:
-            validate_email(email)
-        except ValidationError:
-            raise ValidationError({"email": "Enter an email address, like name@example.com"}) from None
+    phone = _phone(phone)
+    email = _email(email)
     if gender_identity and gender_identity not in GenderIdentity.values:
         raise ValidationError({"gender_identity": "Select how the person describes their gender identity"})
     distinct_reason = plain_text(distinct_reason, "distinct_reason", "the reason", kind=SHORT_TEXT)
@@ -229,6 +245,105 @@ def create_person(
             detail=gender_identity_words,
         )
     return person
+
+
+# --- correcting a person's details ------------------------------------------------------------------------------
+
+CORRECTABLE = (
+    "first_name",
+    "middle_names",
+    "last_name",
+    "preferred_name",
+    "date_of_birth",
+    "sex",
+    "pnc",
+    "first_language",
+    "interpreter_required",
+    "phone",
+    "email",
+)
+
+
+@transaction.atomic
+def correct_person(*, by: StaffMember, person: Person, reason: str, **changes: object) -> list[PersonChange]:
+    """Correct or update a person's details (names, date of birth, sex, PNC number, language, contact details):
+    each field that changes keeps a row with the value before and after, who changed it and why. The CRN is
+    never changed. Casework roles who may see the record only; the same rules as registering."""
+    ensure_can_record(by, person)
+    unknown = sorted(set(changes) - set(CORRECTABLE))
+    if unknown:
+        raise ValidationError({unknown[0]: "This detail cannot be changed here"})
+    reason = require_text(reason, "reason", "the reason for the change", kind=SHORT_TEXT)
+    person = Person.objects.select_for_update().get(pk=person.pk)
+    clean: dict[str, object] = {}
+    for field, value in changes.items():
+        if field in ("first_name", "last_name"):
+            clean[field] = require_text(str(value), field, f"the {field.replace('_', ' ')}", kind=NAME)
+        elif field in ("middle_names", "preferred_name"):
+            clean[field] = plain_text(str(value or ""), field, f"the {field.replace('_', ' ')}", kind=NAME)
+        elif field == "pnc":
+            pnc = normalise_pnc(str(value or ""))
+            if pnc and Person.objects.filter(pnc=pnc).exclude(pk=person.pk).exists():
+                raise ValidationError({"pnc": "Another person's record has this PNC number"})
+            clean[field] = pnc
+        elif field == "first_language":
+            clean[field] = (
+                plain_text(str(value or ""), field, "the first language", kind=LANGUAGE) or "English"
+            )
+        elif field == "phone":
+            clean[field] = _phone(str(value or ""))
+        elif field == "email":
+            clean[field] = _email(str(value or ""))
+        elif field == "date_of_birth":
+            if not isinstance(value, dt.date):
+                raise ValidationError({"date_of_birth": "Enter the date of birth"})
+            _check_date_of_birth(value)
+            clean[field] = value
+        elif field == "interpreter_required":
+            clean[field] = bool(value)
+        else:
+            clean[field] = value
+    rows = []
+    for field, value in clean.items():
+        before = getattr(person, field)
+        if before == value:
+            continue
+        setattr(person, field, value)
+        rows.append(
+            PersonChange(
+                person=person,
+                field=field,
+                old_value=str(before)[:200],
+                new_value=str(value)[:200],
+                reason=reason,
+                changed_by=by,
+            )
+        )
+    if not rows:
+        raise ValidationError({"__all__": "Nothing has changed"})
+    validated(person)
+    person.save()
+    return PersonChange.objects.bulk_create(rows)
+
+
+@transaction.atomic
+def add_address(
+    *, by: StaffMember, person: Person, address: AddressIn, replaces_current: bool = False
+) -> Address:
+    """Add an address with its dates. ``replaces_current`` ends the addresses they live at now on the day
+    before the new one starts (a move), so the history of where they lived has no overlap."""
+    ensure_can_record(by, person)
+    row = _address(person, by, address, 0)
+    if replaces_current:
+        current = Address.objects.select_for_update().filter(person=person, end_date__isnull=True)
+        ended = row.start_date - dt.timedelta(days=1)
+        if current.filter(start_date__gt=ended).exists():
+            raise ValidationError(
+                {"addresses.0.start_date": "The new address must start after the current one started"}
+            )
+        current.update(end_date=ended)
+    row.save()
+    return row
 
 
 # --- the diversity profile ------------------------------------------------------------------------------------
@@ -287,7 +402,7 @@ def _sync_profile(person: Person) -> DiversityProfile:
         profile.disability = disability.value
     if (gender := now.get(Characteristic.GENDER_IDENTITY)) is not None:
         profile.gender_identity = gender.detail or (
-            "" if gender.value == GenderIdentity.NOT_RECORDED else gender.get_value_display()  # type: ignore[attr-defined]
+            "" if gender.value == GenderIdentity.NOT_RECORDED else GenderIdentity(gender.value).label
         )
     profile.save()
     profile.refresh_from_db(fields=["ethnic_group"])
@@ -313,11 +428,32 @@ def record_diversity_value(
     ``detail`` is the reasonable adjustments a disability needs, or the person's own words.
     """
     ensure_can_record(by, person)
+    _check_value(person, characteristic, value, identified_by, identified_on)
+    detail = plain_text(detail, "detail", "the details", kind=SHORT_TEXT)
+    assert identified_on is not None  # checked above
+    _carry_over(person, characteristic, identified_on)
+    entry = DiversityEntry.objects.create(
+        person=person,
+        characteristic=characteristic,
+        value=value,
+        detail=detail,
+        identified_by=identified_by if value != NOT_RECORDED[characteristic] else "",
+        identified_on=identified_on,
+        recorded_by=by,
+    )
+    _sync_profile(person)
+    return entry
+
+
+def _check_value(
+    person: Person, characteristic: str, value: str, identified_by: str, identified_on: dt.date | None
+) -> None:
+    """The rules of one value of the diversity profile, each refused naming its field."""
     if characteristic not in VALUES_OF:
         raise ValidationError({"characteristic": "Select a characteristic"})
     choices = VALUES_OF[characteristic]
     what = Characteristic(characteristic).label.lower()
-    if value not in choices.values:  # type: ignore[attr-defined]
+    if value not in choices.values:
         raise ValidationError({"value": f"Select the person's {what}"})
     if identified_on is None:
         raise ValidationError({"identified_on": "Enter the date it was identified"})
@@ -335,19 +471,43 @@ def record_diversity_value(
         raise ValidationError(
             {"identified_by": f"A {what} is recorded only as the person gives it, never from observation"}
         )
-    detail = plain_text(detail, "detail", "the details", kind=SHORT_TEXT)
-    _carry_over(person, characteristic, identified_on)
-    entry = DiversityEntry.objects.create(
+
+
+@transaction.atomic
+def correct_diversity_entry(
+    *,
+    by: StaffMember,
+    entry: DiversityEntry,
+    value: str,
+    identified_by: str = "",
+    identified_on: dt.date | None = None,
+    detail: str = "",
+    reason: str,
+) -> DiversityEntry:
+    """Correct a row of the diversity history entered in error (the wrong value, the wrong date, who
+    identified it): a new row of the same characteristic pointing at it, with the reason. The corrected row
+    stays in the history, never in force again; a row is corrected once (correct the correction after)."""
+    person = entry.person
+    ensure_can_record(by, person)
+    entry = DiversityEntry.objects.select_for_update().get(pk=entry.pk)
+    if DiversityEntry.objects.filter(corrects=entry).exists():
+        raise ValidationError({"corrects": "This value has already been corrected: correct the correction"})
+    reason = require_text(reason, "reason", "the reason for the correction", kind=SHORT_TEXT)
+    _check_value(person, entry.characteristic, value, identified_by, identified_on)
+    assert identified_on is not None  # checked above
+    correction = DiversityEntry.objects.create(
         person=person,
-        characteristic=characteristic,
+        characteristic=entry.characteristic,
         value=value,
-        detail=detail,
-        identified_by=identified_by if value != NOT_RECORDED[characteristic] else "",
+        detail=plain_text(detail, "detail", "the details", kind=SHORT_TEXT),
+        identified_by=identified_by if value != NOT_RECORDED[entry.characteristic] else "",
         identified_on=identified_on,
         recorded_by=by,
+        corrects=entry,
+        correction_reason=reason,
     )
     _sync_profile(person)
-    return entry
+    return correction
 
 
 @transaction.atomic

@@ -10,4 +10,6 @@ urlpatterns = [
     path("people/<ref:person_ref>/diversity/", views.diversity_profile, name="person-diversity"),
     path("people/<ref:person_ref>/diversity/new/", views.record_diversity, name="record-diversity"),
     path("people/<ref:person_ref>/access/", views.manage_access, name="person-access"),
+    path("people/<ref:person_ref>/details/", views.correct_details, name="person-details"),
+    path("people/<ref:person_ref>/addresses/new/", views.add_address, name="add-address"),
 ]

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -21,7 +21,7 @@ from evenhand.org.access import staff_of
 from evenhand.people.access import can_record_casework, can_see_identity
 
 from . import door, services
-from .forms import AccessForm, DiversityForm, RegisterForm
+from .forms import AccessForm, AddressForm, DetailsForm, DiversityForm, RegisterForm
 from .models import VALUES_OF, Characteristic
 from .selectors import staff_by_code
 
@@ -141,21 +141,37 @@ def diversity_profile(request: HttpRequest, person_ref: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def record_diversity(request: HttpRequest, person_ref: str) -> HttpResponse:
-    """Record a new value of one characteristic (``?characteristic=``, ethnicity by default)."""
+    """Record a new value of one characteristic (``?characteristic=``, ethnicity by default), or correct a row
+    entered in error (``?corrects=<id>``)."""
     staff = staff_of(request, opening_record=True)
     person = door.person_for_diversity(
         viewer=staff, ref=person_ref, channel=Channel.UI, purpose="Record diversity"
     )
-    characteristic = request.GET.get("characteristic", Characteristic.ETHNICITY)
+    corrects = door.diversity_entry_to_correct(person=person, ref=request.GET.get("corrects"))
+    if request.GET.get("corrects") is not None and corrects is None:
+        raise Http404("No such value in this person's diversity history.")
+    characteristic = corrects.characteristic if corrects else request.GET.get("characteristic", "")
     if characteristic not in VALUES_OF:
         characteristic = Characteristic.ETHNICITY
     form = DiversityForm(
-        request.POST or None, characteristic=characteristic, initial={"identified_on": timezone.localdate()}
+        request.POST or None,
+        characteristic=characteristic,
+        correcting=corrects is not None,
+        initial={"identified_on": corrects.identified_on if corrects else timezone.localdate()},
     )
-    done = handle_form(
-        request,
-        form,
-        lambda data: services.record_diversity_value(
+
+    def save(data: dict[str, Any]) -> Any:
+        if corrects is not None:
+            return services.correct_diversity_entry(
+                by=staff,
+                entry=corrects,
+                value=data["value"],
+                identified_by=data["identified_by"],
+                identified_on=data["identified_on"],
+                detail=data["detail"],
+                reason=data["reason"],
+            )
+        return services.record_diversity_value(
             by=staff,
             person=person,
             characteristic=characteristic,
@@ -163,8 +179,14 @@ def record_diversity(request: HttpRequest, person_ref: str) -> HttpResponse:
             identified_by=data["identified_by"],
             identified_on=data["identified_on"],
             detail=data["detail"],
-        ),
-        success=f"{Characteristic(characteristic).label} recorded",
+        )
+
+    label = Characteristic(characteristic).label
+    done = handle_form(
+        request,
+        form,
+        save,
+        success=f"{label} {'corrected' if corrects else 'recorded'}",
         then=lambda entry: reverse("person-diversity", args=[person.pk]),
     )
     if done is not None:
@@ -172,8 +194,71 @@ def record_diversity(request: HttpRequest, person_ref: str) -> HttpResponse:
     return render(
         request,
         "people/record_diversity.html",
-        {"form": form, "person": person, "characteristic_label": Characteristic(characteristic).label},
+        {"form": form, "person": person, "characteristic_label": label, "corrects": corrects},
     )
+
+
+@require_http_methods(["GET", "POST"])
+def correct_details(request: HttpRequest, person_ref: str) -> HttpResponse:
+    """Correct or update a person's details; every change is kept with the value before and why."""
+    staff = staff_of(request, opening_record=True)
+    page = door.person_details(viewer=staff, ref=person_ref, channel=Channel.UI, purpose="Change details")
+    person = page.model
+    initial = {field: getattr(person, field) for field in services.CORRECTABLE}
+    initial["interpreter_required"] = "yes" if person.interpreter_required else "no"
+    form = DetailsForm(request.POST or None, initial=initial)
+
+    def save(data: dict[str, Any]) -> Any:
+        changes = {field: data[field] for field in services.CORRECTABLE}
+        changes["interpreter_required"] = data["interpreter_required"] == "yes"
+        # The service keeps a change for each field that differs, and refuses a form that changes nothing.
+        return services.correct_person(by=staff, person=person, reason=data["reason"], **changes)
+
+    done = handle_form(
+        request,
+        form,
+        save,
+        success="Details changed",
+        then=lambda rows: reverse("person-detail", args=[person.pk]),
+    )
+    if done is not None:
+        return done
+    return render(request, "people/details.html", {"form": form, "page": page, "person": page.person})
+
+
+@require_http_methods(["GET", "POST"])
+def add_address(request: HttpRequest, person_ref: str) -> HttpResponse:
+    """Add an address with its dates (a move ends the one they lived at)."""
+    staff = staff_of(request, opening_record=True)
+    person = door.person_for_casework(
+        viewer=staff,
+        person_id=person_ref,
+        channel=Channel.UI,
+        purpose="Add an address",
+    )
+    form = AddressForm(request.POST or None)
+    done = handle_form(
+        request,
+        form,
+        lambda data: services.add_address(
+            by=staff,
+            person=person,
+            address=services.AddressIn(
+                line_1=data["line_1"],
+                line_2=data["line_2"],
+                town=data["town"],
+                postcode=data["postcode"],
+                start_date=data["start_date"],
+                end_date=data["end_date"],
+            ),
+            replaces_current=data["replaces_current"] == "yes",
+        ),
+        success="Address added",
+        then=lambda address: reverse("person-details", args=[person.pk]),
+    )
+    if done is not None:
+        return done
+    return render(request, "people/add_address.html", {"form": form, "person": person})
 
 
 @require_http_methods(["GET", "POST"])

@@ -150,7 +150,7 @@ def add_restricted_examples(today: dt.date) -> None:
         .distinct()
         .order_by("pk")[:2]
     )
-    others = Person.objects.filter(pdu_id=head.pdu_id).exclude(
+    others = Person.objects.filter(pdu_id=head.pdu_id or 0).exclude(
         sentences__allocations__practitioner__in=[po, pso]
     )
     examples = [

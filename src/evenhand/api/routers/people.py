@@ -8,9 +8,10 @@ from django.http import HttpRequest
 from ninja import Field, Path, Query, Router, Schema, Status
 
 from evenhand.audit.models import Channel
+from evenhand.core.ids import MAX_ID
 from evenhand.org.selectors import pdu_by_code
 from evenhand.people import door, services
-from evenhand.people.models import Characteristic, IdentifiedBy
+from evenhand.people.models import Characteristic, IdentifiedBy, Sex
 from evenhand.people.records import AccessPage, DiversityEntryRecord, DiversityPage, Lens, PersonRecord
 from evenhand.people.selectors import staff_by_code
 
@@ -19,6 +20,7 @@ from ..schemas import (
     LIST_ERRORS,
     READ_ERRORS,
     WRITE_ERRORS,
+    AddressIn,
     ErrorOut,
     PagedPersonOut,
     PageQuery,
@@ -51,7 +53,13 @@ class DiversityEntryIn(Schema):
     )
 
 
+class DiversityCorrectionIn(DiversityEntryIn):
+    corrects: int = Field(ge=1, le=MAX_ID, description="The id of the row of the history entered in error")
+    reason: Text = Field(max_length=200, description="Why it is corrected")
+
+
 class DiversityEntryOut(Schema):
+    id: int | None = Field(description="Null for analysts")
     characteristic: Characteristic
     value: str
     value_label: str
@@ -68,6 +76,29 @@ class DiversityEntryOut(Schema):
 class DiversityPageOut(Schema):
     person: PersonOut
     history: list[DiversityEntryOut] = Field(description="Every value recorded, newest first")
+
+
+class PersonCorrectionIn(Schema):
+    """The details to change (only those given), and why. The CRN never changes."""
+
+    reason: Text = Field(max_length=200)
+    first_name: Text | None = Field(None, max_length=100)
+    middle_names: Text | None = Field(None, max_length=100)
+    last_name: Text | None = Field(None, max_length=100)
+    preferred_name: Text | None = Field(None, max_length=100)
+    date_of_birth: dt.date | None = None
+    sex: Sex | None = None
+    pnc: Text | None = Field(None, max_length=13)
+    first_language: Text | None = Field(None, max_length=60)
+    interpreter_required: bool | None = None
+    phone: Text | None = Field(None, max_length=20)
+    email: Text | None = Field(None, max_length=120)
+
+
+class NewAddressIn(AddressIn):
+    replaces_current: bool = Field(
+        False, description="A move: the addresses they live at now end the day before this one starts"
+    )
 
 
 class AccessEntryOut(Schema):
@@ -215,6 +246,79 @@ def record_diversity(request: HttpRequest, ref: Path[Ref], payload: DiversityEnt
         detail=payload.detail,
     )
     return Status(201, DiversityEntryRecord.shape(entry, Lens.of(staff)))
+
+
+@router.post(
+    "/{ref:ref}/diversity/corrections",
+    response={201: DiversityEntryOut, **WRITE_ERRORS},
+    summary="Correct a value of a person's diversity profile entered in error",
+)
+def correct_diversity(request: HttpRequest, ref: Path[Ref], payload: DiversityCorrectionIn) -> Status:
+    """A new row pointing at the one entered in error: that row stays in the history, never in force again.
+    ``characteristic`` must be the corrected row's. Casework roles only."""
+    staff = staff_of(request)
+    with refused_as_missing():
+        person = door.person_for_diversity(
+            viewer=staff, ref=ref, channel=Channel.API, purpose=purpose(request)
+        )
+    entry = door.diversity_entry_to_correct(person=person, ref=str(payload.corrects))
+    if entry is None:
+        raise field_error("corrects", "There is no row of this person's diversity history with this id")
+    if entry.characteristic != payload.characteristic:
+        raise field_error(
+            "characteristic", f"The row corrected is of {entry.get_characteristic_display().lower()}"
+        )
+    correction = services.correct_diversity_entry(
+        by=staff,
+        entry=entry,
+        value=payload.value,
+        identified_by=payload.identified_by or "",
+        identified_on=payload.identified_on,
+        detail=payload.detail,
+        reason=payload.reason,
+    )
+    return Status(201, DiversityEntryRecord.shape(correction, Lens.of(staff)))
+
+
+# --- correcting a person's details ------------------------------------------------------------------------------
+
+
+@router.patch("/{ref:ref}", response={200: PersonOut, **WRITE_ERRORS}, summary="Correct a person's details")
+def correct_person(request: HttpRequest, ref: Path[Ref], payload: PersonCorrectionIn) -> PersonRecord:
+    """Change the details given (each change kept with the value before and the reason); the CRN never
+    changes. Casework roles who may see the record only."""
+    staff = staff_of(request)
+    with refused_as_missing():
+        person = door.person_for_casework(
+            viewer=staff, person_id=ref, channel=Channel.API, purpose=purpose(request)
+        )
+    changes = payload.dict(exclude={"reason"}, exclude_none=True)
+    services.correct_person(by=staff, person=person, reason=payload.reason, **changes)
+    return door.open_person(viewer=staff, ref=person.pk, channel=Channel.API, purpose=purpose(request))
+
+
+@router.post(
+    "/{ref:ref}/addresses", response={201: PersonOut, **WRITE_ERRORS}, summary="Add an address to a person"
+)
+def add_address(request: HttpRequest, ref: Path[Ref], payload: NewAddressIn) -> Status:
+    """An address with its dates; ``replaces_current`` for a move. Casework roles only."""
+    staff = staff_of(request)
+    with refused_as_missing():
+        person = door.person_for_casework(
+            viewer=staff, person_id=ref, channel=Channel.API, purpose=purpose(request)
+        )
+    with api_field_names(
+        **{f"addresses.0.{k}": k for k in ("line_1", "line_2", "town", "postcode", "start_date", "end_date")}
+    ):
+        services.add_address(
+            by=staff,
+            person=person,
+            address=services.AddressIn(**payload.dict(exclude={"replaces_current"})),
+            replaces_current=payload.replaces_current,
+        )
+    return Status(
+        201, door.open_person(viewer=staff, ref=person.pk, channel=Channel.API, purpose=purpose(request))
+    )
 
 
 # --- who may see a record -----------------------------------------------------------------------------------
