@@ -25,7 +25,7 @@ from evenhand.org.models import Grade
 from evenhand.people.models import Exclusion
 from evenhand.workload.models import CaseType
 from evenhand.workload.rules import PUBLISHED_WEIGHTINGS
-from evenhand.workload.selectors import allocation_queue, points_for_sentence
+from evenhand.workload.selectors import allocation_queue, figure_of, points_for_sentence
 from evenhand.workload.services import ensure_published_weightings
 from tests.factories import (
     AllocationFactory,
@@ -148,6 +148,20 @@ class TestCustody:
         sentence = custody(po, person)
         expected = PUBLISHED_WEIGHTINGS.cases[CaseType.CUSTODY]["B2"]
         assert points_for_sentence(sentence, D(2025, 3, 1)) == expected == 48
+
+    def test_the_practitioners_figure_counts_custody_then_licence_points(self, po, spo, person):
+        ensure_published_weightings()
+        RiskSummaryFactory(person=person, tier="B2", assessed_on=SENTENCED)
+        sentence = custody(po, person)
+        AllocationFactory(sentence=sentence, practitioner=po, allocated_by=spo, start_date=SENTENCED)
+        before = figure_of(po, D(2025, 3, 1), today=D(2025, 3, 1))
+        assert (before.cases, before.case_points) == (1, PUBLISHED_WEIGHTINGS.cases[CaseType.CUSTODY]["B2"])
+        release(po, sentence)
+        after = figure_of(po, D(2025, 8, 1), today=D(2025, 8, 1))
+        assert (after.cases, after.case_points) == (1, PUBLISHED_WEIGHTINGS.cases[CaseType.LICENCE]["B2"])
+        # The day of release counts the licence only, not the custody case as well.
+        on_release = figure_of(po, D(2025, 7, 4), today=D(2025, 7, 4))
+        assert on_release.cases == 1
 
     def test_no_enforcement_decision_in_custody(self, po, person):
         sentence = custody(po, person)
