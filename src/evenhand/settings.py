@@ -57,13 +57,17 @@ PSEUDONYM_KEY = envkey(
     "evenhand-development-pseudonym-key-not-for-production",
     allow_development=DEVELOPMENT_KEYS,
 )
+if PSEUDONYM_KEY == SECRET_KEY and not DEVELOPMENT_KEYS:
+    raise ImproperlyConfigured("PSEUDONYM_KEY is the same as SECRET_KEY: give it a separate random value.")
 # Safe voice: the key of the receipt look-up tags and the reporter's access cookie (ADR 0008). Never in the
 # database, so a dump alone cannot test a receipt against the tags.
 VOICE_KEY = envkey(
     "VOICE_KEY", "evenhand-development-voice-key-not-for-production", allow_development=DEVELOPMENT_KEYS
 )
-if PSEUDONYM_KEY == SECRET_KEY and not DEVELOPMENT_KEYS:
-    raise ImproperlyConfigured("PSEUDONYM_KEY is the same as SECRET_KEY: give it a separate random value.")
+if VOICE_KEY in (SECRET_KEY, PSEUDONYM_KEY) and not DEVELOPMENT_KEYS:
+    raise ImproperlyConfigured(
+        "VOICE_KEY is the same as SECRET_KEY or PSEUDONYM_KEY: give it a separate random value."
+    )
 
 # Registering people: the letter that starts the CRNs Evenhand gives (one letter per service, so that two
 # services never give the same CRN), and whether administrators, as well as heads of PDU, manage who may see

@@ -17,6 +17,7 @@ SHOW = (
 )
 SECRET = "a-production-secret-key"
 PSEUDONYM = "a-production-pseudonym-key"
+VOICE = "a-production-voice-key"
 
 
 def import_settings(**environment: str) -> subprocess.CompletedProcess[str]:
@@ -47,6 +48,8 @@ def settings_of(**environment: str) -> tuple[str, str, int]:
         ({"SECRET_KEY": SECRET}, "PSEUDONYM_KEY is not set"),
         ({"PSEUDONYM_KEY": PSEUDONYM}, "SECRET_KEY is not set"),
         ({"SECRET_KEY": SECRET, "PSEUDONYM_KEY": SECRET}, "PSEUDONYM_KEY is the same as SECRET_KEY"),
+        ({"SECRET_KEY": SECRET, "PSEUDONYM_KEY": PSEUDONYM}, "VOICE_KEY is not set"),
+        ({"SECRET_KEY": SECRET, "PSEUDONYM_KEY": PSEUDONYM, "VOICE_KEY": SECRET}, "VOICE_KEY is the same as"),
         ({"EVENHAND_DEMO": "0"}, "SECRET_KEY is not set"),
         ({"DEBUG": "false"}, "SECRET_KEY is not set"),
     ],
@@ -58,7 +61,11 @@ def test_evenhand_refuses_to_start_without_its_own_keys(environment: dict[str, s
 
 
 def test_the_keys_given_are_used() -> None:
-    assert settings_of(SECRET_KEY=SECRET, PSEUDONYM_KEY=PSEUDONYM) == (SECRET, PSEUDONYM, 31536000)
+    assert settings_of(SECRET_KEY=SECRET, PSEUDONYM_KEY=PSEUDONYM, VOICE_KEY=VOICE) == (
+        SECRET,
+        PSEUDONYM,
+        31536000,
+    )
 
 
 @pytest.mark.parametrize("switch", [{"EVENHAND_DEMO": "1"}, {"DEBUG": "true"}])
