@@ -71,6 +71,9 @@ class DiversityEntryOut(Schema):
     )
     recorded_by_name: str | None = Field(description="Null for analysts")
     recorded_at: dt.datetime
+    is_corrected: bool = Field(description="Entered in error and corrected by a later row: never in force")
+    is_correction: bool = Field(description="This row corrects an earlier one entered in error")
+    correction_reason: str | None = Field(description="Null for analysts")
 
 
 class DiversityPageOut(Schema):
