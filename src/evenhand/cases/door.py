@@ -260,6 +260,8 @@ def referral_for_casework(
 def registration_for_casework(
     *, viewer: StaffMember, registration_id: int | str, channel: Channel, purpose: str
 ) -> Registration:
+    """The registration model, for reviewing or ending it (casework roles with access only); logged like a
+    view."""
     return _open(
         viewer=viewer,
         rows=_registrations(),
