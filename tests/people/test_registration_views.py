@@ -64,12 +64,12 @@ REGISTER = reverse("person-register")
 
 
 class TestRegisterPage:
-    def test_a_practitioner_registers_a_person_and_opens_the_record(self):
+    def test_a_practitioner_registers_a_person_and_goes_on_to_their_diversity_profile(self):
         po = staff()
         response = client_for(po).post(REGISTER, registration())
         person = Person.objects.get()
         assert response.status_code == 302
-        assert response["Location"] == reverse("person-detail", args=[person.pk])
+        assert response["Location"] == reverse("person-diversity", args=[person.pk])
         assert (person.crn, person.pnc, person.first_language, person.interpreter_required) == (
             "E000001",
             "98/1234567L",

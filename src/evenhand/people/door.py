@@ -170,7 +170,17 @@ def open_diversity(*, viewer: StaffMember, ref: str | int, channel: Channel, pur
         )
     admit(viewer=viewer, person_id=person.pk, channel=channel, purpose=purpose)
     history = tuple(DiversityEntryRecord.shape(e, lens) for e in diversity_history(person))
-    return DiversityPage(person=_full_record(person, lens), history=history, can_record=lens.casework)
+    return DiversityPage(
+        person=_full_record(person, lens),
+        history=history,
+        can_record=lens.casework,
+        can_manage_access=manages(viewer, person),
+    )
+
+
+def manages(viewer: StaffMember, person: Person) -> bool:
+    """Whether the viewer (already admitted to the record) manages its exclusion and restriction lists."""
+    return can_manage_access(viewer) and (viewer.role != Role.HEAD_OF_PDU or viewer.pdu_id == person.pdu_id)
 
 
 def person_for_diversity(*, viewer: StaffMember, ref: str | int, channel: Channel, purpose: str) -> Person:
@@ -217,7 +227,7 @@ def person_for_access(*, viewer: StaffMember, ref: str | int, channel: Channel, 
     PDU, or an administrator where the service allows); anyone else is refused, and the refusal logged."""
     lens = Lens.of(viewer)
     person = _person(record_id(lens, "person", ref), lens)
-    if not can_manage_access(viewer) or (viewer.role == Role.HEAD_OF_PDU and viewer.pdu_id != person.pdu_id):
+    if not manages(viewer, person):
         refuse(
             viewer=viewer,
             person_id=person.pk,

@@ -293,6 +293,7 @@ class DiversityPage:
     person: PersonRecord
     history: tuple[DiversityEntryRecord, ...]
     can_record: bool
+    can_manage_access: bool = False
 
 
 @dataclass(frozen=True)

@@ -75,7 +75,8 @@ ADDRESS_FIELDS = {
 @require_http_methods(["GET", "POST"])
 def register_person(request: HttpRequest) -> HttpResponse:
     """Register a person: the duplicate check runs before anything is saved; possible duplicates are shown,
-    to link to (open their record) or to say why this is a different person."""
+    to link to (open their record) or to say why this is a different person. Then on to their diversity
+    profile."""
     staff = staff_of(request)
     if not can_record_casework(staff):
         raise PermissionDenied(
@@ -119,8 +120,11 @@ def register_person(request: HttpRequest) -> HttpResponse:
             )
             add_service_errors(form, renamed)
         else:
-            messages.success(request, f"{person.full_name} registered with CRN {person.crn}")
-            return redirect("person-detail", person.pk)
+            # Next, how they identify: the diversity profile, which links back to the whole record.
+            messages.success(
+                request, f"{person.full_name} registered with CRN {person.crn}. Record their diversity profile."
+            )
+            return redirect("person-diversity", person.pk)
     return render(
         request, "people/register.html", {"form": form, "candidates": candidates, "hidden_candidates": hidden}
     )
