@@ -4,6 +4,8 @@ from typing import Any
 import pytest
 from django.core.cache import cache
 
+from evenhand.voice import services
+
 from .helpers import VoiceWorld, build
 
 
@@ -16,4 +18,6 @@ def _fresh_limiter() -> Iterator[None]:
 
 @pytest.fixture
 def world(db: Any) -> VoiceWorld:
+    # A transactional test elsewhere (the browser tests) flushes the kinds migration 0002 added.
+    services.ensure_default_kinds_and_themes()
     return build()

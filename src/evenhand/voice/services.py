@@ -132,6 +132,54 @@ def _clean_files(uploads: Sequence[bytes], field: str) -> list[files.CleanFile]:
     return [files.clean(data, field=field) for data in uploads]
 
 
+# --- configuration -------------------------------------------------------------------------------------------
+
+DEFAULT_KINDS = [
+    (
+        "racism",
+        "Racism or other discrimination",
+        "What was said or done, and why you think it was because of race, religion, sex, disability, sexual "
+        "orientation or another characteristic. Include small repeated things (micro-aggressions) too.",
+    ),
+    (
+        "bullying",
+        "Bullying or harassment",
+        "What was said or done, how often, and how it affected you or others.",
+    ),
+    (
+        "sexual-harassment",
+        "Sexual harassment",
+        "What was said or done. Give only as much detail as you are comfortable with; a handler may ask more.",
+    ),
+    (
+        "safeguarding",
+        "A safeguarding or practice concern",
+        "What the risk or poor practice is, who could be harmed, and whether it is still happening.",
+    ),
+    ("other", "Something else", "What happened, and why it concerns you."),
+]
+DEFAULT_THEMES = [
+    ("micro-aggressions", "Micro-aggressions"),
+    ("threats", "Threats or intimidation"),
+    ("allocation", "Allocation of work"),
+    ("progression", "Progression and promotion"),
+    ("confidentiality", "Confidentiality broken"),
+    ("management-response", "How a manager responded"),
+]
+
+
+@transaction.atomic
+def ensure_default_kinds_and_themes() -> None:
+    """The kinds of concern and themes Evenhand starts with (migration 0002 adds the same), where missing;
+    those a deployment renamed or retired are left as they are."""
+    for position, (code, name, prompt) in enumerate(DEFAULT_KINDS):
+        ConcernKind.objects.get_or_create(
+            code=code, defaults={"name": name, "prompt": prompt, "position": position}
+        )
+    for code, name in DEFAULT_THEMES:
+        Theme.objects.get_or_create(code=code, defaults={"name": name})
+
+
 # --- routing and names -------------------------------------------------------------------------------------
 
 
