@@ -21,7 +21,7 @@ from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from evenhand.org.access import ensure_current
-from evenhand.org.models import PDU, Region, StaffMember
+from evenhand.org.models import Region, StaffMember
 from evenhand.org.selectors import management_line
 
 from . import crypto, files, receipts
@@ -599,7 +599,8 @@ def concern_for_handler(*, staff: StaffMember, reference: str, lock: bool = Fals
     ensure_current(staff)
     rows = visible_concerns(staff)
     if lock:
-        rows = rows.select_for_update()
+        # Only the concern's row: PostgreSQL cannot lock the nullable side of the region join.
+        rows = rows.select_for_update(of=("self",))
     concern = (
         rows.filter(reference=str(reference).strip().upper())
         .select_related("kind", "region", "group")
@@ -812,7 +813,7 @@ def decide_disclosure(
         reason, field="reason", required=True, longest=MAX_SHORT, what="the reason for your decision"
     )
     try:
-        request = custodian_queue(by).select_for_update().filter(pk=UUID(str(request_id))).first()
+        request = custodian_queue(by).select_for_update(of=("self",)).filter(pk=UUID(str(request_id))).first()
     except ValueError:
         request = None
     if request is None:
@@ -857,14 +858,3 @@ def escalate_missed_deadlines(*, on: dt.date | None = None) -> list[Escalation]:
             except IntegrityError:
                 continue
     return made
-
-
-def active_region(code: str | None) -> Region | None:
-    if not code:
-        return None
-    return Region.objects.filter(code=code).first()
-
-
-def pdu_name(code: str | None) -> str:
-    pdu = PDU.objects.filter(code=code).first() if code else None
-    return pdu.name if pdu else ""
