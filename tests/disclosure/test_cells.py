@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from evenhand.disclosure import CellSystem
+from evenhand.disclosure import Cells, CellSystem
+from evenhand.disclosure.cells import Shortcuts
 
 
 def small_table(total: int) -> CellSystem:
@@ -87,3 +88,77 @@ def test_a_cell_declared_both_implied_and_published_is_published() -> None:
     system.cell(("without",), 3)
     assert not system.freeze().implied.any()
     assert np.array_equal(system.freeze().values, [3])
+
+
+# The search for a cell's neighbourhood
+
+
+def linked_measures(without: int) -> tuple[Cells, Shortcuts]:
+    """Events ``e1`` of a measure in a group line; its row ``n1 = e1 + w1`` (``w1`` never published); a
+    second measure on the same people, ``n1 = f1 + v1``, with ``f1`` in a line of its own; and a subset
+    relation with room, ``e1 <= g``."""
+    system = CellSystem()
+    for key, value in {"e1": 3, "e2": 30, "e3": 27, "T": 60, "f1": 20, "f2": 15, "F": 35, "g": 40}.items():
+        system.cell((key,), value)
+    system.cell(("n1",), 3 + without)
+    system.cell(("w1",), without, implied=True)
+    system.cell(("v1",), 3 + without - 20, implied=True)
+    system.add(("T",), [("e1",), ("e2",), ("e3",)])
+    system.add(("n1",), [("e1",), ("w1",)])
+    system.add(("n1",), [("f1",), ("v1",)])
+    system.add(("F",), [("f1",), ("f2",)])
+    system.at_most([("e1",)], [("g",)])
+    cells = system.freeze()
+    return cells, Shortcuts.of(cells, margin=20.0)
+
+
+def names(cells: Cells, found: np.ndarray) -> set[str]:
+    return {str(cells.keys[i][0]) for i in found}
+
+
+def test_a_search_does_not_follow_a_relation_that_cannot_stop_a_small_change() -> None:
+    cells, shortcuts = linked_measures(without=50)
+    movable = np.ones(cells.size, dtype=bool)
+    start = cells.index[("e1",)]
+    assert names(cells, cells.neighbourhood(start, movable, 2)) == {
+        "e1",
+        "e2",
+        "e3",
+        "T",
+        "n1",
+        "w1",
+        "f1",
+        "v1",
+        "g",
+    }
+    # The row's people without the outcome (50) take any small change of e1, and g has room for it: the
+    # search keeps to e1's own table, with w1 so that the row can still move.
+    assert names(cells, cells.neighbourhood(start, movable, 2, shortcuts=shortcuts)) == {
+        "e1",
+        "e2",
+        "e3",
+        "T",
+        "w1",
+    }
+
+
+def test_a_search_follows_a_row_whose_people_without_the_outcome_are_few() -> None:
+    cells, shortcuts = linked_measures(without=18)  # under the margin: the row can bind e1
+    found = cells.neighbourhood(cells.index[("e1",)], np.ones(cells.size, dtype=bool), 1, shortcuts=shortcuts)
+    assert {"n1", "w1"} <= names(cells, found)
+
+
+def test_a_search_from_the_people_without_the_outcome_follows_their_row() -> None:
+    cells, shortcuts = linked_measures(without=50)
+    found = cells.neighbourhood(cells.index[("w1",)], np.ones(cells.size, dtype=bool), 1, shortcuts=shortcuts)
+    assert names(cells, found) == {"w1", "n1", "e1"}
+
+
+def test_a_relation_with_too_little_room_is_followed() -> None:
+    system = CellSystem()
+    system.cell(("e1",), 3)
+    system.cell(("g",), 10)  # room 7, under the margin of 20
+    system.at_most([("e1",)], [("g",)])
+    cells = system.freeze()
+    shortcuts = Shortcuts.of(cells, margin=20.0)
+    assert names(cells, cells.neighbourhood(0, np.ones(2, dtype=bool), 1, shortcuts=shortcuts)) == {"e1", "g"}

@@ -7,6 +7,9 @@ auditor passes and that the reader's own attack (``ranges``, from the published 
 open over every protection interval.
 """
 
+import sys
+from concurrent.futures import ProcessPoolExecutor
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -14,6 +17,9 @@ import pytest
 from evenhand.disclosure import Cells, CellSystem, DisclosureError, Key, Protection, audit, protect
 
 from .helpers import OldPattern, declare_table, group_table, reader_ranges, too_narrow
+
+# The module, not the function of the same name that the package exports.
+protect_module = sys.modules["evenhand.disclosure.protect"]
 
 GROUPS = ("White", "Black", "Asian", "Mixed", "Other")
 COUNTS = ("n", "events", "without")
@@ -344,3 +350,71 @@ def test_a_count_under_the_threshold_that_an_earlier_release_published_is_refuse
     with pytest.raises(DisclosureError, match="earlier release published") as raised:
         protect(cells, published=published)
     assert raised.value.problems == ["n / Q1 / Black"]
+
+
+# A publication region by region
+
+
+def regions_and_pdus(seed: int) -> tuple[Cells, np.ndarray]:
+    """Two regions of three PDUs each, five groups, the national figures their sum; a part per region,
+    -1 for the national figures."""
+    rng = np.random.default_rng(seed)
+    system = CellSystem()
+    part: dict[Key, int] = {}
+    tables: dict[tuple[str, ...], pd.DataFrame] = {}
+    for region in ("North", "South"):
+        for pdu in range(3):
+            rows = {}
+            for group in GROUPS:
+                n = int(rng.choice([2, 3, 6, 9, 14, 25, 40]))
+                rows[group] = (n, int(rng.integers(0, n + 1)))
+            tables[("pdu", f"{region}{pdu}")] = group_table(rows)
+        tables[("region", region)] = sum(tables[("pdu", f"{region}{pdu}")] for pdu in range(3))
+    tables[("national", "national")] = tables[("region", "North")] + tables[("region", "South")]
+    for where, table in tables.items():
+        declare_table(system, where, table)
+    for column in COUNTS:
+        for group in (*GROUPS, "Total"):
+            for region in ("North", "South"):
+                system.add(
+                    (column, "region", region, group),
+                    [(column, "pdu", f"{region}{p}", group) for p in range(3)],
+                )
+            system.add(
+                (column, "national", "national", group),
+                [(column, "region", region, group) for region in ("North", "South")],
+            )
+    cells = system.freeze()
+    for key in cells.keys:
+        unit = str(key[2])
+        part[key] = -1 if key[1] == "national" else (0 if unit.startswith("North") else 1)
+    return cells, np.array([part[key] for key in cells.keys])
+
+
+@pytest.mark.parametrize("seed", [3, 11])
+def test_regions_protected_as_parts_pass_the_audit_and_the_readers_attack(seed: int) -> None:
+    cells, parts = regions_and_pdus(seed)
+    protection = protect(cells, parts=parts)
+    assert protection.primary.any() and protection.secondary.any()
+    assert protection.audit.passed and audit(cells, protection.hidden).passed
+    assert too_narrow(cells, protection.hidden) == []
+
+
+def test_parts_opened_in_worker_processes_give_the_pattern_of_one_process(monkeypatch) -> None:
+    cells, parts = regions_and_pdus(3)
+    here = protect(cells, parts=parts)
+    submitted = []
+
+    class Recorded(ProcessPoolExecutor):
+        def submit(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+            future = super().submit(*args, **kwargs)
+            submitted.append(future)
+            return future
+
+    monkeypatch.setattr(protect_module, "PARALLEL_SMALLEST", 0)
+    monkeypatch.setattr(protect_module, "ProcessPoolExecutor", Recorded)
+    workers = protect(cells, parts=parts)
+    # One program per region, and the national one, answered by the workers.
+    assert len(submitted) >= 3 and all(future.exception() is None for future in submitted)
+    assert np.array_equal(here.hidden, workers.hidden)
+    assert workers.programs > 0 and workers.audit.passed

@@ -75,20 +75,35 @@ class Cells:
         *,
         widest: int | None = None,
         keep: NDArray[np.bool_] | None = None,
+        shortcuts: "Shortcuts | None" = None,
     ) -> NDArray[np.intp]:
         """The ``movable`` cells within ``depth`` relations of ``cell`` (every one linked to it, for None),
         with ``cell`` itself; it stops growing before it would pass ``largest`` cells. With ``widest``, each
         relation adds at most that many of its cells outside ``keep`` (the largest, which can best take a
-        change), and every cell in ``keep``."""
+        change), and every cell in ``keep``. With ``shortcuts``, a relation that cannot bind a small change
+        is not followed (see :class:`Shortcuts`)."""
         seen = np.zeros(self.size, dtype=bool)
         seen[cell] = True
         frontier = np.array([cell], dtype=np.intp)
         level = 0
         relations = self.relations
+        by_cell = self.by_cell
         while frontier.size and (depth is None or level < depth):
-            rows = np.unique(self.by_cell[:, frontier].indices)
+            rows = np.unique(_gather(by_cell.indptr, by_cell.indices, frontier))
+            leaves = np.zeros(0, dtype=np.intp)
+            if shortcuts is not None:
+                # A relation is followed from its own absorbing cell (that cell needs the others to move).
+                own = np.unique(
+                    _gather(by_cell.indptr, by_cell.indices, frontier[shortcuts.absorbing[frontier]])
+                )
+                skipped = shortcuts.loose[rows] & ~np.isin(rows, own)
+                leaves = shortcuts.leaf[rows[skipped]]
+                leaves = leaves[leaves >= 0]
+                rows = rows[~skipped]
+            # The leaves end the search where they are (their one relation is the one not followed).
+            tips = np.unique(leaves[movable[leaves] & ~seen[leaves]])
             if widest is None:
-                reached = np.unique(relations[rows].indices)
+                reached = np.unique(_gather(relations.indptr, relations.indices, rows))
                 new = reached[movable[reached] & ~seen[reached]]
             else:
                 chosen: set[int] = set()
@@ -101,15 +116,65 @@ class Cells:
                     chosen.update(map(int, kept))
                     chosen.update(map(int, others))
                 new = np.array(sorted(chosen), dtype=np.intp)
-            if largest is not None and int(seen.sum()) + new.size > largest:
+            if largest is not None and int(seen.sum()) + np.union1d(new, tips).size > largest:
                 break
             seen[new] = True
+            seen[tips] = True
             frontier = new
             level += 1
         return np.flatnonzero(seen)
 
     def describe(self, cell: "int | np.integer[Any]") -> str:
         return " / ".join(str(part) for part in self.keys[cell])
+
+
+@dataclass(frozen=True)
+class Shortcuts:
+    """Relations a search for the cells that can open a small change need not follow.
+
+    A change of at most ``margin`` to a cell cannot be stopped by an inequality with at least that much
+    room, nor by an equality holding an implied cell of at least that value that no other relation holds
+    (the people without the outcome: it takes the change, whatever the others do). Such a relation is
+    ``loose``; its ``leaf`` is that implied cell (or -1). A search adds the leaf, so that the relation can
+    still move, and goes no further through it. Leaving a relation out of the search only leaves cells out
+    of the neighbourhood, which stay at their true values: whatever is found there holds in the whole
+    system; a cell that needs them is found at a greater depth.
+    """
+
+    loose: NDArray[np.bool_]
+    leaf: NDArray[np.intp]
+    absorbing: NDArray[np.bool_]  # per cell: the leaf of a loose relation
+
+    @classmethod
+    def of(cls, cells: "Cells", margin: float) -> "Shortcuts":
+        relations = cells.relations
+        values = cells.values.astype(np.float64)
+        room = -(relations @ values)
+        equalities = cells.equalities.shape[0]
+        loose = np.zeros(relations.shape[0], dtype=bool)
+        loose[equalities:] = room[equalities:] >= margin
+        leaf = np.full(relations.shape[0], -1, dtype=np.intp)
+        alone = cells.implied & (np.diff(cells.by_cell.indptr) == 1) & (values >= margin)
+        for cell in np.flatnonzero(alone):
+            row = cells.by_cell.indices[cells.by_cell.indptr[cell]]
+            if row < equalities:
+                loose[row] = True
+                leaf[row] = cell
+        absorbing = np.zeros(cells.size, dtype=bool)
+        absorbing[leaf[leaf >= 0]] = True
+        return cls(loose=loose, leaf=leaf, absorbing=absorbing)
+
+
+def _gather(
+    indptr: NDArray[np.int32], indices: NDArray[np.int32], items: NDArray[np.intp]
+) -> NDArray[np.intp]:
+    """The indices of every item (a row of a CSR matrix, a column of a CSC one), one array."""
+    starts = indptr[items].astype(np.intp)
+    lengths = indptr[items + 1].astype(np.intp) - starts
+    if not lengths.size:
+        return np.zeros(0, dtype=np.intp)
+    shift = np.repeat(starts - np.cumsum(lengths) + lengths, lengths)
+    return np.asarray(indices[shift + np.arange(int(lengths.sum()))], dtype=np.intp)
 
 
 class CellSystem:

@@ -4,19 +4,26 @@
 identify nobody, and hiding them would hide the absence of a disparity), so a reader takes every ``[c]``
 to be at least 1, and secondary suppression never hides a 0.
 
-**Secondary.** For each sensitive cell (a primary one, or an implied count such as the people without
-the outcome) that the auditor finds too narrow, the cheapest set of further cells to suppress is found by
-mixed-integer programming: the model of Fischetti and Salazar (2001) for one sensitive cell, with a binary
-``x`` per candidate cell (suppress it or not) and two deviations from the true table, ``u`` and ``d``,
-that must satisfy every relation; ``u`` moves the sensitive cell up by its upper protection level and
-``d`` down to the bottom of its protection interval, and a cell may move only if it is suppressed (or
-already unknown), within what a reader knows of it (a suppressed count stays at least 1). Minimising the
-cost of the ``x`` chosen gives the fewest cells (the builder's costs, with the number of people as the
-tie-breaker) that protect that cell. The program is posed on the cell's neighbourhood in the relations
-(cells outside it stay fixed, which can only make the answer safer), widened when the neighbourhood is too
-small to hold an answer. Suppressing more never narrows any range, so a cell once protected stays
-protected while the others are done; the auditor then attacks the whole result, and any finding (in
-practice none) starts another round.
+**Secondary.** The sensitive cells (primary ones, and implied counts such as the people without the
+outcome) that the auditor's quick screen finds too narrow are first opened **together**
+(:meth:`_Solver.jointly`): one linear program finds an upward and a downward table that satisfy every
+relation, move every such cell by its protection levels and move only cells that are unknown or chosen
+for suppression, at least weighted movement; the published cells it moves are suppressed. One pair of
+tables that opens every cell opens each one. A cell it cannot open with the others shows a shortfall and
+is tried again in the next round. With ``parts`` (a region each, the national figures shared) there is
+one such program per part, so a national publication is a dozen programs of a region's size.
+
+What is left is done **one cell at a time**: the model of Fischetti and Salazar (2001) for one sensitive
+cell, with a binary ``x`` per candidate cell (suppress it or not) and two deviations from the true table,
+``u`` and ``d``, that must satisfy every relation; ``u`` moves the sensitive cell up by its upper
+protection level and ``d`` down to the bottom of its protection interval, and a cell may move only if it
+is suppressed (or already unknown), within what a reader knows of it (a suppressed count stays at least 1).
+Minimising the cost of the ``x`` chosen gives the fewest cells (the builder's costs, with the number of
+people as the tie-breaker) that protect that cell. The program is posed on the cell's neighbourhood in the
+relations (cells outside it stay fixed, which can only make the answer safer), widened when the
+neighbourhood is too small to hold an answer. Suppressing more never narrows any range, so a cell once
+protected stays protected while the others are done; the auditor then attacks the whole result, and any
+finding starts another round.
 
 The programs are solved by HiGHS through ``scipy.optimize.milp`` and ``linprog``. Before the integer
 program, a linear program asks whether the cell is already protected by what is suppressed, which is the
@@ -28,8 +35,12 @@ tabular data with linear constraints", Management Science 47(7); A. Hundepool et
 Disclosure Control*, Wiley, chapter 4 (τ-ARGUS's protection levels); the sdcTable package for R.
 """
 
+import multiprocessing
+import os
 import time
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
 import numpy as np
@@ -37,7 +48,7 @@ from numpy.typing import NDArray
 from scipy import optimize, sparse
 
 from .attack import TOLERANCE, Audit, AuditRefused, audit, structural_floor
-from .cells import Cells
+from .cells import Cells, Shortcuts
 from .rules import DEFAULT_RULES, DisclosureError, Rules, least_values
 
 # How far the neighbourhood of a cell reaches through the relations, tried in turn; the last is every cell
@@ -53,9 +64,17 @@ _GAP = 0.25
 # Neighbourhoods up to this many cells get the integer program; larger ones the flow program (_Flow).
 _EXACT = 400
 _ROUNDS = 5
-# Batches of cells opened together: the fewest worth a program, and each cell's neighbourhood in it.
-_BATCH_SMALLEST = 8
-_BATCH_AROUND = 1_000
+# Rounds of opening every cell left together (the joint program), and how many times its first round is
+# solved again with the costs reweighted towards the cells it moved most (fewer cells suppressed).
+_JOINT_ROUNDS = 4
+_REWEIGHTS = 2
+# In a system of _JOINT_LARGE cells or more, fewer cells than _JOINT_SMALLEST are done one at a time: a
+# joint round there costs as much as a whole part's program, and the screen's findings may be protected
+# already (one at a time, a quick check finds that out).
+_JOINT_SMALLEST = 100
+_JOINT_LARGE = 20_000
+# Systems of at least this many cells run the parts' programs in worker processes, one per core.
+PARALLEL_SMALLEST = 20_000
 
 Progress = Callable[[str], None]
 
@@ -86,14 +105,17 @@ def protect(
     *,
     hidden: NDArray[np.bool_] | None = None,
     published: NDArray[np.bool_] | None = None,
+    parts: NDArray[np.int_] | None = None,
     progress: Progress | None = None,
 ) -> Protection:
     """Choose the cells to suppress and audit the result; raise :class:`DisclosureError` if it cannot be done.
 
     ``hidden`` marks cells that must be suppressed whatever their value (an earlier release of the same
     period suppressed them); ``published`` marks cells that must not be (an earlier release published
-    them). Raises :class:`~.attack.AuditRefused` if the audit still finds a cell narrowed after every round
-    (which would be a fault in this module, not in the publication).
+    them). ``parts`` splits the joint programs (see :meth:`_Solver.jointly`): a part number per cell, -1
+    for the cells every part shares (the national figures, with a part per region). Raises
+    :class:`~.attack.AuditRefused` if the audit still finds a cell narrowed after every round (which would
+    be a fault in this module, not in the publication).
     """
     started = time.perf_counter()
     say = progress or (lambda _: None)
@@ -110,19 +132,39 @@ def protect(
     if hidden is not None:
         suppressed |= np.asarray(hidden, dtype=bool) & ~cells.implied
     say(f"{int(primary.sum()):,} counts under {rules.threshold} suppressed; choosing secondary suppressions")
-    solver = _Solver(cells, rules, fixed)
+    with _Solver(cells, rules, fixed) as solver:
+        return _protect(solver, suppressed, primary, parts, say, started)
+
+
+def _protect(
+    solver: "_Solver",
+    suppressed: NDArray[np.bool_],
+    primary: NDArray[np.bool_],
+    parts: NDArray[np.int_] | None,
+    say: Progress,
+    started: float,
+) -> Protection:
+    cells, rules = solver.cells, solver.rules
 
     def protect_all(targets: list[int]) -> int:
-        """Protect the cells, in batches first, then each in turn; the number of cells newly suppressed."""
+        """Protect the cells, together first, then each in turn; the number of cells newly suppressed."""
         before = int(suppressed.sum())
-        say(f"{len(targets):,} cells to check and protect")
-        suppressed[:] |= solver.batches(targets, suppressed)
-        targets = [finding.cell for finding in audit(cells, suppressed, rules, exact=False).findings]
-        say(f"batches done; {int(suppressed.sum()):,} suppressed; {len(targets):,} cells left")
+        for round_ in range(_JOINT_ROUNDS):
+            if len(targets) < _JOINT_SMALLEST and cells.size >= _JOINT_LARGE:
+                break
+            say(f"{len(targets):,} cells to open together (round {round_ + 1})")
+            chosen = solver.jointly(targets, suppressed, parts, reweights=_REWEIGHTS if round_ == 0 else 0)
+            if not (chosen & ~suppressed).any():
+                break
+            suppressed[:] |= chosen
+            targets = [finding.cell for finding in audit(cells, suppressed, rules, exact=False).findings]
+            say(f"{int(suppressed.sum()):,} suppressed; {len(targets):,} cells left")
+            if not targets:
+                return int(suppressed.sum()) - before
         for done, cell in enumerate(targets, 1):
             suppressed[:] |= solver.protect(cell, suppressed)
-            if done % 1_000 == 0:
-                say(f"{done:,} of {len(targets):,} done; {int(suppressed.sum()):,} suppressed")
+            if done % 100 == 0:
+                say(f"{done:,} of {len(targets):,} done one at a time; {int(suppressed.sum()):,} suppressed")
         return int(suppressed.sum()) - before
 
     # The quick screen first (it may name cells that are in fact protected), then the full audit.
@@ -164,10 +206,38 @@ class _Solver:
         self.slack = -(relations @ values)
         self.floors = least_values(cells)
         self.reach = float(2 * (rules.upper + rules.lower))
+        self.shortcuts = Shortcuts.of(cells, self.reach)
         # Cells that may be suppressed: published, not 0, not published by an earlier release. The cost
         # breaks ties towards fewer people.
         self.candidate = ~cells.implied & (cells.values >= 1) & ~fixed
         self.price = cells.cost * (1.0 + np.log1p(values) / (1.0 + np.log1p(values.max(initial=0))) / 100)
+        self.pool: ProcessPoolExecutor | None = None
+        self.parallel = True
+
+    def __enter__(self) -> "_Solver":
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(cancel_futures=True)
+
+    def __getstate__(self) -> dict[str, object]:
+        return {**self.__dict__, "pool": None}
+
+    def _workers(self) -> ProcessPoolExecutor | None:
+        """Worker processes for the parts' programs, started once, each holding this solver."""
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+        if not self.parallel or cores < 2 or self.cells.size < PARALLEL_SMALLEST:
+            return None
+        if self.pool is None:
+            # Spawned, not forked: HiGHS may hold threads, which a fork would copy half-way.
+            self.pool = ProcessPoolExecutor(
+                max_workers=cores,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_hold,
+                initargs=(self,),
+            )
+        return self.pool
 
     def protect(self, cell: int, suppressed: NDArray[np.bool_]) -> NDArray[np.bool_]:
         """The cells to suppress (besides those already) so that ``cell`` is protected."""
@@ -185,7 +255,9 @@ class _Solver:
             return np.zeros(self.cells.size, dtype=bool)  # already protected by what is suppressed
         previous = -1
         for depth, largest, widest in zip(_DEPTHS, _LARGEST, _WIDEST, strict=True):
-            around = self.cells.neighbourhood(cell, movable, depth, largest, widest=widest, keep=unknown)
+            around = self.cells.neighbourhood(
+                cell, movable, depth, largest, widest=widest, keep=unknown, shortcuts=self.shortcuts
+            )
             if around.size == previous:
                 continue
             previous = around.size
@@ -203,65 +275,89 @@ class _Solver:
             [f"{self.cells.describe(cell)} ({int(value)})"],
         )
 
-    def batches(self, targets: list[int], suppressed: NDArray[np.bool_]) -> NDArray[np.bool_]:
-        """Open many cells with few programs: cells that share no relation with one another are opened
-        together, by one upward and one downward table over their neighbourhoods (the flow program). A
-        batch that cannot be opened together is left for one cell at a time."""
+    def jointly(
+        self,
+        targets: list[int],
+        suppressed: NDArray[np.bool_],
+        parts: NDArray[np.int_] | None,
+        *,
+        reweights: int = 0,
+    ) -> NDArray[np.bool_]:
+        """Open many cells with few programs: one upward and one downward table that open every target at
+        once (the flow program, with a shortfall for any it cannot open, left for the next round or for
+        one at a time). Suppressing what opens them together opens each.
+
+        With ``parts``, one program per part, on the part's cells and the shared ones (part -1), for the
+        targets in it; then one for the shared targets, on the shared cells and those one relation from
+        them. Cells outside a program keep their true values, so what it finds holds in the whole system.
+        """
         out = np.zeros(self.cells.size, dtype=bool)
-        # The cells that share a relation with each target: the relations' cells, read once.
-        relations = self.cells.relations
-        rows_of = self.cells.by_cell
-        near = {
-            cell: np.unique(
-                np.concatenate(
-                    [
-                        relations.indices[relations.indptr[row] : relations.indptr[row + 1]]
-                        for row in rows_of.indices[rows_of.indptr[cell] : rows_of.indptr[cell + 1]]
-                    ]
-                    or [np.array([cell])]
-                )
-            )
-            for cell in targets
-        }
-        pending = list(targets)
-        while len(pending) > 1:
-            unknown = suppressed | out | self.cells.implied
-            claimed = np.zeros(self.cells.size, dtype=bool)
-            batch: list[int] = []
-            rest: list[int] = []
-            for cell in pending:
-                if claimed[near[cell]].any():
-                    rest.append(cell)
-                else:
-                    claimed[near[cell]] = True
-                    batch.append(cell)
-            if len(batch) < _BATCH_SMALLEST:
-                break
-            cells_ = np.array(sorted(batch), dtype=np.intp)
-            values = self.values[cells_]
-            sensitive = (values >= 1) & (values < self.rules.threshold)
-            low = np.where(sensitive, np.maximum(self.floors[cells_], values - self.rules.lower), values)
-            movable = unknown | self.candidate
-            around = np.unique(
-                np.concatenate([self.cells.neighbourhood(c, movable, 2, _BATCH_AROUND) for c in cells_])
-            )
-            down = values - low
-            trial = _Flow(self, around, unknown, cells_, float(self.rules.upper), down, soft=True)
-            if trial.solve() is not None:
-                opened = trial.opened()
-                if opened.any():
-                    chosen = _Flow(
-                        self, around, unknown, cells_[opened], float(self.rules.upper), down[opened]
-                    ).solve()
-                    if chosen is not None:
-                        out[chosen] = True
-            pending = rest
+        targets_ = np.array(sorted(set(targets)), dtype=np.intp)
+        if not targets_.size:
+            return out
+        unknown = suppressed | self.cells.implied
+        if parts is None:
+            programs = [(targets_, np.arange(self.cells.size))]
+        else:
+            shared = parts < 0
+            programs = [
+                (targets_[parts[targets_] == part], np.flatnonzero(shared | (parts == part)))
+                for part in np.unique(parts[targets_])
+                if part >= 0
+            ]
+            rows = np.unique(self.by_cell[:, np.flatnonzero(shared)].indices)
+            near = np.unique(self.relations[rows].indices)
+            programs.append((targets_[shared[targets_]], np.union1d(np.flatnonzero(shared), near)))
+        programs = [(cells_, around) for cells_, around in programs if cells_.size]
+        pool = self._workers() if len(programs) > 1 else None
+        answers = None
+        if pool is not None:
+            try:
+                futures = [pool.submit(_open_together, c, a, unknown, reweights) for c, a in programs]
+                answers = [future.result() for future in futures]
+            except (RuntimeError, OSError, BrokenProcessPool):
+                # No workers here (a script without a main guard, no process limit left): do it here.
+                pool.shutdown(cancel_futures=True)
+                self.pool, self.parallel, pool = None, False, None
+        if answers is None:
+            answers = [self.open_together(c, a, unknown, reweights) for c, a in programs]
+        for chosen, programs_solved in answers:
+            self.programs += 0 if pool is None else programs_solved
+            if chosen is not None:
+                out[chosen] = True
         return out
+
+    def open_together(
+        self, cells_: NDArray[np.intp], around: NDArray[np.intp], unknown: NDArray[np.bool_], reweights: int
+    ) -> tuple[NDArray[np.intp] | None, int]:
+        """One joint program: the cells to suppress (None if none), and the programs solved."""
+        before = self.programs
+        values = self.values[cells_]
+        sensitive = (values >= 1) & (values < self.rules.threshold)
+        low = np.where(sensitive, np.maximum(self.floors[cells_], values - self.rules.lower), values)
+        flow = _Flow(self, around, unknown, cells_, float(self.rules.upper), values - low, soft=True)
+        return flow.solve(reweights=reweights), self.programs - before
 
     def _open(self, cell: int, unknown: NDArray[np.bool_], up: float, down: float) -> bool:
         """Whether what is suppressed already leaves the cell open (near it: a sure answer when yes)."""
-        around = self.cells.neighbourhood(cell, unknown, 3, 8_000)
+        around = self.cells.neighbourhood(cell, unknown, 3, 8_000, shortcuts=self.shortcuts)
         return _Model(self, around, unknown, cell, up, down).solve(integer=False) is not None
+
+
+_held: "_Solver | None" = None
+
+
+def _hold(solver: "_Solver") -> None:
+    """A worker process's initialiser: keep the solver its programs are posed on."""
+    global _held
+    _held = solver
+
+
+def _open_together(
+    cells_: NDArray[np.intp], around: NDArray[np.intp], unknown: NDArray[np.bool_], reweights: int
+) -> tuple[NDArray[np.intp] | None, int]:
+    assert _held is not None
+    return _held.open_together(cells_, around, unknown, reweights)
 
 
 class _Model:
@@ -422,21 +518,31 @@ class _Flow:
             self.high = np.concatenate([self.high, wanted])
             self.cost = np.concatenate([self.cost, np.full(2 * k, 1e4)])
 
-    def solve(self) -> NDArray[np.intp] | None:
-        self.solver.programs += 1
+    def solve(self, *, reweights: int = 0) -> NDArray[np.intp] | None:
+        """The cells to suppress, or None if the cell cannot be opened on this neighbourhood. Each of
+        ``reweights`` solves again with each published cell's cost divided by how far the last solution
+        moved it (a reweighted L1 program, which moves fewer cells further: fewer suppressions)."""
         if (self.low > self.high).any():
             return None
-        result = optimize.milp(
-            self.cost,
-            bounds=optimize.Bounds(self.low, self.high),
-            constraints=optimize.LinearConstraint(self.matrix, self.lower, self.upper),
-            options={"disp": False},
-        )
-        if result.status != 0 or result.x is None:
-            return None
-        self.x = result.x
-        moved = np.abs(result.x[: 4 * self.n].reshape(4, self.n)).sum(axis=0) > 1e-7
-        return self.around[self.candidate & moved]
+        chosen = None
+        price = self.cost[: self.n].copy()
+        for attempt in range(reweights + 1):
+            self.solver.programs += 1
+            result = optimize.milp(
+                self.cost,
+                bounds=optimize.Bounds(self.low, self.high),
+                constraints=optimize.LinearConstraint(self.matrix, self.lower, self.upper),
+                options={"disp": False},
+            )
+            if result.status != 0 or result.x is None:
+                return chosen
+            self.x = result.x
+            movement = np.abs(result.x[: 4 * self.n].reshape(4, self.n)).sum(axis=0)
+            chosen = self.around[self.candidate & (movement > 1e-7)]
+            if attempt < reweights:
+                weight = np.where(self.candidate, price * 5 / (movement + 0.5), price)
+                self.cost[: 4 * self.n] = np.tile(weight, 4)
+        return chosen
 
     def opened(self) -> NDArray[np.bool_]:
         """After a soft solve: which targets were opened in full (no shortfall either way)."""

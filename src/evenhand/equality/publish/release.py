@@ -112,8 +112,25 @@ def release(
     for key in hidden:
         if key in cells.index:
             before[cells.index[key]] = True
-    protection = protect(cells, rules or Rules(), hidden=before, progress=say)
+    protection = protect(cells, rules or Rules(), hidden=before, parts=parts(source, cells), progress=say)
     return Release(source.period, cells, protection, time.perf_counter() - started)
+
+
+def parts(source: Source, cells: Cells) -> np.ndarray | None:
+    """A part per cell for protection to work region by region: each region's figures and its PDUs'
+    are one part; the national figures (-1) are shared by every part. None for a single region."""
+    units = source.population[["pdu", "region"]].astype(str).drop_duplicates()
+    if units["region"].nunique() < 2:
+        return None
+    region_of = dict(zip(units["pdu"], units["region"], strict=True))
+    number = {region: i for i, region in enumerate(sorted(set(units["region"])))}
+    return np.array(
+        [
+            -1 if level == "national" else number[unit if level == "region" else region_of[unit]]
+            for level, unit in (key[3:5] for key in cells.keys)
+        ],
+        dtype=np.int64,
+    )
 
 
 def _fingerprints(ids: np.ndarray) -> np.ndarray:
