@@ -75,3 +75,15 @@ def test_non_handlers_are_refused_and_conflicts_look_missing(world):
     assert api.get(f"/api/v1/voice/concerns/{ref}").status_code == 404
     assert api.get("/api/v1/voice/concerns/VC-NOSUCH22").status_code == 404
     assert api.get("/api/v1/voice/concerns").json()["count"] == 0
+
+
+def test_right_passphrases_are_not_counted_and_wrong_ones_are_limited(world, settings):
+    settings.VOICE_UNLOCK_FAILURES = 2
+    ref = raise_one(world).concern.reference
+    api = _api(world.handler)
+    for _ in range(4):
+        assert api.get(f"/api/v1/voice/concerns/{ref}").status_code == 200
+    wrong = _api(world.handler, "wrong passphrase")
+    assert [wrong.get(f"/api/v1/voice/concerns/{ref}").status_code for _ in range(3)] == [403, 403, 403]
+    refused = api.get(f"/api/v1/voice/concerns/{ref}")
+    assert refused.status_code == 403 and "Too many wrong passphrases" in refused.json()["detail"]

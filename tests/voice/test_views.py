@@ -254,3 +254,15 @@ def test_the_handler_key_set_up_page(world):
         == 302
     )
     assert services.unlock(staff=world.outsider, passphrase="a long passphrase")
+
+
+def test_wrong_passphrases_are_rate_limited(world, settings):
+    settings.VOICE_UNLOCK_FAILURES = 2
+    client = Client()
+    client.force_login(world.handler.user)
+    for _ in range(2):
+        assert client.post("/voice-team/unlock/", {"passphrase": "not my passphrase"}).status_code == 200
+    response = client.post("/voice-team/unlock/", {"passphrase": PASSPHRASE})
+    assert response.status_code == 429 and "Too many wrong passphrases" in response.content.decode()
+    # Another handler is not held up.
+    assert _handler_client(world.lead)

@@ -47,3 +47,22 @@ def count_attempt(address: str) -> None:
     everyone = _count(f"voice:receipt:{window}:all")
     if bucket > per_bucket or everyone > overall:
         raise TooManyAttempts()
+
+
+UNLOCK_MESSAGE = "Too many wrong passphrases. Wait 15 minutes and try again."
+
+
+def _unlock_key(staff_id: int) -> str:
+    return f"voice:unlock:{int(time.time()) // WINDOW_SECONDS}:{staff_id}"
+
+
+def check_unlock(staff_id: int) -> None:
+    """``TooManyAttempts`` once a handler has given too many wrong passphrases in this window. A handler is
+    signed in, so this limit may be per person; only failures count, so the API can send the passphrase
+    on every call."""
+    if (cache.get(_unlock_key(staff_id)) or 0) >= int(getattr(settings, "VOICE_UNLOCK_FAILURES", 10)):
+        raise TooManyAttempts(UNLOCK_MESSAGE)
+
+
+def count_failed_unlock(staff_id: int) -> None:
+    _count(_unlock_key(staff_id))

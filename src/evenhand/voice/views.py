@@ -408,8 +408,13 @@ def unlock(request: HttpRequest) -> HttpResponse:
     form = PassphraseForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
+            limiter.check_unlock(staff.pk)
             private_key = services.unlock(staff=staff, passphrase=form.cleaned_data["passphrase"])
+        except limiter.TooManyAttempts:
+            form.add_error("passphrase", limiter.UNLOCK_MESSAGE)
+            return render(request, "voice/unlock.html", {"form": form, "next": ""}, status=429)
         except services.PassphraseRefused:
+            limiter.count_failed_unlock(staff.pk)
             form.add_error("passphrase", "That passphrase does not open your handling key")
         else:
             target = request.POST.get("next", "")

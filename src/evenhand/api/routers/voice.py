@@ -15,7 +15,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 from ninja import Field, Header, Path, Query, Router, Schema
 
-from evenhand.voice import selectors, services
+from evenhand.voice import limiter, selectors, services
 from evenhand.voice.models import Concern, OutcomeCategory, Status, SubStatus
 
 from ..auth import staff_of
@@ -129,8 +129,12 @@ def _key(staff: Any, passphrase: str | None) -> bytes:
     if not passphrase:
         raise PermissionDenied("Send your handling passphrase in X-Voice-Passphrase.")
     try:
+        limiter.check_unlock(staff.pk)
         return services.unlock(staff=staff, passphrase=passphrase)
+    except limiter.TooManyAttempts:
+        raise PermissionDenied(limiter.UNLOCK_MESSAGE) from None
     except services.PassphraseRefused:
+        limiter.count_failed_unlock(staff.pk)
         raise PermissionDenied("That passphrase does not open your handling key.") from None
 
 
