@@ -266,3 +266,33 @@ def test_wrong_passphrases_are_rate_limited(world, settings):
     assert response.status_code == 429 and "Too many wrong passphrases" in response.content.decode()
     # Another handler is not held up.
     assert _handler_client(world.lead)
+
+
+def test_a_lead_adds_a_handler_who_sets_up_a_key_and_is_given_the_group_key(world):
+    lead = _handler_client(world.lead)
+    page = lead.post(
+        "/voice-team/handlers/", {"group": world.group.name, "staff_code": "NOBODY"}
+    ).content.decode()
+    assert "There is no member of staff with this code" in page
+    assert (
+        lead.post("/voice-team/handlers/", {"group": world.group.name, "staff_code": "vout"}).status_code
+        == 302
+    )
+    page = lead.post(
+        "/voice-team/handlers/", {"group": world.group.name, "staff_code": "VOUT"}
+    ).content.decode()
+    assert "already a handler" in page
+    newcomer = Client()
+    newcomer.force_login(world.outsider.user)
+    assert "A group lead has still to give you" not in newcomer.get("/voice-team/").content.decode()
+    newcomer.post("/voice-team/key/", {"passphrase": PASSPHRASE, "confirmation": PASSPHRASE})
+    assert "A group lead has still to give you" in newcomer.get("/voice-team/").content.decode()
+    lead.post("/voice-team/grant/", {"staff_code": "VOUT", "group": world.group.name})
+    ref = raise_one(world).concern.reference
+    assert _handler_client(world.outsider).get(f"/voice-team/concerns/{ref}/").status_code == 200
+
+
+def test_only_the_lead_adds_handlers(world):
+    handler = _handler_client(world.handler)
+    response = handler.post("/voice-team/handlers/", {"group": world.group.name, "staff_code": "VOUT"})
+    assert response.status_code == 403

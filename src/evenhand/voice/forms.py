@@ -315,6 +315,15 @@ class ConflictForm(forms.Form):
     )
 
 
+class InviteForm(forms.Form):
+    staff_code = forms.CharField(
+        label="Staff code of the new handler",
+        max_length=16,
+        error_messages={"required": "Enter the staff code of the new handler"},
+    )
+    group = forms.CharField(max_length=100, widget=forms.HiddenInput)
+
+
 class GrantForm(forms.Form):
     staff_code = forms.CharField(max_length=16, widget=forms.HiddenInput)
     group = forms.CharField(max_length=100, widget=forms.HiddenInput)

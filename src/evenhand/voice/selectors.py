@@ -288,6 +288,7 @@ class HandlerStatus:
     holds_group_keys: bool
     is_lead: bool
     groups: tuple[str, ...]
+    led: tuple[str, ...]
 
 
 def handler_status(staff: StaffMember) -> HandlerStatus:
@@ -300,6 +301,7 @@ def handler_status(staff: StaffMember) -> HandlerStatus:
         holds_group_keys=any(m.sealed_group_key is not None for m in memberships),
         is_lead=any(m.is_lead for m in memberships),
         groups=tuple(m.group.name for m in memberships),
+        led=tuple(m.group.name for m in memberships if m.is_lead),
     )
 
 

@@ -558,6 +558,34 @@ def add_handler(
 
 
 @transaction.atomic
+def invite_handler(*, group_name: str, staff_code: str, by: StaffMember) -> HandlerMembership:
+    """A group's lead makes a member of staff a handler of the group. They then set up their handling key,
+    and a member who holds the group's key gives it to them (``add_handler``)."""
+    ensure_current(by)
+    lead = (
+        HandlerMembership.objects.filter(
+            staff=by, group__name=group_name, is_lead=True, ended_on__isnull=True
+        )
+        .select_related("group")
+        .first()
+    )
+    if lead is None:
+        raise NotAHandler("Only the group's lead adds handlers to it.")
+    staff = StaffMember.objects.filter(staff_code=str(staff_code).strip().upper()).first()
+    if staff is None:
+        raise ValidationError({"staff_code": "There is no member of staff with this code"})
+    membership, created = HandlerMembership.objects.get_or_create(
+        group=lead.group, staff=staff, defaults={"added_on": today()}
+    )
+    if not created and membership.ended_on is None:
+        raise ValidationError({"staff_code": "They are already a handler of this group"})
+    if not created:
+        membership.ended_on, membership.sealed_group_key, membership.added_on = None, None, today()
+        membership.save(update_fields=["ended_on", "sealed_group_key", "added_on"])
+    return membership
+
+
+@transaction.atomic
 def appoint_custodian(*, staff: StaffMember) -> Custodian:
     custodian, _ = Custodian.objects.update_or_create(
         staff=staff, defaults={"appointed_on": today(), "ended_on": None}

@@ -22,6 +22,7 @@ urlpatterns = [
     path("voice-team/lock/", views.lock, name="voice-lock"),
     path("voice-team/conflicts/", views.declare_conflict, name="voice-conflict"),
     path("voice-team/grant/", views.grant, name="voice-grant"),
+    path("voice-team/handlers/", views.invite, name="voice-invite"),
     path("voice-team/custodian/", views.custodian, name="voice-custodian"),
     path("voice-team/concerns/<str:concern_ref>/", views.handle, name="voice-handle"),
     path(

@@ -42,6 +42,7 @@ from .forms import (
     DisclosureAnswerForm,
     GrantForm,
     HandlerActionForm,
+    InviteForm,
     NewPassphraseForm,
     PassphraseForm,
     RatingForm,
@@ -352,29 +353,33 @@ def _remember_unlocked(request: HttpRequest, response: HttpResponse, private_key
     )
 
 
-@require_GET
-def inbox(request: HttpRequest) -> HttpResponse:
-    staff = _handler(request)
+def _inbox_page(request: HttpRequest, staff: StaffMember, **forms: Any) -> HttpResponse:
+    """The inbox, with any form that came back with errors in place of a blank one."""
     try:
         page = max(int(request.GET.get("page", "1")), 1)
     except ValueError:
         page = 1
     status = request.GET.get("status", "")
     count, rows = selectors.inbox(staff, status=status, offset=(page - 1) * 50, limit=50)
-    return render(
-        request,
-        "voice/inbox.html",
-        {
-            "rows": rows,
-            "count": count,
-            "page": page,
-            "status": status,
-            "me": selectors.handler_status(staff),
-            "unlocked": _unlocked(request) is not None,
-            "waiting": selectors.waiting_for_group_key(staff),
-            "conflict_form": ConflictForm(),
-        },
-    )
+    context = {
+        "rows": rows,
+        "count": count,
+        "page": page,
+        "status": status,
+        "me": selectors.handler_status(staff),
+        "unlocked": _unlocked(request) is not None,
+        "waiting": selectors.waiting_for_group_key(staff),
+        "conflict_form": forms.get("conflict_form") or ConflictForm(),
+        "invite_form": forms.get("invite_form") or InviteForm(),
+    }
+    if forms:
+        context["form"] = next(iter(forms.values()))
+    return render(request, "voice/inbox.html", context)
+
+
+@require_GET
+def inbox(request: HttpRequest) -> HttpResponse:
+    return _inbox_page(request, _handler(request))
 
 
 @sensitive_post_parameters("passphrase", "confirmation")
@@ -547,22 +552,30 @@ def declare_conflict(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, "Conflict declared: concerns naming them are no longer shown to you")
             return redirect("voice-inbox")
-    count, rows = selectors.inbox(staff)
-    return render(
-        request,
-        "voice/inbox.html",
-        {
-            "rows": rows,
-            "count": count,
-            "page": 1,
-            "status": "",
-            "me": selectors.handler_status(staff),
-            "unlocked": _unlocked(request) is not None,
-            "waiting": selectors.waiting_for_group_key(staff),
-            "conflict_form": form,
-            "form": form,
-        },
-    )
+    return _inbox_page(request, staff, conflict_form=form)
+
+
+@require_POST
+def invite(request: HttpRequest) -> HttpResponse:
+    staff = _handler(request)
+    form = InviteForm(request.POST)
+    if form.is_valid():
+        try:
+            membership = services.invite_handler(
+                group_name=form.cleaned_data["group"], staff_code=form.cleaned_data["staff_code"], by=staff
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        except services.NotAHandler as refused:
+            raise PermissionDenied(str(refused)) from None
+        else:
+            messages.success(
+                request,
+                f"{membership.staff.full_name} is a handler of {membership.group.name}. Once they have set up "
+                "their handling key, give them the group's key here.",
+            )
+            return redirect("voice-inbox")
+    return _inbox_page(request, staff, invite_form=form)
 
 
 @require_POST
