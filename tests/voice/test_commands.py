@@ -39,5 +39,14 @@ def test_voice_group_creates_a_group_and_appoints_a_custodian(world):
     assert Custodian.objects.filter(staff=world.spo).exists()
     with pytest.raises(CommandError):
         call_command("voice_group", "Another", kinds="no-such-kind", lead=world.outsider.staff_code)
-    with pytest.raises(CommandError, match="handling key"):
-        call_command("voice_group", "Keyless", kinds="other", lead=world.head.staff_code)
+
+
+def test_a_lead_without_a_key_chooses_a_passphrase_at_the_terminal(world, monkeypatch):
+    typed = iter(["a passphrase for the lead", "a passphrase for the lead", "short", "short"])
+    monkeypatch.setattr("getpass.getpass", lambda prompt="": next(typed))
+    call_command("voice_group", "Keyed unit", kinds="other", lead=world.head.staff_code, stdout=io.StringIO())
+    assert services.unlock(staff=world.head, passphrase="a passphrase for the lead")
+    with pytest.raises(CommandError, match="at least 12"):
+        call_command(
+            "voice_group", "Another unit", kinds="other", lead=world.spo.staff_code, stdout=io.StringIO()
+        )

@@ -1,15 +1,16 @@
 """``evenhand voice_group NAME --kinds racism,bullying [--regions CODE,…] --lead STAFF_CODE``: create a handler
-group whose lead already set up their handling key (at /voice-team/key/); ``--custodian STAFF_CODE`` appoints
-a custodian instead."""
+group. A lead without a handling key yet is asked for a passphrase (typed twice, not echoed) at the terminal,
+which only they should do. ``--custodian STAFF_CODE`` appoints a custodian instead."""
 
+import getpass
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from evenhand.org.models import Region, StaffMember
-from evenhand.voice.models import ConcernKind
-from evenhand.voice.services import appoint_custodian, create_handler_group
+from evenhand.voice.models import ConcernKind, HandlerKey
+from evenhand.voice.services import appoint_custodian, create_handler_group, set_up_handler_key
 
 
 class Command(BaseCommand):
@@ -45,6 +46,16 @@ class Command(BaseCommand):
         leader = StaffMember.objects.filter(staff_code=lead.upper()).first()
         if leader is None:
             raise CommandError(f"No member of staff {lead!r}")
+        if not HandlerKey.objects.filter(staff=leader).exists():
+            self.stdout.write(f"{leader.full_name} has no handling key yet: they choose its passphrase now.")
+            try:
+                set_up_handler_key(
+                    staff=leader,
+                    passphrase=getpass.getpass("Handling passphrase: "),
+                    confirmation=getpass.getpass("Type it again: "),
+                )
+            except ValidationError as error:
+                raise CommandError("; ".join(error.messages)) from error
         try:
             group = create_handler_group(name=name, kinds=chosen, regions=in_regions, lead=leader)
         except ValidationError as error:
