@@ -296,3 +296,26 @@ def test_only_the_lead_adds_handlers(world):
     handler = _handler_client(world.handler)
     response = handler.post("/voice-team/handlers/", {"group": world.group.name, "staff_code": "VOUT"})
     assert response.status_code == 403
+
+
+def test_themes_are_set_and_shown_checked(world):
+    ref = raise_one(world).concern.reference
+    handler = _handler_client(world.handler)
+    assert (
+        handler.post(
+            f"/voice-team/concerns/{ref}/", {"action": "themes", "themes": ["threats", "allocation"]}
+        ).status_code
+        == 302
+    )
+    page = handler.get(f"/voice-team/concerns/{ref}/").content.decode()
+    assert re.search(r'value="threats"\s+checked', page) and not re.search(
+        r'value="progression"\s+checked', page
+    )
+    page = handler.post(
+        f"/voice-team/concerns/{ref}/", {"action": "themes", "themes": ["no-such-theme"]}
+    ).content.decode()
+    assert "Select a valid choice" in page
+    assert set(Concern.objects.get(reference=ref).themes.values_list("code", flat=True)) == {
+        "threats",
+        "allocation",
+    }

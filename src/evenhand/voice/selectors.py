@@ -119,6 +119,7 @@ class ConcernView:
     identity: str = ""  # handlers only: what a named reporter gave, or a consenting one
     subjects: tuple[str, ...] = ()  # handlers only
     themes: tuple[str, ...] = ()
+    theme_codes: tuple[str, ...] = ()
     escalations: tuple[str, ...] = ()
 
     @property
@@ -190,6 +191,7 @@ def _view(concern: Concern, key: bytes, *, for_handler: bool) -> ConcernView:
                 for s in concern.subjects.select_related("staff")
             ),
             "themes": tuple(concern.themes.values_list("name", flat=True)),
+            "theme_codes": tuple(concern.themes.values_list("code", flat=True)),
             "escalations": tuple(
                 f"{e.get_kind_display()} (escalated {e.escalated_on:%-d %B %Y})"
                 for e in concern.escalations.all()

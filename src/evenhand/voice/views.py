@@ -501,6 +501,8 @@ def handle(request: HttpRequest, concern_ref: str) -> HttpResponse:
         raise Http404("No such concern, or you may not see it.") from None
     except services.NotAHandler as refused:
         raise PermissionDenied(str(refused)) from None
+    if request.method != "POST":
+        form = HandlerActionForm(initial={"themes": list(view.theme_codes)})
     return render(
         request,
         "voice/handle.html",
