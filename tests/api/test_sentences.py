@@ -98,8 +98,9 @@ def test_listing_sentences_takes_the_same_few_queries_for_30_rows(
     for _ in range(30):
         make_order(org.po, asha)
     client = client_for(org.po)
-    # Token, last-used stamp, count, page, offences, requirements, current allocations, extensions, access log.
-    with django_assert_max_num_queries(9):
+    # Token, last-used stamp, count, page, offences, requirements, current allocations, extensions,
+    # corrections, access log.
+    with django_assert_max_num_queries(10):
         response = client.get(f"{API}/sentences")
     assert len(response.json()["items"]) == 30
 
@@ -368,3 +369,35 @@ def test_extension(org, order, client_for):
     )
     assert earlier.status_code == 422
     assert list(earlier.json()["errors"]) == ["new_end_date"]
+
+
+def test_correcting_a_sentence_keeps_the_correction(org, order, client_for):
+    response = client_for(org.po).post(
+        f"{API}/sentences/{order.pk}/corrections",
+        {"reason": "The court was typed wrongly", "court": "Bradford Magistrates' Court"},
+        content_type="application/json",
+    )
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["court"] == "Bradford Magistrates' Court"
+    (correction,) = body["corrections"]
+    assert correction["changes"] == {"court": ["Leeds Magistrates' Court", "Bradford Magistrates' Court"]}
+    late = client_for(org.po).post(
+        f"{API}/sentences/{order.pk}/corrections",
+        {"reason": "Wrong date", "start_date": str(timezone.localdate())},
+        content_type="application/json",
+    )
+    assert late.status_code == 422
+    assert list(late.json()["errors"]) == ["start_date"]  # the allocation began before it
+
+
+def test_a_correction_is_refused_to_another_pdu_and_an_analyst(org, order, client_for):
+    for viewer, ref in ((org.bradford_po, order.pk), (org.analyst, record_token("sentence", order.pk))):
+        response = client_for(viewer).post(
+            f"{API}/sentences/{ref}/corrections",
+            {"reason": "Sneaky", "court": "Elsewhere"},
+            content_type="application/json",
+        )
+        assert response.status_code in (403, 404)
+    order.refresh_from_db()
+    assert order.court == "Leeds Magistrates' Court"

@@ -571,3 +571,70 @@ class TestExtension:
         extension.reason = "Changed"
         with pytest.raises(Exception, match="cannot be changed"):
             extension.save()
+
+
+class TestCorrection:
+    def test_corrects_the_details_and_keeps_what_changed(self, po, person):
+        sentence = custody(po, person)
+        correction = cases.correct_sentence(
+            by=po,
+            sentence=sentence,
+            reason="The length was typed as 12 months; the court passed 14",
+            length=14,
+            expected_end_date=D(2025, 8, 6),
+        )
+        sentence.refresh_from_db()
+        assert (sentence.length, sentence.expected_end_date, sentence.expiry_date) == (
+            14,
+            D(2025, 8, 6),
+            D(2026, 3, 6),
+        )
+        assert correction.changes == {
+            "length": ["12", "14"],
+            "expected_end_date": ["2025-07-06", "2025-08-06"],
+        }
+        assert correction.recorded_by == po
+        with pytest.raises(Exception, match="cannot be changed"):
+            correction.save()
+
+    def test_nothing_to_correct(self, po, person):
+        sentence = custody(po, person)
+        with pytest.raises(ValidationError) as caught:
+            cases.correct_sentence(by=po, sentence=sentence, reason="No change", court="Leeds Crown Court")
+        assert "Nothing would change" in message(caught, "reason")
+
+    def test_the_rules_of_recording_hold(self, po, person):
+        sentence = custody(po, person)
+        with pytest.raises(ValidationError) as caught:
+            cases.correct_sentence(
+                by=po, sentence=sentence, reason="Release", expected_end_date=D(2026, 2, 1)
+            )
+        assert "no later than the end of the sentence" in message(caught, "expected_end_date")
+        with pytest.raises(ValidationError) as caught:
+            cases.correct_sentence(by=po, sentence=sentence, reason="Date", start_date=D(1990, 1, 1))
+        assert "at most 10 years after the start" in message(caught, "expected_end_date")
+        with pytest.raises(ValidationError) as caught:
+            cases.correct_sentence(by=po, sentence=sentence, reason="Date", start_date=D(2025, 7, 6))
+        assert "must be after the start date" in message(caught, "expected_end_date")
+        sentence.refresh_from_db()
+        assert (sentence.start_date, sentence.expected_end_date) == (SENTENCED, D(2025, 7, 6))
+
+    def test_the_sentence_still_holds_its_casework(self, po, spo, person):
+        sentence = custody(po, person)
+        AllocationFactory(sentence=sentence, practitioner=po, allocated_by=spo, start_date=D(2025, 2, 1))
+        with pytest.raises(ValidationError) as caught:
+            cases.correct_sentence(by=po, sentence=sentence, reason="Date", start_date=D(2025, 2, 2))
+        assert "from 1 February 2025" in message(caught, "start_date")
+        assert cases.correct_sentence(by=po, sentence=sentence, reason="Date", start_date=D(2025, 2, 1)).pk
+
+    def test_a_licence_cannot_be_moved_before_its_custody(self, po, person):
+        licence = release(po, custody(po, person)).licence
+        with pytest.raises(ValidationError) as caught:
+            cases.correct_sentence(by=po, sentence=licence, reason="Date", start_date=D(2025, 1, 1))
+        assert "cannot be before the date of sentence" in message(caught, "start_date")
+
+    def test_refused_to_another_pdu_and_an_analyst(self, po, person):
+        sentence = custody(po, person)
+        for who in (StaffMemberFactory(grade=Grade.PO), StaffMemberFactory(grade=Grade.ANALYST)):
+            with pytest.raises(PermissionDenied):
+                cases.correct_sentence(by=who, sentence=sentence, reason="Sneaky", court="Elsewhere")

@@ -69,8 +69,8 @@ class TestPersonSelectors:
         new = SentenceFactory(person=person, start_date=D(2025, 1, 6))
         AllocationFactory(sentence=new, practitioner=pso, start_date=D(2025, 1, 6), end_date=D(2025, 2, 1))
         AllocationFactory(sentence=new, practitioner=po, start_date=D(2025, 2, 2))
-        # Sentences, offences, requirements, current allocations, extensions.
-        with django_assert_max_num_queries(5):
+        # Sentences, offences, requirements, current allocations, extensions, corrections.
+        with django_assert_max_num_queries(6):
             sentences = list(sentences_of(person))
             assert sentences == [new, old]
             assert [[a.practitioner for a in s.current_allocations] for s in sentences] == [[po], []]

@@ -292,8 +292,32 @@ class TestEndAndExtend:
         )
         assert_error(response, "new_end_date", "must be after the current one")
 
+    def test_correct_details_recorded_in_error(self, w):
+        order = SentenceFactory(
+            person=w.person, start_date=today() - dt.timedelta(days=100), court="Leeds MC"
+        )
+        url = reverse("correct-sentence", args=[order.pk])
+        client = client_for(w.po)
+        page = page_text(client.get(url))
+        assert 'value="Leeds MC"' in page  # filled in with what was recorded
+        data = {
+            "court": "Leeds Crown Court",
+            **date_parts("start_date", order.start_date),
+            "length": "",
+            "length_unit": "",
+            **date_parts("expected_end_date", order.expected_end_date),
+            "reason": "The court was typed wrongly",
+        }
+        assert client.post(url, data).status_code == 302
+        order.refresh_from_db()
+        assert order.court == "Leeds Crown Court"
+        html = page_text(client.get(reverse("person-detail", args=[w.person.pk])))
+        assert "The court was typed wrongly" in html
+        unchanged = client.post(url, {**data, "reason": "Again"})
+        assert_error(unchanged, "reason", "Nothing would change")
+
     @pytest.mark.parametrize("who", ["other_pdu_po", "analyst", "excluded"])
-    @pytest.mark.parametrize("name", ["end-sentence", "extend-sentence"])
+    @pytest.mark.parametrize("name", ["end-sentence", "extend-sentence", "correct-sentence"])
     def test_refused(self, w, who, name):
         order = SentenceFactory(person=w.person, start_date=today() - dt.timedelta(days=100))
         client = client_for(getattr(w, who))

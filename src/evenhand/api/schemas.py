@@ -348,6 +348,16 @@ class ExtensionOut(Schema):
     recorded_by: str | None = Field(description="Staff code; null for analysts")
 
 
+class CorrectionOut(Schema):
+    fields: list[str] = Field(description="The corrected fields")
+    changes: dict[str, list[str]] | None = Field(
+        description="Each field's value before and after; null for analysts"
+    )
+    reason: str | None = Field(description="Null for analysts")
+    recorded_by: str | None = Field(description="Staff code; null for analysts")
+    recorded_on: dt.date
+
+
 class SentenceOut(Schema):
     id: int | None = Field(description="Null for analysts, who address the sentence by ``token``")
     token: str | None = Field(description="Analysts only: an opaque reference to the sentence")
@@ -373,6 +383,7 @@ class SentenceOut(Schema):
     offences: list[OffenceOut]
     requirements: list[RequirementOut]
     extensions: list[ExtensionOut]
+    corrections: list[CorrectionOut]
 
 
 class SentenceFilter(Schema):

@@ -281,6 +281,30 @@ class TerminationForm(forms.Form):
     termination_date = GovukDateField(label="Date it ended", help_text="For example, 27 3 2026")
 
 
+class CorrectionForm(forms.Form):
+    """The details of a sentence as they should have been recorded, filled in with what was recorded."""
+
+    court = forms.CharField(max_length=120, label="Court (or, for a licence, the releasing prison)")
+    start_date = GovukDateField(label="Date of sentence (for a licence, of release)")
+    length = forms.IntegerField(min_value=1, max_value=36500, required=False, label="Length of the sentence")
+    length_unit = forms.ChoiceField(
+        choices=_blank_first(LengthUnit.choices, "Not given"), required=False, label="Length in"
+    )
+    expected_end_date = GovukDateField(label="Expected end date (for custody, the expected release)")
+    reason = forms.CharField(widget=forms.Textarea, label="What was recorded in error?")
+
+
+def correction_arguments(data: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "court": data["court"],
+        "start_date": data["start_date"],
+        "length": data.get("length"),
+        "length_unit": data.get("length_unit") or "",
+        "expected_end_date": data["expected_end_date"],
+        "reason": data["reason"],
+    }
+
+
 class ExtensionForm(forms.Form):
     new_end_date = GovukDateField(label="New expected end date", help_text="For example, 27 3 2026")
     ordered_on = GovukDateField(label="Date of the order", help_text="For example, 27 3 2026")

@@ -7,6 +7,8 @@ offence descriptions, court names), no staff names, and dates to the month.
 import datetime as dt
 from dataclasses import dataclass
 
+from django.utils import timezone
+
 from evenhand.org.models import StaffMember
 from evenhand.people.records import Addressed, Lens, reference
 
@@ -22,6 +24,7 @@ from .models import (
     Requirement,
     RiskSummary,
     Sentence,
+    SentenceCorrection,
     SentenceExtension,
 )
 
@@ -138,6 +141,27 @@ class ExtensionRecord:
 
 
 @dataclass(frozen=True)
+class CorrectionRecord:
+    """A correction of a sentence's details; analysts see which fields changed, not the values or the reason."""
+
+    fields: list[str]
+    changes: dict[str, list[str]] | None
+    reason: str | None
+    recorded_by: str | None  # staff code
+    recorded_on: dt.date
+
+    @classmethod
+    def shape(cls, correction: SentenceCorrection, lens: Lens) -> "CorrectionRecord":
+        return cls(
+            fields=sorted(correction.changes),
+            changes=correction.changes if lens.identity else None,
+            reason=lens.text(correction.reason),
+            recorded_by=_staff_code(correction.recorded_by, lens),
+            recorded_on=lens.date(timezone.localdate(correction.recorded_at)),
+        )
+
+
+@dataclass(frozen=True)
 class SentenceRecord(OfPerson):
     id: int | None
     token: str | None
@@ -166,6 +190,7 @@ class SentenceRecord(OfPerson):
     offences: list[OffenceRecord]
     requirements: list[RequirementRecord]
     extensions: list[ExtensionRecord]
+    corrections: list[CorrectionRecord]
 
     @property
     def custody_ref(self) -> str:
@@ -174,7 +199,7 @@ class SentenceRecord(OfPerson):
     @classmethod
     def shape(cls, sentence: Sentence, lens: Lens) -> "SentenceRecord":
         """``sentence`` with ``offences`` and ``requirements`` prefetched and ``current_allocations`` loaded (and
-        ``extension_list``, when the page shows extensions: ``selectors.sentences_with_parts``)."""
+        ``extension_list`` and ``correction_list`` where the page shows them: ``selectors.sentences_with_parts``)."""
         current = getattr(sentence, "current_allocations", None) or []
         allocation = current[0] if current else None
         practitioner = allocation.practitioner if allocation is not None else None
@@ -206,6 +231,7 @@ class SentenceRecord(OfPerson):
             offences=[OffenceRecord.shape(o, lens) for o in sentence.offences.all()],
             requirements=[RequirementRecord.shape(r, lens) for r in sentence.requirements.all()],
             extensions=[ExtensionRecord.shape(e, lens) for e in getattr(sentence, "extension_list", [])],
+            corrections=[CorrectionRecord.shape(c, lens) for c in getattr(sentence, "correction_list", [])],
         )
 
 

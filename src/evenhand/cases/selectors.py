@@ -20,6 +20,7 @@ from .models import (
     RegistrationReview,
     RiskSummary,
     Sentence,
+    SentenceCorrection,
     SentenceExtension,
 )
 
@@ -69,15 +70,17 @@ def current_risk(person: Person) -> RiskSummary | None:
 
 def sentences_with_parts() -> QuerySet[Sentence]:
     """Sentences with what a record of one shows: offences, requirements, the current allocation
-    (``current_allocations``, with its practitioner) and extensions (``extension_list``), in a fixed number of
-    queries however many."""
+    (``current_allocations``, with its practitioner), extensions (``extension_list``) and corrections
+    (``correction_list``), in a fixed number of queries however many."""
     current = Allocation.objects.filter(end_date__isnull=True).select_related("practitioner")
     extensions = SentenceExtension.objects.select_related("recorded_by")
+    corrections = SentenceCorrection.objects.select_related("recorded_by")
     return Sentence.objects.prefetch_related(
         "offences",
         "requirements",
         Prefetch("allocations", queryset=current, to_attr="current_allocations"),
         Prefetch("extensions", queryset=extensions, to_attr="extension_list"),
+        Prefetch("corrections", queryset=corrections, to_attr="correction_list"),
     )
 
 

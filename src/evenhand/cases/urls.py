@@ -17,6 +17,7 @@ urlpatterns = [
     path("sentences/<ref:sentence_ref>/release/", views.record_release, name="record-release"),
     path("sentences/<ref:sentence_ref>/end/", views.end_sentence, name="end-sentence"),
     path("sentences/<ref:sentence_ref>/extend/", views.extend_sentence, name="extend-sentence"),
+    path("sentences/<ref:sentence_ref>/correct/", views.correct_sentence, name="correct-sentence"),
     path("people/<ref:person_ref>/risk-reviews/new/", views.record_risk_review, name="record-risk-review"),
     path("people/<ref:person_ref>/registrations/new/", views.add_registration, name="add-registration"),
     path(

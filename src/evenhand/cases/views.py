@@ -24,6 +24,7 @@ from evenhand.people.records import PersonRecord
 from . import door, services
 from .forms import (
     ContactForm,
+    CorrectionForm,
     DecisionForm,
     ExtensionForm,
     OutcomeForm,
@@ -36,6 +37,7 @@ from .forms import (
     RiskReviewForm,
     SentenceForm,
     TerminationForm,
+    correction_arguments,
     release_arguments,
     sentence_arguments,
 )
@@ -321,6 +323,36 @@ def extend_sentence(request: HttpRequest, sentence_ref: str) -> HttpResponse:
     return done or render(
         request,
         "cases/extend_sentence.html",
+        {"person": page.person, "sentence": page.sentence, "form": form},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def correct_sentence(request: HttpRequest, sentence_ref: str) -> HttpResponse:
+    """Correct details of a sentence recorded in error; the correction is kept with the reason."""
+    staff = staff_of(request, opening_record=True)
+    page = door.sentence_casework(
+        viewer=staff, ref=sentence_ref, channel=Channel.UI, purpose="Correct a sentence"
+    )
+    recorded = page.model
+    initial = {
+        "court": recorded.court,
+        "start_date": recorded.start_date,
+        "length": recorded.length,
+        "length_unit": recorded.length_unit,
+        "expected_end_date": recorded.expected_end_date,
+    }
+    form = CorrectionForm(request.POST or None, initial=initial)
+    done = handle_form(
+        request,
+        form,
+        lambda data: services.correct_sentence(by=staff, sentence=recorded, **correction_arguments(data)),
+        success=lambda correction: "Sentence corrected: " + ", ".join(correction.changes).replace("_", " "),
+        then=lambda correction: _person_url(page.person, "sentences"),
+    )
+    return done or render(
+        request,
+        "cases/correct_sentence.html",
         {"person": page.person, "sentence": page.sentence, "form": form},
     )
 

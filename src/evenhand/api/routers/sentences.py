@@ -9,11 +9,12 @@ from ninja import Field, Path, Query, Router, Schema, Status
 
 from evenhand.audit.models import Channel
 from evenhand.cases import door
-from evenhand.cases.models import Sentence, TerminationReason
+from evenhand.cases.models import LengthUnit, Sentence, TerminationReason
 from evenhand.cases.records import SentenceRecord
 from evenhand.cases.services import (
     OffenceInput,
     RequirementInput,
+    correct_sentence,
     create_sentence,
     extend_sentence,
     record_release,
@@ -64,6 +65,15 @@ class TerminationIn(Schema):
         description="Revocation ends a community or suspended sentence order (on breach, after a proven "
         "breach); recall ends a licence; release ends custody (record the release instead)"
     )
+
+
+class CorrectionIn(Schema):
+    reason: Text = Field(max_length=5000, description="What was recorded in error")
+    court: Text | None = Field(None, max_length=120)
+    start_date: dt.date | None = None
+    length: int | None = Field(None, ge=1, le=36500)
+    length_unit: LengthUnit | None = None
+    expected_end_date: dt.date | None = None
 
 
 class ExtensionIn(Schema):
@@ -197,5 +207,28 @@ def extend(request: HttpRequest, ref: Path[Ref], payload: ExtensionIn) -> Status
         new_end_date=payload.new_end_date,
         ordered_on=payload.ordered_on,
         reason=payload.reason,
+    )
+    return Status(201, door.written_sentence(viewer=staff, sentence_id=sentence.pk))
+
+
+@router.post(
+    "/{ref:ref}/corrections",
+    response={201: SentenceOut, **WRITE_ERRORS},
+    summary="Correct a sentence's details recorded in error",
+)
+def correct(request: HttpRequest, ref: Path[Ref], payload: CorrectionIn) -> Status:
+    """Correct the court, the date of sentence, the length or the expected end, with the reason; fields left
+    out stay as they are. The correction is kept with the sentence (``corrections``)."""
+    staff = staff_of(request)
+    sentence = _for_casework(request, ref)
+    correct_sentence(
+        by=staff,
+        sentence=sentence,
+        reason=payload.reason,
+        court=payload.court,
+        start_date=payload.start_date,
+        length=payload.length,
+        length_unit=payload.length_unit,
+        expected_end_date=payload.expected_end_date,
     )
     return Status(201, door.written_sentence(viewer=staff, sentence_id=sentence.pk))

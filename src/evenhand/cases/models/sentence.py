@@ -396,3 +396,35 @@ class SentenceExtension(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> Any:
         raise ImmutableExtensionError("An extension cannot be deleted.")
+
+
+class SentenceCorrection(models.Model):
+    """A correction of a sentence's details typed in error (court, date of sentence, length, expected end): who
+    corrected what, from what to what, and why. Kept beside the sentence, never edited."""
+
+    sentence = models.ForeignKey(Sentence, on_delete=models.PROTECT, related_name="corrections")
+    changes = models.JSONField(help_text='Each corrected field: {"field": ["before", "after"]}')
+    reason = models.TextField()
+    recorded_by = models.ForeignKey(StaffMember, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-recorded_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(reason=""),
+                name="sentence_correction_has_reason",
+                violation_error_message="Enter the reason for the correction",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Corrected {', '.join(self.changes)}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None and not kwargs.get("force_insert"):
+            raise ImmutableExtensionError("A correction cannot be changed; record another one instead.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise ImmutableExtensionError("A correction cannot be deleted.")

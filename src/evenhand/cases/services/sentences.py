@@ -38,6 +38,7 @@ from ..models import (
     RequirementType,
     RiskSummary,
     Sentence,
+    SentenceCorrection,
     SentenceExtension,
     SentenceType,
     TerminationReason,
@@ -536,6 +537,115 @@ def extend_sentence(
     validated(sentence)
     sentence.save(update_fields=["expected_end_date", "modified_at"])
     return extension
+
+
+def _recorded_span(sentence: Sentence) -> tuple[dt.date | None, dt.date | None]:
+    """The first and last day of what is recorded on a sentence (allocations, contacts, referrals, extension
+    orders, supervision after release): a corrected sentence must still hold them all."""
+    firsts: list[dt.date] = []
+    lasts: list[dt.date] = []
+    allocations = sentence.allocations.order_by("start_date").values_list("start_date", flat=True)
+    firsts += allocations[:1]
+    contacts = sentence.contacts.order_by("starts_at").values_list("starts_at", flat=True)
+    if (first := contacts.first()) is not None:
+        firsts.append(timezone.localdate(first))
+        latest = sentence.contacts.order_by("-starts_at").values_list("starts_at", flat=True)[0]
+        lasts.append(timezone.localdate(latest))
+    firsts += sentence.referrals.order_by("made_on").values_list("made_on", flat=True)[:1]
+    firsts += sentence.extensions.order_by("ordered_on").values_list("ordered_on", flat=True)[:1]
+    firsts += sentence.supervision_after_release.order_by("start_date").values_list("start_date", flat=True)[
+        :1
+    ]
+    return (min(firsts) if firsts else None), (max(lasts) if lasts else None)
+
+
+@transaction.atomic
+def correct_sentence(
+    *,
+    by: StaffMember,
+    sentence: Sentence,
+    reason: str,
+    court: str | None = None,
+    start_date: dt.date | None = None,
+    length: int | None = None,
+    length_unit: str | None = None,
+    expected_end_date: dt.date | None = None,
+) -> SentenceCorrection:
+    """Correct details of a sentence typed in error (the court, the date of sentence, the length, the expected
+    end or release), with the reason; the correction is kept as a record of what changed from what. The same
+    rules as recording it hold, and the sentence must still hold everything recorded on it (allocations,
+    contacts, referrals, extensions, a release). Its type and offences are not corrected here."""
+    ensure_can_record(by, sentence.person)
+    sentence = Sentence.objects.select_for_update().select_related("person", "custody").get(pk=sentence.pk)
+    reason = plain_text(reason, "reason", "the reason for the correction", kind=TEXT, required=True)
+    new_court = require_text(court, "court", "the court", kind=LINE) if court is not None else sentence.court
+    new_start = start_date or sentence.start_date
+    new_length = length if length is not None else sentence.length
+    new_unit = length_unit if length_unit is not None else sentence.length_unit
+    new_end = expected_end_date or sentence.expected_end_date
+    new: dict[str, object] = {
+        "court": new_court,
+        "start_date": new_start,
+        "length": new_length,
+        "length_unit": new_unit,
+        "expected_end_date": new_end,
+    }
+    changes = {
+        field: [str(getattr(sentence, field)), str(value)]
+        for field, value in new.items()
+        if value != getattr(sentence, field)
+    }
+    if not changes:
+        raise ValidationError({"reason": "Nothing would change: give the corrected details"})
+    if (new_length is None) != (not new_unit):
+        raise ValidationError({"length": "Give the length of the sentence with its unit"})
+    if sentence.type == SentenceType.CUSTODY and new_length is None:
+        raise ValidationError({"length": "Give the length of the custodial sentence"})
+    _check_sentence_dates(sentence.person, new_start, new_end)
+    sentenced_on = sentence.custody.start_date if sentence.custody is not None else new_start
+    _check_adult(sentence.person, sentenced_on, "start_date")
+    if sentence.custody is not None and new_start < sentence.custody.start_date:
+        raise ValidationError(
+            {
+                "start_date": f"The release cannot be before the date of sentence "
+                f"({date_text(sentence.custody.start_date)})"
+            }
+        )
+    if sentence.type == SentenceType.CUSTODY and new_length is not None:
+        expiry = add_length(new_start, new_length, new_unit)
+        if new_end > expiry:
+            raise ValidationError(
+                {
+                    "expected_end_date": f"The expected release must be no later than the end of the sentence "
+                    f"({date_text(expiry)})"
+                }
+            )
+    first, last = _recorded_span(sentence)
+    if first is not None and new_start > first:
+        raise ValidationError(
+            {
+                "start_date": f"Casework is recorded on this sentence from {date_text(first)}: the sentence must "
+                f"start on or before it"
+            }
+        )
+    if last is not None and sentence.termination_date is None and new_end < last:
+        raise ValidationError(
+            {
+                "expected_end_date": f"A contact is recorded on this sentence on {date_text(last)}: the sentence "
+                f"must run to it"
+            }
+        )
+    if sentence.termination_date is not None and sentence.termination_date < new_start:
+        raise ValidationError({"start_date": "The sentence cannot start after it ended"})
+    for field, value in new.items():
+        setattr(sentence, field, value)
+    validated(sentence)
+    sentence.save(update_fields=[*changes, "modified_at"])
+    correction = validated(
+        SentenceCorrection(sentence=sentence, changes=changes, reason=reason, recorded_by=by)
+    )
+    correction.save()
+    return correction
 
 
 @transaction.atomic
