@@ -4,7 +4,6 @@ keeping the guesser's address."""
 from __future__ import annotations
 
 import re
-import statistics
 import time
 
 import pytest
@@ -46,7 +45,7 @@ def test_a_wrong_receipt_and_a_missing_one_answer_alike(world, costly):
     )
     missing = receipts.new_receipt()
     wrong, absent, right = [], [], []
-    for _ in range(5):
+    for _ in range(9):
         outcome, seconds = _timed(tampered.receipt)
         assert outcome == "ReceiptRefused"
         wrong.append(seconds)
@@ -56,10 +55,11 @@ def test_a_wrong_receipt_and_a_missing_one_answer_alike(world, costly):
         outcome, seconds = _timed(submitted.receipt)
         assert outcome == "opened"
         right.append(seconds)
-    # The same work either way: one Argon2id check and one Argon2id derivation.
-    ratio = statistics.median(wrong) / statistics.median(absent)
+    # The same work either way: one Argon2id check and one Argon2id derivation (were the decoy check left out,
+    # a missing receipt would cost half as much). The fastest of several runs is the least disturbed by load.
+    ratio = min(wrong) / min(absent)
     assert 0.6 < ratio < 1.6, (wrong, absent)
-    assert 0.5 < statistics.median(absent) / statistics.median(right) < 2.0, (absent, right)
+    assert 0.5 < min(absent) / min(right) < 2.0, (absent, right)
 
 
 def test_the_page_says_the_same_for_both(world):
