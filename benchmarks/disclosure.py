@@ -147,7 +147,7 @@ def protect_publication(scale: str) -> Times:
     """Read, build and protect the period's publication on the configured database, printing as it goes."""
     from evenhand.disclosure import DisclosureError, Rules, protect
     from evenhand.equality.measures import Period, Source
-    from evenhand.equality.publish.release import period_cells
+    from evenhand.equality.publish.release import parts, period_cells
     from evenhand.people.models import Person
 
     if not Person.objects.exists():
@@ -175,7 +175,9 @@ def protect_publication(scale: str) -> Times:
 
     clock = time.perf_counter()
     try:
-        protection = protect(cells, progress=progress)
+        regions = parts(source, cells)
+        progress(f"protected in {1 if regions is None else int(regions.max()) + 1} parts (regions)")
+        protection = protect(cells, parts=regions, progress=progress)
     except DisclosureError as error:
         # What is known so far is still worth reading: how big the system was and how long it took to fail.
         print(
