@@ -227,7 +227,9 @@ class _Solver:
     def _workers(self) -> ProcessPoolExecutor | None:
         """Worker processes for the parts' programs, started once, each holding this solver."""
         cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-        if not self.parallel or cores < 2 or self.cells.size < PARALLEL_SMALLEST:
+        # A daemonic process (a task queue's worker) may not start processes of its own.
+        daemon = multiprocessing.current_process().daemon
+        if not self.parallel or daemon or cores < 2 or self.cells.size < PARALLEL_SMALLEST:
             return None
         if self.pool is None:
             # Spawned, not forked: HiGHS may hold threads, which a fork would copy half-way.
