@@ -122,3 +122,15 @@ def test_malformed_attempts_cost_nothing_and_are_not_counted(world, settings):
     for _ in range(3):
         assert client.post("/voice/return/", {"receipt": "not a receipt"}).status_code == 200
     assert client.post("/voice/return/", {"receipt": raise_one(world).receipt}).status_code == 302
+
+
+def test_a_flood_of_concerns_is_refused_and_what_was_written_kept_on_the_page(world, settings):
+    settings.VOICE_SUBMISSIONS_PER_BUCKET = 2
+    data = {"kind": "other", "anonymous": "yes", "what_happened": "Something happened in the office"}
+    statuses = [
+        Client().post("/voice/raise/", data, REMOTE_ADDR="198.51.100.20").status_code for _ in range(3)
+    ]
+    assert statuses == [200, 200, 429]
+    refused = Client().post("/voice/raise/", data, REMOTE_ADDR="198.51.100.20").content.decode()
+    assert "Too many concerns" in refused and "Something happened in the office" in refused
+    assert Concern.objects.count() == 2

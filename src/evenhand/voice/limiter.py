@@ -30,6 +30,21 @@ def _limits() -> tuple[int, int]:
     )
 
 
+def count_submission(address: str) -> None:
+    """Count one concern raised; ``TooManyAttempts`` past either limit (a flood of concerns, each costing
+    two Argon2id computations, is refused like a flood of guesses). Counted the same way: bucket and window."""
+    window = int(time.time()) // WINDOW_SECONDS
+    per_bucket = int(getattr(settings, "VOICE_SUBMISSIONS_PER_BUCKET", 20))
+    overall = int(getattr(settings, "VOICE_SUBMISSIONS_OVERALL", 500))
+    bucket = _count(f"voice:raise:{window}:{crypto.limiter_bucket(address)}")
+    everyone = _count(f"voice:raise:{window}:all")
+    if bucket > per_bucket or everyone > overall:
+        raise TooManyAttempts(SUBMISSION_MESSAGE)
+
+
+SUBMISSION_MESSAGE = "Too many concerns have been sent in the last few minutes. Wait 15 minutes and try again; what you wrote is still on this page."
+
+
 def _count(key: str) -> int:
     cache.add(key, 0, timeout=WINDOW_SECONDS)
     try:

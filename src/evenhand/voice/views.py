@@ -127,6 +127,11 @@ def raise_concern(request: HttpRequest) -> HttpResponse:
         answers = {field: data.get(field, "") for field in services.QUESTIONS if field != "where"}
         answers["where"] = pdu.name if pdu else ""
         try:
+            limiter.count_submission(request.META.get("REMOTE_ADDR", ""))
+        except limiter.TooManyAttempts:
+            form.add_error(None, limiter.SUBMISSION_MESSAGE)
+            return _reporter_page(request, "voice/raise.html", {"form": form}, status=429)
+        try:
             submitted = services.raise_concern(
                 kind=selectors.kind_by_code(data["kind"]),
                 region=data["region_obj"],
