@@ -12,7 +12,8 @@ from evenhand.cases.models import Registration, Sentence, SentenceType
 from evenhand.org.models import Role, StaffMember
 from evenhand.people.access import can_view_person
 from evenhand.people.models import Exclusion, Person
-from evenhand.synth.demo import DEMO_PASSWORD
+from evenhand.synth.demo import DEMO_PASSWORD, DEMO_VOICE_PASSPHRASE
+from evenhand.voice import services as voice
 from evenhand.workload.models import CapacityReduction
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -58,6 +59,12 @@ def test_demo_generates_a_pdu_and_one_log_in_per_role() -> None:
     assert sorted(after) == [SentenceType.LICENCE, SentenceType.POST_SENTENCE_SUPERVISION]
     assert Sentence.objects.filter(type=SentenceType.LICENCE, allocations__practitioner=po).exists()
     assert Registration.objects.exists()
+
+    # Safe voice: the demo administrator handles concerns (with the demo handling passphrase), the inspector
+    # decides disclosure requests.
+    admin = linked.get(user__username="admin.demo")
+    assert voice.is_handler(admin) and voice.unlock(staff=admin, passphrase=DEMO_VOICE_PASSPHRASE)
+    assert voice.is_custodian(linked.get(user__username="inspector.demo"))
 
     # A second run uses the data as it is and prints the same log-ins.
     people, reductions = Person.objects.count(), CapacityReduction.objects.count()

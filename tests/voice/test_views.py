@@ -319,3 +319,10 @@ def test_themes_are_set_and_shown_checked(world):
         "threats",
         "allocation",
     }
+
+
+def test_the_footer_link_takes_a_custodian_to_their_queue(world):
+    client = Client()
+    client.force_login(world.custodian.user)
+    response = client.get("/voice-team/")
+    assert response.status_code == 302 and response["Location"] == "/voice-team/custodian/"

@@ -2,7 +2,8 @@
 capacity reductions and reports so that workload figures have something to explain, and a few restricted
 records (a restriction list, an exclusion, and one the demo practitioner cannot open), and custody cases (one
 held before release, one released onto licence and post-sentence supervision, one waiting in the allocation
-queue) with a risk review and a registration.
+queue) with a risk review and a registration; and a safe voice handler group (the administrator) and custodian
+(the inspector).
 
 The data comes from `evenhand.synth` at `pdu` scale (about 2,200 people and a year of casework ending today);
 the log-ins are attached to generated staff: the PO and PSO with the largest caseloads, their SPO, the head
@@ -26,10 +27,14 @@ from evenhand.org.models import Grade, Region, StaffMember
 from evenhand.people.models import Person
 from evenhand.people.services import add_to_access_list
 from evenhand.synth.generator import generate
+from evenhand.voice import services as voice
+from evenhand.voice.models import ConcernKind
 from evenhand.workload import services as workload
 from evenhand.workload.models import ReductionReason, TaskType
 
 DEMO_PASSWORD = "evenhand-demo-2026"
+# The demo's safe voice handler (admin.demo) opens concerns with this handling passphrase.
+DEMO_VOICE_PASSPHRASE = "evenhand-demo-voice-2026"
 DEMO_SCALE = "pdu"
 DEMO_SEED = 2026
 
@@ -51,8 +56,22 @@ def load_demo(*, today: dt.date | None = None) -> list[DemoLogin]:
             add_capacity_examples(today)
             add_restricted_examples(today)
             add_custody_examples(today)
+            add_voice_handlers()
         return logins
     return attach_logins()
+
+
+def add_voice_handlers() -> None:
+    """Safe voice: a national handler group led by the demo administrator (handling passphrase
+    ``DEMO_VOICE_PASSPHRASE``) for every kind of concern, and the demo inspector as custodian, so that a demo
+    log-in can raise a concern from the footer link and the administrator can work it at /voice-team/."""
+    voice.ensure_default_kinds_and_themes()
+    lead = StaffMember.objects.filter(grade=Grade.ADMIN).order_by("pk")[0]
+    voice.set_up_handler_key(staff=lead, passphrase=DEMO_VOICE_PASSPHRASE)
+    voice.create_handler_group(
+        name="National safe voice unit", kinds=list(ConcernKind.objects.all()), lead=lead
+    )
+    voice.appoint_custodian(staff=StaffMember.objects.filter(grade=Grade.INSPECTOR).order_by("pk")[0])
 
 
 def _with_caseload(grade: str) -> StaffMember:

@@ -384,6 +384,9 @@ def _inbox_page(request: HttpRequest, staff: StaffMember, **forms: Any) -> HttpR
 
 @require_GET
 def inbox(request: HttpRequest) -> HttpResponse:
+    staff = staff_of(request)
+    if not services.is_handler(staff) and services.is_custodian(staff):
+        return redirect("voice-custodian")
     return _inbox_page(request, _handler(request))
 
 
