@@ -576,7 +576,11 @@ def correct_sentence(
     rules as recording it hold, and the sentence must still hold everything recorded on it (allocations,
     contacts, referrals, extensions, a release). Its type and offences are not corrected here."""
     ensure_can_record(by, sentence.person)
-    sentence = Sentence.objects.select_for_update().select_related("person", "custody").get(pk=sentence.pk)
+    sentence = (
+        Sentence.objects.select_for_update(of=("self",))
+        .select_related("person", "custody")
+        .get(pk=sentence.pk)
+    )
     reason = plain_text(reason, "reason", "the reason for the correction", kind=TEXT, required=True)
     new_court = require_text(court, "court", "the court", kind=LINE) if court is not None else sentence.court
     new_start = start_date or sentence.start_date
