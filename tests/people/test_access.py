@@ -37,7 +37,16 @@ from evenhand.people.access import (
     pseudonym,
     visible_people,
 )
-from evenhand.people.models import DiversityProfile, Ethnicity, Exclusion, Person, Restriction
+from evenhand.people.models import (
+    Address,
+    DiversityEntry,
+    DiversityProfile,
+    Ethnicity,
+    Exclusion,
+    Person,
+    PersonChange,
+    Restriction,
+)
 from tests.factories import (
     AllocationFactory,
     ContactFactory,
@@ -267,6 +276,30 @@ WRITES: dict[str, Any] = {
     "record_diversity": lambda by, c: people.record_diversity(
         by=by, person=c.person, ethnicity=Ethnicity.ASIAN_INDIAN, identified_by="self", identified_on=today()
     ),
+    "record_diversity_value": lambda by, c: people.record_diversity_value(
+        by=by,
+        person=c.person,
+        characteristic="sexual_orientation",
+        value="bisexual",
+        identified_by="self",
+        identified_on=today(),
+    ),
+    "correct_person": lambda by, c: people.correct_person(
+        by=by, person=c.person, reason="Spelling from the passport", first_name="Corrected"
+    ),
+    "add_address": lambda by, c: people.add_address(
+        by=by,
+        person=c.person,
+        address=people.AddressIn("1 High St", "Leeds", "LS1 4AP", today() - dt.timedelta(days=30)),
+    ),
+    "add_to_access_list": lambda by, c: people.add_to_access_list(
+        by=by,
+        person=c.person,
+        list_name="exclusion",
+        staff=StaffMemberFactory(pdu=c.person.pdu),
+        reason="Knows the family",
+        review_on=today() + dt.timedelta(days=90),
+    ),
     "allocate": lambda by, c: cases.allocate(
         by=by,
         sentence=c.sentence,
@@ -276,7 +309,10 @@ WRITES: dict[str, Any] = {
     ),
 }
 # Who in the person's own PDU may do each write (the positive control).
-ALLOWED_WRITER = {name: Grade.PO for name in WRITES} | {"allocate": Grade.SPO}
+ALLOWED_WRITER = {name: Grade.PO for name in WRITES} | {
+    "allocate": Grade.SPO,
+    "add_to_access_list": Grade.HEAD_OF_PDU,
+}
 
 
 def snapshot() -> dict[str, Any]:
@@ -289,6 +325,10 @@ def snapshot() -> dict[str, Any]:
         "assessments": AssessmentSummary.objects.count(),
         "referrals": list(Referral.objects.values_list("pk", "status").order_by("pk")),
         "diversity": list(DiversityProfile.objects.values_list("pk", "ethnicity").order_by("pk")),
+        "diversity_history": DiversityEntry.objects.count(),
+        "person_changes": list(PersonChange.objects.values_list("pk", flat=True)),
+        "addresses": Address.objects.count(),
+        "access_lists": (Exclusion.objects.count(), Restriction.objects.count()),
         "allocations": list(Allocation.objects.values_list("pk", "end_date").order_by("pk")),
     }
 
