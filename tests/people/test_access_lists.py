@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import override_settings
+from django.urls import reverse
 
 from evenhand.audit.models import AccessLogEntry, Action, Channel
 from evenhand.org.models import Grade
@@ -14,6 +15,7 @@ from evenhand.people.access import can_view_person
 from evenhand.people.models import Exclusion, Restriction
 from evenhand.people.services import add_to_access_list, remove_from_access_list
 from tests.factories import PDUFactory, PersonFactory, StaffMemberFactory, today
+from tests.people.test_registration_views import client_for
 
 pytestmark = pytest.mark.django_db
 
@@ -27,7 +29,7 @@ def pdu():
 
 @pytest.fixture
 def head(pdu):
-    return StaffMemberFactory(grade=Grade.HEAD_OF_PDU, pdu=pdu)
+    return StaffMemberFactory(grade=Grade.HEAD_OF_PDU, pdu=pdu, with_user=True)
 
 
 @pytest.fixture
@@ -234,3 +236,36 @@ class TestWhoMayManage:
         with override_settings(EVENHAND_ADMINS_MANAGE_ACCESS=True):
             add(admin, person, "exclusion", po)
         assert Exclusion.objects.filter(staff=po, added_by=admin).exists()
+
+
+# The person page
+
+
+def person_page(viewer, person) -> str:
+    response = client_for(viewer).get(reverse("person-detail", args=[person.pk]))
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_the_person_page_says_who_manages_a_restricted_record_and_links_its_manager_to_the_lists(
+    head, person, pdu
+):
+    po = StaffMemberFactory(grade=Grade.PO, pdu=pdu, with_user=True)
+    add(head, person, "restriction", head)
+    add(head, person, "restriction", po)
+    for_head, for_po = person_page(head, person), person_page(po, person)
+    assert f"Managed by {head.full_name}" in for_head and f"Managed by {head.full_name}" in for_po
+    access = f'/people/{person.pk}/access/"'
+    assert access in for_head and access not in for_po
+    # Both work on the case: both are linked to the details and the diversity history.
+    for page in (for_head, for_po):
+        assert f'/people/{person.pk}/details/"' in page and f'/people/{person.pk}/diversity/"' in page
+
+
+def test_a_head_of_another_pdu_is_not_linked_to_the_lists(person):
+    other = StaffMemberFactory(grade=Grade.HEAD_OF_PDU, with_user=True)
+    from tests.factories import AllocationFactory
+
+    # Allocated the case, so they may open it, but the record is managed in its own PDU.
+    AllocationFactory(sentence__person=person, practitioner=other)
+    assert f'/people/{person.pk}/access/"' not in person_page(other, person)

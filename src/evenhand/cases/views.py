@@ -19,6 +19,7 @@ from evenhand.audit.models import Channel
 from evenhand.core.http import handle_form
 from evenhand.core.spreadsheet import spreadsheet_safe
 from evenhand.org.access import staff_of
+from evenhand.people import door as people_door
 from evenhand.people.records import PersonRecord
 
 from . import door, services
@@ -93,7 +94,13 @@ def person_detail(request: HttpRequest, ref: str) -> HttpResponse:
     return render(
         request,
         "cases/person_record.html",
-        {"page": record, "person": record.person, "lens": record.lens, "now": timezone.now()},
+        {
+            "page": record,
+            "person": record.person,
+            "lens": record.lens,
+            "now": timezone.now(),
+            "manages_access": people_door.manages(staff, record.person),
+        },
     )
 
 

@@ -178,7 +178,7 @@ def open_diversity(*, viewer: StaffMember, ref: str | int, channel: Channel, pur
     )
 
 
-def manages(viewer: StaffMember, person: Person) -> bool:
+def manages(viewer: StaffMember, person: Person | PersonRecord) -> bool:
     """Whether the viewer (already admitted to the record) manages its exclusion and restriction lists."""
     return can_manage_access(viewer) and (viewer.role != Role.HEAD_OF_PDU or viewer.pdu_id == person.pdu_id)
 
