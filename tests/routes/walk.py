@@ -296,9 +296,16 @@ KIND_OF_WORD = {
     "concerns": "concern",
     "attachment": "attachment",
     "attachments": "attachment",
+    # The staff survey: a survey's id (tests/voice/test_survey.py walks real ones).
+    "survey": "survey",
+    "surveys": "survey",
 }
 # Kinds whose reference is not a database id: the world's own (``World.extra``), else one that names nothing.
-TEXT_REFERENCES = {"concern": "VC-NOSUCH22", "attachment": "00000000-0000-4000-8000-000000000000"}
+TEXT_REFERENCES = {
+    "concern": "VC-NOSUCH22",
+    "attachment": "00000000-0000-4000-8000-000000000000",
+    "survey": "999999",
+}
 BARE_NAMES = ("ref", "id", "pk", "token")
 SUFFIXES = ("_id", "_ref", "_token", "_pk", "_code")
 # Kinds whose record belongs to one person: a route taking one shows, or refuses, that person's record.

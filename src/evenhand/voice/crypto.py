@@ -126,3 +126,10 @@ def seal_for_server(plaintext: bytes) -> bytes:
 
 def open_for_server(ciphertext: bytes) -> bytes:
     return unseal(_server_key(b"voice-cookie"), ciphertext)
+
+
+def survey_token_tag(token: str) -> str:
+    """The keyed hash a survey token is stored as: without VOICE_KEY it cannot be checked against guesses,
+    and the token itself (100 random bits) is never stored."""
+    key = _server_key(b"voice-survey")
+    return nacl.hash.blake2b(token.encode(), key=key, digest_size=32).decode()

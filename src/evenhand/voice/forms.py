@@ -7,12 +7,21 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 
-from evenhand.org.models import Region
+from evenhand.org.models import Grade, Region
 
-from . import files, selectors
-from .models import FairnessRating, OutcomeCategory, Status, SubStatus
+from . import files, selectors, surveys
+from .models import (
+    Agreement,
+    FairnessRating,
+    OutcomeCategory,
+    Status,
+    SubStatus,
+    SurveyEthnicGroup,
+    SurveyResponse,
+)
 from .receipts import MalformedReceipt, normalise
 from .services import MAX_SHORT, MAX_TEXT, MIN_PASSPHRASE
+from .surveys import QUESTION_LABELS
 
 RATING_CHOICES = [(str(n), str(n)) for n in range(1, 6)]
 RATING_LABELS = {
@@ -345,3 +354,57 @@ class CustodianDecisionForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"required": "Enter the reason for your decision"},
     )
+
+
+# --- the staff survey ---------------------------------------------------------------------------------------
+
+AGREEMENT_CHOICES = [(str(value), label) for value, label in Agreement.choices]
+
+
+class SurveyForm(ChoicesFilled):
+    """The survey's answers and the one-time token; checked again, with the token, by the service."""
+
+    token = forms.CharField(
+        label="Your survey token",
+        max_length=60,
+        help_text="The 20 letters and numbers you were given when you took your token, like ABCDE-FGHJK-LMNPQ-RSTUV.",
+    )
+    safe_to_raise = forms.ChoiceField(choices=AGREEMENT_CHOICES, widget=forms.RadioSelect)
+    complaint_handled = forms.ChoiceField(choices=AGREEMENT_CHOICES, widget=forms.RadioSelect)
+    manager_understands = forms.ChoiceField(choices=AGREEMENT_CHOICES, widget=forms.RadioSelect)
+    fair_progression = forms.ChoiceField(choices=AGREEMENT_CHOICES, widget=forms.RadioSelect)
+    complaint_satisfied = forms.ChoiceField(
+        choices=[("", "I have not made a complaint of discrimination"), *AGREEMENT_CHOICES],
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    ethnic_group = forms.ChoiceField(
+        label="Your ethnic group (optional)",
+        choices=[("", "I would rather not answer this question"), *SurveyEthnicGroup.choices],
+        required=False,
+    )
+    grade = forms.ChoiceField(
+        label="Your grade (optional)",
+        choices=[("", "I would rather not answer this question"), *Grade.choices],
+        required=False,
+    )
+    region = forms.ChoiceField(label="Your region (optional)", required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in SurveyResponse.QUESTIONS:
+            field = self._choices(name)
+            field.label = QUESTION_LABELS[name]
+            field.error_messages = {
+                "required": "Choose an answer from strongly disagree to strongly agree",
+                "invalid_choice": "Choose an answer from strongly disagree to strongly agree",
+            }
+        self._choices("region").choices = [
+            ("", "I would rather not answer this question"),
+            *[(r.code, r.name) for r in surveys.regions()],
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        data["region_obj"] = surveys.region_by_code(data.get("region") or "")
+        return data

@@ -14,7 +14,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
-from evenhand.org.models import Region, StaffMember
+from evenhand.org.models import Grade, Region, StaffMember
 
 
 class Status(models.TextChoices):
@@ -372,5 +372,133 @@ class FairnessRating(models.Model):
                 & Q(time_taken__range=(1, 5)),
                 name="voice_rating_in_range",
                 violation_error_message="Each rating is from 1 to 5",
+            )
+        ]
+
+
+# --- the anonymous staff survey (ADR 0008, "The staff survey") -------------------------------------------
+
+
+class Agreement(models.IntegerChoices):
+    STRONGLY_DISAGREE = 1, "Strongly disagree"
+    DISAGREE = 2, "Disagree"
+    NEITHER = 3, "Neither agree nor disagree"
+    AGREE = 4, "Agree"
+    STRONGLY_AGREE = 5, "Strongly agree"
+
+
+# An answer of at least this counts as agreeing in the results.
+AGREES_FROM = Agreement.AGREE
+
+
+class SurveyEthnicGroup(models.TextChoices):
+    """The five top-level ONS 2021 groups, as the respondent describes themselves, or prefer not to say.
+
+    The same codes as ``people.EthnicGroup``, which voice may not import (import contract ``voice-apart``):
+    the survey asks the respondent, it never looks them up."""
+
+    ASIAN = "asian", "Asian, Asian British or Asian Welsh"
+    BLACK = "black", "Black, Black British, Black Welsh, Caribbean or African"
+    MIXED = "mixed", "Mixed or Multiple ethnic groups"
+    WHITE = "white", "White"
+    OTHER = "other", "Other ethnic group"
+    PREFER_NOT_TO_SAY = "prefer_not_to_say", "Prefer not to say"
+
+
+class Survey(models.Model):
+    """A staff survey, open to responses from ``opens_on`` to ``closes_on`` (both included). Its results are
+    shown only once it has closed: live results would let anyone who watched them before and after a
+    colleague answered work out that colleague's answers."""
+
+    title = models.CharField(max_length=200)
+    opens_on = models.DateField()
+    closes_on = models.DateField()
+    created_on = models.DateField()
+
+    class Meta:
+        ordering = ["-opens_on", "title"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(closes_on__gte=models.F("opens_on")),
+                name="voice_survey_closes_after_opening",
+                violation_error_message="A survey closes on or after the day it opens",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class SurveyTokenIssue(models.Model):
+    """Who has taken their token for a survey: so that each member of staff takes one only. It holds no token,
+    no hash of one and no date, and nothing refers to it: it cannot be joined to a token or an answer."""
+
+    survey = models.ForeignKey(Survey, on_delete=models.PROTECT, related_name="+")
+    staff = models.ForeignKey(StaffMember, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["survey", "staff"], name="voice_one_token_each")]
+
+
+class SurveyToken(models.Model):
+    """A one-time token, stored only as a keyed hash (``crypto.survey_token_tag``), spent by a response. It
+    refers to no member of staff and no response; its id is random, so its order says nothing."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    survey = models.ForeignKey(Survey, on_delete=models.PROTECT, related_name="+")
+    tag = models.CharField(max_length=64, unique=True)
+    spent = models.BooleanField(default=False)
+
+
+def _agreement(name: str, *, optional: bool = False) -> models.PositiveSmallIntegerField:  # type: ignore[type-arg]
+    return models.PositiveSmallIntegerField(
+        choices=Agreement.choices,
+        null=optional,
+        blank=optional,
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+        verbose_name=name,
+    )
+
+
+class SurveyResponse(models.Model):
+    """One person's answers. No staff member, session, token, date or time: nothing to join it by. The id is
+    random, so even the order of the rows (read by id) says nothing about who answered when."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    survey = models.ForeignKey(Survey, on_delete=models.PROTECT, related_name="responses")
+    safe_to_raise = _agreement("I feel safe to raise issues of racial discrimination at work")
+    complaint_handled = _agreement(
+        "I am confident a complaint of discrimination would be handled appropriately"
+    )
+    manager_understands = _agreement("My manager understands the issues I face")
+    fair_progression = _agreement("I have the same opportunities to progress as my colleagues")
+    # Null: the respondent has not made a complaint of discrimination.
+    complaint_satisfied = _agreement(
+        "I was satisfied with how my complaint of discrimination was handled", optional=True
+    )
+    # Blank or null: not given.
+    ethnic_group = models.CharField(max_length=20, choices=SurveyEthnicGroup.choices, blank=True)
+    grade = models.CharField(max_length=10, choices=Grade.choices, blank=True)
+    region = models.ForeignKey(Region, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+
+    QUESTIONS = (
+        "safe_to_raise",
+        "complaint_handled",
+        "manager_understands",
+        "fair_progression",
+        "complaint_satisfied",
+    )
+    OPTIONAL = ("complaint_satisfied",)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(safe_to_raise__range=(1, 5))
+                & Q(complaint_handled__range=(1, 5))
+                & Q(manager_understands__range=(1, 5))
+                & Q(fair_progression__range=(1, 5))
+                & (Q(complaint_satisfied__isnull=True) | Q(complaint_satisfied__range=(1, 5))),
+                name="voice_survey_answers_in_range",
+                violation_error_message="Each answer is from 1 (strongly disagree) to 5 (strongly agree)",
             )
         ]

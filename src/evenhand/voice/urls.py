@@ -15,6 +15,11 @@ urlpatterns = [
         "voice/concern/attachments/<str:attachment_id>/", views.reporter_attachment, name="voice-attachment"
     ),
     path("voice/leave/", views.leave, name="voice-leave"),
+    # The staff survey: answered anonymously under /voice/ with a token taken, signed in, under /staff-survey/.
+    path("voice/survey/<int:survey_id>/", views.take_survey, name="voice-survey"),
+    path("staff-survey/", views.staff_surveys, name="staff-surveys"),
+    path("staff-survey/<int:survey_id>/token/", views.survey_token, name="staff-survey-token"),
+    path("staff-survey/<int:survey_id>/results/", views.survey_results, name="staff-survey-results"),
     # Handlers and custodians.
     path("voice-team/", views.inbox, name="voice-inbox"),
     path("voice-team/key/", views.set_up_key, name="voice-key"),

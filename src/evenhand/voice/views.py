@@ -30,10 +30,11 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from evenhand.core.http import add_service_errors
+from evenhand.disclosure import DisclosureError
 from evenhand.org.access import staff_of
 from evenhand.org.models import StaffMember
 
-from . import crypto, limiter, selectors, services
+from . import crypto, limiter, selectors, services, surveys
 from .forms import (
     RATING_LABELS,
     ConcernForm,
@@ -48,8 +49,9 @@ from .forms import (
     RatingForm,
     ReceiptForm,
     ReplyForm,
+    SurveyForm,
 )
-from .models import Attachment, Concern, DisclosureRequest, FairnessRating
+from .models import Attachment, Concern, DisclosureRequest, FairnessRating, Survey, SurveyResponse
 
 ACCESS_COOKIE = "evenhand_voice_access"
 ACCESS_SECONDS = 20 * 60
@@ -632,3 +634,90 @@ def custodian(request: HttpRequest) -> HttpResponse:
             messages.success(request, "Decision recorded")
             return redirect("voice-custodian")
     return render(request, "voice/custodian.html", {"requests": list(queue[:200]), "form": form})
+
+
+# --- the staff survey --------------------------------------------------------------------------------------
+
+
+def _survey(survey_id: int) -> Survey:
+    survey = surveys.survey_by_id(survey_id)
+    if survey is None:
+        raise Http404("No such survey.")
+    return survey
+
+
+@require_GET
+def staff_surveys(request: HttpRequest) -> HttpResponse:
+    """The surveys, for any signed-in member of staff: take a token for an open one, read a closed one's
+    results."""
+    staff = staff_of(request)
+    rows = [
+        {
+            "survey": survey,
+            "open": surveys.is_open(survey),
+            "closed": surveys.is_closed(survey),
+            "has_token": surveys.has_token(survey, staff),
+        }
+        for survey in surveys.surveys()
+    ]
+    return render(request, "voice/surveys.html", {"rows": rows})
+
+
+@csrf_protect
+@never_cache
+@require_POST
+def survey_token(request: HttpRequest, survey_id: int) -> HttpResponse:
+    """Take one's one-time token (the button is on the list of surveys). A POST only, and not a form a
+    read-only role is refused: answering a staff survey is not casework. The token is shown on this response
+    only and never stored."""
+    staff = staff_of(request)
+    survey = _survey(survey_id)
+    try:
+        token = surveys.issue_token(survey=survey, staff=staff)
+    except ValidationError as refused:
+        context = {"survey": survey, "error": " ".join(refused.messages)}
+        return render(request, "voice/survey_token.html", context, status=400)
+    return render(request, "voice/survey_token.html", {"survey": survey, "token": token})
+
+
+@csrf_protect
+@never_cache
+@require_http_methods(["GET", "POST"])
+def take_survey(request: HttpRequest, survey_id: int) -> HttpResponse:
+    """The survey itself, under /voice/: no session, no log line; the token is the only thing asked for."""
+    survey = _survey(survey_id)
+    if not surveys.is_open(survey):
+        return _reporter_page(request, "voice/survey_take.html", {"survey": survey, "open": False})
+    form = SurveyForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            surveys.submit_response(
+                survey=survey,
+                token=data["token"],
+                answers={name: data.get(name) for name in SurveyResponse.QUESTIONS},
+                ethnic_group=data.get("ethnic_group") or "",
+                grade=data.get("grade") or "",
+                region=data["region_obj"],
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            return _reporter_page(request, "voice/survey_thanks.html", {"survey": survey})
+    status = 400 if form.errors else 200
+    return _reporter_page(
+        request, "voice/survey_take.html", {"survey": survey, "open": True, "form": form}, status=status
+    )
+
+
+@require_GET
+def survey_results(request: HttpRequest, survey_id: int) -> HttpResponse:
+    """A closed survey's results, for any signed-in member of staff; suppressed and audited."""
+    staff_of(request)
+    survey = _survey(survey_id)
+    try:
+        results = surveys.survey_results(survey)
+    except DisclosureError as refused:
+        # Never a table the auditor could break; say why instead.
+        return render(request, "voice/survey_results.html", {"survey": survey, "refused": str(refused)})
+    return render(request, "voice/survey_results.html", {"survey": survey, "results": results})
