@@ -376,3 +376,37 @@ def test_grades_and_groups_have_every_level() -> None:
     assert {code for code, _ in dims["grade"]} == {*Grade.values, surveys.NOT_GIVEN}
     assert {code for code, _ in dims["ethnic_group"]} == {*SurveyEthnicGroup.values, surveys.NOT_GIVEN}
     assert list(itertools.chain(dims["all"])) == [("all", "All respondents")]
+
+
+def test_the_command_creates_a_survey_and_refuses_a_backwards_one() -> None:
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    out = StringIO()
+    call_command(
+        "voice_survey", "Staff survey 2027", "--opens", "2027-01-10", "--closes", "2027-02-07", stdout=out
+    )
+    assert Survey.objects.get().closes_on == dt.date(2027, 2, 7)
+    with pytest.raises(CommandError, match="closes on or after"):
+        call_command("voice_survey", "Backwards", "--opens", "2027-02-10", "--closes", "2027-01-07")
+    with pytest.raises(CommandError, match="not a date"):
+        call_command("voice_survey", "Bad", "--opens", "soon", "--closes", "2027-01-07")
+    assert Survey.objects.count() == 1
+
+
+def test_a_table_the_auditor_refuses_is_not_shown(monkeypatch: pytest.MonkeyPatch) -> None:
+    from evenhand.disclosure import DisclosureError
+
+    survey = open_survey()
+    close(survey)
+
+    def refuse(*args: Any, **kwargs: Any) -> None:
+        raise DisclosureError("the auditor narrowed a count")
+
+    monkeypatch.setattr(surveys, "protect", refuse)
+    client = Client()
+    client.force_login(staff().user)
+    page = client.get(f"/staff-survey/{survey.pk}/results/")
+    assert page.status_code == 200
+    assert b"cannot be published safely" in page.content and b"[c]" not in page.content
