@@ -410,3 +410,52 @@ def test_a_table_the_auditor_refuses_is_not_shown(monkeypatch: pytest.MonkeyPatc
     page = client.get(f"/staff-survey/{survey.pk}/results/")
     assert page.status_code == 200
     assert b"cannot be published safely" in page.content and b"[c]" not in page.content
+
+
+def test_answering_while_signed_in_leaves_nothing_that_links(caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+
+    from django.conf import settings
+
+    from evenhand.audit.models import AccessLogEntry
+    from tests.voice.test_anonymity import every_row, snapshot
+
+    survey = open_survey()
+    member = staff()
+    client = Client()
+    client.force_login(member.user)
+    session_key = client.session.session_key
+    token = client.post(f"/staff-survey/{survey.pk}/token/").content.decode()
+    token = token.split('id="survey-token">')[1].split("<")[0]
+    before, before_rows = snapshot(), {(t, repr(sorted(v.items()))) for t, v in every_row()}
+    access_log = AccessLogEntry.objects.count()
+    caplog.set_level(logging.DEBUG)
+    address, browser = "203.0.113.77", "PlantedBrowser/9.9"
+    data = {**{k: str(v) for k, v in ANSWERS.items() if v}, "token": token, "grade": "PO"}
+    sent = client.post(f"/voice/survey/{survey.pk}/", data, REMOTE_ADDR=address, HTTP_USER_AGENT=browser)
+    assert sent.status_code == 200 and b"Your answers have been sent" in sent.content
+    after = snapshot()
+    changed = {t: after[t] - before.get(t, 0) for t in after if after[t] != before.get(t, 0)}
+    assert changed == {"voice_surveyresponse": 1}, changed
+    assert AccessLogEntry.objects.count() == access_log
+    new_rows = [(t, v) for t, v in every_row() if (t, repr(sorted(v.items()))) not in before_rows]
+    # The response, and the token now spent: nothing else was written or changed.
+    assert sorted(t for t, _ in new_rows) == ["voice_surveyresponse", "voice_surveytoken"]
+    identifiers = [address, browser, member.staff_code, member.user.username, session_key, token]
+    for table, values in new_rows:
+        for identifier in identifiers:
+            assert identifier not in repr(values), (table, identifier)
+    response = next(v for t, v in new_rows if t == "voice_surveyresponse")
+    assert set(response) == {
+        "id",
+        "survey_id",
+        *SurveyResponse.QUESTIONS,
+        "ethnic_group",
+        "grade",
+        "region_id",
+    }
+    assert client.session.session_key == session_key and settings.SESSION_COOKIE_NAME not in sent.cookies
+    assert member.full_name not in sent.content.decode()
+    for record in caplog.records:
+        message = record.getMessage()
+        assert address not in message and browser not in message and "/voice/" not in message
