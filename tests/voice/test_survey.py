@@ -226,6 +226,10 @@ def test_take_a_token_then_answer_without_the_session() -> None:
     # The survey page runs without the session even with the signed-in cookie sent.
     form = client.get(f"/voice/survey/{survey.pk}/")
     assert form.status_code == 200 and not form.wsgi_request.user.is_authenticated
+    # The token page's button opens the form with the token filled in, checking nothing and spending nothing.
+    started = client.post(f"/voice/survey/{survey.pk}/", {"token": token, "start": "1"})
+    assert started.status_code == 200 and f'value="{token}"' in started.content.decode()
+    assert b"There is a problem" not in started.content and not SurveyToken.objects.get().spent
     data = {
         **{k: str(v) for k, v in ANSWERS.items() if v},
         "complaint_satisfied": "",

@@ -688,6 +688,12 @@ def take_survey(request: HttpRequest, survey_id: int) -> HttpResponse:
     survey = _survey(survey_id)
     if not surveys.is_open(survey):
         return _reporter_page(request, "voice/survey_take.html", {"survey": survey, "open": False})
+    if request.method == "POST" and request.POST.get("start"):
+        # From the token page's button: the form, with the token filled in, before any answer is checked.
+        form = SurveyForm(initial={"token": request.POST.get("token", "")[:60]})
+        return _reporter_page(
+            request, "voice/survey_take.html", {"survey": survey, "open": True, "form": form}
+        )
     form = SurveyForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
