@@ -275,6 +275,17 @@ def test_a_leaver_is_refused_every_workload_operation(spo, po, pdu):
         ("post", f"{API}/allocations/consultations/{consultation.pk}/answer", {"agreed": True}),
         ("get", f"{API}/workload/me", None),
         ("get", f"{API}/workload/staff/{po.staff_code}", None),
+        ("post", f"{API}/allocations/transfers", {"sentence_id": sentence.pk, "to_pdu": "X", "reason": "x"}),
+        (
+            "post",
+            f"{API}/allocations/reallocations",
+            {"sentence_id": sentence.pk, "practitioner": po.staff_code, "reason": "other", "rationale": "x"},
+        ),
+        (
+            "post",
+            f"{API}/allocations/corrections",
+            {"sentence_id": sentence.pk, "practitioner": po.staff_code, "reason": "x"},
+        ),
     ]
     schema = Client().get(f"{API}/openapi.json").json()
     described = {

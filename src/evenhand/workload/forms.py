@@ -139,3 +139,36 @@ class TaskForm(forms.Form):
 
 class CompleteTaskForm(forms.Form):
     completed_on = GovukDateField(label="Completed on", help_text=DATE_HINT)
+
+
+# Reasons a manager gives for moving an allocated case within the PDU: not a new case, not a transfer in.
+REALLOCATION_REASONS = [
+    (value, label)
+    for value, label in AllocationReason.choices
+    if value not in (AllocationReason.NEW_CASE, AllocationReason.TRANSFER_IN)
+]
+
+
+class TransferForm(forms.Form):
+    to_pdu = forms.TypedChoiceField(coerce=int, label="Which PDU is the person moving to?", choices=())
+    reason = forms.CharField(
+        widget=forms.Textarea,
+        label="Why is the person being transferred?",
+        help_text="For example, a change of address. The current practitioner stays responsible until the "
+        "receiving PDU allocates the case.",
+    )
+
+    def __init__(self, *args: Any, pdus: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["to_pdu"].choices = [("", "Choose a PDU"), *pdus]  # type: ignore[attr-defined]
+
+
+class CorrectionForm(forms.Form):
+    practitioner = forms.TypedChoiceField(
+        coerce=int, label="Who should the case have gone to?", widget=forms.RadioSelect, choices=()
+    )
+    reason = forms.CharField(widget=forms.Textarea, label="What was wrong with the allocation?")
+
+    def __init__(self, *args: Any, practitioners: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["practitioner"].choices = practitioners  # type: ignore[attr-defined]

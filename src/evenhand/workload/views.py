@@ -26,15 +26,18 @@ from evenhand.org.models import StaffMember
 
 from . import access, door, selectors, services
 from .forms import (
+    REALLOCATION_REASONS,
     AllocationForm,
     CompleteTaskForm,
     ConsultationAnswerForm,
     ConsultationForm,
+    CorrectionForm,
     EndReductionForm,
     ReductionForm,
     SensitivityForm,
     TaskForm,
     TrainingReductionForm,
+    TransferForm,
 )
 from .rules import PQIP_DEFAULT_MONTHS, TIER_LETTERS
 from .selectors.allocation import GRADE_CONFLICT
@@ -456,11 +459,21 @@ def allocate(request: HttpRequest, sentence_id: str) -> HttpResponse:
         viewer=manager, sentence_id=sentence_id, channel=Channel.UI, purpose="Allocation"
     )
     advice = selectors.recommendation(case.sentence)
+    # A case held by a practitioner of this PDU is reallocated, with a reason from the reallocation list; a new
+    # case, or one transferred in and still held in the sending PDU, is allocated.
+    current = selectors.current_allocation(case.sentence.pk)
+    reallocating = current is not None and current.practitioner.pdu_id == manager.pdu_id
     form = AllocationForm(
         request.POST or None,
         practitioners=[(c.staff_id, _label(c)) for c in advice.eligible],
         initial={"start_date": timezone.localdate()},
     )
+    if reallocating:
+        form.fields["reason"].choices = REALLOCATION_REASONS  # type: ignore[attr-defined]
+        form.fields["reason"].initial = None
+        decide = services.reallocate_case
+    else:
+        decide = services.allocate_case
 
     def allocated(allocation: Allocation) -> str:
         return (
@@ -471,7 +484,7 @@ def allocate(request: HttpRequest, sentence_id: str) -> HttpResponse:
     done = handle_form(
         request,
         form,
-        lambda data: services.allocate_case(
+        lambda data: decide(
             by=manager,
             sentence=case.sentence,
             practitioner=_practitioner(data["practitioner"]),
@@ -508,6 +521,10 @@ def allocate(request: HttpRequest, sentence_id: str) -> HttpResponse:
             "grade_only": len([c for c in ineligible if c.conflicts == [GRADE_CONFLICT]]),
             "form": form,
             "consultations": selectors.consultations_about(case.sentence.pk),
+            "current": current,
+            "reallocating": reallocating,
+            "correctable": current is not None
+            and timezone.localdate(current.allocated_at) == timezone.localdate(),
             "nav_section": "allocation-queue",
         },
     )
@@ -579,4 +596,92 @@ def allocation_fairness(request: HttpRequest) -> HttpResponse:
             else None,
             "nav_section": "allocation-queue" if viewer.role in access.MANAGER_ROLES else "my-workload",
         },
+    )
+
+
+def _case_form_page(request: HttpRequest, case: Any, title: str, form: Any, submit: str) -> HttpResponse:
+    return render(
+        request,
+        "workload/case_form.html",
+        {
+            "title": title,
+            "submit": submit,
+            "form": form,
+            "person": case.person,
+            "sentence": case.record,
+            "nav_section": "allocation-queue",
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def transfer(request: HttpRequest, sentence_id: str) -> HttpResponse:
+    """Transfer the person to another PDU: a senior probation officer or head of the sending PDU decides; the
+    case enters the receiving PDU's queue and its practitioner stays responsible until it is allocated there."""
+    manager = staff_of(request, opening_record=True)
+    case = door.open_queued_sentence(
+        viewer=manager, sentence_id=sentence_id, channel=Channel.UI, purpose="Transfer"
+    )
+    form = TransferForm(
+        request.POST or None, pdus=[(pdu.pk, pdu.name) for pdu in selectors.other_pdus(manager.pdu_id)]
+    )
+    done = handle_form(
+        request,
+        form,
+        lambda data: services.transfer_person(
+            by=manager,
+            person=case.sentence.person,
+            to_pdu=selectors.pdu_by_id(data["to_pdu"]),
+            reason=data["reason"],
+        ),
+        success=lambda transfers: (
+            f"{case.person.display_name} transferred to {transfers[0].to_pdu.name}: the case is in their "
+            "allocation queue"
+        ),
+        then=lambda _: "allocation-queue",
+    )
+    return done or _case_form_page(
+        request, case, f"Transfer {case.person.display_name} to another PDU", form, "Transfer"
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def correct_allocation(request: HttpRequest, sentence_id: str) -> HttpResponse:
+    """Correct today's allocation of a case, made in error: a correction record, never an edit."""
+    manager = staff_of(request, opening_record=True)
+    case = door.open_queued_sentence(
+        viewer=manager, sentence_id=sentence_id, channel=Channel.UI, purpose="Correct an allocation"
+    )
+    current = selectors.current_allocation(case.sentence.pk)
+    if current is None:
+        # The record was opened (and logged): say why there is nothing to correct rather than "not found".
+        return _case_form_page(request, case, "There is no allocation to correct", None, "")
+    advice = selectors.recommendation(case.sentence)
+    form = CorrectionForm(
+        request.POST or None,
+        practitioners=[
+            (c.staff_id, _label(c)) for c in advice.eligible if c.staff_id != current.practitioner_id
+        ],
+    )
+    done = handle_form(
+        request,
+        form,
+        lambda data: services.correct_allocation(
+            by=manager,
+            allocation=current,
+            practitioner=_practitioner(data["practitioner"]),
+            reason=data["reason"],
+        ),
+        success=lambda correction: (
+            f"Allocation corrected: {case.person.display_name}'s case is with "
+            f"{correction.replacement.practitioner.full_name}"
+        ),
+        then=lambda _: "allocation-queue",
+    )
+    return done or _case_form_page(
+        request,
+        case,
+        f"Correct the allocation to {current.practitioner.full_name}",
+        form,
+        "Correct the allocation",
     )

@@ -286,6 +286,112 @@ def allocate(request: HttpRequest, payload: AllocationIn) -> Status:
     return Status(201, selectors.allocation_made(allocation.pk))
 
 
+class TransferIn(Schema):
+    sentence_id: int = Field(ge=1, le=MAX_ID, description="A running sentence of the person to transfer")
+    to_pdu: str = Field(description="Code of the receiving PDU")
+    reason: str
+
+
+class TransferOut(Schema):
+    sentence_ids: list[int] = Field(description="The person's running sentences now in the receiving queue")
+    from_pdu: str
+    to_pdu: str
+
+
+class ReallocationIn(Schema):
+    sentence_id: int = Field(ge=1, le=MAX_ID)
+    practitioner: str = Field(description="Staff code")
+    reason: AllocationReason = Field(description="Any reason but new_case and transfer_in")
+    rationale: str
+
+
+class CorrectionIn(Schema):
+    sentence_id: int = Field(ge=1, le=MAX_ID, description="The sentence whose allocation today was in error")
+    practitioner: str = Field(description="Staff code of the practitioner the case should have gone to")
+    reason: str
+
+
+class CorrectionOut(Schema):
+    corrects: int = Field(description="Id of the allocation made in error")
+    replacement: AllocationOut
+    reason: str
+    corrected_at: dt.datetime
+
+
+@router.post("/transfers", response={201: TransferOut, **WRITE_ERRORS}, summary="Transfer to another PDU")
+def transfer(request: HttpRequest, payload: TransferIn) -> Status:
+    """Transfer the sentence's person to another PDU (a senior probation officer or head of the sending PDU).
+    Each running sentence enters the receiving PDU's queue; whoever holds it stays responsible until the
+    receiving PDU allocates it."""
+    manager = staff_of(request)
+    access.ensure_can_allocate(manager)
+    case = _queued(request, payload.sentence_id)
+    to_pdu = selectors.pdu_by_code(payload.to_pdu)
+    if to_pdu is None:
+        raise field_error("to_pdu", "There is no PDU with this code")
+    with api_field_names(person="sentence_id"):
+        transfers = services.transfer_person(
+            by=manager, person=case.sentence.person, to_pdu=to_pdu, reason=payload.reason
+        )
+    return Status(
+        201,
+        {
+            "sentence_ids": [t.sentence_id for t in transfers],
+            "from_pdu": transfers[0].from_pdu.code,
+            "to_pdu": to_pdu.code,
+        },
+    )
+
+
+@router.post("/reallocations", response={201: AllocationOut, **WRITE_ERRORS}, summary="Reallocate a case")
+def reallocate(request: HttpRequest, payload: ReallocationIn) -> Status:
+    """Move an allocated case to another practitioner of the PDU, with a reason from the list (not a new case
+    or a transfer in) and a rationale; the current allocation ends the day before."""
+    manager = staff_of(request)
+    access.ensure_can_allocate(manager)
+    case = _queued(request, payload.sentence_id)
+    practitioner = _staff_by_code(payload.practitioner, "practitioner")
+    with api_field_names(sentence="sentence_id"):
+        allocation = services.reallocate_case(
+            by=manager,
+            sentence=case.sentence,
+            practitioner=practitioner,
+            reason=payload.reason,
+            rationale=payload.rationale,
+        )
+    return Status(201, selectors.allocation_made(allocation.pk))
+
+
+@router.post(
+    "/corrections",
+    response={201: CorrectionOut, **WRITE_ERRORS},
+    summary="Correct an allocation made in error",
+)
+def correct(request: HttpRequest, payload: CorrectionIn) -> Status:
+    """Correct today's allocation of the sentence, made in error: a correction record pointing at it and a
+    replacement allocation; never an edit. Refused after the day the allocation was made."""
+    manager = staff_of(request)
+    access.ensure_can_allocate(manager)
+    case = _queued(request, payload.sentence_id)
+    current = selectors.current_allocation(case.sentence.pk)
+    if current is None:
+        raise field_error("sentence_id", "This case is not allocated")
+    practitioner = _staff_by_code(payload.practitioner, "practitioner")
+    with api_field_names(allocation="sentence_id", sentence="sentence_id"):
+        correction = services.correct_allocation(
+            by=manager, allocation=current, practitioner=practitioner, reason=payload.reason
+        )
+    return Status(
+        201,
+        {
+            "corrects": correction.corrects_id,
+            "replacement": selectors.allocation_made(correction.replacement_id),
+            "reason": correction.reason,
+            "corrected_at": correction.corrected_at,
+        },
+    )
+
+
 @router.post(
     "/consultations", response={201: ConsultationOut, **WRITE_ERRORS}, summary="Record a consultation"
 )

@@ -2,9 +2,11 @@
 
 from .capacity import CapacityReduction, CountedTask, ReductionReason
 from .protocol import Consultation, ConsultationResponse, StaffSensitivity
+from .transfer import AllocationCorrection, Transfer
 from .weighting import CaseType, CaseWeighting, TaskType, TaskWeighting, WeightingVersion
 
 __all__ = [
+    "AllocationCorrection",
     "CapacityReduction",
     "CaseType",
     "CaseWeighting",
@@ -15,5 +17,6 @@ __all__ = [
     "StaffSensitivity",
     "TaskType",
     "TaskWeighting",
+    "Transfer",
     "WeightingVersion",
 ]

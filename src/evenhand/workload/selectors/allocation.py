@@ -20,7 +20,7 @@ from evenhand.org.models import Grade, StaffMember
 from evenhand.people.access import visible_people
 from evenhand.people.models import Exclusion, Restriction
 
-from ..models import Consultation, ConsultationResponse, StaffSensitivity
+from ..models import Consultation, ConsultationResponse, StaffSensitivity, Transfer
 from ..rules import sensitive_flags
 from .figures import Figure, Weightings, case_holders, case_type_of, figures
 
@@ -41,7 +41,8 @@ def _any_offence_flagged(flags: tuple[str, ...] | list[str]) -> Exists:
 
 
 def allocation_queue(manager: StaffMember, today: dt.date | None = None) -> QuerySet[Sentence]:
-    """Sentences in the manager's PDU that nobody holds: running, and with no allocation current today or later.
+    """Sentences in the manager's PDU that nobody holds (running, and with no allocation current today or later)
+    or that were transferred in and wait for allocation while the sending practitioner still holds them.
 
     Oldest sentence first, annotated with the person's tier, RoSH and MAPPA level and whether the case falls under
     the sensitive-case protocol; the person and their PDU loaded, offences and requirements prefetched, so that
@@ -56,7 +57,11 @@ def allocation_queue(manager: StaffMember, today: dt.date | None = None) -> Quer
     return (
         Sentence.objects.filter(person__pdu_id=manager.pdu_id, person__in=visible_people(manager))
         .filter(Q(termination_date__isnull=True) | Q(termination_date__gte=today))
-        .filter(~Exists(held))
+        # A case transferred in waits here while the sending practitioner still holds it.
+        .filter(
+            ~Exists(held)
+            | Exists(Transfer.objects.filter(sentence_id=OuterRef("pk"), allocation__isnull=True))
+        )
         .select_related("person", "person__pdu", "person__pdu__region")
         .prefetch_related("offences", "requirements")
         .annotate(

@@ -178,3 +178,29 @@ def team_case_holders(team: Team) -> QuerySet[StaffMember]:
 
 def regions(options: QuerySet[Region]) -> list[Region]:
     return list(options.order_by("name"))
+
+
+# --- transfers and corrections ------------------------------------------------------------------------------
+
+
+def other_pdus(pdu_id: int | None) -> QuerySet[PDU]:
+    """Every PDU but this one, by name: where a person can be transferred to."""
+    pdus = PDU.objects.order_by("name")
+    return pdus if pdu_id is None else pdus.exclude(pk=pdu_id)
+
+
+def pdu_by_id(pdu_id: int) -> PDU | None:
+    return PDU.objects.filter(pk=pdu_id).first()
+
+
+def current_allocation(sentence_id: int) -> Allocation | None:
+    """The sentence's open allocation, with its practitioner, or None."""
+    return (
+        Allocation.objects.select_related("practitioner__team", "sentence__person")
+        .filter(sentence_id=sentence_id, end_date__isnull=True)
+        .first()
+    )
+
+
+def pdu_by_code(code: str) -> PDU | None:
+    return PDU.objects.filter(code=code).first()

@@ -16,7 +16,7 @@ from evenhand.core.services import require_text
 from evenhand.org.models import StaffMember
 
 from ..access import ensure_can_allocate
-from ..models import ConsultationResponse
+from ..models import ConsultationResponse, Transfer
 from ..selectors.allocation import consultation_required, open_consultation
 from ..selectors.figures import figure_of, points_for_sentence
 
@@ -69,6 +69,15 @@ def allocate_case(
         else:
             consultation.allocation = allocation
             consultation.save(update_fields=["allocation"])
-            return allocation
+            return _completing_transfer(allocation)
         raise ValidationError({"practitioner": message})
+    return _completing_transfer(allocation)
+
+
+def _completing_transfer(allocation: Allocation) -> Allocation:
+    """A case waiting after a transfer is allocated by the receiving PDU: the transfer is complete, and the
+    sending practitioner's allocation was ended the day before by ``allocate``."""
+    Transfer.objects.filter(sentence_id=allocation.sentence_id, allocation__isnull=True).update(
+        allocation=allocation
+    )
     return allocation
