@@ -13,6 +13,7 @@ from evenhand.people.models import Person
 from evenhand.workload import services
 from evenhand.workload.models import AllocationCorrection, Transfer
 from evenhand.workload.selectors import allocation_queue
+from evenhand.workload.selectors.figures import figure_of
 from tests.factories import PDUFactory, StaffMemberFactory, TeamFactory
 from tests.workload.conftest import case_for
 
@@ -256,3 +257,14 @@ def test_a_correction_is_refused_to_another_pdus_spo_a_practitioner_and_an_analy
         with pytest.raises(PermissionDenied):
             services.correct_allocation(by=attacker, allocation=wrong, practitioner=right, reason="Wrong")
     assert not AllocationCorrection.objects.exists()
+
+
+def test_the_allocation_in_error_never_counts_in_the_wrong_practitioners_workload(
+    spo: StaffMember, po: StaffMember
+) -> None:
+    wrong = _allocated_today(spo, po)
+    right = StaffMemberFactory(grade=Grade.PO, team=spo.team)
+    assert figure_of(wrong.practitioner, timezone.localdate()).cases == 1
+    services.correct_allocation(by=spo, allocation=wrong, practitioner=right, reason="Wrong name")
+    assert figure_of(wrong.practitioner, timezone.localdate()).cases == 0
+    assert figure_of(right, timezone.localdate()).cases == 1

@@ -219,6 +219,8 @@ def allocations_on(day: dt.date, today: dt.date) -> Q:
         Q(start_date__lte=day)
         & (Q(end_date__isnull=True) | Q(end_date__gte=day))
         & (Q(sentence__termination_date__isnull=True) | Q(sentence__termination_date__gte=day))
+        # An allocation corrected as made in error was never the practitioner's case, even on the day it lasted.
+        & Q(correction__isnull=True)
     )
     if day > today:
         held &= Q(sentence__expected_end_date__gte=day)
