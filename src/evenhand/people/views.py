@@ -122,7 +122,8 @@ def register_person(request: HttpRequest) -> HttpResponse:
         else:
             # Next, how they identify: the diversity profile, which links back to the whole record.
             messages.success(
-                request, f"{person.full_name} registered with CRN {person.crn}. Record their diversity profile."
+                request,
+                f"{person.full_name} registered with CRN {person.crn}. Record their diversity profile.",
             )
             return redirect("person-diversity", person.pk)
     return render(
