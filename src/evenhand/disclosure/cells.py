@@ -154,12 +154,11 @@ class Shortcuts:
         loose = np.zeros(relations.shape[0], dtype=bool)
         loose[equalities:] = room[equalities:] >= margin
         leaf = np.full(relations.shape[0], -1, dtype=np.intp)
-        alone = cells.implied & (np.diff(cells.by_cell.indptr) == 1) & (values >= margin)
-        for cell in np.flatnonzero(alone):
-            row = cells.by_cell.indices[cells.by_cell.indptr[cell]]
-            if row < equalities:
-                loose[row] = True
-                leaf[row] = cell
+        alone = np.flatnonzero(cells.implied & (np.diff(cells.by_cell.indptr) == 1) & (values >= margin))
+        rows = cells.by_cell.indices[cells.by_cell.indptr[alone]]  # the one relation of each
+        in_equality = rows < equalities
+        loose[rows[in_equality]] = True
+        leaf[rows[in_equality]] = alone[in_equality]
         absorbing = np.zeros(cells.size, dtype=bool)
         absorbing[leaf[leaf >= 0]] = True
         return cls(loose=loose, leaf=leaf, absorbing=absorbing)

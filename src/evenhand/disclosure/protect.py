@@ -248,7 +248,7 @@ class _Solver:
         value = self.values[cell]
         sensitive = 1 <= value < self.rules.threshold
         up = float(self.rules.upper)
-        low = max(self.floors[cell], value - self.rules.lower) if sensitive else value
+        low = float(self.bottoms(np.array([cell]))[0])
         if sensitive and low < value and not self._open(cell, unknown, up, value - low):
             # Down to what the relations allow at most: no pattern opens it further (attack.structural_floor).
             low = max(low, np.ceil(structural_floor(self.cells, cell) - TOLERANCE))
@@ -307,9 +307,10 @@ class _Solver:
                 for part in np.unique(parts[targets_])
                 if part >= 0
             ]
-            rows = np.unique(self.by_cell[:, np.flatnonzero(shared)].indices)
-            near = np.unique(self.relations[rows].indices)
-            programs.append((targets_[shared[targets_]], np.union1d(np.flatnonzero(shared), near)))
+            if shared[targets_].any():
+                rows = np.unique(self.by_cell[:, np.flatnonzero(shared)].indices)
+                near = np.unique(self.relations[rows].indices)
+                programs.append((targets_[shared[targets_]], np.union1d(np.flatnonzero(shared), near)))
         programs = [(cells_, around) for cells_, around in programs if cells_.size]
         pool = self._workers() if len(programs) > 1 else None
         answers = None
@@ -334,11 +335,16 @@ class _Solver:
     ) -> tuple[NDArray[np.intp] | None, int]:
         """One joint program: the cells to suppress (None if none), and the programs solved."""
         before = self.programs
+        down = self.values[cells_] - self.bottoms(cells_)
+        flow = _Flow(self, around, unknown, cells_, float(self.rules.upper), down, soft=True)
+        return flow.solve(reweights=reweights), self.programs - before
+
+    def bottoms(self, cells_: NDArray[np.intp]) -> NDArray[np.float64]:
+        """The bottom of each cell's protection interval: ``lower`` below a sensitive cell's value, or the
+        least value the relations allow; a cell that is not sensitive need not go down at all."""
         values = self.values[cells_]
         sensitive = (values >= 1) & (values < self.rules.threshold)
-        low = np.where(sensitive, np.maximum(self.floors[cells_], values - self.rules.lower), values)
-        flow = _Flow(self, around, unknown, cells_, float(self.rules.upper), values - low, soft=True)
-        return flow.solve(reweights=reweights), self.programs - before
+        return np.where(sensitive, np.maximum(self.floors[cells_], values - self.rules.lower), values)
 
     def _open(self, cell: int, unknown: NDArray[np.bool_], up: float, down: float) -> bool:
         """Whether what is suppressed already leaves the cell open (near it: a sure answer when yes)."""
