@@ -9,6 +9,8 @@ not exist.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -138,8 +140,15 @@ def _key(staff: Any, passphrase: str | None) -> bytes:
         raise PermissionDenied("That passphrase does not open your handling key.") from None
 
 
-def _missing() -> Http404:
-    return Http404(NOT_FOUND)
+@contextmanager
+def _refusals() -> Iterator[None]:
+    """A concern the caller's groups do not hold is not found; a caller who may not handle it is refused."""
+    try:
+        yield
+    except Concern.DoesNotExist:
+        raise Http404(NOT_FOUND) from None
+    except services.NotAHandler as refused:
+        raise PermissionDenied(str(refused)) from None
 
 
 def _out(view: selectors.ConcernView) -> dict[str, Any]:
@@ -187,12 +196,8 @@ def read_concern(
 ) -> dict[str, Any]:
     staff = _handler(request)
     key = _key(staff, x_voice_passphrase)
-    try:
+    with _refusals():
         return _out(selectors.handler_view(staff=staff, reference=concern_ref, private_key=key))
-    except Concern.DoesNotExist:
-        raise _missing() from None
-    except services.NotAHandler as refused:
-        raise PermissionDenied(str(refused)) from None
 
 
 @router.post(
@@ -202,10 +207,8 @@ def read_concern(
 )
 def acknowledge(request: HttpRequest, concern_ref: Path[str]) -> dict[str, Any]:
     staff = _handler(request)
-    try:
+    with _refusals():
         concern = services.acknowledge(by=staff, reference=concern_ref)
-    except Concern.DoesNotExist:
-        raise _missing() from None
     return {"reference": concern.reference, "status": concern.status}
 
 
@@ -216,12 +219,10 @@ def acknowledge(request: HttpRequest, concern_ref: Path[str]) -> dict[str, Any]:
 )
 def change_status(request: HttpRequest, concern_ref: Path[str], payload: StatusIn) -> dict[str, Any]:
     staff = _handler(request)
-    try:
+    with _refusals():
         concern = services.change_status(
             by=staff, reference=concern_ref, status=payload.status, sub_status=payload.sub_status
         )
-    except Concern.DoesNotExist:
-        raise _missing() from None
     return {"reference": concern.reference, "status": concern.status}
 
 
@@ -238,7 +239,7 @@ def send_message(
 ) -> dict[str, Any]:
     staff = _handler(request)
     key = _key(staff, x_voice_passphrase)
-    try:
+    with _refusals():
         message = services.send_message(
             by=staff,
             private_key=key,
@@ -246,10 +247,6 @@ def send_message(
             text=payload.text,
             is_feedback=payload.is_feedback,
         )
-    except Concern.DoesNotExist:
-        raise _missing() from None
-    except services.NotAHandler as refused:
-        raise PermissionDenied(str(refused)) from None
     return {"reference": concern_ref.strip().upper(), "status": message.concern.status}
 
 
@@ -266,7 +263,7 @@ def close(
 ) -> dict[str, Any]:
     staff = _handler(request)
     key = _key(staff, x_voice_passphrase)
-    try:
+    with _refusals():
         concern = services.close_concern(
             by=staff,
             private_key=key,
@@ -274,8 +271,4 @@ def close(
             outcome=payload.outcome,
             category=payload.category,
         )
-    except Concern.DoesNotExist:
-        raise _missing() from None
-    except services.NotAHandler as refused:
-        raise PermissionDenied(str(refused)) from None
     return {"reference": concern.reference, "status": concern.status}
