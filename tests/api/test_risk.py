@@ -173,3 +173,44 @@ def test_writes_are_refused_to_those_without_access(org, asha, client_for, who):
     other_pdu_list = client.get(f"{API}/registrations?person={asha.pk}")
     if who != "analyst":
         assert other_pdu_list.json()["items"] == []
+
+
+def test_one_review_and_one_registration_are_read_by_id_or_token_and_refused_as_missing(
+    org, asha, client_for
+):
+    po = client_for(org.po)
+    review_id = po.post(
+        f"{API}/risk-reviews", review_payload(asha.pk), content_type="application/json"
+    ).json()["id"]
+    registration_id = po.post(
+        f"{API}/registrations",
+        registration_payload(asha.pk, notes="Named child: Ruby"),
+        content_type="application/json",
+    ).json()["id"]
+    assert po.get(f"{API}/risk-reviews/{review_id}").json()["rosh"] == "H"
+    assert po.get(f"{API}/registrations/{registration_id}").json()["notes"] == "Named child: Ruby"
+
+    analyst = client_for(org.analyst)
+    # An analyst addresses a record by its token; its id is refused like a missing record.
+    assert analyst.get(f"{API}/registrations/{registration_id}").status_code == 404
+    registration = analyst.get(f"{API}/registrations/{record_token('registration', registration_id)}")
+    assert registration.status_code == 200, registration.content
+    body = registration.json()
+    assert (body["id"], body["notes"], body["token"]) == (
+        None,
+        None,
+        record_token("registration", registration_id),
+    )
+    # A token of one kind does not open a record of another.
+    assert analyst.get(f"{API}/risk-reviews/{record_token('registration', review_id)}").status_code == 404
+    assert (
+        analyst.get(f"{API}/risk-reviews/{record_token('risk_review', review_id)}").json()["recorded_by"]
+        is None
+    )
+
+    other_pdu = client_for(org.bradford_po)
+    before = AccessLogEntry.objects.filter(staff=org.bradford_po, action=Action.REFUSED).count()
+    assert other_pdu.get(f"{API}/risk-reviews/{review_id}").status_code == 404
+    assert other_pdu.get(f"{API}/registrations/{registration_id}").status_code == 404
+    assert AccessLogEntry.objects.filter(staff=org.bradford_po, action=Action.REFUSED).count() == before + 2
+    assert po.get(f"{API}/registrations/999999").status_code == 404

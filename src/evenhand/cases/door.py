@@ -208,6 +208,34 @@ def open_referral(*, viewer: StaffMember, ref: str | int, channel: Channel, purp
     return ReferralRecord.shape(referral, Lens.of(viewer))
 
 
+def open_risk_review(*, viewer: StaffMember, ref: str | int, channel: Channel, purpose: str) -> RiskRecord:
+    review = _open(
+        viewer=viewer,
+        rows=_risk_reviews(),
+        kind="risk_review",
+        ref=ref,
+        person_of=_person_of_risk,
+        channel=channel,
+        purpose=purpose,
+    )
+    return RiskRecord.shape(review, Lens.of(viewer))
+
+
+def open_registration(
+    *, viewer: StaffMember, ref: str | int, channel: Channel, purpose: str
+) -> RegistrationRecord:
+    registration = _open(
+        viewer=viewer,
+        rows=_registrations(),
+        kind="registration",
+        ref=ref,
+        person_of=_person_of_registration,
+        channel=channel,
+        purpose=purpose,
+    )
+    return RegistrationRecord.shape(registration, Lens.of(viewer))
+
+
 # --- models for casework: forms and write operations ----------------------------------------------------------
 
 
@@ -903,6 +931,8 @@ __all__ = [
     "open_decision",
     "open_person_page",
     "open_referral",
+    "open_registration",
+    "open_risk_review",
     "open_sentence",
     "person_casework",
     "referral_casework",

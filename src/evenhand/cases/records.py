@@ -397,6 +397,7 @@ class RiskRecord:
     ids, dates to the month and no staff."""
 
     id: int | None
+    token: str | None
     person_id: int | None
     person_token: str | None
     tier: str
@@ -429,6 +430,7 @@ class RiskRecord:
         ]
         return cls(
             id=lens.id(risk.pk),
+            token=lens.token("risk_review", risk.pk),
             person_id=lens.id(risk.person_id),
             person_token=lens.token("person", risk.person_id),
             tier=risk.tier,
@@ -475,6 +477,7 @@ class RegistrationRecord:
     """A registration; analysts see its type and dates to the month, no id, notes or staff."""
 
     id: int | None
+    token: str | None
     person_id: int | None
     person_token: str | None
     type: str
@@ -494,6 +497,7 @@ class RegistrationRecord:
         """``registration`` with ``recorded_by`` loaded and ``reviews`` (with ``reviewed_by``) prefetched."""
         return cls(
             id=lens.id(registration.pk),
+            token=lens.token("registration", registration.pk),
             person_id=lens.id(registration.person_id),
             person_token=lens.token("person", registration.person_id),
             type=registration.type,

@@ -104,7 +104,16 @@ def pseudonym(person_id: int) -> str:
 
 # Kinds of record a token can stand for; the kind is sealed into the token, so a contact's token cannot be
 # presented as a person's.
-TOKEN_KINDS = ("person", "sentence", "contact", "decision", "referral", "consultation")
+TOKEN_KINDS = (
+    "person",
+    "sentence",
+    "contact",
+    "decision",
+    "referral",
+    "consultation",
+    "risk_review",
+    "registration",
+)
 
 
 @functools.cache

@@ -4,7 +4,7 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, Path, Query, Router, Schema, Status
 
 from evenhand.audit.models import Channel
 from evenhand.cases import door
@@ -17,6 +17,7 @@ from evenhand.cases.models import (
     Tier,
     TierSource,
 )
+from evenhand.cases.records import RegistrationRecord, RiskRecord
 from evenhand.cases.services import (
     add_registration,
     end_registration,
@@ -26,8 +27,8 @@ from evenhand.cases.services import (
 from evenhand.people.door import person_for_casework, require_casework
 
 from ..auth import staff_of
-from ..schemas import LIST_ERRORS, WRITE_ERRORS, FilterRef, Id, PageQuery, Text
-from .common import api_field_names, listed, loaded_for_casework, purpose
+from ..schemas import LIST_ERRORS, READ_ERRORS, WRITE_ERRORS, FilterRef, Id, PageQuery, Ref, Text
+from .common import api_field_names, listed, loaded_for_casework, purpose, read
 
 risk_router = Router(tags=["risk"])
 registrations_router = Router(tags=["registrations"])
@@ -60,6 +61,7 @@ class RiskReviewIn(Schema):
 
 class RiskReviewOut(Schema):
     id: int | None = Field(description=ANALYSTS)
+    token: str | None = Field(description="Analysts only: an opaque reference to the review")
     person_id: int | None = Field(description=ANALYSTS)
     person_token: str | None = Field(description="Analysts only")
     assessed_on: dt.date
@@ -116,6 +118,7 @@ class RegistrationReviewOut(Schema):
 
 class RegistrationOut(Schema):
     id: int | None = Field(description=ANALYSTS)
+    token: str | None = Field(description="Analysts only: an opaque reference to the registration")
     person_id: int | None = Field(description=ANALYSTS)
     person_token: str | None = Field(description="Analysts only")
     type: RegistrationType
@@ -153,6 +156,11 @@ def list_risk_reviews(
     return listed(request, door.list_risk_reviews, page, person=filters.person)
 
 
+@risk_router.get("/{ref:ref}", response={200: RiskReviewOut, **READ_ERRORS}, summary="Read a risk review")
+def read_risk_review(request: HttpRequest, ref: Path[Ref]) -> RiskRecord:
+    return read(request, door.open_risk_review, ref)
+
+
 @risk_router.post("", response={201: RiskReviewOut, **WRITE_ERRORS}, summary="Record a risk review")
 def create_risk_review(request: HttpRequest, payload: RiskReviewIn) -> Status:
     """Record a risk of serious harm review as a new row; a correction is a later review, never an edit."""
@@ -185,6 +193,13 @@ def list_registrations(
         type=filters.type,
         active=filters.active,
     )
+
+
+@registrations_router.get(
+    "/{ref:ref}", response={200: RegistrationOut, **READ_ERRORS}, summary="Read a registration"
+)
+def read_registration(request: HttpRequest, ref: Path[Ref]) -> RegistrationRecord:
+    return read(request, door.open_registration, ref)
 
 
 @registrations_router.post("", response={201: RegistrationOut, **WRITE_ERRORS}, summary="Add a registration")
