@@ -8,6 +8,7 @@ from django.db.models import Q
 from evenhand.org.models import StaffMember
 
 from .contact import Contact
+from .risk_information import RiskInformation
 from .sentence import Sentence
 
 
@@ -17,6 +18,8 @@ class Decision(models.TextChoices):
     RECALL_STANDARD = "recall_standard", "Recall requested: standard"
     RECALL_FIXED_TERM = "recall_fixed_term", "Recall requested: fixed-term"
     RECALL_EMERGENCY = "recall_emergency", "Recall requested: emergency"
+    INCREASED_CONTACT = "increased_contact", "Increase in contact"
+    LICENCE_VARIATION = "licence_variation", "Licence variation requested"
     NO_FURTHER_ACTION = "nfa", "No further action"
 
 
@@ -40,6 +43,11 @@ class EnforcementDecision(models.Model):
 
     sentence = models.ForeignKey(Sentence, on_delete=models.PROTECT, related_name="enforcement_decisions")
     triggering_contacts = models.ManyToManyField(Contact, blank=True, related_name="enforcement_decisions")
+    # The risk information this decision answers, when it answers information rather than (or as well as)
+    # a failure to comply. A decision not to recall after it needs a manager's endorsement.
+    risk_information = models.ForeignKey(
+        RiskInformation, null=True, blank=True, on_delete=models.PROTECT, related_name="decisions"
+    )
     decision = models.CharField(max_length=20, choices=Decision.choices)
     # What the rules proposed when the decision was made, so the use of discretion can be measured.
     proposed = models.CharField(max_length=20, choices=Decision.choices, blank=True)
