@@ -4,6 +4,7 @@ import datetime as dt
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -88,7 +89,9 @@ class PossibleDuplicates(ValidationError):
         )
 
 
-def _address(person: Person, by: StaffMember, address: AddressIn, index: int) -> Address:
+def address_row(person: Person, by: StaffMember, address: AddressIn, index: int) -> Address:
+    """An address checked (postcode, dates, lines), as an unsaved row recorded by ``by``; problems are named
+    ``addresses.<index>.<field>``. No query: an import builds a chunk of them before writing."""
     field = f"addresses.{index}"
     postcode = " ".join((address.postcode or "").upper().split())
     if not re.match(POSTCODE, postcode):
@@ -137,6 +140,35 @@ def _check_date_of_birth(date_of_birth: dt.date) -> None:
         )
 
 
+def person_details(
+    *,
+    first_name: str,
+    last_name: str,
+    date_of_birth: dt.date,
+    middle_names: str = "",
+    preferred_name: str = "",
+    pnc: str = "",
+    first_language: str = "English",
+    phone: str = "",
+    email: str = "",
+) -> dict[str, Any]:
+    """A new person's details checked and tidied, each problem named by its field, without reading the
+    database: ``create_person`` and an import (which checks a chunk of rows before writing it) share it."""
+    _check_date_of_birth(date_of_birth)
+    return {
+        "first_name": require_text(first_name, "first_name", "the first name", kind=NAME),
+        "middle_names": plain_text(middle_names, "middle_names", "the middle names", kind=NAME),
+        "last_name": require_text(last_name, "last_name", "the last name", kind=NAME),
+        "preferred_name": plain_text(preferred_name, "preferred_name", "the preferred name", kind=NAME),
+        "date_of_birth": date_of_birth,
+        "pnc": normalise_pnc(pnc),
+        "first_language": plain_text(first_language, "first_language", "the first language", kind=LANGUAGE)
+        or "English",
+        "phone": _phone(phone),
+        "email": _email(email),
+    }
+
+
 @transaction.atomic
 def create_person(
     *,
@@ -181,15 +213,20 @@ def create_person(
     if pdu is None or pdu.pk != by.pdu_id:
         # Otherwise they would create a record they cannot then open.
         raise ValidationError({"pdu": "You can register people only in your own PDU"})
-    _check_date_of_birth(date_of_birth)
+    details = person_details(
+        first_name=first_name,
+        last_name=last_name,
+        date_of_birth=date_of_birth,
+        middle_names=middle_names,
+        preferred_name=preferred_name,
+        pnc=pnc,
+        first_language=first_language,
+        phone=phone,
+        email=email,
+    )
+    first_name, middle_names, last_name = details["first_name"], details["middle_names"], details["last_name"]
+    preferred_name, pnc = details["preferred_name"], details["pnc"]
     today = timezone.localdate()
-    first_name = require_text(first_name, "first_name", "the first name", kind=NAME)
-    last_name = require_text(last_name, "last_name", "the last name", kind=NAME)
-    middle_names = plain_text(middle_names, "middle_names", "the middle names", kind=NAME)
-    preferred_name = plain_text(preferred_name, "preferred_name", "the preferred name", kind=NAME)
-    pnc = normalise_pnc(pnc)
-    phone = _phone(phone)
-    email = _email(email)
     if gender_identity and gender_identity not in GenderIdentity.values:
         raise ValidationError({"gender_identity": "Select how the person describes their gender identity"})
     distinct_reason = plain_text(distinct_reason, "distinct_reason", "the reason", kind=SHORT_TEXT)
@@ -209,25 +246,10 @@ def create_person(
     if candidates and not distinct_reason:
         raise PossibleDuplicates(candidates)
     person = validated(
-        Person(
-            crn=crn,
-            first_name=first_name,
-            middle_names=middle_names,
-            last_name=last_name,
-            preferred_name=preferred_name,
-            date_of_birth=date_of_birth,
-            sex=sex,
-            pnc=pnc,
-            pdu=pdu,
-            first_language=plain_text(first_language, "first_language", "the first language", kind=LANGUAGE)
-            or "English",
-            interpreter_required=interpreter_required,
-            phone=phone,
-            email=email,
-        )
+        Person(crn=crn, sex=sex, pdu=pdu, interpreter_required=interpreter_required, **details)
     )
     person.save()
-    rows = [_address(person, by, address, i) for i, address in enumerate(addresses)]
+    rows = [address_row(person, by, address, i) for i, address in enumerate(addresses)]
     Address.objects.bulk_create(rows)
     DistinctPersonNote.objects.bulk_create(
         DistinctPersonNote(person=person, other=c.person, reason=distinct_reason, recorded_by=by)
@@ -333,7 +355,7 @@ def add_address(
     """Add an address with its dates. ``replaces_current`` ends the addresses they live at now on the day
     before the new one starts (a move), so the history of where they lived has no overlap."""
     ensure_can_record(by, person)
-    row = _address(person, by, address, 0)
+    row = address_row(person, by, address, 0)
     if replaces_current:
         current = Address.objects.select_for_update().filter(person=person, end_date__isnull=True)
         ended = row.start_date - dt.timedelta(days=1)

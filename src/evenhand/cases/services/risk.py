@@ -42,8 +42,7 @@ def _check_day(value: dt.date, field: str, what: str) -> None:
     require_past(value, field, what)
 
 
-@transaction.atomic
-def record_risk_review(
+def check_risk_review(
     *,
     by: StaffMember,
     person: Person,
@@ -60,11 +59,8 @@ def record_risk_review(
     mappa_category: int | None = None,
     mappa_level: int | None = None,
 ) -> RiskSummary:
-    """Record a risk of serious harm review as a new row (the latest by date is the current one; earlier ones
-    stay as history): the level to children, the public, a known adult and staff, the overall level (the
-    highest of the four; worked out when not given), the next review (after this one and at most six months
-    on), MAPPA category and level (both or neither), and the tier entered by hand with its source."""
-    ensure_can_record(by, person)
+    """Every rule of a risk of serious harm review (``record_risk_review``), without reading or writing the
+    database: the unsaved review, recorded by ``by``. An import checks a chunk of rows with it."""
     levels = {"rosh_children": rosh_children, "rosh_public": rosh_public}
     levels |= {"rosh_known_adult": rosh_known_adult, "rosh_staff": rosh_staff}
     for field, level in levels.items():
@@ -93,19 +89,63 @@ def record_risk_review(
         raise ValidationError({"review_reason": "Say why the review was done"})
     if not tier_source:
         raise ValidationError({"tier_source": "Say where the tier comes from"})
+    summary = RiskSummary(
+        person=person,
+        rosh=rosh,
+        tier=tier,
+        tier_source=tier_source,
+        assessed_on=assessed_on,
+        review_reason=review_reason,
+        next_review_due=next_review_due,
+        mappa_category=mappa_category,
+        mappa_level=mappa_level,
+        recorded_by=by,
+        **levels,
+    )
+    # The fields' own rules (choices); the row's constraints are the checks above.
+    summary.clean_fields(exclude=["person", "recorded_by"])
+    return summary
+
+
+@transaction.atomic
+def record_risk_review(
+    *,
+    by: StaffMember,
+    person: Person,
+    assessed_on: dt.date,
+    rosh_children: str,
+    rosh_public: str,
+    rosh_known_adult: str,
+    rosh_staff: str,
+    next_review_due: dt.date,
+    review_reason: str,
+    tier: str,
+    tier_source: str,
+    rosh: str | None = None,
+    mappa_category: int | None = None,
+    mappa_level: int | None = None,
+) -> RiskSummary:
+    """Record a risk of serious harm review as a new row (the latest by date is the current one; earlier ones
+    stay as history): the level to children, the public, a known adult and staff, the overall level (the
+    highest of the four; worked out when not given), the next review (after this one and at most six months
+    on), MAPPA category and level (both or neither), and the tier entered by hand with its source."""
+    ensure_can_record(by, person)
     summary = validated(
-        RiskSummary(
+        check_risk_review(
+            by=by,
             person=person,
-            rosh=rosh,
+            assessed_on=assessed_on,
+            rosh_children=rosh_children,
+            rosh_public=rosh_public,
+            rosh_known_adult=rosh_known_adult,
+            rosh_staff=rosh_staff,
+            next_review_due=next_review_due,
+            review_reason=review_reason,
             tier=tier,
             tier_source=tier_source,
-            assessed_on=assessed_on,
-            review_reason=review_reason,
-            next_review_due=next_review_due,
+            rosh=rosh,
             mappa_category=mappa_category,
             mappa_level=mappa_level,
-            recorded_by=by,
-            **levels,
         )
     )
     summary.save()

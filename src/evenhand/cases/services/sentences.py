@@ -172,10 +172,8 @@ def _check_adult(person: Person, sentenced_on: dt.date, field: str) -> None:
         )
 
 
-@transaction.atomic
-def create_sentence(
+def check_sentence(
     *,
-    by: StaffMember,
     person: Person,
     type: str,
     court: str,
@@ -186,18 +184,9 @@ def create_sentence(
     length: int | None = None,
     length_unit: str = "",
     custody: Sentence | None = None,
-) -> Sentence:
-    """Record a sentence as the court passed it: its offences (exactly one main), its length, and the
-    requirements its type allows (``ALLOWED_REQUIREMENTS``: no unpaid work on a licence, say).
-
-    A custody sentence is managed before release: it needs its length and, as ``expected_end_date``, the
-    expected date of release (no later than the sentence's expiry), and the date of each offence. A licence or
-    post-sentence supervision starts from a custody sentence of the same person (``custody``; usually through
-    ``record_release``). Without ``expected_end_date`` the sentence is expected to end when its length runs
-    out. The dates must be plausible (a start from 1900 to ten years ahead, an end after the start and at most
-    ten years after it) and the person 18 or over on the date of sentence.
-    """
-    ensure_can_record(by, person)
+) -> tuple[Sentence, list[OffenceInput]]:
+    """Every rule of recording a sentence (``create_sentence``), without reading or writing the database: the
+    unsaved sentence and its offences, checked. An import checks a chunk of rows with it before writing."""
     if type in AFTER_RELEASE:
         if custody is None:
             raise ValidationError(
@@ -239,22 +228,64 @@ def create_sentence(
                 f"({date_text(expiry)})"
             }
         )
-    sentence = validated(
-        Sentence(
-            person=person,
-            type=type,
-            court=require_text(court, "court", "the court", kind=LINE),
-            start_date=start_date,
-            expected_end_date=expected_end_date,
-            length=length,
-            length_unit=length_unit,
-            custody=custody,
-        )
+    sentence = Sentence(
+        person=person,
+        type=type,
+        court=require_text(court, "court", "the court", kind=LINE),
+        start_date=start_date,
+        expected_end_date=expected_end_date,
+        length=length,
+        length_unit=length_unit,
+        custody=custody,
     )
+    # The fields' own rules (choices, lengths); the row's constraints are the checks above.
+    sentence.clean_fields(exclude=["person", "custody"])
     offences = _checked_offences(offences, sentenced_on, dated=type == SentenceType.CUSTODY)
     _check_requirements(type, requirements)
     if type == SentenceType.COMMUNITY_ORDER and not requirements:
         raise ValidationError({"requirements": "A community order must have at least one requirement"})
+    return sentence, offences
+
+
+@transaction.atomic
+def create_sentence(
+    *,
+    by: StaffMember,
+    person: Person,
+    type: str,
+    court: str,
+    start_date: dt.date,
+    expected_end_date: dt.date | None = None,
+    offences: list[OffenceInput],
+    requirements: list[RequirementInput] | tuple[()] = (),
+    length: int | None = None,
+    length_unit: str = "",
+    custody: Sentence | None = None,
+) -> Sentence:
+    """Record a sentence as the court passed it: its offences (exactly one main), its length, and the
+    requirements its type allows (``ALLOWED_REQUIREMENTS``: no unpaid work on a licence, say).
+
+    A custody sentence is managed before release: it needs its length and, as ``expected_end_date``, the
+    expected date of release (no later than the sentence's expiry), and the date of each offence. A licence or
+    post-sentence supervision starts from a custody sentence of the same person (``custody``; usually through
+    ``record_release``). Without ``expected_end_date`` the sentence is expected to end when its length runs
+    out. The dates must be plausible (a start from 1900 to ten years ahead, an end after the start and at most
+    ten years after it) and the person 18 or over on the date of sentence.
+    """
+    ensure_can_record(by, person)
+    sentence, offences = check_sentence(
+        person=person,
+        type=type,
+        court=court,
+        start_date=start_date,
+        expected_end_date=expected_end_date,
+        offences=offences,
+        requirements=requirements,
+        length=length,
+        length_unit=length_unit,
+        custody=custody,
+    )
+    validated(sentence)
     sentence.save()
     for offence in offences:
         validated(Offence(sentence=sentence, **offence.__dict__)).save()
