@@ -50,6 +50,8 @@ from .selectors.breakdown import ReductionLine
 from .selectors.figures import Figure
 
 __all__ = [
+    "AllocationEvent",
+    "AllocationHistory",
     "CaseLine",
     "ConsultationRecord",
     "ExplainedWorkload",
@@ -60,6 +62,7 @@ __all__ = [
     "RecordRefused",
     "RoleRefused",
     "TaskLine",
+    "allocation_history",
     "consultation_written",
     "consultations_with",
     "explained_workload",
@@ -196,6 +199,126 @@ def open_queued_sentence(
         record=SentenceRecord.shape(sentence, lens),
         person=PersonRecord.shape(sentence.person, lens),
         risk=RiskRecord.shape(risk, lens) if risk is not None else None,
+    )
+
+
+# --- a sentence's allocations and transfers ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AllocationEvent:
+    """One allocation, transfer or correction in a sentence's history. Analysts see no names, no rationale and
+    dates to the month."""
+
+    kind: str  # "allocation", "transfer" or "correction"
+    at: dt.datetime
+    by: str | None  # the decider's name
+    practitioner: str | None  # allocations: who was made responsible ("name (grade)")
+    start_date: dt.date | None
+    end_date: dt.date | None
+    reason: str | None  # allocations: the reason from the list
+    rationale: str | None
+    from_pdu: str | None
+    to_pdu: str | None
+    status: str  # what became of it, in words
+
+
+@dataclass(frozen=True)
+class AllocationHistory:
+    sentence: SentenceRecord
+    person: PersonRecord
+    events: list[AllocationEvent]
+
+
+def _allocation_events(allocation: Any, lens: Lens) -> list[AllocationEvent]:
+    practitioner = allocation.practitioner
+    error = getattr(allocation, "correction", None)
+    replaced = getattr(allocation, "corrected_from", None)
+    if error is not None:
+        status = "Made in error and corrected the same day"
+    elif allocation.end_date is None:
+        status = "Current"
+    else:
+        status = "Ended"
+    if replaced is not None:
+        status += "; replaced an allocation made in error"
+    events = [
+        AllocationEvent(
+            kind="allocation",
+            at=lens.date(allocation.allocated_at),
+            by=allocation.allocated_by.full_name if lens.identity else None,
+            practitioner=f"{practitioner.full_name} ({practitioner.get_grade_display()})"
+            if lens.identity
+            else None,
+            start_date=lens.date(allocation.start_date),
+            end_date=lens.date(allocation.end_date),
+            reason=allocation.get_reason_display(),
+            rationale=lens.text(allocation.rationale) or None,
+            from_pdu=None,
+            to_pdu=None,
+            status=status,
+        )
+    ]
+    if error is not None:
+        events.append(
+            AllocationEvent(
+                kind="correction",
+                at=lens.date(error.corrected_at),
+                by=error.corrected_by.full_name if lens.identity else None,
+                practitioner=None,
+                start_date=None,
+                end_date=None,
+                reason=None,
+                rationale=lens.text(error.reason) or None,
+                from_pdu=None,
+                to_pdu=None,
+                status="The allocation above was made in error",
+            )
+        )
+    return events
+
+
+def _transfer_event(transfer: Any, lens: Lens) -> AllocationEvent:
+    received = transfer.allocation
+    return AllocationEvent(
+        kind="transfer",
+        at=lens.date(transfer.transferred_at),
+        by=transfer.transferred_by.full_name if lens.identity else None,
+        practitioner=None,
+        start_date=None,
+        end_date=None,
+        reason=None,
+        rationale=lens.text(transfer.reason) or None,
+        from_pdu=transfer.from_pdu.name,
+        to_pdu=transfer.to_pdu.name,
+        status=(
+            f"Waiting in {transfer.to_pdu.name}'s allocation queue"
+            if received is None
+            else f"Allocated in {transfer.to_pdu.name} from {date_text(lens.date(received.start_date))}"
+        ),
+    )
+
+
+def allocation_history(
+    *, viewer: StaffMember, sentence_id: int | str, channel: Channel, purpose: str
+) -> AllocationHistory:
+    """Who has been responsible for a sentence, who decided and why, its transfers and corrections: for anyone
+    who may see the person, shaped for their role; the view or refusal is logged."""
+    lens = Lens.of(viewer)
+    sentence = _sentences().filter(pk=record_id(lens, "sentence", sentence_id)).first()
+    if sentence is None:
+        raise RecordNotFound("No such sentence.")
+    admit(viewer=viewer, person_id=sentence.person_id, channel=channel, purpose=purpose)
+    allocations, transfers = selectors.allocation_history(sentence.pk)
+    events = [e for a in allocations for e in _allocation_events(a, lens)]
+    events += [_transfer_event(t, lens) for t in transfers]
+    # Latest first; within a moment a correction comes before the allocation it corrects.
+    order = {"correction": 0, "transfer": 1, "allocation": 2}
+    events.sort(key=lambda e: (e.at, -order[e.kind]), reverse=True)
+    return AllocationHistory(
+        sentence=SentenceRecord.shape(sentence, lens),
+        person=PersonRecord.shape(sentence.person, lens),
+        events=events,
     )
 
 

@@ -33,6 +33,7 @@ urlpatterns = [
     path("allocations/", views.allocation_queue, name="allocation-queue"),
     path("allocations/fairness/", views.allocation_fairness, name="allocation-fairness"),
     path("allocations/<ref:sentence_id>/", views.allocate, name="allocate-case"),
+    path("allocations/<ref:sentence_id>/history/", views.allocation_history, name="allocation-history"),
     path("allocations/<ref:sentence_id>/transfer/", views.transfer, name="transfer-case"),
     path("allocations/<ref:sentence_id>/correct/", views.correct_allocation, name="correct-allocation"),
     path(

@@ -614,6 +614,20 @@ def _case_form_page(request: HttpRequest, case: Any, title: str, form: Any, subm
     )
 
 
+@require_GET
+def allocation_history(request: HttpRequest, sentence_id: str) -> HttpResponse:
+    """Who has been responsible for the sentence, who decided and why, with its transfers and corrections."""
+    viewer = staff_of(request, opening_record=True)
+    history = door.allocation_history(
+        viewer=viewer, sentence_id=sentence_id, channel=Channel.UI, purpose="Allocation history"
+    )
+    return render(
+        request,
+        "workload/allocation_history.html",
+        {"sentence": history.sentence, "person": history.person, "events": history.events},
+    )
+
+
 @require_http_methods(["GET", "POST"])
 def transfer(request: HttpRequest, sentence_id: str) -> HttpResponse:
     """Transfer the person to another PDU: a senior probation officer or head of the sending PDU decides; the

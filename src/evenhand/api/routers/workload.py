@@ -266,6 +266,45 @@ def recommendation(request: HttpRequest, sentence_id: Path[Ref]) -> dict[str, An
     }
 
 
+class AllocationEventOut(Schema):
+    kind: str = Field(description="allocation, transfer or correction")
+    at: dt.datetime = Field(description="When it was decided (analysts: the first of the month)")
+    by: str | None = Field(description="Who decided; null for analysts")
+    practitioner: str | None = Field(description="Allocations: who was made responsible; null for analysts")
+    start_date: dt.date | None
+    end_date: dt.date | None
+    reason: str | None = Field(description="Allocations: the reason from the list")
+    rationale: str | None = Field(description="Why, in the decider's words; null for analysts")
+    from_pdu: str | None
+    to_pdu: str | None
+    status: str
+
+
+class AllocationHistoryOut(Schema):
+    sentence_id: int | None = Field(description="Null for analysts")
+    sentence_token: str | None = Field(description="Analysts only")
+    events: list[AllocationEventOut]
+
+
+@router.get(
+    "/{ref:sentence_id}/history",
+    response={200: AllocationHistoryOut, **READ_ERRORS},
+    summary="A sentence's allocation history",
+)
+def allocation_history(request: HttpRequest, sentence_id: Path[Ref]) -> dict[str, Any]:
+    """Every allocation of the sentence (who, from when to when, the reason and who decided), its transfers
+    between PDUs and its corrections, latest first; for anyone who may see the person."""
+    with refused_as_missing():
+        history = door.allocation_history(
+            viewer=staff_of(request), sentence_id=sentence_id, channel=Channel.API, purpose=purpose(request)
+        )
+    return {
+        "sentence_id": history.sentence.id,
+        "sentence_token": history.sentence.token,
+        "events": history.events,
+    }
+
+
 @router.post("", response={201: AllocationOut, **WRITE_ERRORS}, summary="Allocate a case")
 def allocate(request: HttpRequest, payload: AllocationIn) -> Status:
     """Allocate a queued case with a reason from the fixed list and a written rationale. The allocation records

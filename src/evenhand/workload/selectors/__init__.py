@@ -4,6 +4,7 @@ recommendation, the protocol's reads and the fairness report."""
 from .allocation import (
     Candidate,
     Recommendation,
+    allocation_history,
     allocation_queue,
     consultation_required,
     consultations_of,
@@ -78,6 +79,7 @@ __all__ = [
     "Weighting",
     "Weightings",
     "allocation_fairness",
+    "allocation_history",
     "allocation_made",
     "allocation_queue",
     "breakdown",

@@ -265,3 +265,24 @@ def recommendation(sentence: Sentence, today: dt.date | None = None) -> Recommen
         candidates=candidates,
         previous=previous,
     )
+
+
+def allocation_history(sentence_id: int) -> tuple[list[Allocation], list[Transfer]]:
+    """Every allocation of a sentence, with the correction that ended one made in error and the one it replaced,
+    and every transfer of it between PDUs; latest first."""
+    allocations = list(
+        Allocation.objects.filter(sentence_id=sentence_id)
+        .select_related(
+            "practitioner",
+            "allocated_by",
+            "correction__corrected_by",
+            "corrected_from__corrects__practitioner",
+        )
+        .order_by("-allocated_at", "-pk")
+    )
+    transfers = list(
+        Transfer.objects.filter(sentence_id=sentence_id)
+        .select_related("from_pdu", "to_pdu", "transferred_by", "allocation__practitioner")
+        .order_by("-transferred_at", "-pk")
+    )
+    return allocations, transfers
