@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "evenhand.synth",
     "evenhand.equality",
     "evenhand.voice",
+    "evenhand.imports",
     "evenhand.api",
 ]
 
@@ -270,6 +271,10 @@ WHITENOISE_USE_FINDERS = DEBUG
 # Offence flags (besides racially or religiously aggravated and hate crime, always covered) that put a case
 # under the sensitive-case protocol: allocation waits for a recorded consultation with the practitioner.
 SENSITIVE_CASE_FLAGS = envlist("EVENHAND_SENSITIVE_CASE_FLAGS", "")
+
+# Risk information on a licence: the hours within which a decision on recall is due (one working day by
+# default); an emergency is always decided the same day.
+RECALL_DECISION_HOURS = envint("EVENHAND_RECALL_DECISION_HOURS", 24)
 
 # The equality dashboard keeps each analysis (every measure for a period and characteristic: 10-20 s to
 # compute nationally, tens of MB) for a while, so that switching measure or unit is instant. In this

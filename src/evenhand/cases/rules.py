@@ -35,15 +35,27 @@ ALLOWED_DECISIONS: dict[str, tuple[Decision, ...]] = {
     SentenceType.COMMUNITY_ORDER: (Decision.WARNING, Decision.BREACH, Decision.NO_FURTHER_ACTION),
     SentenceType.SUSPENDED_SENTENCE_ORDER: (Decision.WARNING, Decision.BREACH, Decision.NO_FURTHER_ACTION),
     SentenceType.POST_SENTENCE_SUPERVISION: (Decision.WARNING, Decision.BREACH, Decision.NO_FURTHER_ACTION),
-    SentenceType.LICENCE: (Decision.WARNING, *RECALLS, Decision.NO_FURTHER_ACTION),
+    SentenceType.LICENCE: (
+        Decision.WARNING,
+        *RECALLS,
+        Decision.INCREASED_CONTACT,
+        Decision.LICENCE_VARIATION,
+        Decision.NO_FURTHER_ACTION,
+    ),
     # Before release the prison enforces; probation records no enforcement decision on a custody sentence.
     SentenceType.CUSTODY: (),
 }
 # Sentences on which a failure calls for recall to be considered rather than a warning or breach.
 RECALLABLE: tuple[SentenceType, ...] = (SentenceType.LICENCE,)
-# A warning or "no further action" answers a particular failure, so it must name the contacts it answers.
-# Breach and recall may also follow something else (a further offence, rising risk), explained in the rationale.
-NEEDS_TRIGGER: tuple[Decision, ...] = (Decision.WARNING, Decision.NO_FURTHER_ACTION)
+# A warning, an increase in contact, a licence variation or "no further action" answers a particular failure
+# (or risk information), so it must name what it answers. Breach and recall may also follow something else (a
+# further offence, rising risk), explained in the rationale.
+NEEDS_TRIGGER: tuple[Decision, ...] = (
+    Decision.WARNING,
+    Decision.INCREASED_CONTACT,
+    Decision.LICENCE_VARIATION,
+    Decision.NO_FURTHER_ACTION,
+)
 OUTCOMES_OF: dict[str, tuple[DecisionOutcome, ...]] = {
     Decision.BREACH: (
         DecisionOutcome.BREACH_PROVEN,

@@ -11,6 +11,14 @@ from .enforcement import (
 )
 from .referrals import make_referral, update_referral_status
 from .risk import add_registration, end_registration, record_risk_review, review_registration
+from .risk_information import (
+    DECISIONS_ON_INFORMATION,
+    decision_deadline,
+    endorse_decision,
+    needs_endorsement,
+    proposed_recall,
+    record_risk_information,
+)
 from .sentences import (
     ALLOWED_REQUIREMENTS,
     OffenceInput,
@@ -30,6 +38,7 @@ from .sentences import (
 __all__ = [
     "ALLOWED_DECISIONS",
     "ALLOWED_REQUIREMENTS",
+    "DECISIONS_ON_INFORMATION",
     "ContactRecorded",
     "OffenceInput",
     "Proposal",
@@ -40,17 +49,22 @@ __all__ = [
     "correct_sentence",
     "create_sentence",
     "decide_enforcement",
+    "decision_deadline",
     "effective_decisions",
     "end_registration",
+    "endorse_decision",
     "extend_sentence",
     "make_referral",
+    "needs_endorsement",
     "propose_enforcement",
+    "proposed_recall",
     "pss_applies",
     "record_assessment",
     "record_contact",
     "record_contact_outcome",
     "record_enforcement_outcome",
     "record_release",
+    "record_risk_information",
     "record_risk_review",
     "record_risk_summary",
     "review_registration",

@@ -25,12 +25,14 @@ from ..models import (
     Decision,
     EnforcementDecision,
     EnforcementOutcome,
+    RiskInformation,
     Sentence,
 )
 
 # Re-exported: views, the API, forms and tests import the rules' tables from here.
 from ..rules import ALLOWED_DECISIONS, NEEDS_TRIGGER, OUTCOMES_OF, Proposal, one_year_before
 from .dates import require_within_sentence
+from .risk_information import DECISIONS_ON_INFORMATION, proposed_recall
 
 __all__ = [
     "ALLOWED_DECISIONS",
@@ -82,10 +84,12 @@ def decide_enforcement(
     triggering_contacts: list[Contact] | QuerySet[Contact] = (),  # type: ignore[assignment]
     decided_at: dt.datetime | None = None,
     corrects: EnforcementDecision | None = None,
+    risk_information: RiskInformation | None = None,
 ) -> EnforcementDecision:
-    """Record an enforcement decision: who decided, when, on which failures, and why.
+    """Record an enforcement decision: who decided, when, on which failures or risk information, and why.
 
-    A correction names the decision it corrects; that decision stays as it was, marked as corrected.
+    A correction names the decision it corrects; that decision stays as it was, marked as corrected. A
+    correction of a decision on risk information answers the same information.
     """
     ensure_can_record(by, sentence.person)
     decided_at = decided_at or timezone.now()
@@ -113,12 +117,17 @@ def decide_enforcement(
                 {"decided_at": "A correction cannot be dated before the decision it corrects"}
             )
 
+    if risk_information is None and corrects is not None and corrects.risk_information_id is not None:
+        risk_information = corrects.risk_information
+    if risk_information is not None:
+        _check_answers_information(risk_information, sentence, decision, decided_at, corrects)
+
     contacts = list(triggering_contacts)
     if not contacts and corrects is not None:
         contacts = list(corrects.triggering_contacts.all())
     # Lock the failures so that two people deciding at once cannot both answer the same one.
     list(Contact.objects.select_for_update().filter(pk__in=[c.pk for c in contacts]).order_by("pk"))
-    if rules.needs_trigger(decision) and not contacts:
+    if rules.needs_trigger(decision) and not contacts and risk_information is None:
         raise ValidationError({"triggering_contacts": "Select the failure or failures this decision answers"})
     for contact in contacts:
         if contact.sentence_id != sentence.pk:
@@ -144,20 +153,58 @@ def decide_enforcement(
         )
 
     proposal = propose_enforcement(min(contacts, key=lambda c: c.starts_at)) if contacts else None
+    proposed = proposal.decision if proposal else ""
+    if risk_information is not None and not contacts:
+        proposed = proposed_recall(risk_information) or ""
     record = validated(
         EnforcementDecision(
             sentence=sentence,
             decision=decision,
-            proposed=proposal.decision if proposal else "",
+            proposed=proposed,
             rationale=rationale,
             decided_by=by,
             decided_at=decided_at,
             corrects=corrects,
+            risk_information=risk_information,
         )
     )
     record.save(force_insert=True)
     record.triggering_contacts.set(contacts)
     return record
+
+
+def _check_answers_information(
+    information: RiskInformation,
+    sentence: Sentence,
+    decision: str,
+    decided_at: dt.datetime,
+    corrects: EnforcementDecision | None,
+) -> None:
+    """Refuse a decision on risk information that it cannot answer: another sentence's, one on which no
+    decision on recall is due, a decision that is not one of recall or not to recall, a decision dated before
+    the information came in, or a second standing decision on the same information."""
+    # Lock the information so that two people deciding at once cannot both answer it.
+    RiskInformation.objects.select_for_update().filter(pk=information.pk).first()
+    if information.sentence_id != sentence.pk:
+        raise ValidationError({"risk_information": "That information is about another sentence"})
+    if not information.recall_considered:
+        raise ValidationError({"risk_information": "No decision on recall is due on that information"})
+    if decision not in DECISIONS_ON_INFORMATION:
+        allowed = ", ".join(Decision(d).label.lower() for d in DECISIONS_ON_INFORMATION)
+        raise ValidationError({"decision": f"On risk information the decision can be: {allowed}"})
+    if decided_at < information.received_at:
+        raise ValidationError(
+            {"decided_at": "The decision cannot be dated before the information was received"}
+        )
+    answering = EnforcementDecision.objects.filter(risk_information=information, corrected_by__isnull=True)
+    if corrects is not None:
+        answering = answering.exclude(pk=corrects.pk)
+    if answering.exists():
+        raise ValidationError(
+            {
+                "risk_information": "A decision has already been recorded on that information; record a correction"
+            }
+        )
 
 
 @transaction.atomic
