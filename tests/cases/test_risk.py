@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
 
 from evenhand.cases import services as cases
 from evenhand.cases.models import (
@@ -18,6 +19,7 @@ from evenhand.cases.models import (
 from evenhand.cases.selectors import current_risk, risk_history
 from evenhand.org.models import Grade
 from evenhand.people.models import Exclusion
+from tests.cases.test_views import client_for
 from tests.factories import StaffMemberFactory, today
 
 pytestmark = pytest.mark.django_db
@@ -248,3 +250,32 @@ class TestRegistrations:
                     by=who, registration=registration, end_date=D(2025, 6, 1), reason="Done"
                 )
         assert Registration.objects.count() == 1
+
+
+class TestMappaRecordedOnBothSides:
+    """MAPPA category and level live on the risk review, the time on the register as a MAPPA registration; the
+    person page says when the two disagree."""
+
+    NO_REGISTRATION = "no open MAPPA registration"
+    NO_LEVEL = "records no MAPPA category and level"
+
+    @staticmethod
+    def page(viewer: Any, person: Any) -> str:
+        response = client_for(viewer).get(reverse("person-detail", args=[person.pk]))
+        assert response.status_code == 200
+        return response.content.decode()
+
+    def test_a_review_with_mappa_and_no_registration_is_flagged_until_registered(self, pdu, person):
+        po = StaffMemberFactory(grade=Grade.PO, pdu=pdu, with_user=True)
+        review(po, person, mappa_category=2, mappa_level=2)
+        assert self.NO_REGISTRATION in self.page(po, person)
+        register(po, person, type=RegistrationType.MAPPA)
+        text = self.page(po, person)
+        assert self.NO_REGISTRATION not in text and self.NO_LEVEL not in text
+
+    def test_an_open_registration_without_mappa_on_the_review_is_flagged(self, pdu, person):
+        po = StaffMemberFactory(grade=Grade.PO, pdu=pdu, with_user=True)
+        review(po, person)
+        register(po, person, type=RegistrationType.MAPPA)
+        text = self.page(po, person)
+        assert self.NO_LEVEL in text and self.NO_REGISTRATION not in text
