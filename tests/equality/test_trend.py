@@ -22,6 +22,8 @@ from evenhand.cases.models import (
     Referral,
     ReferralStatus,
     ReferralStatusChange,
+    Reliability,
+    RiskInformation,
     Sentence,
     SentenceType,
     ServiceArea,
@@ -57,6 +59,7 @@ YEAR_COUNTS = {
     "allocation_po": (4, 2),
     "allocation_late": (4, 3),
     "completion": (3, 2),
+    "recall_after_information": (3, 1),
 }
 
 
@@ -72,6 +75,29 @@ class Cases:
 def _decide(sentence: Sentence, decision: str, at: dt.datetime, by: StaffMember) -> None:
     EnforcementDecision.objects.create(
         sentence=sentence, decision=decision, rationale="Recorded for the test.", decided_by=by, decided_at=at
+    )
+
+
+def _informed(sentence: Sentence, at: dt.datetime, decision: str, by: StaffMember) -> None:
+    """Risk information received at ``at`` and answered with ``decision`` a day later."""
+    information = RiskInformation.objects.create(
+        person=sentence.person,
+        sentence=sentence,
+        source="police",
+        summary="Recorded for the test.",
+        received_at=at,
+        reliability=Reliability.LIKELY,
+        recall_considered=True,
+        decision_due_at=at + dt.timedelta(days=1),
+        recorded_by=by,
+    )
+    EnforcementDecision.objects.create(
+        sentence=sentence,
+        decision=decision,
+        rationale="Recorded for the test.",
+        decided_by=by,
+        decided_at=at + dt.timedelta(hours=20),
+        risk_information=information,
     )
 
 
@@ -162,6 +188,12 @@ def cases() -> Cases:
     _decide(starts_q2, Decision.NO_FURTHER_ACTION, at(d(2025, 5, 12)), po)
     _decide(starts_q2, Decision.RECALL_FIXED_TERM, at(d(2025, 10, 6)), po)
     _decide(starts_q3, Decision.BREACH, at(d(2025, 11, 3)), po)
+    # Recall following risk information: 3 pieces answered in the year, one with recall; they are not
+    # answers to failures, so escalation leaves them out. The one received in December 2024 is no trial.
+    _informed(ongoing, at(d(2024, 12, 2)), Decision.RECALL_STANDARD, po)
+    _informed(ongoing, at(d(2025, 2, 20)), Decision.RECALL_EMERGENCY, po)
+    _informed(ongoing, at(d(2025, 9, 8)), Decision.NO_FURTHER_ACTION, po)
+    _informed(starts_q2, at(d(2025, 5, 20)), Decision.INCREASED_CONTACT, po)
     # Unacceptable absence: 7 missed appointments, 4 judged unacceptable.
     _missed(ongoing, at(d(2025, 3, 31), 23, 30), acceptable=False)
     _missed(ongoing, at(d(2025, 6, 2)), acceptable=True)

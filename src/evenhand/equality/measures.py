@@ -121,12 +121,13 @@ class Source:
 
     @cached_property
     def decisions(self) -> pd.DataFrame:
-        """Standing enforcement decisions (not corrected) made in the period, with their outcome if any."""
+        """Standing enforcement decisions (not corrected) made in the period, with their outcome if any and
+        the risk information they answered (None for a decision on a failure to comply)."""
         return read_frame(
             STANDING.filter(**_in_period(self.period)).values_list(
-                "sentence_id", "decision", "outcome__outcome"
+                "sentence_id", "decision", "outcome__outcome", "risk_information_id"
             ),
-            ["sentence_id", "decision", "outcome"],
+            ["sentence_id", "decision", "outcome", "risk_information"],
         )
 
     @cached_property
@@ -236,9 +237,25 @@ def _breach(source: Source) -> pd.DataFrame:
 
 
 def _escalation(source: Source) -> pd.DataFrame:
-    """Decisions on unacceptable failures: trials are all of them, events those that were breach or recall."""
+    """Decisions on unacceptable failures: trials are all of them, events those that were breach or recall.
+    Decisions on risk information are measured by :func:`_recall_after_information` instead."""
     decisions = source.decisions
+    decisions = decisions[decisions["risk_information"].isna()]
     return _per_sentence(decisions, decisions["decision"].isin([Decision.BREACH, *RECALLS]))
+
+
+def _recall_after_information(source: Source) -> pd.DataFrame:
+    """Risk information received in the period and answered by a standing decision (one per information):
+    trials; those answered with recall: events. A decision not to recall counts as made whether or not a
+    manager has endorsed it yet; information still waiting for a decision is not a trial."""
+    period = source.period
+    answered = STANDING.filter(
+        risk_information__isnull=False,
+        risk_information__received_at__gte=period.start_at,
+        risk_information__received_at__lt=period.end_at,
+    )
+    rows = read_frame(answered.values_list("sentence_id", "decision"), ["sentence_id", "decision"])
+    return _per_sentence(rows, rows["decision"].isin(RECALLS))
 
 
 def _unacceptable_absence(source: Source) -> pd.DataFrame:
@@ -400,6 +417,17 @@ CATALOGUE: dict[str, Measure] = {
             "supervision in the period.",
             LICENCES,
             _recall_approved,
+        ),
+        Measure(
+            "recall_after_information",
+            "Recall following risk information",
+            "Risk information about people on licence (from the police, a partner agency, the person or the "
+            "public) received in the period and answered by a decision: the share answered with recall "
+            "(standard, fixed-term or emergency) rather than a warning, more contact, a licence variation or no "
+            "recall. Each piece of information is one trial; a corrected decision counts as its correction.",
+            LICENCES,
+            _recall_after_information,
+            trials_from_query=True,
         ),
         Measure(
             "breach",
