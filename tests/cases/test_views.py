@@ -367,7 +367,9 @@ class TestRecordContact:
         html = page_text(response)
         for name in ("starts_at-day", "starts_at-month", "starts_at-year", "starts_at-time"):
             assert f'name="{name}"' in html
-        assert set(input_values(html, "outcome", "radio")) == set(ContactOutcome.values)
+        assert set(input_values(html, "outcome", "radio")) == set(ContactOutcome.values) - {
+            ContactOutcome.CANCELLED
+        }
         assert "Ada Adams" in html
         assert 'class="govuk-error-summary"' not in html
 
@@ -513,7 +515,9 @@ class TestRecordOutcome:
         client = client_for(case.spo)
         page = page_text(client.get(url))
         assert "Record the outcome" in page
-        assert set(input_values(page, "outcome", "radio")) == set(ContactOutcome.values)
+        assert set(input_values(page, "outcome", "radio")) == set(ContactOutcome.values) - {
+            ContactOutcome.CANCELLED
+        }
 
         response = client.post(url, {"outcome": "attended_complied", "notes": "Engaged well."})
         assert response.status_code == 302

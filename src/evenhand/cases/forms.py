@@ -34,6 +34,11 @@ from .models import (
 )
 from .services import ALLOWED_DECISIONS, ALLOWED_REQUIREMENTS, OffenceInput, RequirementInput
 
+# An appointment is cancelled from the appointment, with the reason; the outcome forms leave it out.
+RECORDABLE_OUTCOMES = [
+    (value, label) for value, label in ContactOutcome.choices if value != ContactOutcome.CANCELLED
+]
+
 
 class SentenceChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Sentence) -> str:  # type: ignore[override]
@@ -49,7 +54,7 @@ class ContactForm(forms.Form):
     )
     location = forms.CharField(max_length=120, required=False, label="Location")
     outcome = forms.ChoiceField(
-        choices=ContactOutcome.choices,
+        choices=RECORDABLE_OUTCOMES,
         required=False,
         label="Outcome",
         help_text="Leave this blank to book an appointment that has not happened yet.",
@@ -63,9 +68,7 @@ class ContactForm(forms.Form):
 
 
 class OutcomeForm(forms.Form):
-    outcome = forms.ChoiceField(
-        choices=ContactOutcome.choices, label="What happened?", widget=forms.RadioSelect
-    )
+    outcome = forms.ChoiceField(choices=RECORDABLE_OUTCOMES, label="What happened?", widget=forms.RadioSelect)
     notes = forms.CharField(widget=forms.Textarea, required=False, label="Notes")
 
 

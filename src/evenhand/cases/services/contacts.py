@@ -12,7 +12,7 @@ from evenhand.core.services import LINE, plain_text, validated
 from evenhand.org.models import StaffMember
 from evenhand.people.access import ensure_can_record
 
-from ..models import Contact, Sentence
+from ..models import Contact, ContactOutcome, Sentence
 from .dates import sentence_ends
 from .enforcement import Proposal, propose_enforcement
 
@@ -37,6 +37,8 @@ def _check_within_sentence(sentence: Sentence, starts_at: dt.datetime) -> None:
 
 
 def _check_outcome(outcome: str, starts_at: dt.datetime) -> None:
+    if outcome == ContactOutcome.CANCELLED:
+        raise ValidationError({"outcome": "Cancel an appointment from the appointment, giving the reason"})
     if outcome and starts_at > timezone.now():
         raise ValidationError({"outcome": "You cannot record an outcome for a contact in the future"})
 
