@@ -169,6 +169,16 @@ def person_details(
     }
 
 
+def registering_pdu(by: StaffMember, pdu: PDU | None) -> PDU:
+    """The PDU a person registered by ``by`` is managed in: their own (``pdu`` None means it), never another,
+    or they would create a record they cannot then open."""
+    if pdu is None:
+        pdu = by.team.pdu if by.team is not None else None
+    if pdu is None or pdu.pk != by.pdu_id:
+        raise ValidationError({"pdu": "You can register people only in your own PDU"})
+    return pdu
+
+
 @transaction.atomic
 def create_person(
     *,
@@ -208,11 +218,7 @@ def create_person(
         raise PermissionDenied(
             "Only practitioners, senior probation officers and heads of PDU can register people."
         )
-    if pdu is None:
-        pdu = by.team.pdu if by.team is not None else None
-    if pdu is None or pdu.pk != by.pdu_id:
-        # Otherwise they would create a record they cannot then open.
-        raise ValidationError({"pdu": "You can register people only in your own PDU"})
+    pdu = registering_pdu(by, pdu)
     details = person_details(
         first_name=first_name,
         last_name=last_name,

@@ -129,6 +129,11 @@ def _check_requirements(sentence_type: str, requirements: list[RequirementInput]
             requirement.unpaid_work_hours is not None and 40 <= requirement.unpaid_work_hours <= 300
         ):
             raise ValidationError({"requirements": "Unpaid work must be between 40 and 300 hours"})
+        if requirement.type == RequirementType.RAR and not (
+            requirement.rar_days is not None and 1 <= requirement.rar_days <= 400
+        ):
+            # The row's constraint too; said here so that it is refused before anything is written.
+            raise ValidationError({"requirements": "A RAR must be between 1 and 400 days"})
 
 
 def _checked_offences(

@@ -1,0 +1,127 @@
+"""evenhand import people|sentences|risk|contacts FILE.csv --by STAFF_CODE [--partial] [--rejects FILE]
+[--source NAME]"""
+
+from pathlib import Path
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.core.management.base import BaseCommand, CommandError
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from evenhand.imports.kinds import KINDS
+from evenhand.imports.selectors import importer_by_code
+from evenhand.imports.services import (
+    DEFAULT_SOURCE,
+    ImportRefused,
+    ImportResult,
+    Reject,
+    import_csv,
+    write_rejects,
+)
+
+
+class Command(BaseCommand):
+    help = (
+        "Import a CSV file of people, sentences, risk reviews or contacts from another system (docs/import.md). "
+        "All or nothing: a bad row leaves nothing written and every bad row is listed, unless --partial loads "
+        "the good rows and writes the bad ones to a rejects file. Running the same file again loads nothing "
+        "twice."
+    )
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("kind", choices=list(KINDS), help="what the file holds")
+        parser.add_argument("file", type=Path, help="the CSV file (UTF-8, a header row; docs/import.md)")
+        parser.add_argument(
+            "--by",
+            required=True,
+            metavar="STAFF_CODE",
+            help="the head of PDU the records are imported by (recorded on each record and the import)",
+        )
+        parser.add_argument(
+            "--partial", action="store_true", help="load the good rows; write the bad ones to --rejects"
+        )
+        parser.add_argument(
+            "--rejects",
+            type=Path,
+            help="where to write the rejected rows (default: FILE with .rejects.csv, with --partial)",
+        )
+        parser.add_argument(
+            "--source",
+            default=DEFAULT_SOURCE,
+            help=f"the system the file comes from: a re-run recognises its rows by it (default {DEFAULT_SOURCE})",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        console = Console(file=self.stdout, stderr=False, highlight=False)  # type: ignore[arg-type]
+        path: Path = options["file"]
+        try:
+            data = path.read_bytes()
+        except OSError as error:
+            raise CommandError(f"The file cannot be read: {error.strerror} ({path})") from None
+        by = importer_by_code(options["by"])
+        if by is None:
+            raise CommandError(f"There is no member of staff with the code {options['by']}")
+        rejects_path: Path | None = options["rejects"]
+        if rejects_path is None and options["partial"]:
+            rejects_path = path.with_name(f"{path.stem}.rejects.csv")
+        lines = max(data.count(b"\n"), 1)
+        with Progress(
+            TextColumn(f"Importing {escape(path.name)}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("rows"),
+            TimeElapsedColumn(),
+            console=console,
+            disable=options["verbosity"] == 0,
+            transient=False,
+        ) as bars:
+            task = bars.add_task("import", total=lines)
+            try:
+                result = import_csv(
+                    by=by,
+                    kind=options["kind"],
+                    data=data,
+                    source=options["source"],
+                    partial=options["partial"],
+                    file_name=str(path),
+                    progress=lambda done: bars.update(task, completed=min(done, lines)),
+                )
+            except PermissionDenied as refused:
+                raise CommandError(str(refused)) from None
+            except ImportRefused as refused:
+                bars.stop()
+                self._refused(console, refused, rejects_path)
+                raise CommandError(
+                    f"Nothing was imported: {len({r.row for r in refused.rejects})} bad row(s), listed above"
+                    + ("" if options["partial"] else "; correct them, or import the good rows with --partial")
+                ) from None
+            bars.update(task, completed=lines)
+        self._report(console, result, rejects_path)
+
+    def _refused(self, console: Console, refused: ImportRefused, rejects_path: Path | None) -> None:
+        for reject in refused.rejects:
+            console.print(escape(str(reject)))
+        if rejects_path is not None and refused.result is not None:
+            self._write(refused.rejects, refused.result, rejects_path)
+            console.print(f"The bad rows are in {escape(str(rejects_path))}")
+
+    def _report(self, console: Console, result: ImportResult, rejects_path: Path | None) -> None:
+        console.print(
+            f"{result.rows:,} rows: {result.created:,} imported, {result.unchanged:,} already imported, "
+            f"{result.matched:,} people already held (linked), {result.rejected:,} rejected"
+        )
+        if result.rejects:
+            for reject in result.rejects:
+                console.print(escape(str(reject)))
+        if rejects_path is not None and (result.rejects or result.partial):
+            self._write(result.rejects, result, rejects_path)
+            console.print(f"Rejected rows: {escape(str(rejects_path))}")
+
+    def _write(self, rejects: list[Reject], result: ImportResult, path: Path) -> None:
+        try:
+            with path.open("w", newline="", encoding="utf-8") as out:
+                write_rejects(rejects, result.columns, out)
+        except OSError as error:
+            raise CommandError(f"The rejects file cannot be written: {error.strerror} ({path})") from None
