@@ -1,0 +1,173 @@
+"""The to-do list read from the records: each kind of item appears when its rule says, for the right person, in
+a number of queries that does not grow with the caseload."""
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from evenhand.cases import agenda
+from evenhand.cases.models import (
+    AssessmentSummary,
+    AssessmentType,
+    Contact,
+    ContactOutcome,
+    ContactType,
+    Referral,
+    ReferralStatus,
+    RequirementType,
+    SentenceType,
+)
+from evenhand.cases.todo import TodoKind
+from evenhand.org.models import Grade
+from evenhand.workload.models import Consultation
+from tests.factories import (
+    AllocationFactory,
+    PersonFactory,
+    RiskSummaryFactory,
+    SentenceFactory,
+    StaffMemberFactory,
+    today,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def kinds(items) -> list[str]:
+    return sorted(i.kind for i in items)
+
+
+def contact(sentence, by, *, days_ago: float, outcome: str = "", **kwargs) -> Contact:
+    return Contact.objects.create(
+        person=sentence.person,
+        sentence=sentence,
+        type=kwargs.pop("type", ContactType.OFFICE_APPOINTMENT),
+        starts_at=timezone.now() - dt.timedelta(days=days_ago),
+        recorded_by=by,
+        with_staff=by,
+        outcome=outcome,
+        outcome_recorded_at=timezone.now() if outcome else None,
+        outcome_recorded_by=by if outcome else None,
+        **kwargs,
+    )
+
+
+def busy_person(pdu, po):
+    """A person with one item of every kind the cases app holds, and a consultation waiting for ``po``."""
+    person = PersonFactory(pdu=pdu)
+    start = today() - dt.timedelta(days=100)
+    sentence = SentenceFactory(
+        person=person,
+        start_date=start,
+        expected_end_date=today() + dt.timedelta(days=20),  # ends within 4 weeks
+        requirements=[{"type": RequirementType.UNPAID_WORK, "unpaid_work_hours": 100}],  # nothing done
+    )
+    AllocationFactory(sentence=sentence, practitioner=po)
+    contact(sentence, po, days_ago=2)  # outcome not recorded
+    contact(sentence, po, days_ago=5, outcome=ContactOutcome.FAILED_UNACCEPTABLE)  # decision due
+    RiskSummaryFactory(
+        person=person,
+        assessed_on=today() - dt.timedelta(days=200),
+        next_review_due=today() - dt.timedelta(days=1),
+    )
+    Referral.objects.create(
+        person=person,
+        sentence=sentence,
+        service_area="ete",
+        reason="Work",
+        made_on=start,
+        made_by=po,
+        status=ReferralStatus.MADE,
+        status_changed_on=today() - dt.timedelta(days=28),
+    )
+    queued = SentenceFactory(person=person, requirements=[])
+    Consultation.objects.create(
+        sentence=queued, practitioner=po, consulted_on=today(), recorded_by=po, recorded_at=timezone.now()
+    )
+    return person
+
+
+@pytest.fixture
+def po(pdu):
+    return StaffMemberFactory(grade=Grade.PO, pdu=pdu)
+
+
+def test_every_kind_for_a_busy_person(pdu, po):
+    person = busy_person(pdu, po)
+    items = agenda.todo_items([person.pk], viewer=po)[person.pk]
+    assert kinds(items) == sorted(
+        [
+            TodoKind.OUTCOME,
+            TodoKind.ENFORCEMENT,
+            TodoKind.ASSESSMENT,  # two sentences, neither assessed: the CO started 100 days ago …
+            TodoKind.ASSESSMENT,  # … and the queued one started 200 days ago
+            TodoKind.ROSH_REVIEW,
+            TodoKind.SENTENCE_ENDING,
+            TodoKind.REQUIREMENT,
+            TodoKind.REFERRAL,
+            TodoKind.CONSULTATION,
+        ]
+    )
+    assessment = next(i for i in items if i.kind == TodoKind.ASSESSMENT)
+    assert assessment.overdue and "was due" in assessment.text
+
+
+def test_items_go_when_the_records_answer_them(pdu, po):
+    person = busy_person(pdu, po)
+    Contact.objects.filter(person=person, outcome="").update(
+        outcome=ContactOutcome.ATTENDED_COMPLIED, outcome_recorded_at=timezone.now(), outcome_recorded_by=po
+    )
+    for sentence in person.sentences.all():
+        AssessmentSummary.objects.create(
+            person=person,
+            sentence=sentence,
+            type=AssessmentType.OASYS_LAYER_3,
+            started_on=sentence.start_date,
+            completed_on=sentence.start_date + dt.timedelta(days=10),
+        )
+    Referral.objects.update(status=ReferralStatus.ACCEPTED, status_changed_on=today() - dt.timedelta(days=27))
+    RiskSummaryFactory(person=person, assessed_on=today(), next_review_due=today() + dt.timedelta(days=180))
+    items = agenda.todo_items([person.pk], viewer=po)[person.pk]
+    assert TodoKind.OUTCOME not in kinds(items)
+    assert TodoKind.ASSESSMENT not in kinds(items)
+    assert TodoKind.REFERRAL not in kinds(items)
+    assert TodoKind.ROSH_REVIEW not in kinds(items)
+
+
+def test_a_future_appointment_and_a_custody_sentence_are_not_due(pdu, po):
+    person = PersonFactory(pdu=pdu)
+    sentence = SentenceFactory(
+        person=person, type=SentenceType.CUSTODY, requirements=[], length=2, length_unit="years"
+    )
+    contact(sentence, po, days_ago=-1)
+    assert agenda.todo_items([person.pk], viewer=po) == {}
+
+
+def test_consultations_are_the_practitioners_own(pdu, po):
+    person = busy_person(pdu, po)
+    colleague = StaffMemberFactory(grade=Grade.PO, pdu=pdu)
+    assert TodoKind.CONSULTATION not in kinds(agenda.todo_items([person.pk], viewer=colleague)[person.pk])
+    spo = StaffMemberFactory(grade=Grade.SPO, pdu=pdu)
+    item = next(
+        i for i in agenda.todo_items([person.pk], viewer=spo)[person.pk] if i.kind == TodoKind.CONSULTATION
+    )
+    assert po.last_name in item.text
+
+
+def queries_for(n: int, pdu, po) -> tuple[int, dict]:
+    people = [busy_person(pdu, po) for _ in range(n)]
+    with CaptureQueriesContext(connection) as captured:
+        found = agenda.todo_items([p.pk for p in people], viewer=po)
+    return len(captured.captured_queries), found
+
+
+def test_bounded_queries_whatever_the_caseload(pdu, po, django_assert_max_num_queries):
+    few, found_few = queries_for(5, pdu, po)
+    assert len(found_few) == 5
+    many, found_many = queries_for(40, pdu, po)
+    assert few == many
+    assert len(found_many) == 40 and all(len(v) == 9 for v in found_many.values())
+    with django_assert_max_num_queries(8):
+        agenda.todo_items(list(found_many), viewer=po)
