@@ -23,7 +23,19 @@ from evenhand.cases.models import ImmutableRecordError
 from evenhand.people.door import RecordNotFound
 
 from .auth import BearerToken, StaffSession
-from .routers import contacts, enforcement, equality, people, referrals, risk, sentences, voice, workload
+from .routers import (
+    contacts,
+    enforcement,
+    equality,
+    imports,
+    people,
+    referrals,
+    risk,
+    sentences,
+    voice,
+    workload,
+)
+from .routers import appointments
 from .routers.common import NOT_FOUND
 
 api = NinjaAPI(
@@ -42,6 +54,8 @@ api = NinjaAPI(
 api.add_router("/people", people.router)
 api.add_router("/sentences", sentences.router)
 api.add_router("/contacts", contacts.router)
+api.add_router("/appointments", appointments.router)
+api.add_router("/todo", appointments.todo_router)
 api.add_router("/enforcement-decisions", enforcement.router)
 api.add_router("/referrals", referrals.router)
 api.add_router("/risk-reviews", risk.risk_router)
@@ -50,6 +64,7 @@ api.add_router("/allocations", workload.router)
 api.add_router("/workload", workload.workload_router)
 api.add_router("/equality", equality.router)
 api.add_router("/voice", voice.router)
+api.add_router("/imports", imports.router)
 
 
 def error(

@@ -81,7 +81,9 @@ class ImportRefused(Exception):
     all or nothing. ``rejects`` says where and why, every row of them."""
 
     def __init__(self, rejects: list[Reject], result: ImportResult | None = None) -> None:
-        super().__init__(f"{len(rejects)} problem(s); nothing was imported")
+        shown = "; ".join(str(reject) for reject in rejects[:3])
+        more = f" and {len(rejects) - 3} more" if len(rejects) > 3 else ""
+        super().__init__(f"Nothing was imported: {shown}{more}")
         self.rejects = rejects
         self.result = result
 
