@@ -66,7 +66,8 @@ class Command(BaseCommand):
         rejects_path: Path | None = options["rejects"]
         if rejects_path is None and options["partial"]:
             rejects_path = path.with_name(f"{path.stem}.rejects.csv")
-        lines = max(data.count(b"\n"), 1)
+        # The rows to come, for the bar (a value over several lines makes it an estimate; it ends full).
+        lines = max(data.count(b"\n") + (not data.endswith(b"\n")) - 1, 1)
         with Progress(
             TextColumn(f"Importing {escape(path.name)}"),
             BarColumn(),
@@ -92,32 +93,32 @@ class Command(BaseCommand):
                 raise CommandError(str(refused)) from None
             except ImportRefused as refused:
                 bars.stop()
-                self._refused(console, refused, rejects_path)
+                self._refused(refused, rejects_path)
                 raise CommandError(
                     f"Nothing was imported: {len({r.row for r in refused.rejects})} bad row(s), listed above"
                     + ("" if options["partial"] else "; correct them, or import the good rows with --partial")
                 ) from None
             bars.update(task, completed=lines)
-        self._report(console, result, rejects_path)
+        self._report(result, rejects_path)
 
-    def _refused(self, console: Console, refused: ImportRefused, rejects_path: Path | None) -> None:
+    # The report is plain lines (never wrapped to the terminal), one per bad row.
+    def _refused(self, refused: ImportRefused, rejects_path: Path | None) -> None:
         for reject in refused.rejects:
-            console.print(escape(str(reject)))
+            self.stdout.write(str(reject))
         if rejects_path is not None and refused.result is not None:
             self._write(refused.rejects, refused.result, rejects_path)
-            console.print(f"The bad rows are in {escape(str(rejects_path))}")
+            self.stdout.write(f"The bad rows are in {rejects_path}")
 
-    def _report(self, console: Console, result: ImportResult, rejects_path: Path | None) -> None:
-        console.print(
+    def _report(self, result: ImportResult, rejects_path: Path | None) -> None:
+        self.stdout.write(
             f"{result.rows:,} rows: {result.created:,} imported, {result.unchanged:,} already imported, "
             f"{result.matched:,} people already held (linked), {result.rejected:,} rejected"
         )
-        if result.rejects:
-            for reject in result.rejects:
-                console.print(escape(str(reject)))
+        for reject in result.rejects:
+            self.stdout.write(str(reject))
         if rejects_path is not None and (result.rejects or result.partial):
             self._write(result.rejects, result, rejects_path)
-            console.print(f"Rejected rows: {escape(str(rejects_path))}")
+            self.stdout.write(f"Rejected rows: {rejects_path}")
 
     def _write(self, rejects: list[Reject], result: ImportResult, path: Path) -> None:
         try:
