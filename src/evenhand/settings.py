@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "evenhand.org",
     "evenhand.people",
     "evenhand.cases",
+    "evenhand.assessment",
     "evenhand.audit",
     "evenhand.workload",
     "evenhand.synth",

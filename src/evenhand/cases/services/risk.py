@@ -22,6 +22,7 @@ from ..models import (
     add_length,
     highest_rosh,
 )
+from ..signals import tier_inputs_changed_on_commit
 
 # A risk of serious harm review is due at most six months after the last; sooner on a significant change.
 REVIEW_MONTHS = 6
@@ -149,6 +150,7 @@ def record_risk_review(
         )
     )
     summary.save()
+    tier_inputs_changed_on_commit(person_id=person.pk, trigger="risk_review")
     return summary
 
 
@@ -206,6 +208,7 @@ def add_registration(
         )
     )
     registration.save()
+    tier_inputs_changed_on_commit(person_id=person.pk, trigger="registration_added")
     return registration
 
 
@@ -265,4 +268,5 @@ def end_registration(
     registration.ended_by = by
     validated(registration)
     registration.save(update_fields=["end_date", "end_reason", "ended_by"])
+    tier_inputs_changed_on_commit(person_id=registration.person_id, trigger="registration_ended")
     return registration

@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+
+
+class AssessmentConfig(AppConfig):
+    name = "evenhand.assessment"
+    label = "assessment"
+
+    def ready(self) -> None:
+        # Cases may not import assessment: it says that a tier input changed (a risk review, a registration
+        # added or ended) with a signal, and the tier is recomputed here.
+        from evenhand.cases.signals import tier_inputs_changed
+
+        from .services.tiers import on_tier_inputs_changed
+
+        tier_inputs_changed.connect(on_tier_inputs_changed, dispatch_uid="assessment-recompute-tier")

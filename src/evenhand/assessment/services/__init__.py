@@ -1,0 +1,36 @@
+"""The assessment's operations: each one transaction, each refusal a ValidationError naming the field."""
+
+from .assessments import (
+    can_countersign,
+    complete_assessment,
+    completion_problems,
+    confirm_no_change,
+    countersign_assessment,
+    last_finished,
+    needs_countersignature,
+    record_predictors,
+    save_section,
+    start_assessment,
+)
+from .conversation import TopicAnswer, identity_choices, save_conversation
+from .tiers import RecomputeReport, inputs_for, recompute_all, recompute_tier
+
+__all__ = [
+    "RecomputeReport",
+    "TopicAnswer",
+    "can_countersign",
+    "complete_assessment",
+    "completion_problems",
+    "confirm_no_change",
+    "countersign_assessment",
+    "identity_choices",
+    "inputs_for",
+    "last_finished",
+    "needs_countersignature",
+    "recompute_all",
+    "recompute_tier",
+    "record_predictors",
+    "save_conversation",
+    "save_section",
+    "start_assessment",
+]

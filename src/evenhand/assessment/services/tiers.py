@@ -1,0 +1,326 @@
+"""The tier, computed from the record and stored as a record: a new ``TierCalculation`` each time it changes.
+
+The inputs are gathered from where each fact is recorded (the current risk review, open registrations, the
+person's sex, the latest complete assessment, enforcement decisions and revoked sentences, the current
+sentences and their requirements) for a block of people at a time with a handful of set-based queries, so
+that one person and every person go through the same code (``inputs_for``), and a national recompute costs
+a few queries per block rather than per person.
+"""
+
+import datetime as dt
+import logging
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.db.models import OuterRef, Q, Subquery
+from django.utils import timezone
+
+from evenhand.cases.models import (
+    RECALLS,
+    REVOCATIONS,
+    Decision,
+    EnforcementDecision,
+    Registration,
+    Requirement,
+    RequirementStatus,
+    RiskSummary,
+    Sentence,
+    TerminationReason,
+)
+from evenhand.people.models import Person, Sex
+
+from .. import tier
+from ..models import FINISHED, Assessment, SectionAnswer, TierCalculation, TierTrigger
+from ..sections import IMPULSIVITY_ITEM, PARENTING_ITEM, TEMPER_ITEM, Severity
+
+logger = logging.getLogger(__name__)
+
+BLOCK = 10_000  # people per block of a bulk recompute
+# A breach or recall counts for the women's factor when it was decided (and not corrected) or a sentence was
+# revoked or recalled.
+BREACH_OR_RECALL = (Decision.BREACH, *RECALLS)
+ENDED_BY_BREACH_OR_RECALL = (*REVOCATIONS, TerminationReason.RECALLED)
+
+
+def _latest_risk(field: str) -> Subquery:
+    latest = RiskSummary.objects.filter(person=OuterRef("pk")).order_by("-assessed_on", "-id")
+    return Subquery(latest.values(field)[:1])
+
+
+def _latest_assessment() -> Subquery:
+    latest = Assessment.objects.filter(person=OuterRef("pk"), status__in=FINISHED).order_by(
+        "-completed_on", "-completed_at", "-id"
+    )
+    return Subquery(latest.values("pk")[:1])
+
+
+def _gather(people: dict[str, Any], today: dt.date) -> dict[int, tier.TierInputs]:
+    """The tier inputs of the people ``people`` (lookups on ``Person``: ``{"pk": 3}``, a range of ids)
+    selects, in eight queries whatever their number."""
+    rows = list(
+        Person.objects.filter(**people)
+        .annotate(
+            rosh=_latest_risk("rosh"),
+            mappa_level=_latest_risk("mappa_level"),
+            assessment_id=_latest_assessment(),
+        )
+        .values_list("pk", "sex", "rosh", "mappa_level", "assessment_id")
+    )
+    if not rows:
+        return {}
+    person_filter = {f"person__{key}": value for key, value in people.items()}
+    registrations: dict[int, list[str]] = defaultdict(list)
+    for person_id, type_ in Registration.objects.filter(end_date__isnull=True, **person_filter).values_list(
+        "person_id", "type"
+    ):
+        registrations[person_id].append(type_)
+
+    assessment_ids = [row[4] for row in rows if row[4] is not None]
+    predictors = {
+        pk: (ogrs, rsr)
+        for pk, ogrs, rsr in Assessment.objects.filter(pk__in=assessment_ids).values_list("pk", "ogrs", "rsr")
+    }
+    sections: dict[int, list[tuple[str, str, dict[str, int]]]] = defaultdict(list)
+    for assessment_id, key, severity, answers in SectionAnswer.objects.filter(
+        assessment_id__in=assessment_ids
+    ).values_list("assessment_id", "section", "severity", "answers"):
+        sections[assessment_id].append((key, severity, answers or {}))
+
+    sentence_filter = {f"sentence__{key}": value for key, value in person_filter.items()}
+    breached = set(
+        EnforcementDecision.objects.filter(
+            decision__in=BREACH_OR_RECALL, corrected_by__isnull=True, **sentence_filter
+        ).values_list("sentence__person_id", flat=True)
+    )
+    breached |= set(
+        Sentence.objects.filter(
+            termination_reason__in=ENDED_BY_BREACH_OR_RECALL, **person_filter
+        ).values_list("person_id", flat=True)
+    )
+    current = Q(termination_date__isnull=True) | Q(termination_date__gte=today)
+    sentences: dict[int, dict[int, tuple[str, list[str]]]] = defaultdict(dict)
+    for sentence_id, person_id, type_ in (
+        Sentence.objects.filter(current, start_date__lte=today, **person_filter)
+        .values_list("pk", "person_id", "type")
+        .iterator(chunk_size=5_000)
+    ):
+        sentences[person_id][sentence_id] = (type_, [])
+    by_sentence = {sid: parts for held in sentences.values() for sid, parts in held.items()}
+    for sentence_id, type_ in (
+        Requirement.objects.filter(
+            sentence__in=Sentence.objects.filter(current, start_date__lte=today, **person_filter)
+        )
+        .exclude(status=RequirementStatus.TERMINATED)
+        .values_list("sentence_id", "type")
+        .iterator(chunk_size=5_000)
+    ):
+        if sentence_id in by_sentence:
+            by_sentence[sentence_id][1].append(type_)
+
+    inputs = {}
+    for person_id, sex, rosh, mappa_level, assessment_id in rows:
+        needs: dict[str, str] | None = None
+        items: dict[str, int] = {}
+        ogrs: int | None = None
+        rsr: Decimal | None = None
+        answered = sections.get(assessment_id, []) if assessment_id is not None else []
+        # An assessment copied from a summary holds no answers: it gives the tier nothing to read.
+        if answered:
+            needs = {key: severity for key, severity, _ in answered if severity != Severity.UNSCORED}
+            for _, _, answers in answered:
+                items.update(answers)
+            ogrs, rsr = predictors.get(assessment_id, (None, None))
+        inputs[person_id] = tier.TierInputs(
+            rosh=rosh or None,
+            rsr=rsr,
+            mappa_level=mappa_level,
+            registrations=tuple(sorted(registrations.get(person_id, ()))),
+            female=sex == Sex.FEMALE,
+            needs=needs,
+            ogrs=ogrs,
+            parenting_responsibilities=items.get(PARENTING_ITEM, 0) > 0,
+            impulsivity_or_temper=items.get(IMPULSIVITY_ITEM, 0) > 0 or items.get(TEMPER_ITEM, 0) > 0,
+            previous_breach_or_recall=person_id in breached,
+            # No IOM registration type is kept yet (it would need a cases migration): never an IOM nominal.
+            iom_nominal=False,
+            mandate_for_change=tier.mandate_for_change(sentences.get(person_id, {}).values()),
+        )
+    return inputs
+
+
+def inputs_for(person: Person | int, today: dt.date | None = None) -> tier.TierInputs:
+    """One person's tier inputs, as recorded today."""
+    pk = person if isinstance(person, int) else person.pk
+    return _gather({"pk": pk}, today or timezone.localdate())[pk]
+
+
+def _same(stored: TierCalculation | None, result: tier.TierResult, inputs: tier.TierInputs) -> bool:
+    return (
+        stored is not None
+        and stored.tier == result.tier
+        and stored.protect_points == result.protect_points
+        and stored.change_points == result.change_points
+        and stored.version == result.version
+        and stored.inputs == inputs.as_record()
+    )
+
+
+def _row(
+    person_id: int,
+    result: tier.TierResult,
+    inputs: tier.TierInputs,
+    *,
+    trigger: str,
+    reason: str,
+    at: dt.datetime,
+    assessment: Assessment | None = None,
+) -> TierCalculation:
+    return TierCalculation(
+        person_id=person_id,
+        tier=result.tier,
+        protect=result.protect,
+        protect_points=result.protect_points,
+        change=result.change,
+        change_points=result.change_points,
+        change_reason=result.change_reason[:200],
+        inputs=inputs.as_record(),
+        lines=[
+            {
+                "level": ln.level,
+                "label": ln.label,
+                "points": ln.points,
+                "counted": ln.counted,
+                "note": ln.note,
+            }
+            for ln in result.lines
+        ],
+        version=result.version,
+        computed_at=at,
+        trigger=trigger,
+        reason=reason[:200],
+        assessment=assessment,
+    )
+
+
+def current_tier(person: Person | int) -> TierCalculation | None:
+    """The person's latest computed tier, or None before one was computed."""
+    pk = person if isinstance(person, int) else person.pk
+    return TierCalculation.objects.filter(person_id=pk).order_by("-computed_at", "-id").first()
+
+
+@transaction.atomic
+def recompute_tier(
+    *, person: Person | int, trigger: str, reason: str = "", assessment: Assessment | None = None
+) -> TierCalculation | None:
+    """Compute the person's tier from the record; store it as a new row when it (its tier, points, inputs
+    or version) differs from the last one. The new row, or None when nothing changed.
+
+    ``TierInputError`` when a recorded input cannot be used (it names the input)."""
+    pk = person if isinstance(person, int) else person.pk
+    # One recomputation per person at a time, so two triggers at once store one change, not two.
+    Person.objects.select_for_update().filter(pk=pk).first()
+    inputs = inputs_for(pk)
+    result = tier.calculate(inputs)
+    if _same(current_tier(pk), result, inputs):
+        return None
+    row = _row(pk, result, inputs, trigger=trigger, reason=reason, at=timezone.now(), assessment=assessment)
+    row.save()
+    return row
+
+
+def on_tier_inputs_changed(sender: Any, *, person_id: int, trigger: str, **kwargs: Any) -> None:
+    """The receiver of ``cases.signals.tier_inputs_changed``: recompute after a risk review or a
+    registration changed. A record the calculation cannot use is logged, never an error for the writer."""
+    if trigger not in TierTrigger.values:
+        trigger = TierTrigger.RECOMPUTE
+    try:
+        recompute_tier(person=person_id, trigger=trigger, reason=TierTrigger(trigger).label)
+    except tier.TierInputError as error:
+        logger.warning("Tier of person %s not recomputed: %s (%s)", person_id, error.message, error.field)
+
+
+@dataclass
+class RecomputeReport:
+    people: int = 0
+    changed: int = 0
+    refused: int = 0
+
+
+def _blocks(block: int) -> Iterator[tuple[int, int]]:
+    """(first id, last id) of consecutive blocks of ``block`` people, by id."""
+    ids = Person.objects.order_by("pk").values_list("pk", flat=True)
+    first = None
+    count = 0
+    last = 0
+    for pk in ids.iterator(chunk_size=50_000):
+        if first is None:
+            first = pk
+        last = pk
+        count += 1
+        if count == block:
+            yield first, last
+            first, count = None, 0
+    if first is not None:
+        yield first, last
+
+
+def _latest_stored(lo: int, hi: int) -> dict[int, TierCalculation]:
+    latest = TierCalculation.objects.filter(person_id=OuterRef("pk")).order_by("-computed_at", "-id")
+    ids = (
+        Person.objects.filter(pk__gte=lo, pk__lte=hi)
+        .annotate(latest=Subquery(latest.values("pk")[:1]))
+        .exclude(latest__isnull=True)
+        .values_list("latest", flat=True)
+    )
+    return {
+        row.person_id: row
+        for row in TierCalculation.objects.filter(pk__in=ids).only(
+            "person_id", "tier", "protect_points", "change_points", "version", "inputs"
+        )
+    }
+
+
+def recompute_all(
+    *, block: int = BLOCK, reason: str = "Recomputed for everyone", progress: Any = None
+) -> RecomputeReport:
+    """Recompute every person's tier, a block of people at a time (each block in its own transaction),
+    storing a new row only for those whose tier changed. ``progress`` is called with the people done."""
+    report = RecomputeReport()
+    today = timezone.localdate()
+    for lo, hi in _blocks(block):
+        with transaction.atomic():
+            inputs = _gather({"pk__gte": lo, "pk__lte": hi}, today)
+            stored = _latest_stored(lo, hi)
+            now = timezone.now()
+            new = []
+            for person_id, given in inputs.items():
+                try:
+                    result = tier.calculate(given)
+                except tier.TierInputError as error:
+                    report.refused += 1
+                    logger.warning("Tier of person %s not computed: %s", person_id, error.message)
+                    continue
+                if not _same(stored.get(person_id), result, given):
+                    new.append(
+                        _row(person_id, result, given, trigger=TierTrigger.RECOMPUTE, reason=reason, at=now)
+                    )
+            TierCalculation.objects.bulk_create(new, batch_size=2_000)
+        report.people += len(inputs)
+        report.changed += len(new)
+        if progress is not None:
+            progress(report.people)
+    return report
+
+
+def tier_history(person: Person | int) -> Iterable[TierCalculation]:
+    """Every tier computed for the person, latest first."""
+    pk = person if isinstance(person, int) else person.pk
+    return (
+        TierCalculation.objects.filter(person_id=pk)
+        .select_related("assessment")
+        .order_by("-computed_at", "-id")
+    )
