@@ -276,6 +276,9 @@ KIND_OF_WORD = {
     "sentences": "sentence",
     "contact": "contact",
     "contacts": "contact",
+    # An appointment is a contact booked ahead.
+    "appointment": "contact",
+    "appointments": "contact",
     "decision": "decision",
     "decisions": "decision",
     "enforcement-decisions": "decision",

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, overload
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Page
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -27,6 +27,7 @@ from evenhand.people.access import visible_people
 from evenhand.people.door import (
     RecordNotFound,
     admit,
+    open_person_and_model,
     person_for_casework,
     record_id,
     shaped_page,
@@ -340,6 +341,27 @@ def written_appointment(*, viewer: StaffMember, contact_id: int) -> AppointmentR
     return _appointment(agenda.appointments().get(pk=contact_id), Lens.of(viewer))
 
 
+def requirement_of(*, sentence: Sentence, requirement_id: int | None) -> Requirement | None:
+    """A requirement of a sentence already opened for casework (None when none is named); a requirement of
+    another sentence is no such requirement."""
+    if requirement_id is None:
+        return None
+    found = Requirement.objects.filter(sentence=sentence, pk=requirement_id).first()
+    if found is None:
+        raise ValidationError({"requirement_id": "There is no requirement with this id on the sentence"})
+    return found
+
+
+def staff_for_diary(*, viewer: StaffMember, staff_id: int | None) -> StaffMember | None:
+    """A member of staff an appointment may be with (a current practitioner of the viewer's PDU), or None."""
+    if staff_id is None:
+        return None
+    found = _diary_staff(viewer).filter(pk=staff_id).first()
+    if found is None:
+        raise ValidationError({"with_staff_id": "There is no practitioner with this id in your PDU"})
+    return found
+
+
 # --- a practitioner's week ---------------------------------------------------------------------------------
 
 
@@ -495,15 +517,12 @@ class PersonTodo:
 
 
 def person_todo(*, viewer: StaffMember, ref: str | int, channel: Channel, purpose: str) -> PersonTodo:
-    """A person's to-do list for the API: opened through the door (casework roles; the view logged)."""
-    person = person_for_casework(
-        viewer=viewer,
-        person_id=ref,  # type: ignore[arg-type]
-        channel=channel,
-        purpose=purpose,
-    )
-    items = agenda.todo_items([person.pk], viewer=viewer).get(person.pk, [])
-    return PersonTodo(PersonRecord.shape(person, Lens.of(viewer)), items)
+    """A person's to-do list for the API, opened through the door like the person page (the view logged).
+    An analyst, who sees no casework and no exact dates, gets the person's pseudonymised record and no items."""
+    person, record = open_person_and_model(viewer=viewer, ref=ref, channel=channel, purpose=purpose)
+    if not Lens.of(viewer).identity:
+        return PersonTodo(record, [])
+    return PersonTodo(record, agenda.todo_items([person.pk], viewer=viewer).get(person.pk, []))
 
 
 __all__ = [
@@ -525,6 +544,8 @@ __all__ = [
     "monday_of",
     "person_day",
     "person_todo",
+    "requirement_of",
+    "staff_for_diary",
     "week_page",
     "written_appointment",
 ]
