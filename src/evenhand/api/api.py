@@ -36,7 +36,6 @@ from .routers import (
     workload,
 )
 from .routers import appointments
-from .routers import appointments
 from .routers.common import NOT_FOUND
 
 api = NinjaAPI(
@@ -55,8 +54,6 @@ api = NinjaAPI(
 api.add_router("/people", people.router)
 api.add_router("/sentences", sentences.router)
 api.add_router("/contacts", contacts.router)
-api.add_router("/appointments", appointments.router)
-api.add_router("/todo", appointments.todo_router)
 api.add_router("/appointments", appointments.router)
 api.add_router("/todo", appointments.todo_router)
 api.add_router("/enforcement-decisions", enforcement.router)
