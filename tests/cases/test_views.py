@@ -332,12 +332,12 @@ def test_a_posted_choice_that_is_no_record_is_a_form_error(case, value):
         decision_url(case.sentence),
         {"decision": "warning", "triggering_contacts": [value], "rationale": RATIONALE},
     )
-    assert_error(response, "id_triggering_contacts", "Select a valid choice")
+    assert_error(response, "id_triggering_contacts", "Select the failures this decision answers")
     response = client.post(
         reverse("record-contact", args=[case.person.pk]),
         {"sentence": value, "type": "office", **datetime_parts(days_ago(2))},
     )
-    assert_error(response, "id_sentence", "Select a valid choice" if value else "This field is required")
+    assert_error(response, "id_sentence", "Select the sentence")
     assert row_counts() == (1, 0, 0, 0) and contact.pk
 
 
@@ -424,13 +424,13 @@ class TestRecordContact:
     @pytest.mark.parametrize(
         ("overrides", "anchor", "message"),
         [
-            (datetime_parts(None), "id_starts_at-day", "Enter date and time"),
+            (datetime_parts(None), "id_starts_at-day", "Enter the date and time of the contact"),
             ({"starts_at-month": ""}, "id_starts_at-month", "Date and time must include a month"),
             ({"starts_at-day": "31", "starts_at-month": "2"}, "id_starts_at-day", "must be a real date"),
             ({"starts_at-time": "25:00"}, "id_starts_at-time", "Enter a real time for date and time"),
             ({"starts_at-time": ""}, "id_starts_at-time", "Date and time must include a time"),
-            ({"outcome": "vanished"}, "id_outcome", "Select a valid choice"),
-            ({"type": "carrier_pigeon"}, "id_type", "Select a valid choice"),
+            ({"outcome": "vanished"}, "id_outcome", "Select the outcome"),
+            ({"type": "carrier_pigeon"}, "id_type", "Select the type of contact"),
         ],
         ids=["no-date", "no-month", "not-a-date", "not-a-time", "no-time", "unknown-outcome", "unknown-type"],
     )
@@ -464,7 +464,7 @@ class TestRecordContact:
     def test_another_persons_sentence_is_not_accepted(self, case):
         other = SentenceFactory(person=PersonFactory(pdu=case.person.pdu))
         response = client_for(case.po).post(self.url(case), self.data(case, sentence=other.pk))
-        assert_error(response, "id_sentence", "Select a valid choice")
+        assert_error(response, "id_sentence", "Select the sentence")
         assert not Contact.objects.exists()
 
     def test_ended_sentence_is_not_offered(self, case):
@@ -553,7 +553,7 @@ class TestRecordOutcome:
     def test_an_outcome_must_be_chosen(self, case):
         contact = self.booked(case)
         response = client_for(case.po).post(reverse("record-outcome", args=[contact.pk]), {"outcome": ""})
-        assert_error(response, "id_outcome", "This field is required")
+        assert_error(response, "id_outcome", "Select what happened")
         contact.refresh_from_db()
         assert contact.outcome == ""
 
@@ -681,6 +681,8 @@ class TestRecordDecision:
             "recall_standard",
             "recall_fixed_term",
             "recall_emergency",
+            "increased_contact",
+            "licence_variation",
             "nfa",
         }
 
@@ -690,12 +692,16 @@ class TestRecordDecision:
             decision_url(case.sentence),
             {"decision": "recall_standard", "triggering_contacts": [contact.pk], "rationale": RATIONALE},
         )
-        assert_error(response, "id_decision", "Select a valid choice")
+        assert_error(response, "id_decision", "Select the decision")
         assert not EnforcementDecision.objects.exists()
 
     @pytest.mark.parametrize(
         ("rationale", "message"),
-        [("", "This field is required"), ("   ", "This field is required"), ("Missed it.", "at least 20")],
+        [
+            ("", "Enter the reasons for the decision"),
+            ("   ", "Enter the reasons for the decision"),
+            ("Missed it.", "at least 20"),
+        ],
         ids=["empty", "blank", "short"],
     )
     def test_rationale_is_required(self, case, rationale, message):
@@ -813,7 +819,7 @@ class TestRecordDecision:
         assert client.post(url, data).status_code == 302
         response = client.post(url, data)
         # It is no longer outstanding, so the form no longer offers it.
-        assert_error(response, "id_triggering_contacts", "Select a valid choice")
+        assert_error(response, "id_triggering_contacts", "Select the failures this decision answers")
         assert EnforcementDecision.objects.count() == 1
 
     def test_correction_points_at_the_original_which_is_unchanged(self, case):
@@ -943,8 +949,8 @@ class TestMakeReferral:
     @pytest.mark.parametrize(
         ("overrides", "anchor", "message"),
         [
-            ({"reason": ""}, "id_reason", "This field is required"),
-            ({"service_area": "astrology"}, "id_service_area", "Select a valid choice"),
+            ({"reason": ""}, "id_reason", "Enter what need the referral is for"),
+            ({"service_area": "astrology"}, "id_service_area", "Select the service"),
             (
                 {"made_on-day": "", "made_on-month": "", "made_on-year": ""},
                 "id_made_on-day",
@@ -1033,7 +1039,7 @@ class TestUpdateReferral:
     def test_a_status_that_may_not_follow_is_refused(self, case, status):
         referral = self.referral(case)
         response = self.post(client_for(case.po), referral, status)
-        assert_error(response, "id_status", "Select a valid choice")
+        assert_error(response, "id_status", "Select the new status")
         referral.refresh_from_db()
         assert referral.status == ReferralStatus.MADE
         assert referral.status_changes.count() == 1
@@ -1043,7 +1049,7 @@ class TestUpdateReferral:
         client = client_for(case.po)
         assert self.post(client, referral, "withdrawn").status_code == 302
         response = self.post(client, referral, "accepted")
-        assert_error(response, "id_status", "Select a valid choice")
+        assert_error(response, "id_status", "Select the new status")
         referral.refresh_from_db()
         assert referral.status == ReferralStatus.WITHDRAWN
 

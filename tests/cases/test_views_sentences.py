@@ -144,7 +144,7 @@ class TestRecordSentence:
 
     def test_a_licence_is_not_offered_here(self, w):
         response = client_for(w.po).post(self.url(w), sentence_form(type="LIC"))
-        assert_error(response, "type", "Select a valid choice")
+        assert_error(response, "type", "Select the type of sentence")
         assert Sentence.objects.count() == 0
 
     @pytest.mark.parametrize("who", ["other_pdu_po", "analyst", "excluded"])
@@ -228,7 +228,7 @@ class TestRelease:
                 "conditions": ["unpaid_work"],
             },
         )
-        assert_error(response, "conditions", "Select a valid choice")
+        assert_error(response, "conditions", "Select the additional licence conditions")
         assert Sentence.objects.count() == 1
 
     @pytest.mark.parametrize("who", ["other_pdu_po", "analyst", "excluded"])
@@ -423,7 +423,7 @@ class TestRiskAndRegistrations:
             reverse("end-registration", args=[w.person.pk]),
             {"registration": theirs.pk, **date_parts("end_date", today()), "reason": "Sneaky"},
         )
-        assert_error(response, "registration", "Select a valid choice")
+        assert_error(response, "registration", "Select the registration")
         theirs.refresh_from_db()
         assert theirs.end_date is None
 

@@ -36,10 +36,11 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
-# Measured at 6 for a practitioner, an SPO and a head of PDU (session, user, staff, team, count, page; for the
-# CSV the rows and the access-log insert), then set one above. The 5-versus-30 parametrisation checks that it
-# does not grow with the caseload.
-MY_CASES_MAX_QUERIES = 7
+# Measured at 7 for a practitioner, an SPO and a head of PDU (session, user, staff, team, count, page, the
+# access-log insert, and the one query of the decisions on risk information waiting; for the CSV the rows and
+# the access-log insert), then set one above. The 5-versus-30 parametrisation checks that it does not grow
+# with the caseload.
+MY_CASES_MAX_QUERIES = 8
 # Measured at 21 for the person page with 5 and with 40 contacts (session, user, staff, person, team, the
 # access check, the log insert, diversity, risk, sentences and three prefetches, decisions and their
 # contacts, referrals, assessments, the failures, the timeline count, page and prefetch), two more since

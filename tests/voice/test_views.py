@@ -314,7 +314,7 @@ def test_themes_are_set_and_shown_checked(world):
     page = handler.post(
         f"/voice-team/concerns/{ref}/", {"action": "themes", "themes": ["no-such-theme"]}
     ).content.decode()
-    assert "Select a valid choice" in page
+    assert "Select the themes" in page
     assert set(Concern.objects.get(reference=ref).themes.values_list("code", flat=True)) == {
         "threats",
         "allocation",

@@ -4,7 +4,7 @@ from typing import Any
 
 from django import forms
 
-from evenhand.core.forms import GovukDateField, GovukDateTimeField
+from evenhand.core.forms import GovukDateField, GovukDateTimeField, GovukForm
 from evenhand.core.ids import parse_id
 
 from .models import (
@@ -13,6 +13,7 @@ from .models import (
     ContactOutcome,
     ContactType,
     Decision,
+    InformationSource,
     LengthUnit,
     MappaCategory,
     MappaLevel,
@@ -22,6 +23,7 @@ from .models import (
     ReferralStatus,
     Registration,
     RegistrationType,
+    Reliability,
     RequirementType,
     ReviewReason,
     RoshLevel,
@@ -31,8 +33,15 @@ from .models import (
     TerminationReason,
     Tier,
     TierSource,
+    Urgency,
 )
-from .services import ALLOWED_DECISIONS, ALLOWED_REQUIREMENTS, OffenceInput, RequirementInput
+from .services import (
+    ALLOWED_DECISIONS,
+    ALLOWED_REQUIREMENTS,
+    DECISIONS_ON_INFORMATION,
+    OffenceInput,
+    RequirementInput,
+)
 
 # An appointment is cancelled from the appointment, with the reason; the outcome forms leave it out.
 RECORDABLE_OUTCOMES = [
@@ -45,7 +54,10 @@ class SentenceChoiceField(forms.ModelChoiceField):
         return f"{obj.get_type_display()}, from {obj.start_date:%-d %B %Y}"
 
 
-class ContactForm(forms.Form):
+class ContactForm(GovukForm):
+    govuk_errors = {
+        "starts_at": "Enter the date and time of the contact",
+    }
     sentence = SentenceChoiceField(queryset=Sentence.objects.none(), empty_label=None, label="Sentence")
     type = forms.ChoiceField(choices=ContactType.choices, label="Type of contact")
     starts_at = GovukDateTimeField(
@@ -67,7 +79,7 @@ class ContactForm(forms.Form):
         self.fields["sentence"].queryset = sentences  # type: ignore[attr-defined]
 
 
-class OutcomeForm(forms.Form):
+class OutcomeForm(GovukForm):
     outcome = forms.ChoiceField(choices=RECORDABLE_OUTCOMES, label="What happened?", widget=forms.RadioSelect)
     notes = forms.CharField(widget=forms.Textarea, required=False, label="Notes")
 
@@ -87,7 +99,11 @@ class ContactChoiceField(forms.ModelMultipleChoiceField):
         return super().clean(value)
 
 
-class DecisionForm(forms.Form):
+class DecisionForm(GovukForm):
+    govuk_errors = {
+        "rationale": "Enter the reasons for the decision",
+        "triggering_contacts": "Select the failures this decision answers",
+    }
     decision = forms.ChoiceField(choices=Decision.choices, label="Decision", widget=forms.RadioSelect)
     triggering_contacts = ContactChoiceField(
         queryset=Contact.objects.none(),
@@ -113,7 +129,10 @@ class DecisionForm(forms.Form):
         self.fields["triggering_contacts"].queryset = failures  # type: ignore[attr-defined]
 
 
-class ReferralForm(forms.Form):
+class ReferralForm(GovukForm):
+    govuk_errors = {
+        "reason": "Enter what need the referral is for",
+    }
     sentence = SentenceChoiceField(queryset=Sentence.objects.none(), empty_label=None, label="Sentence")
     service_area = forms.ChoiceField(choices=ServiceArea.choices, label="Service", widget=forms.RadioSelect)
     provider = forms.CharField(max_length=120, required=False, label="Provider (optional)")
@@ -125,7 +144,7 @@ class ReferralForm(forms.Form):
         self.fields["sentence"].queryset = sentences  # type: ignore[attr-defined]
 
 
-class ReferralStatusForm(forms.Form):
+class ReferralStatusForm(GovukForm):
     status = forms.ChoiceField(choices=ReferralStatus.choices, label="New status", widget=forms.RadioSelect)
     changed_on = GovukDateField(label="Date of the change", help_text="For example, 27 3 2026")
     note = forms.CharField(widget=forms.Textarea, required=False, label="Note (optional)")
@@ -153,9 +172,14 @@ def _blank_first(choices: list[tuple[str, str]], blank: str) -> list[tuple[str, 
     return [("", blank), *choices]
 
 
-class SentenceForm(forms.Form):
+class SentenceForm(GovukForm):
     """A sentence with up to three offences (the first is the main one) and up to four requirements, in fixed
     slots so the page works without JavaScript."""
+
+    govuk_errors = {
+        "length_unit": "Select whether the length is in days, weeks or months",
+        "offence_1_category": "Select the category of the main offence",
+    }
 
     type = forms.ChoiceField(choices=COURT_SENTENCE_TYPES, label="Type of sentence", widget=forms.RadioSelect)
     court = forms.CharField(max_length=120, label="Sentencing court")
@@ -248,7 +272,7 @@ def sentence_arguments(data: dict[str, Any]) -> dict[str, Any]:
 LICENCE_CONDITIONS = [(t.value, t.label) for t in ALLOWED_REQUIREMENTS[SentenceType.LICENCE]]
 
 
-class ReleaseForm(forms.Form):
+class ReleaseForm(GovukForm):
     released_on = GovukDateField(label="Date of release", help_text="For example, 27 3 2026")
     releasing_prison = forms.CharField(max_length=120, label="Releasing prison")
     licence_end_date = GovukDateField(
@@ -273,7 +297,10 @@ def release_arguments(data: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-class TerminationForm(forms.Form):
+class TerminationForm(GovukForm):
+    govuk_errors = {
+        "reason": "Select why the sentence ended",
+    }
     reason = forms.ChoiceField(
         choices=[c for c in TerminationReason.choices if c[0] != TerminationReason.RELEASED],
         label="Why did the sentence end?",
@@ -284,7 +311,7 @@ class TerminationForm(forms.Form):
     termination_date = GovukDateField(label="Date it ended", help_text="For example, 27 3 2026")
 
 
-class CorrectionForm(forms.Form):
+class CorrectionForm(GovukForm):
     """The details of a sentence as they should have been recorded, filled in with what was recorded."""
 
     court = forms.CharField(max_length=120, label="Court (or, for a licence, the releasing prison)")
@@ -308,7 +335,10 @@ def correction_arguments(data: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-class ExtensionForm(forms.Form):
+class ExtensionForm(GovukForm):
+    govuk_errors = {
+        "reason": "Enter why the sentence was extended",
+    }
     new_end_date = GovukDateField(label="New expected end date", help_text="For example, 27 3 2026")
     ordered_on = GovukDateField(label="Date of the order", help_text="For example, 27 3 2026")
     reason = forms.CharField(widget=forms.Textarea, label="Why was the sentence extended?")
@@ -317,7 +347,11 @@ class ExtensionForm(forms.Form):
 # --- risk reviews and registrations -----------------------------------------------------------------------
 
 
-class RiskReviewForm(forms.Form):
+class RiskReviewForm(GovukForm):
+    govuk_errors = {
+        "review_reason": "Select why the review was done",
+        "tier_source": "Select where the tier comes from",
+    }
     assessed_on = GovukDateField(label="Date of the review", help_text="For example, 27 3 2026")
     review_reason = forms.ChoiceField(
         choices=ReviewReason.choices, label="Why was the review done?", widget=forms.RadioSelect
@@ -358,7 +392,7 @@ class RiskReviewForm(forms.Form):
     )
 
 
-class RegistrationForm(forms.Form):
+class RegistrationForm(GovukForm):
     type = forms.ChoiceField(choices=RegistrationType.choices, label="Type of registration")
     start_date = GovukDateField(label="Start date", help_text="For example, 27 3 2026")
     next_review_date = GovukDateField(label="Review date", help_text="Within a year of the start")
@@ -379,7 +413,7 @@ class RegistrationChoiceField(forms.ModelChoiceField):
         return super().to_python(value)
 
 
-class _OfRegistration(forms.Form):
+class _OfRegistration(GovukForm):
     registration = RegistrationChoiceField(
         queryset=Registration.objects.none(), empty_label=None, label="Registration", widget=forms.RadioSelect
     )
@@ -396,5 +430,91 @@ class RegistrationReviewForm(_OfRegistration):
 
 
 class RegistrationEndForm(_OfRegistration):
+    govuk_errors = {
+        "reason": "Enter why the registration ended",
+    }
     end_date = GovukDateField(label="End date", help_text="For example, 27 3 2026")
     reason = forms.CharField(max_length=200, label="Why did the registration end?")
+
+
+# --- risk information ---------------------------------------------------------------------------------------
+
+
+class RiskInformationForm(GovukForm):
+    sentence = SentenceChoiceField(
+        queryset=Sentence.objects.none(),
+        empty_label=None,
+        label="Sentence",
+        error_messages={"required": "Select the sentence the information is about"},
+    )
+    source = forms.ChoiceField(
+        choices=InformationSource.choices,
+        label="Where did the information come from?",
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select where the information came from"},
+    )
+    source_detail = forms.CharField(
+        max_length=200,
+        required=False,
+        label="Who gave it",
+        help_text="The force, agency or person. Needed for a partner agency or other.",
+    )
+    summary = forms.CharField(
+        widget=forms.Textarea,
+        label="What was learned?",
+        error_messages={"required": "Enter what was learned"},
+    )
+    received_at = GovukDateTimeField(label="Date and time received")
+    reliability = forms.ChoiceField(
+        choices=Reliability.choices,
+        label="How reliable is it?",
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select how reliable the information is"},
+    )
+    urgency = forms.ChoiceField(
+        choices=Urgency.choices,
+        initial=Urgency.STANDARD,
+        label="How soon is a decision on recall needed?",
+        help_text="On a licence. An emergency is decided today; otherwise within the service's time.",
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select how soon a decision on recall is needed"},
+    )
+
+    def __init__(self, *args: Any, sentences: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["sentence"].queryset = sentences  # type: ignore[attr-defined]
+
+
+# On risk information "no further action" is the decision not to recall; said so in its label.
+INFORMATION_DECISION_LABELS = {Decision.NO_FURTHER_ACTION: "No recall: no further action"}
+
+
+class RiskDecisionForm(GovukForm):
+    decision = forms.ChoiceField(
+        choices=[(d.value, INFORMATION_DECISION_LABELS.get(d, d.label)) for d in DECISIONS_ON_INFORMATION],
+        label="Decision",
+        widget=forms.RadioSelect,
+        help_text="Any decision other than recall is a decision not to recall: a senior probation officer or "
+        "head of PDU must endorse it.",
+        error_messages={"required": "Select the decision"},
+    )
+    rationale = forms.CharField(
+        widget=forms.Textarea,
+        label="Why did you make this decision?",
+        help_text="Give the reasons, weighing the information and how reliable it is. At least 20 characters.",
+        error_messages={"required": "Enter the reasons for the decision"},
+    )
+    decided_at = GovukDateTimeField(
+        required=False,
+        label="Date and time of the decision",
+        help_text="For example, 27 3 2026 and 14:30. Change it when you record a decision made earlier.",
+    )
+
+
+class EndorsementForm(GovukForm):
+    rationale = forms.CharField(
+        widget=forms.Textarea,
+        label="Why do you endorse the decision not to recall?",
+        help_text="Your own reasons: they are kept with the decision. At least 20 characters.",
+        error_messages={"required": "Enter the reasons for endorsing the decision"},
+    )

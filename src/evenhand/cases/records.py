@@ -22,6 +22,7 @@ from .models import (
     Registration,
     RegistrationReview,
     Requirement,
+    RiskInformation,
     RiskSummary,
     Sentence,
     SentenceCorrection,
@@ -313,6 +314,17 @@ class DecisionRecord(OfSentence):
     is_corrected: bool
     outcome: str | None
     outcome_label: str | None
+    # A decision on risk information; one not to recall needs a manager's endorsement, pending until given.
+    risk_information_id: int | None
+    needs_endorsement: bool
+    endorsed: bool
+    endorsed_by_name: str | None
+    endorsed_at: dt.datetime | None
+    endorsement_rationale: str | None
+
+    @property
+    def pending_endorsement(self) -> bool:
+        return self.needs_endorsement and not self.endorsed
 
     @classmethod
     def shape(cls, decision: EnforcementDecision, lens: Lens) -> "DecisionRecord":
@@ -320,6 +332,7 @@ class DecisionRecord(OfSentence):
         loaded and ``triggering_contacts`` prefetched."""
         corrected_by = getattr(decision, "corrected_by", None)
         outcome = getattr(decision, "outcome", None)
+        endorsement = getattr(decision, "endorsement", None)
         corrects = decision.corrects
         return cls(
             id=lens.id(decision.pk),
@@ -346,6 +359,12 @@ class DecisionRecord(OfSentence):
             is_corrected=corrected_by is not None,
             outcome=outcome.outcome if outcome is not None else None,
             outcome_label=outcome.get_outcome_display() if outcome is not None else None,
+            risk_information_id=lens.id(decision.risk_information_id),
+            needs_endorsement=decision.risk_information_id is not None and not decision.is_recall,
+            endorsed=endorsement is not None,
+            endorsed_by_name=_staff_name(endorsement.endorsed_by, lens) if endorsement is not None else None,
+            endorsed_at=lens.date(endorsement.endorsed_at) if endorsement is not None else None,
+            endorsement_rationale=lens.text(endorsement.rationale) if endorsement is not None else None,
         )
 
 
@@ -528,4 +547,100 @@ class AssessmentRecord:
             started_on=lens.date(assessment.started_on),
             completed_on=lens.date(assessment.completed_on),
             diversity_factors_discussed_label=assessment.get_diversity_factors_discussed_display() or None,
+        )
+
+
+# Where a piece of risk information stands.
+NO_DECISION_DUE = "no_decision_due"  # not a licence: recorded, no decision on recall
+DECISION_DUE = "decision_due"
+OVERDUE = "overdue"
+PENDING_ENDORSEMENT = "pending_endorsement"
+DECIDED = "decided"
+STATUS_LABELS = {
+    NO_DECISION_DUE: "Recorded: no recall decision applies",
+    DECISION_DUE: "Decision due",
+    OVERDUE: "Decision overdue",
+    PENDING_ENDORSEMENT: "Waiting for a manager's endorsement",
+    DECIDED: "Decided",
+}
+
+
+@dataclass(frozen=True)
+class RiskInformationRecord(OfSentence):
+    id: int | None
+    token: str | None
+    person_id: int | None
+    person_token: str | None
+    sentence_id: int | None
+    sentence_token: str | None
+    person_name: str | None  # for lists across people (the manager's); None for analysts
+    person_crn: str | None
+    source: str
+    source_label: str
+    source_detail: str | None  # free text: None for analysts
+    summary: str | None  # free text: None for analysts
+    received_at: dt.datetime
+    reliability: str
+    reliability_label: str
+    urgency: str
+    urgency_label: str
+    recall_considered: bool
+    decision_due_at: dt.datetime | None
+    recorded_by_name: str | None
+    status: str
+    status_label: str
+    decision: DecisionRecord | None  # the standing decision, if any
+
+    @property
+    def overdue(self) -> bool:
+        return self.status == OVERDUE or (
+            self.status == PENDING_ENDORSEMENT
+            and self.decision_due_at is not None
+            and self.decision_due_at < timezone.now()
+        )
+
+    @classmethod
+    def shape(cls, information: RiskInformation, lens: Lens) -> "RiskInformationRecord":
+        """``information`` from ``selectors.risk_information_with_decisions`` (its standing decision
+        prefetched as ``standing_decisions``, with the decider and any endorsement)."""
+        standing = getattr(information, "standing_decisions", None)
+        if standing is None:
+            standing = list(information.decisions.filter(corrected_by__isnull=True))
+        decision = standing[0] if standing else None
+        if not information.recall_considered:
+            status = NO_DECISION_DUE
+        elif decision is None:
+            due = information.decision_due_at
+            status = OVERDUE if due is not None and due < timezone.now() else DECISION_DUE
+        elif not decision.is_recall and getattr(decision, "endorsement", None) is None:
+            status = PENDING_ENDORSEMENT
+        else:
+            status = DECIDED
+        person = information.person if "person" in information._state.fields_cache else None
+        if decision is not None:
+            decision.sentence = information.sentence
+        return cls(
+            id=lens.id(information.pk),
+            token=lens.token("risk_information", information.pk),
+            person_id=lens.id(information.person_id),
+            person_token=lens.token("person", information.person_id),
+            sentence_id=lens.id(information.sentence_id),
+            sentence_token=lens.token("sentence", information.sentence_id),
+            person_name=person.full_name if person is not None and lens.identity else None,
+            person_crn=person.crn if person is not None and lens.identity else None,
+            source=information.source,
+            source_label=information.get_source_display(),
+            source_detail=lens.text(information.source_detail) or None,
+            summary=lens.text(information.summary),
+            received_at=lens.date(information.received_at),
+            reliability=information.reliability,
+            reliability_label=information.get_reliability_display(),
+            urgency=information.urgency,
+            urgency_label=information.get_urgency_display(),
+            recall_considered=information.recall_considered,
+            decision_due_at=lens.date(information.decision_due_at),
+            recorded_by_name=_staff_name(information.recorded_by, lens),
+            status=status,
+            status_label=STATUS_LABELS[status],
+            decision=DecisionRecord.shape(decision, lens) if decision is not None else None,
         )

@@ -12,12 +12,14 @@ from evenhand.people.models import Person
 
 from .models import (
     ENFORCEABLE_OUTCOMES,
+    RECALLS,
     Allocation,
     Contact,
     EnforcementDecision,
     Referral,
     Registration,
     RegistrationReview,
+    RiskInformation,
     RiskSummary,
     Sentence,
     SentenceCorrection,
@@ -102,7 +104,7 @@ def timeline(person: Person) -> QuerySet[Contact]:
 def enforcement_history(person: Person) -> QuerySet[EnforcementDecision]:
     return (
         EnforcementDecision.objects.filter(sentence__person=person)
-        .select_related("sentence", "decided_by", "corrects", "outcome")
+        .select_related("sentence", "decided_by", "corrects", "outcome", "endorsement__endorsed_by")
         .prefetch_related("triggering_contacts")
         .annotate(is_corrected=Exists(EnforcementDecision.objects.filter(corrects=OuterRef("pk"))))
         .order_by("-decided_at", "-pk")
@@ -160,4 +162,40 @@ def registrations_of(person: Person) -> QuerySet[Registration]:
         registrations_with_reviews()
         .filter(person=person)
         .order_by(F("end_date").desc(nulls_first=True), "-start_date", "-pk")
+    )
+
+
+# --- risk information -----------------------------------------------------------------------------------
+
+
+def risk_information_with_decisions() -> QuerySet[RiskInformation]:
+    """Risk information with who recorded it and its standing decision (with the decider and any endorsement),
+    in a fixed number of queries."""
+    standing = (
+        EnforcementDecision.objects.filter(corrected_by__isnull=True)
+        .select_related("decided_by", "corrects", "outcome", "endorsement__endorsed_by")
+        .prefetch_related(Prefetch("triggering_contacts", queryset=Contact.objects.only("pk")))
+    )
+    return RiskInformation.objects.select_related("recorded_by", "sentence").prefetch_related(
+        Prefetch("decisions", queryset=standing, to_attr="standing_decisions")
+    )
+
+
+def risk_information_of(person: Person) -> QuerySet[RiskInformation]:
+    """A person's risk information, latest received first."""
+    return risk_information_with_decisions().filter(person=person).order_by("-received_at", "-pk")
+
+
+def risk_decisions_waiting(people: QuerySet[Person]) -> QuerySet[RiskInformation]:
+    """Risk information on licences of ``people`` whose decision on recall is not settled: no standing decision
+    yet, or a decision not to recall that no manager has endorsed. Earliest deadline (most overdue) first."""
+    settled = EnforcementDecision.objects.filter(
+        risk_information=OuterRef("pk"), corrected_by__isnull=True
+    ).filter(Q(decision__in=RECALLS) | Q(endorsement__isnull=False))
+    return (
+        risk_information_with_decisions()
+        .filter(person__in=people, recall_considered=True)
+        .exclude(Exists(settled))
+        .select_related("person")
+        .order_by("decision_due_at", "pk")
     )

@@ -24,4 +24,15 @@ urlpatterns = [
         "people/<ref:person_ref>/registrations/review/", views.review_registration, name="review-registration"
     ),
     path("people/<ref:person_ref>/registrations/end/", views.end_registration, name="end-registration"),
+    path(
+        "people/<ref:person_ref>/risk-information/new/",
+        views.record_risk_information,
+        name="record-risk-information",
+    ),
+    path(
+        "risk-information/<ref:information_ref>/decision/",
+        views.decide_on_information,
+        name="decide-on-information",
+    ),
+    path("decisions/<ref:decision_ref>/endorse/", views.endorse_decision, name="endorse-decision"),
 ]

@@ -8,6 +8,7 @@ one service with the form's data and shows the service's errors by field.
 import csv
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -16,6 +17,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from evenhand.audit.models import Channel
+from evenhand.core.formatting import date_time_text
 from evenhand.core.http import handle_form
 from evenhand.core.spreadsheet import spreadsheet_safe
 from evenhand.org.access import staff_of
@@ -27,6 +29,7 @@ from .forms import (
     ContactForm,
     CorrectionForm,
     DecisionForm,
+    EndorsementForm,
     ExtensionForm,
     OutcomeForm,
     ReferralForm,
@@ -35,6 +38,8 @@ from .forms import (
     RegistrationForm,
     RegistrationReviewForm,
     ReleaseForm,
+    RiskDecisionForm,
+    RiskInformationForm,
     RiskReviewForm,
     SentenceForm,
     TerminationForm,
@@ -54,7 +59,19 @@ CSV_LIMIT = 10_000
 def my_cases(request: HttpRequest) -> HttpResponse:
     staff = staff_of(request)
     title, page = door.caseload_page(viewer=staff, page=request.GET.get("page"), channel=Channel.UI)
-    return render(request, "cases/my_cases.html", {"title": title, "page": page, "now": timezone.now()})
+    return render(
+        request,
+        "cases/my_cases.html",
+        {
+            "title": title,
+            "page": page,
+            "now": timezone.now(),
+            # Its own block at the top: decisions on risk information not yet settled, most overdue first.
+            "risk_decisions": door.risk_decisions_waiting_for(viewer=staff, channel=Channel.UI),
+            "viewer_code": staff.staff_code,
+            "lens_role": staff.role,
+        },
+    )
 
 
 @require_GET
@@ -440,4 +457,97 @@ def end_registration(request: HttpRequest, person_ref: str) -> HttpResponse:
     )
     return done or render(
         request, "cases/end_registration.html", {"person": page.person, "page": page, "form": form}
+    )
+
+
+# --- risk information: record it, decide on recall, endorse a decision not to recall --------------------------
+
+
+def _recorded(information: Any) -> str:
+    if not information.recall_considered:
+        return "Risk information recorded. Review the risk of serious harm if it changes the picture"
+    return f"Risk information recorded. Consider recall: a decision is due by {date_time_text(information.decision_due_at, tz=timezone.get_current_timezone())}"
+
+
+def _after_information(page: door.PersonCasework, information: Any) -> str:
+    if information.recall_considered:
+        return reverse("decide-on-information", args=[information.pk])
+    return _person_url(page.person, "risk-information")
+
+
+@require_http_methods(["GET", "POST"])
+def record_risk_information(request: HttpRequest, person_ref: str) -> HttpResponse:
+    """Record information received about a person; on a licence, go on to the decision on recall."""
+    staff = staff_of(request, opening_record=True)
+    page = door.person_casework(
+        viewer=staff, ref=person_ref, channel=Channel.UI, purpose="Record risk information"
+    )
+    form = RiskInformationForm(request.POST or None, sentences=page.sentences)
+    done = handle_form(
+        request,
+        form,
+        lambda data: services.record_risk_information(by=staff, **data),
+        success=_recorded,
+        then=lambda information: _after_information(page, information),
+    )
+    return done or render(
+        request,
+        "cases/record_risk_information.html",
+        {"page": page, "person": page.person, "form": form, "recall_hours": settings.RECALL_DECISION_HOURS},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def decide_on_information(request: HttpRequest, information_ref: str) -> HttpResponse:
+    """Record the decision on recall after risk information: recall, or a decision not to recall."""
+    staff = staff_of(request, opening_record=True)
+    page = door.information_casework(
+        viewer=staff, ref=information_ref, channel=Channel.UI, purpose="Decide on risk information"
+    )
+    initial = {"decision": page.proposal, "decided_at": timezone.now()}
+    form = RiskDecisionForm(request.POST or None, initial=initial)
+    done = handle_form(
+        request,
+        form,
+        lambda data: services.decide_enforcement(
+            by=staff, sentence=page.model.sentence, risk_information=page.model, **data
+        ),
+        success=lambda record: (
+            f"Decision recorded: {record.get_decision_display()}"
+            + (". It is pending until a manager endorses it" if services.needs_endorsement(record) else "")
+        ),
+        then=lambda record: _person_url(page.person, "risk-information"),
+    )
+    return done or render(
+        request,
+        "cases/decide_on_information.html",
+        {"person": page.person, "information": page.information, "proposal": page.proposal, "form": form},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def endorse_decision(request: HttpRequest, decision_ref: str) -> HttpResponse:
+    """A manager endorses a decision not to recall after risk information, with their own reasons."""
+    staff = staff_of(request, opening_record=True)
+    page = door.endorsement_casework(
+        viewer=staff, ref=decision_ref, channel=Channel.UI, purpose="Endorse a decision not to recall"
+    )
+    form = EndorsementForm(request.POST or None)
+    done = handle_form(
+        request,
+        form,
+        lambda data: services.endorse_decision(by=staff, decision=page.model, **data),
+        success="Decision endorsed",
+        then=lambda endorsement: _person_url(page.person, "risk-information"),
+    )
+    return done or render(
+        request,
+        "cases/endorse_decision.html",
+        {
+            "person": page.person,
+            "decision": page.decision,
+            "information": page.information,
+            "form": form,
+            "may_endorse": staff.role in services.ENDORSING_ROLES and staff.pk != page.model.decided_by_id,
+        },
     )

@@ -9,12 +9,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.forms import BoundField
+from django.forms.utils import pretty_name
 from django.utils import timezone
 
 DATE_PARTS = ("day", "month", "year")
@@ -175,6 +176,158 @@ class GovukDateTimeField(forms.Field):
             raise ValidationError(
                 self.error_messages["required"], code="required", params=_label_params(self)
             )
+
+
+# --- GOV.UK error messages for every form ---------------------------------------------------------------------
+
+# Fields whose answer is chosen (radios, checkboxes, a list) rather than typed: GOV.UK says "Select …" for them.
+_CHOSEN = (forms.ChoiceField, forms.ModelChoiceField, forms.MultipleChoiceField, forms.BooleanField)
+_OPTIONAL = re.compile(r"\s*\(optional\)\s*$", re.I)
+
+
+def _default(field: forms.Field, code: str) -> str | None:
+    """Django's own message for ``code`` on this kind of field (what a form shows unless told otherwise)."""
+    for klass in type(field).__mro__:
+        messages = klass.__dict__.get("default_error_messages")
+        if messages and code in messages:
+            # Only Django's own wording is replaced; a field class of Evenhand's already speaks GOV.UK.
+            return str(messages[code]) if klass.__module__.startswith("django.") else None
+    return None
+
+
+def _what(field: forms.Field, name: str) -> tuple[str, str]:
+    """What the field asks for, to follow "Enter" or "Select" (lower case first, acronyms kept), and as the
+    start of a sentence. A question label loses its question mark ("What was learned?": "what was learned")."""
+    label = _OPTIONAL.sub("", str(field.label or pretty_name(name))).rstrip("?").strip()
+    params = _label_params(forms.Field(label=label))
+    return params["label"], params["Label"]
+
+
+# Words that already make a label read after "Enter" or "Select"; any other label gets "the" ("Select the
+# tier"). A question that inverts its verb ("Why did the order end?") cannot follow "Enter": such a field must
+# give its own message, and until it does it says so ("an answer to …"), which the form test refuses.
+_READS_ON = {
+    "the",
+    "a",
+    "an",
+    "your",
+    "their",
+    "his",
+    "her",
+    "its",
+    "who",
+    "what",
+    "where",
+    "when",
+    "how",
+    "which",
+    "whether",
+    "why",
+    "any",
+    "each",
+    "every",
+    "all",
+}
+_INVERTING = {
+    "did",
+    "does",
+    "do",
+    "was",
+    "were",
+    "is",
+    "are",
+    "should",
+    "has",
+    "have",
+    "can",
+    "will",
+    "would",
+}
+# "What was recorded in error?" reads on after "Enter"; "Why was the sentence extended?" does not.
+_QUESTIONS = {"why", "where", "when", "how", "which"}
+UNANSWERABLE = "an answer to"
+
+
+def govuk_required_message(field: forms.Field, name: str) -> str:
+    """The GOV.UK message for a required field left empty: "Select …" for a choice, "Enter …" otherwise,
+    naming what the label asks for ("Enter the sentencing court", "Select where the information came from")."""
+    what, _ = _what(field, name)
+    chosen = isinstance(field, _CHOSEN) or isinstance(
+        field.widget, forms.RadioSelect | forms.CheckboxInput | forms.CheckboxSelectMultiple | forms.Select
+    )
+    verb = "Select" if chosen else "Enter"
+    label = str(field.label or pretty_name(name)).strip()
+    words = what.split()
+    asks = words[0] in _INVERTING or (
+        words[0] in _QUESTIONS and len(words) > 2 and _INVERTING & set(words[1:3])
+    )
+    if label.endswith("?") and asks:
+        return f"{verb} {UNANSWERABLE} “{label}”"
+    if words and words[0].lower() not in _READS_ON and not words[0][:1].isdigit():
+        what = f"the {what}"
+    return f"{verb} {what}"
+
+
+def govuk_messages(field: forms.Field, name: str) -> None:
+    """Replace Django's generic messages ("This field is required.", "Select a valid choice. …", "Enter a
+    whole number.", "Ensure this value …") on ``field`` with GOV.UK ones derived from its label and type.
+    Messages a form sets itself are kept."""
+    messages = field.error_messages
+    what, What = _what(field, name)
+
+    def replace(code: str, text: str) -> None:
+        # Codes a validator raises (max_length, min_value …) may be absent: Django then shows the validator's
+        # own wording, so they are added too.
+        current = messages.get(code)
+        if current is None or str(current) == _default(field, code):
+            messages[code] = text
+
+    replace("required", govuk_required_message(field, name))
+    # A value that is not one of the choices is a form tampered with or out of date: ask again, as for none.
+    for code in ("invalid_choice", "invalid_pk_value", "invalid_list"):
+        replace(code, str(messages["required"]))
+    whole = isinstance(field, forms.IntegerField) and not isinstance(
+        field, forms.DecimalField | forms.FloatField
+    )
+    replace(
+        "invalid",
+        f"{What} must be a {'whole ' if whole else ''}number"
+        if isinstance(field, forms.IntegerField | forms.DecimalField | forms.FloatField)
+        else f"Enter {what} in the correct format",
+    )
+    replace("min_value", f"{What} must be %(limit_value)s or more")
+    replace("max_value", f"{What} must be %(limit_value)s or less")
+    replace("max_length", f"{What} must be %(limit_value)d characters or fewer")
+    replace("min_length", f"{What} must be %(limit_value)d characters or more")
+    replace("max_digits", f"{What} must have no more than %(max)s digits")
+    replace("max_decimal_places", f"{What} must have no more than %(max)s decimal places")
+
+
+class GovukForm(forms.Form):
+    """The base of every form in Evenhand: each field's error messages follow the GOV.UK Design System
+    ("Enter the reasons for the decision", "Select who was consulted"), derived from the field's label and
+    type wherever the form does not give its own, so "This field is required." is never shown.
+
+    Applied when the class is made (so every field declared on it) and again to each instance (fields a form
+    adds in ``__init__``)."""
+
+    # The message for a required field left empty, by field name, where the label does not make one that reads
+    # well ("Why did the sentence end?" gives no "Enter …"): GOV.UK's own wording, such as "Select who was
+    # consulted". Applied to the fields declared on the class that sets it.
+    govuk_errors: ClassVar[dict[str, str]] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        own = cls.__dict__.get("govuk_errors", {})
+        for name, field in cls.__dict__.get("declared_fields", {}).items():
+            if name in own:
+                field.error_messages["required"] = own[name]
+            govuk_messages(field, name)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            govuk_messages(field, name)
 
 
 class SignInForm(AuthenticationForm):

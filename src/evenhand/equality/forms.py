@@ -5,7 +5,7 @@ from typing import Any
 
 from django import forms
 
-from evenhand.core.forms import GovukDateField
+from evenhand.core.forms import GovukDateField, GovukForm
 
 from . import selectors
 from .engine import DEFAULT_REFERENCE, group_label
@@ -28,7 +28,7 @@ def _select(
     )
 
 
-class QuestionForm(forms.Form):
+class QuestionForm(GovukForm):
     """Which measure, by which characteristic, against which reference group, where and when.
 
     Every field has a default, so the page opens with figures; a value that was sent and is wrong is an

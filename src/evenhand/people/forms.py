@@ -5,14 +5,15 @@ from typing import Any
 
 from django import forms
 
-from evenhand.core.forms import GovukDateField
+from evenhand.core.forms import GovukDateField, GovukForm
 
 from .models import VALUES_OF, Characteristic, GenderIdentity, IdentifiedBy, Sex
 
 YES_NO = [("no", "No"), ("yes", "Yes")]
 
 
-class RegisterForm(forms.Form):
+class RegisterForm(GovukForm):
+    govuk_errors = {"distinct_reason": "Enter why this is a different person"}
     crn_source = forms.ChoiceField(
         error_messages={"required": "Select whether they already have a CRN"},
         choices=[("assign", "Give them a new CRN"), ("entered", "They already have a CRN")],
@@ -86,7 +87,11 @@ class RegisterForm(forms.Form):
     )
 
 
-class DiversityForm(forms.Form):
+class DiversityForm(GovukForm):
+    govuk_errors = {
+        "identified_on": "Enter the date it was identified",
+        "reason": "Enter why the value is being corrected",
+    }
     value = forms.ChoiceField(
         error_messages={"required": "Select a value"}, choices=[], widget=forms.RadioSelect, label="Value"
     )
@@ -120,7 +125,7 @@ class DiversityForm(forms.Form):
             self.fields["detail"].label = "In the person's own words (optional)"
 
 
-class AccessForm(forms.Form):
+class AccessForm(GovukForm):
     action = forms.ChoiceField(
         choices=[("add", "Add"), ("remove", "Remove")], initial="add", widget=forms.HiddenInput
     )
@@ -143,8 +148,12 @@ class AccessForm(forms.Form):
     review_on = GovukDateField(required=False, label="Review by", help_text="Not needed to remove someone")
 
 
-class DetailsForm(forms.Form):
+class DetailsForm(GovukForm):
     """A person's details as they are, to change and say why."""
+
+    govuk_errors = {
+        "interpreter_required": "Select whether they need an interpreter",
+    }
 
     first_name = forms.CharField(
         max_length=200, label="First name", error_messages={"required": "Enter the first name"}
@@ -176,7 +185,11 @@ class DetailsForm(forms.Form):
     )
 
 
-class AddressForm(forms.Form):
+class AddressForm(GovukForm):
+    govuk_errors = {
+        "start_date": "Enter the date they started living there",
+        "replaces_current": "Select whether this replaces the address they live at now",
+    }
     line_1 = forms.CharField(
         max_length=200, label="Address line 1", error_messages={"required": "Enter address line 1"}
     )

@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 
+from evenhand.core.forms import GovukForm
 from evenhand.org.models import Grade, Region
 
 from . import files, selectors, surveys
@@ -33,7 +34,7 @@ RATING_LABELS = {
 }
 
 
-class ChoicesFilled(forms.Form):
+class ChoicesFilled(GovukForm):
     """A form whose choices come from the database when it is made."""
 
     def _choices(self, name: str) -> forms.ChoiceField:
@@ -72,6 +73,7 @@ class AttachmentsField(forms.FileField):
 
 
 class ConcernForm(ChoicesFilled):
+    govuk_errors = {"when": "Enter when it happened, roughly", "witnesses": "Enter who else saw or heard it"}
     kind = forms.ChoiceField(
         label="What is your concern about?",
         widget=forms.RadioSelect,
@@ -164,7 +166,7 @@ class ConcernForm(ChoicesFilled):
         return data
 
 
-class ReceiptForm(forms.Form):
+class ReceiptForm(GovukForm):
     receipt = forms.CharField(
         label="Your receipt",
         max_length=300,
@@ -179,7 +181,7 @@ class ReceiptForm(forms.Form):
             raise ValidationError(str(malformed)) from None
 
 
-class ReplyForm(forms.Form):
+class ReplyForm(GovukForm):
     message = forms.CharField(
         label="Your message", required=False, max_length=MAX_TEXT, widget=forms.Textarea(attrs={"rows": 5})
     )
@@ -192,7 +194,7 @@ class ReplyForm(forms.Form):
         return data
 
 
-class RatingForm(forms.Form):
+class RatingForm(GovukForm):
     heard = forms.ChoiceField(label=RATING_LABELS["heard"], choices=RATING_CHOICES, widget=forms.RadioSelect)
     neutrality = forms.ChoiceField(
         label=RATING_LABELS["neutrality"], choices=RATING_CHOICES, widget=forms.RadioSelect
@@ -222,7 +224,7 @@ class RatingForm(forms.Form):
             }
 
 
-class DisclosureAnswerForm(forms.Form):
+class DisclosureAnswerForm(GovukForm):
     request = forms.UUIDField(
         widget=forms.HiddenInput, error_messages={"invalid": "There is no such request."}
     )
@@ -243,7 +245,7 @@ class DisclosureAnswerForm(forms.Form):
 # --- handlers and custodians -------------------------------------------------------------------------------
 
 
-class PassphraseForm(forms.Form):
+class PassphraseForm(GovukForm):
     passphrase = forms.CharField(
         label="Handling passphrase",
         widget=forms.PasswordInput,
@@ -252,7 +254,11 @@ class PassphraseForm(forms.Form):
     )
 
 
-class NewPassphraseForm(forms.Form):
+class NewPassphraseForm(GovukForm):
+    govuk_errors = {
+        "passphrase": "Enter a handling passphrase",
+        "confirmation": "Enter the passphrase again",
+    }
     passphrase = forms.CharField(
         label="Choose a handling passphrase",
         widget=forms.PasswordInput,
@@ -310,7 +316,7 @@ class HandlerActionForm(ChoicesFilled):
         self._choices("themes").choices = [(t.code, t.name) for t in selectors.themes()]
 
 
-class ConflictForm(forms.Form):
+class ConflictForm(GovukForm):
     colleague_code = forms.CharField(
         label="Staff code of the colleague",
         max_length=16,
@@ -324,7 +330,7 @@ class ConflictForm(forms.Form):
     )
 
 
-class InviteForm(forms.Form):
+class InviteForm(GovukForm):
     staff_code = forms.CharField(
         label="Staff code of the new handler",
         max_length=16,
@@ -333,12 +339,12 @@ class InviteForm(forms.Form):
     group = forms.CharField(max_length=100, widget=forms.HiddenInput)
 
 
-class GrantForm(forms.Form):
+class GrantForm(GovukForm):
     staff_code = forms.CharField(max_length=16, widget=forms.HiddenInput)
     group = forms.CharField(max_length=100, widget=forms.HiddenInput)
 
 
-class CustodianDecisionForm(forms.Form):
+class CustodianDecisionForm(GovukForm):
     request = forms.UUIDField(
         widget=forms.HiddenInput, error_messages={"invalid": "There is no such request."}
     )

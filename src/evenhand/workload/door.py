@@ -17,7 +17,7 @@ names nobody until it is shown, refuses such a role before anything is read.
 """
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.core.paginator import Page
@@ -347,6 +347,9 @@ class ConsultationRecord:
     response_label: str
     responded_at: dt.datetime | None
     practitioner_comment: str | None
+    # Why the practitioner is asked: the offence flags of the case that call for a consultation (to the
+    # practitioner consulted only). Never a member of staff's own sensitivities, which are private.
+    flags: tuple[str, ...] = ()
 
     @property
     def pending(self) -> bool:
@@ -396,9 +399,14 @@ def open_consultation(
     if consultation.practitioner_id != viewer.pk:
         refuse(viewer=viewer, person_id=consultation.sentence.person_id, channel=channel, message="")
     admit(viewer=viewer, person_id=consultation.sentence.person_id, channel=channel, purpose=purpose)
+    record = ConsultationRecord.shape(consultation, Lens.of(viewer), visible=True)
+    flags = selectors.sentence_flags(consultation.sentence)
+    # The case's flags that put it under the protocol, and any other flag of the case that matches what the
+    # practitioner asked to be consulted about: described as facts of the case, not of the practitioner.
+    asked = selectors.consultation_flags(viewer, flags)
     return OpenedConsultation(
         consultation=consultation,
-        record=ConsultationRecord.shape(consultation, Lens.of(viewer), visible=True),
+        record=replace(record, flags=tuple(OffenceFlag(flag).label for flag in asked)),
     )
 
 

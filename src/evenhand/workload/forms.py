@@ -6,7 +6,7 @@ from typing import Any
 from django import forms
 
 from evenhand.cases.models import AllocationReason, OffenceFlag
-from evenhand.core.forms import GovukDateField
+from evenhand.core.forms import GovukDateField, GovukForm
 
 from .models import ReductionReason, TaskType
 from .rules import PQIP_DEFAULT_MONTHS
@@ -14,7 +14,10 @@ from .rules import PQIP_DEFAULT_MONTHS
 DATE_HINT = "For example, 27 3 2026"
 
 
-class AllocationForm(forms.Form):
+class AllocationForm(GovukForm):
+    govuk_errors = {
+        "start_date": "Enter the date they are responsible from",
+    }
     practitioner = forms.TypedChoiceField(
         coerce=int, label="Who should hold this case?", widget=forms.RadioSelect, choices=()
     )
@@ -36,8 +39,15 @@ class AllocationForm(forms.Form):
         self.fields["practitioner"].choices = practitioners  # type: ignore[attr-defined]
 
 
-class ConsultationForm(forms.Form):
-    practitioner = forms.TypedChoiceField(coerce=int, label="Practitioner consulted", choices=())
+class ConsultationForm(GovukForm):
+    govuk_errors = {
+        "practitioner": "Select who was consulted",
+    }
+    # Radios, not a list: a list shows its first practitioner chosen, so a form sent as it came recorded a
+    # consultation with them. With radios nothing is chosen until the manager chooses.
+    practitioner = forms.TypedChoiceField(
+        coerce=int, label="Practitioner consulted", widget=forms.RadioSelect, choices=()
+    )
     consulted_on = GovukDateField(label="Date of the discussion", help_text=DATE_HINT)
     notes = forms.CharField(
         widget=forms.Textarea,
@@ -51,7 +61,7 @@ class ConsultationForm(forms.Form):
         self.fields["practitioner"].choices = practitioners  # type: ignore[attr-defined]
 
 
-class ConsultationAnswerForm(forms.Form):
+class ConsultationAnswerForm(GovukForm):
     agreed = forms.TypedChoiceField(
         coerce=lambda value: value == "yes",
         choices=[
@@ -64,7 +74,10 @@ class ConsultationAnswerForm(forms.Form):
     comment = forms.CharField(widget=forms.Textarea, required=False, label="Comment (optional)")
 
 
-class SensitivityForm(forms.Form):
+class SensitivityForm(GovukForm):
+    govuk_errors = {
+        "kind": "Select which kind of case you should be consulted about",
+    }
     kind = forms.ChoiceField(
         choices=OffenceFlag.choices,
         label="Which kind of case should you be consulted about?",
@@ -78,7 +91,7 @@ class SensitivityForm(forms.Form):
     )
 
 
-class ReductionForm(forms.Form):
+class ReductionForm(GovukForm):
     reason = forms.ChoiceField(
         choices=[(value, label) for value, label in ReductionReason.choices if value not in ("pqip", "nqo")],
         label="Reason",
@@ -101,7 +114,11 @@ class ReductionForm(forms.Form):
     notes = forms.CharField(widget=forms.Textarea, required=False, label="Notes (optional)")
 
 
-class TrainingReductionForm(forms.Form):
+class TrainingReductionForm(GovukForm):
+    govuk_errors = {
+        "kind": "Select which schedule applies",
+        "start_date": "Enter the date training started or the officer qualified",
+    }
     kind = forms.ChoiceField(
         choices=[
             ("pqip", "Trainee probation officer (PQiP): 80%, then 60%, then 40%"),
@@ -121,11 +138,15 @@ class TrainingReductionForm(forms.Form):
     )
 
 
-class EndReductionForm(forms.Form):
+class EndReductionForm(GovukForm):
     end_date = GovukDateField(label="Last day of the reduction", help_text=DATE_HINT)
 
 
-class TaskForm(forms.Form):
+class TaskForm(GovukForm):
+    govuk_errors = {
+        "assigned_on": "Enter the date the task was assigned",
+        "due_date": "Enter the date the task is due",
+    }
     task_type = forms.ChoiceField(choices=TaskType.choices, label="Task", widget=forms.RadioSelect)
     reference = forms.CharField(
         max_length=80,
@@ -137,7 +158,10 @@ class TaskForm(forms.Form):
     due_date = GovukDateField(label="Due on", help_text=DATE_HINT)
 
 
-class CompleteTaskForm(forms.Form):
+class CompleteTaskForm(GovukForm):
+    govuk_errors = {
+        "completed_on": "Enter the date the task was completed",
+    }
     completed_on = GovukDateField(label="Completed on", help_text=DATE_HINT)
 
 
@@ -149,7 +173,11 @@ REALLOCATION_REASONS = [
 ]
 
 
-class TransferForm(forms.Form):
+class TransferForm(GovukForm):
+    govuk_errors = {
+        "to_pdu": "Select which PDU the person is moving to",
+        "reason": "Enter why the person is being transferred",
+    }
     to_pdu = forms.TypedChoiceField(coerce=int, label="Which PDU is the person moving to?", choices=())
     reason = forms.CharField(
         widget=forms.Textarea,
@@ -163,7 +191,10 @@ class TransferForm(forms.Form):
         self.fields["to_pdu"].choices = [("", "Choose a PDU"), *pdus]  # type: ignore[attr-defined]
 
 
-class CorrectionForm(forms.Form):
+class CorrectionForm(GovukForm):
+    govuk_errors = {
+        "practitioner": "Select who the case should have gone to",
+    }
     practitioner = forms.TypedChoiceField(
         coerce=int, label="Who should the case have gone to?", widget=forms.RadioSelect, choices=()
     )

@@ -13,6 +13,7 @@ from .referrals import make_referral, update_referral_status
 from .risk import add_registration, end_registration, record_risk_review, review_registration
 from .risk_information import (
     DECISIONS_ON_INFORMATION,
+    ENDORSING_ROLES,
     decision_deadline,
     endorse_decision,
     needs_endorsement,
@@ -39,6 +40,7 @@ __all__ = [
     "ALLOWED_DECISIONS",
     "ALLOWED_REQUIREMENTS",
     "DECISIONS_ON_INFORMATION",
+    "ENDORSING_ROLES",
     "ContactRecorded",
     "OffenceInput",
     "Proposal",

@@ -85,6 +85,16 @@ def protocol_flags(flags: set[str]) -> list[OffenceFlag]:
     return [flag for flag in sensitive_flags() if flag in flags]
 
 
+def consultation_flags(practitioner: StaffMember, flags: set[str]) -> list[OffenceFlag]:
+    """Why a consultation with ``practitioner`` is called for, among a case's offence ``flags``: those that put it
+    under the protocol, then those matching the practitioner's own sensitivities, in the order of the flags."""
+    own = set(
+        StaffSensitivity.objects.filter(staff=practitioner, kind__in=flags).values_list("kind", flat=True)
+    )
+    under = set(protocol_flags(flags))
+    return [flag for flag in OffenceFlag if flag in under or flag in own]
+
+
 def has_matching_sensitivity(practitioner: StaffMember, flags: set[str]) -> bool:
     return bool(flags) and StaffSensitivity.objects.filter(staff=practitioner, kind__in=flags).exists()
 
