@@ -302,12 +302,15 @@ KIND_OF_WORD = {
     # The staff survey: a survey's id (tests/voice/test_survey.py walks real ones).
     "survey": "survey",
     "surveys": "survey",
+    # The published summary of staff concerns: a quarter (tests/voice/test_summary.py walks a published one).
+    "quarter": "quarter",
 }
 # Kinds whose reference is not a database id: the world's own (``World.extra``), else one that names nothing.
 TEXT_REFERENCES = {
     "concern": "VC-NOSUCH22",
     "attachment": "00000000-0000-4000-8000-000000000000",
     "survey": "999999",
+    "quarter": "2026Q3",
 }
 BARE_NAMES = ("ref", "id", "pk", "token")
 SUFFIXES = ("_id", "_ref", "_token", "_pk", "_code")

@@ -502,3 +502,49 @@ class SurveyResponse(models.Model):
                 violation_error_message="Each answer is from 1 (strongly disagree) to 5 (strongly agree)",
             )
         ]
+
+
+# --- the quarterly summary (issue 16 item 7) ---------------------------------------------------------------
+
+
+class SummaryReleaseError(Exception):
+    """A published summary cannot be changed or removed."""
+
+
+class SummaryRelease(models.Model):
+    """A quarter's published summary of concerns, frozen: the figures as published (suppression applied),
+    the HTML, PDF and spreadsheet made from them and the disclosure manifest, stored once. A release is
+    never edited or deleted (``save`` and ``delete`` refuse); a quarter is published once."""
+
+    quarter = models.CharField(max_length=7, unique=True)  # "2026Q3"
+    starts_on = models.DateField()
+    ends_on = models.DateField()
+    published_on = models.DateField()
+    published_by = models.ForeignKey(StaffMember, on_delete=models.PROTECT, related_name="+")
+    figures = models.JSONField()
+    html = models.TextField()
+    pdf = models.BinaryField()
+    ods = models.BinaryField()
+    manifest = models.BinaryField()
+    sha256 = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["-starts_on"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__gt=models.F("starts_on")) & Q(published_on__gt=models.F("ends_on")),
+                name="voice_summary_after_its_quarter",
+                violation_error_message="A quarter's summary is published after the quarter has ended",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.quarter
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if not self._state.adding:
+            raise SummaryReleaseError("A published summary cannot be changed.")
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
+        raise SummaryReleaseError("A published summary cannot be removed.")

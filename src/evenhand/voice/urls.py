@@ -15,6 +15,18 @@ urlpatterns = [
         "voice/concern/attachments/<str:attachment_id>/", views.reporter_attachment, name="voice-attachment"
     ),
     path("voice/leave/", views.leave, name="voice-leave"),
+    # The published quarterly summary: public, and under /voice/ so that reading it is not logged either.
+    path("voice/summary/", views.summaries, name="voice-summaries"),
+    path("voice/summary/<str:quarter>/", views.summary_page, name="voice-summary"),
+    *(
+        path(
+            f"voice/summary/<str:quarter>/{kind}/",
+            views.summary_file,
+            {"kind": kind},
+            name=f"voice-summary-{kind}",
+        )
+        for kind in views.SUMMARY_FILES
+    ),
     # The staff survey: answered anonymously under /voice/ with a token taken, signed in, under /staff-survey/.
     path("voice/survey/<int:survey_id>/", views.take_survey, name="voice-survey"),
     path("staff-survey/", views.staff_surveys, name="staff-surveys"),

@@ -34,7 +34,7 @@ from evenhand.disclosure import DisclosureError
 from evenhand.org.access import staff_of
 from evenhand.org.models import StaffMember
 
-from . import crypto, limiter, selectors, services, surveys
+from . import crypto, limiter, selectors, services, summary, surveys
 from .forms import (
     RATING_LABELS,
     ConcernForm,
@@ -51,7 +51,15 @@ from .forms import (
     ReplyForm,
     SurveyForm,
 )
-from .models import Attachment, Concern, DisclosureRequest, FairnessRating, Survey, SurveyResponse
+from .models import (
+    Attachment,
+    Concern,
+    DisclosureRequest,
+    FairnessRating,
+    SummaryRelease,
+    Survey,
+    SurveyResponse,
+)
 
 ACCESS_COOKIE = "evenhand_voice_access"
 ACCESS_SECONDS = 20 * 60
@@ -727,3 +735,56 @@ def survey_results(request: HttpRequest, survey_id: int) -> HttpResponse:
         # Never a table the auditor could break; say why instead.
         return render(request, "voice/survey_results.html", {"survey": survey, "refused": str(refused)})
     return render(request, "voice/survey_results.html", {"survey": survey, "results": results})
+
+
+# --- the published quarterly summary -----------------------------------------------------------------------
+
+SUMMARY_FILES = {
+    "html": ("text/html; charset=utf-8", "html"),
+    "pdf": ("application/pdf", "pdf"),
+    "ods": ("application/vnd.oasis.opendocument.spreadsheet", "ods"),
+    "cells": ("application/gzip", "cells.json.gz"),
+}
+
+
+@require_GET
+def summaries(request: HttpRequest) -> HttpResponse:
+    """The published quarterly summaries: public, like the equality publication (no sign-in, under /voice/,
+    so not logged by address either)."""
+    return _reporter_page(request, "voice/summaries.html", {"releases": summary.releases()})
+
+
+def _release(quarter: str) -> SummaryRelease:
+    release = summary.release(quarter)
+    if release is None:
+        raise Http404("No summary has been published for this quarter.")
+    return release
+
+
+@require_GET
+def summary_page(request: HttpRequest, quarter: str) -> HttpResponse:
+    """One published summary, shown from the figures frozen when it was published."""
+    release = _release(quarter)
+    context = {"release": release, "figures": release.figures, "shorthand": summary.SHORTHAND}
+    return _reporter_page(request, "voice/summary.html", context)
+
+
+@require_GET
+def summary_file(request: HttpRequest, quarter: str, kind: str) -> HttpResponse:
+    """A published summary's file, exactly as stored: HTML, PDF, spreadsheet or disclosure manifest."""
+    if kind not in SUMMARY_FILES:
+        raise Http404("No such file.")
+    release = _release(quarter)
+    content_type, extension = SUMMARY_FILES[kind]
+    data = {
+        "html": lambda: release.html.encode(),
+        "pdf": lambda: bytes(release.pdf),
+        "ods": lambda: bytes(release.ods),
+        "cells": lambda: bytes(release.manifest),
+    }[kind]()
+    response = HttpResponse(data, content_type=content_type)
+    disposition = "inline" if kind == "html" else "attachment"
+    response["Content-Disposition"] = (
+        f'{disposition}; filename="staff-concerns-{release.quarter.lower()}.{extension}"'
+    )
+    return response
