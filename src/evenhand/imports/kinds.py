@@ -5,7 +5,7 @@ A row is checked by the rules the services apply when a record is made on screen
 ``person_details``, ``check_sentence``, ``check_risk_review`` and ``check_contact`` functions they share),
 against what one query per chunk has loaded (the people named by CRN that the importer may record casework
 on, the sentences named by source id, the CRNs and PNC numbers already held). A chunk of good rows is then
-written with a few bulk inserts instead of a service call, and a dozen queries, per row.
+written with a few bulk inserts (``bulk.py``) instead of a service call, and a dozen queries, per row.
 """
 
 from abc import ABC, abstractmethod
@@ -44,11 +44,10 @@ from evenhand.people.identifiers import crn_format, next_crns, normalise_pnc, us
 from evenhand.people.models import Address, DiversityProfile, Person, Sex
 from evenhand.people.services import AddressIn, address_row, person_details, registering_pdu
 
+from .bulk import insert, insert_values, reserve_ids
 from .csvfile import Row
 from .models import ImportedRow, ImportKind
 from .values import bool_value, choice_value, date_value, datetime_value, int_value, optional_date
-
-BATCH = 500
 
 
 @dataclass
@@ -265,11 +264,15 @@ class PeopleKind(Kind):
         unnumbered = [person for person in people if not person.crn]
         for person, crn in zip(unnumbered, next_crns(len(unnumbered)), strict=True):
             person.crn = crn
-        Person.objects.bulk_create(people, batch_size=BATCH)
+        for person, pk in zip(people, reserve_ids(Person, len(people)), strict=True):
+            person.pk = pk
+        insert(Person, people)
         # Registering a person gives them a diversity profile with nothing recorded (create_person).
-        DiversityProfile.objects.bulk_create([DiversityProfile(person=p) for p in people], batch_size=BATCH)
+        insert_values(DiversityProfile, [{"person_id": person.pk} for person in people])
         addresses = [part for c in new for part in c.parts if isinstance(part, Address)]
-        Address.objects.bulk_create(addresses, batch_size=BATCH)
+        for address in addresses:
+            address.person_id = address.person.pk
+        insert(Address, addresses)
         return [c.matched_id if c.record is None else c.record.pk for c in checked]  # type: ignore[misc]
 
 
@@ -377,10 +380,14 @@ class SentencesKind(Kind):
 
     def write(self, checked: list[Checked], context: Context) -> list[int]:
         sentences: list[Sentence] = [c.record for c in checked]  # type: ignore[misc]
-        Sentence.objects.bulk_create(sentences, batch_size=BATCH)
-        parts = [part for c in checked for part in c.parts]
-        Offence.objects.bulk_create([p for p in parts if isinstance(p, Offence)], batch_size=BATCH)
-        Requirement.objects.bulk_create([p for p in parts if isinstance(p, Requirement)], batch_size=BATCH)
+        for sentence, pk in zip(sentences, reserve_ids(Sentence, len(sentences)), strict=True):
+            sentence.pk = pk
+        insert(Sentence, sentences)
+        parts: list[Offence | Requirement] = [part for c in checked for part in c.parts]  # type: ignore[misc]
+        for part in parts:
+            part.sentence_id = part.sentence.pk
+        insert(Offence, [p for p in parts if isinstance(p, Offence)])
+        insert(Requirement, [p for p in parts if isinstance(p, Requirement)])
         return [sentence.pk for sentence in sentences]
 
 
@@ -444,7 +451,9 @@ class RiskKind(Kind):
 
     def write(self, checked: list[Checked], context: Context) -> list[int]:
         summaries: list[RiskSummary] = [c.record for c in checked]  # type: ignore[misc]
-        RiskSummary.objects.bulk_create(summaries, batch_size=BATCH)
+        for summary, pk in zip(summaries, reserve_ids(RiskSummary, len(summaries)), strict=True):
+            summary.pk = pk
+        insert(RiskSummary, summaries)
         return [summary.pk for summary in summaries]
 
 
@@ -500,7 +509,9 @@ class ContactsKind(Kind):
 
     def write(self, checked: list[Checked], context: Context) -> list[int]:
         contacts: list[Contact] = [c.record for c in checked]  # type: ignore[misc]
-        Contact.objects.bulk_create(contacts, batch_size=BATCH)
+        for contact, pk in zip(contacts, reserve_ids(Contact, len(contacts)), strict=True):
+            contact.pk = pk
+        insert(Contact, contacts)
         return [contact.pk for contact in contacts]
 
 

@@ -25,6 +25,7 @@ from evenhand.core.services import NAME, require_text
 from evenhand.org.access import is_current
 from evenhand.org.models import PDU, Role, StaffMember
 
+from .bulk import insert_values
 from .csvfile import FileRefused, Problem, Row, decode, header_of, read_rows
 from .kinds import Checked, Context, Kind, kind_of
 from .models import ImportedRow, ImportRun
@@ -348,21 +349,21 @@ def _write_chunk(
 ) -> None:
     checked = [c for c, _ in good]
     record_ids = kind.write(checked, context)
-    ImportedRow.objects.bulk_create(
+    insert_values(
+        ImportedRow,
         [
-            ImportedRow(
-                run=run,
-                source=context.source,
-                kind=kind.kind,
-                source_id=c.row.values["source_id"],
-                record_id=record_id,
-                row_number=c.row.number,
-                digest=digest,
-                matched=c.matched_id is not None,
-            )
+            {
+                "run_id": run.pk,
+                "source": context.source,
+                "kind": kind.kind.value,
+                "source_id": c.row.values["source_id"],
+                "record_id": record_id,
+                "row_number": c.row.number,
+                "digest": digest,
+                "matched": c.matched_id is not None,
+            }
             for (c, digest), record_id in zip(good, record_ids, strict=True)
         ],
-        batch_size=500,
     )
     matched = sum(c.matched_id is not None for c in checked)
     result.matched += matched

@@ -5,6 +5,7 @@ Each function takes the text of the field and the column's name, and refuses a v
 """
 
 import datetime as dt
+import functools
 import re
 
 from django.core.exceptions import ValidationError
@@ -88,10 +89,16 @@ def choice_value(
     text = text.strip()
     if not text:
         return ""
-    by_code = {str(value).lower(): str(value) for value in choices.values}
-    by_label = {str(label).lower(): str(value) for value, label in choices.choices}
-    found = by_code.get(text.lower()) or by_label.get(text.lower())
+    found = _lookup(choices).get(text.lower())
     if found is None:
         codes = ", ".join(str(value) for value in choices.values)
         raise ValidationError({column: f"Enter {what} as one of {codes} (not {text!r})"})
     return found
+
+
+@functools.cache
+def _lookup(choices: type[models.TextChoices] | type[models.IntegerChoices]) -> dict[str, str]:
+    """An enumeration's values by their code and by their label, in lower case (built once: an import asks
+    for them on every row)."""
+    by_label = {str(label).lower(): str(value) for value, label in choices.choices}
+    return by_label | {str(value).lower(): str(value) for value in choices.values}
