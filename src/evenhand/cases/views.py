@@ -24,7 +24,7 @@ from evenhand.org.access import staff_of
 from evenhand.people import door as people_door
 from evenhand.people.records import PersonRecord
 
-from . import door, services
+from . import diary, door, services
 from .forms import (
     ContactForm,
     CorrectionForm,
@@ -47,6 +47,7 @@ from .forms import (
     release_arguments,
     sentence_arguments,
 )
+from .todo import TodoKind
 
 # A caseload, even a PDU's, is a few thousand people at most; the cap stops a runaway export.
 CSV_LIMIT = 10_000
@@ -58,13 +59,18 @@ CSV_LIMIT = 10_000
 @require_GET
 def my_cases(request: HttpRequest) -> HttpResponse:
     staff = staff_of(request)
-    title, page = door.caseload_page(viewer=staff, page=request.GET.get("page"), channel=Channel.UI)
+    caseload = diary.caseload_with_todo(
+        viewer=staff, page=request.GET.get("page"), sort=request.GET.get("sort"), channel=Channel.UI
+    )
+    title, page = caseload.title, caseload.page
     return render(
         request,
         "cases/my_cases.html",
         {
             "title": title,
             "page": page,
+            "caseload": caseload,
+            "todo_kinds": TodoKind.choices,
             "now": timezone.now(),
             # Its own block at the top: decisions on risk information not yet settled, most overdue first.
             "risk_decisions": door.risk_decisions_waiting_for(viewer=staff, channel=Channel.UI),
@@ -115,6 +121,7 @@ def person_detail(request: HttpRequest, ref: str) -> HttpResponse:
             "page": record,
             "person": record.person,
             "lens": record.lens,
+            "day": diary.person_day(viewer=staff, person=record.person),
             "now": timezone.now(),
             "manages_access": people_door.manages(staff, record.person),
         },
