@@ -66,7 +66,7 @@ def test_counts_on_the_caseload_and_sorting_by_them(po):
     client = client_for(po)
     html = client.get(reverse("my-cases")).content.decode()
     assert names_in_order(html) == ["Adams", "Baker", "Clarke"]
-    assert "2 appointment outcomes to record" in html
+    assert "Appointment outcomes to record: 2" in html
     html = client.get(reverse("my-cases"), {"sort": "outcome"}).content.decode()
     assert names_in_order(html) == ["Baker", "Clarke", "Adams"]
     # An unknown sort falls back to names.
