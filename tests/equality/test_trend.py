@@ -29,7 +29,7 @@ from evenhand.cases.models import (
     ServiceArea,
     TerminationReason,
 )
-from evenhand.equality.engine import Settings, trend
+from evenhand.equality.engine import BadRequest, Settings, trend
 from evenhand.equality.measures import CATALOGUE, Period, Source, measure_cells
 from evenhand.org.models import Grade, StaffMember
 from evenhand.people.models import Ethnicity, Person
@@ -284,3 +284,21 @@ def test_a_quarter_of_a_measure_of_people_is_everyone_supervised_in_it(cases: Ca
     table = trend(YEAR, SETTINGS, ["recall"])
     assert _by_group(table, ["n"]) == {"white": (4,), "black": (3,)}
     assert set(table.loc[table["group"] == "black", "quarter"]) == {"2025 Q2", "2025 Q3", "2025 Q4"}
+
+
+def test_the_quarters_of_one_unit_count_its_cases_only(cases: Cases) -> None:
+    """The dashboard's quarterly section for a PDU was the nation's: a missed appointment in another PDU
+    counts nationally and not in the PDU."""
+    elsewhere = PDUFactory()
+    other = _sentence(
+        PersonFactory(pdu=elsewhere), SentenceType.COMMUNITY_ORDER, dt.date(2025, 1, 6), dt.date(2026, 1, 5)
+    )
+    AllocationFactory(sentence=other, practitioner=StaffMemberFactory(grade=Grade.PO, pdu=elsewhere))
+    _missed(other, local_datetime(dt.date(2025, 5, 6)), acceptable=False)
+    pdu = cases.ongoing.person.pdu.code
+    national = trend(YEAR, SETTINGS, ["unacceptable_absence"])
+    local = trend(YEAR, SETTINGS, ["unacceptable_absence"], unit_level="pdu", unit_code=pdu)
+    assert (int(national["n"].sum()), int(national["events"].sum())) == (8, 5)
+    assert (int(local["n"].sum()), int(local["events"].sum())) == YEAR_COUNTS["unacceptable_absence"]
+    with pytest.raises(BadRequest):
+        trend(YEAR, SETTINGS, ["unacceptable_absence"], unit_level="pdu")

@@ -314,6 +314,13 @@ def test_the_trend_table_has_a_row_per_quarter_and_group(analyst: Client) -> Non
     assert quarters == {"2025 Q4", "2026 Q1", "2026 Q2", "2026 Q3", "2026 Q4"}
 
 
+def test_the_quarterly_section_is_for_the_unit_chosen(analyst: Client) -> None:
+    """It stayed national whatever the unit (the counts by unit are tested in tests/equality/test_trend.py)."""
+    response = get(analyst, measure="unacceptable_absence", unit=PDU_CODE)
+    assert "By quarter, Yorkshire and the Humber PDU 01" in text(response)
+    assert "By quarter, England and Wales" in text(get(analyst, measure="unacceptable_absence"))
+
+
 def test_everything_flagged_is_listed_with_a_link_to_where_it_is(analyst: Client, analysis: Analysis) -> None:
     response = get(analyst)  # recall: the flags are for another measure
     flagged = analysis.flagged()

@@ -302,6 +302,9 @@ KIND_OF_WORD = {
     # The staff survey: a survey's id (tests/voice/test_survey.py walks real ones).
     "survey": "survey",
     "surveys": "survey",
+    # Risk information about a person (and its decision on recall).
+    "information": "risk_information",
+    "risk-information": "risk_information",
     # The published summary of staff concerns: a quarter (tests/voice/test_summary.py walks a published one).
     "quarter": "quarter",
 }
@@ -315,9 +318,9 @@ TEXT_REFERENCES = {
 BARE_NAMES = ("ref", "id", "pk", "token")
 SUFFIXES = ("_id", "_ref", "_token", "_pk", "_code")
 # Kinds whose record belongs to one person: a route taking one shows, or refuses, that person's record.
-PERSON_KINDS = ("person", "sentence", "contact", "decision", "referral", "consultation")
+PERSON_KINDS = ("person", "sentence", "contact", "decision", "referral", "consultation", "risk_information")
 # Kinds an operation reads on its own (``/sentences/<id>``): those who may see the person may read it.
-READABLE_KINDS = ("person", "sentence", "contact", "decision", "referral")
+READABLE_KINDS = ("person", "sentence", "contact", "decision", "referral", "risk_information")
 # Required query parameters that are not records.
 QUERY_VALUES = {"measure": "recall"}
 
@@ -354,6 +357,7 @@ def record_pk(world: World, role: Role, kind: str) -> int:
         "reduction": world.reduction_id,
         "task": marked.task.pk,
         "sensitivity": world.sensitivity_id,
+        "risk_information": marked.information.pk if marked.information else 0,
     }[kind]
 
 

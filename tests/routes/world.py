@@ -28,10 +28,12 @@ from evenhand.cases.models import (
     OffenceCategory,
     OffenceFlag,
     Referral,
+    Reliability,
+    RiskInformation,
     Sentence,
     ServiceArea,
 )
-from evenhand.cases.services import decide_enforcement, make_referral, record_contact
+from evenhand.cases.services import decide_enforcement, make_referral, record_contact, record_risk_information
 from evenhand.org.models import PDU, Grade, StaffMember, Team
 from evenhand.people.access import pseudonym, record_token
 from evenhand.people.models import DiversityProfile, Ethnicity, Person, Religion
@@ -76,6 +78,7 @@ class Marked:
     consultation: Consultation  # about ``queued``, with the holder
     task: CountedTask  # a court report the holder is writing about them
     markers: tuple[str, ...]  # planted in free text
+    information: RiskInformation | None = None  # risk information from the police about them
 
     @property
     def name_parts(self) -> tuple[str, str]:
@@ -253,6 +256,15 @@ def _marked(
         reference=f"{markers['TASK']} {crn}",
         person=person,
     )
+    information = record_risk_information(
+        by=holder,
+        sentence=held,
+        source="police",
+        source_detail=f"{markers['NOTE']} police, about {crn}",
+        summary=f"{markers['NOTE']}: {first} {last} ({crn}) seen near the victim's address.",
+        received_at=local_datetime(today() - dt.timedelta(days=1)),
+        reliability=Reliability.LIKELY,
+    )
     return Marked(
         key=key,
         person=person,
@@ -265,6 +277,7 @@ def _marked(
         consultation=consultation,
         task=task,
         markers=tuple(markers.values()),
+        information=information,
     )
 
 

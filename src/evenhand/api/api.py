@@ -31,6 +31,7 @@ from .routers import (
     people,
     referrals,
     risk,
+    risk_information,
     sentences,
     voice,
     workload,
@@ -60,6 +61,7 @@ api.add_router("/enforcement-decisions", enforcement.router)
 api.add_router("/referrals", referrals.router)
 api.add_router("/risk-reviews", risk.risk_router)
 api.add_router("/registrations", risk.registrations_router)
+api.add_router("/risk-information", risk_information.router)
 api.add_router("/allocations", workload.router)
 api.add_router("/workload", workload.workload_router)
 api.add_router("/equality", equality.router)

@@ -25,14 +25,17 @@ from evenhand.cases.models import (
     ContactType,
     Decision,
     DecisionOutcome,
+    InformationSource,
     LengthUnit,
     OffenceCategory,
     ReferralStatus,
+    Reliability,
     RequirementStatus,
     RequirementType,
     SentenceType,
     ServiceArea,
     TerminationReason,
+    Urgency,
 )
 from evenhand.core.converters import RecordRefConverter
 from evenhand.core.ids import MAX_ID
@@ -480,6 +483,16 @@ class DecisionOut(Schema):
     )
     is_corrected: bool = Field(description="A later decision corrects this one")
     outcome: DecisionOutcome | None = Field(description="What became of a breach or recall")
+    risk_information_id: int | None = Field(
+        None, description="The risk information this decision answers, if any (null for analysts)"
+    )
+    needs_endorsement: bool = Field(
+        False, description="A decision not to recall after risk information: a manager must endorse it"
+    )
+    endorsed: bool = Field(
+        False, description="A manager has endorsed it; until then such a decision is pending"
+    )
+    endorsed_at: dt.datetime | None = Field(None, description="For analysts the first of the month")
 
 
 class DecisionIn(Schema):
@@ -497,6 +510,67 @@ class DecisionFilter(Schema):
     person: FilterRef = Field(None, description="The person's id (analysts: their token)")
     sentence: FilterRef = Field(None, description="The sentence's id (analysts: its token)")
     decision: Decision | None = None
+
+
+# --- risk information -------------------------------------------------------------------------------------
+
+
+class RiskInformationOut(Schema):
+    id: int | None = Field(description="Null for analysts, who address it by ``token``")
+    token: str | None = Field(description="Analysts only: an opaque reference to the information")
+    person_id: int | None = Field(description="Null for analysts")
+    person_token: str | None = Field(description="Analysts only")
+    sentence_id: int | None = Field(description="Null for analysts")
+    sentence_token: str | None = Field(description="Analysts only")
+    source: InformationSource
+    source_detail: str | None = Field(description="Who gave it; null for analysts")
+    summary: str | None = Field(description="What was learned; null for analysts")
+    received_at: dt.datetime = Field(description="For analysts the first of the month")
+    reliability: Reliability
+    urgency: Urgency
+    recall_considered: bool = Field(description="On a licence: recall is to be considered and decided")
+    decision_due_at: dt.datetime | None = Field(description="When the decision on recall is due")
+    status: str = Field(
+        description="no_decision_due, decision_due, overdue, pending_endorsement (a decision not to recall "
+        "that no manager has endorsed) or decided"
+    )
+    decision: DecisionOut | None = Field(description="The standing decision on it, if any")
+
+
+class RiskInformationIn(Schema):
+    sentence_id: Id
+    source: InformationSource
+    source_detail: Text = Field("", max_length=200, description="Needed for a partner agency or other")
+    summary: Text = Field(max_length=LONG_TEXT, description="What was learned")
+    received_at: Time = Field(description="With a time zone offset; not in the future")
+    reliability: Reliability
+    urgency: Urgency = Urgency.STANDARD
+
+
+class RiskDecisionIn(Schema):
+    decision: Decision = Field(
+        description="A recall, or a decision not to recall (which needs an endorsement)"
+    )
+    rationale: Text = Field(max_length=LONG_TEXT)
+    decided_at: Time | None = Field(None, description="With a time zone offset; defaults to now")
+
+
+class EndorsementIn(Schema):
+    rationale: Text = Field(max_length=LONG_TEXT, description="The manager's own reasons")
+    endorsed_at: Time | None = Field(None, description="With a time zone offset; defaults to now")
+
+
+class RiskInformationFilter(Schema):
+    person: FilterRef = Field(None, description="The person's id (analysts: their token)")
+    sentence: FilterRef = Field(None, description="The sentence's id (analysts: its token)")
+    waiting: bool | None = Field(
+        None, description="Only information whose decision on recall is not settled, earliest deadline first"
+    )
+
+
+class PagedRiskInformationOut(Schema):
+    items: list[RiskInformationOut]
+    count: int
 
 
 # --- referrals --------------------------------------------------------------------------------------------

@@ -405,17 +405,25 @@ def quarters(period: Period) -> list[Period]:
 
 
 def trend(
-    period: Period, settings: Settings, measures: Sequence[str], *, source: Source | None = None
+    period: Period,
+    settings: Settings,
+    measures: Sequence[str],
+    *,
+    source: Source | None = None,
+    unit_level: str = "national",
+    unit_code: str | None = None,
 ) -> pd.DataFrame:
-    """Quarter by quarter, each group against the reference nationally: the crude comparison per quarter
-    (``compare_within`` with the quarter as the unit). Columns: measure, quarter (e.g. "2026 Q1"), group
-    and the comparison's columns.
+    """Quarter by quarter, each group against the reference, nationally or within one unit (``unit_level``
+    region, pdu or team, and its ``unit_code``): the crude comparison per quarter (``compare_within`` with the
+    quarter as the unit). Columns: measure, quarter (e.g. "2026 Q1"), group and the comparison's columns.
 
     A quarter of a measure of trials (:attr:`Measure.quarters_add_up`) has the period's trials that fall in
     it, on the period's rows, so its quarters add up to the period group by group; a quarter of a measure of
     people has everyone under supervision in the quarter, and a person supervised in several quarters counts
     in each (see :meth:`Source.part`)."""
     settings.check()
+    if unit_level != "national" and (unit_level not in UNIT_LEVELS or not unit_code):
+        raise BadRequest(f"Unknown unit '{unit_level} {unit_code or ''}'".strip())
     source = source or Source(period)
     parts = []
     for quarter in quarters(period):
@@ -426,6 +434,8 @@ def trend(
             if settings.characteristic not in measure.characteristics:
                 continue
             rows = measure_cells(measure, part)
+            if unit_level != "national":
+                rows = rows[rows[unit_level].astype(str) == str(unit_code)]
             counts = rows.groupby(settings.characteristic, observed=True)[["trials", "events"]].sum()
             counts = counts.reset_index().rename(columns={settings.characteristic: "group", "trials": "n"})
             counts["unit"] = label

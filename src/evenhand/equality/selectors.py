@@ -397,14 +397,22 @@ class SharedSource:
 
 
 def trend_table(query: Query, *, shared: SharedSource | None = None) -> pd.DataFrame:
-    """The measure's quarterly crude comparison nationally (the engine's ``trend``), cached; groups in the
-    order of :func:`group_order`."""
+    """The measure's quarterly crude comparison in the query's unit (the nation, a region, a PDU or a team:
+    the engine's ``trend``), cached; groups in the order of :func:`group_order`."""
     cache, timeout = _small_cache()
-    key = _key("trend", query.period, query.settings, query.measure.key)
+    unit = query.unit
+    key = _key("trend", query.period, query.settings, query.measure.key, unit.level, unit.code)
     table = cache.get(key)
     if not isinstance(table, pd.DataFrame):
         source = (shared or SharedSource(query.period)).source
-        table = trend(query.period, query.settings, [query.measure.key], source=source)
+        table = trend(
+            query.period,
+            query.settings,
+            [query.measure.key],
+            source=source,
+            unit_level=unit.level,
+            unit_code=None if unit.level == "national" else unit.code,
+        )
         cache.set(key, table, timeout)
     if table.empty:
         return table

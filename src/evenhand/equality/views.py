@@ -324,11 +324,16 @@ def _unique(names: Sequence[str], codes: Sequence[str]) -> list[str]:
     ]
 
 
+def _unit_words(unit: selectors.Unit) -> str:
+    """The unit a figure is for, as a heading ends: "England and Wales", or the unit's name."""
+    return "England and Wales" if unit.level == "national" else unit.name
+
+
 def _trend_section(
     table: pd.DataFrame, query: selectors.Query, label: Callable[[Any], str]
 ) -> dict[str, Any]:
     if table.empty:
-        return {"trend_chart": None, "trend_rows": []}
+        return {"trend_chart": None, "trend_rows": [], "trend_unit": _unit_words(query.unit)}
     quarters = list(dict.fromkeys(table["quarter"]))
     series = {}
     for code, rows in table.groupby(table["group"].astype(str), sort=False):
@@ -342,7 +347,7 @@ def _trend_section(
         quarters,
         series,
         reference=label(query.reference),
-        title=f"{query.measure.title}: relative rate by quarter, England and Wales",
+        title=f"{query.measure.title}: relative rate by quarter, {_unit_words(query.unit)}",
         id_prefix="trend",
     )
     rows = [
@@ -357,7 +362,7 @@ def _trend_section(
         }
         for row in table.itertuples(index=False)
     ]
-    return {"trend_chart": chart, "trend_rows": rows}
+    return {"trend_chart": chart, "trend_rows": rows, "trend_unit": _unit_words(query.unit)}
 
 
 KIND_TEXT = {
