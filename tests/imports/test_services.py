@@ -163,6 +163,21 @@ class TestPeople:
         assert Person.objects.count() == 1
         assert ImportedRow.objects.get().record_id == held.pk
 
+    def test_a_crn_evenhand_gives_is_not_one_entered_on_another_row(self, head):
+        people(head, [person_row(1, crn=""), person_row(2, crn="E000001")])
+        assert sorted(Person.objects.values_list("crn", flat=True)) == ["E000001", "E000002"]
+
+    def test_a_crn_written_with_spaces_is_the_crn_held(self, head, pdu):
+        held = PersonFactory(crn="X000001", pdu=pdu, date_of_birth=dt.date(1990, 4, 1))
+        result = people(head, [person_row(1, crn=" x 000001")])
+        assert (result.matched, ImportedRow.objects.get().record_id) == (1, held.pk)
+
+    def test_the_source_is_named_in_at_most_40_characters(self, head):
+        with pytest.raises(ImportRefused) as caught:
+            people(head, [person_row(1)], source="n" * 41)
+        assert caught.value.rejects[0].column == "source"
+        nothing_written()
+
     def test_a_crn_held_by_someone_else_is_refused(self, head, pdu):
         PersonFactory(crn="X000001", pdu=pdu, date_of_birth=dt.date(1970, 1, 1))
         PersonFactory(crn="X000002", pdu=PDUFactory(), date_of_birth=dt.date(1990, 4, 1))

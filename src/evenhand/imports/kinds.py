@@ -82,6 +82,11 @@ def _required_choice(
     return value
 
 
+def _crn_text(row: Row) -> str:
+    """The row's CRN as ``crn_format`` tidies it (spaces anywhere dropped, capitals), to look it up."""
+    return "".join(row.values.get("crn", "").split()).upper()
+
+
 def _imported(source: str, kind: str, source_ids: set[str]) -> dict[str, int]:
     """The records already imported from ``source`` under these source ids: source id → record id."""
     return dict(
@@ -126,7 +131,7 @@ class Kind(ABC):
     def _people_by_crn(self, rows: Sequence[Row], context: Context) -> dict[str, Person]:
         """The people named by the rows' CRNs on whom the importer may record casework (the services'
         ``ensure_can_record``: the importer's role was checked once; the record must be visible to them)."""
-        crns = {row.values.get("crn", "").strip().upper() for row in rows} - {""}
+        crns = {_crn_text(row) for row in rows} - {""}
         people = visible_people(context.by).filter(crn__in=crns).only("id", "crn", "date_of_birth", "pdu_id")
         return {person.crn: person for person in people}
 
@@ -176,7 +181,7 @@ class PeopleKind(Kind):
     ADDRESS = ("address_line_1", "address_line_2", "town", "postcode", "address_from")
 
     def prepare(self, rows: Sequence[Row], context: Context) -> None:
-        crns = {row.values.get("crn", "").strip().upper() for row in rows} - {""}
+        crns = {_crn_text(row) for row in rows} - {""}
         self.held = {
             crn: (pk, born)
             for crn, pk, born in Person.objects.filter(crn__in=crns).values_list("crn", "id", "date_of_birth")
@@ -262,7 +267,8 @@ class PeopleKind(Kind):
         new = [c for c in checked if c.record is not None]
         people: list[Person] = [c.record for c in new]  # type: ignore[misc]
         unnumbered = [person for person in people if not person.crn]
-        for person, crn in zip(unnumbered, next_crns(len(unnumbered)), strict=True):
+        given = next_crns(len(unnumbered), skip=context.crn_rows)
+        for person, crn in zip(unnumbered, given, strict=True):
             person.crn = crn
         for person, pk in zip(people, reserve_ids(Person, len(people)), strict=True):
             person.pk = pk

@@ -21,7 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from evenhand.audit.models import Channel
-from evenhand.core.services import NAME, require_text
+from evenhand.core.services import TextKind, require_text
 from evenhand.org.access import is_current
 from evenhand.org.models import PDU, Role, StaffMember
 
@@ -110,9 +110,9 @@ def digest_of(kind: Kind, values: dict[str, str]) -> str:
 
 def _source(source: str) -> str:
     try:
-        return require_text(source, "source", "the name of the system the records come from", kind=NAME)[
-            :SOURCE_LIMIT
-        ].lower()
+        return require_text(
+            source, "source", "the name of the system the records come from", kind=TextKind(SOURCE_LIMIT)
+        ).lower()
     except ValidationError as error:
         raise ImportRefused([Reject(0, "source", error.messages[0])]) from None
 

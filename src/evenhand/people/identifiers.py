@@ -7,6 +7,7 @@ YYYY/NNNNNNNL (a four-digit year) is the same number; it is stored in the short 
 """
 
 import re
+from collections.abc import Container
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -94,10 +95,11 @@ def entered_crn(value: str) -> str:
     return crn
 
 
-def next_crns(count: int) -> list[str]:
+def next_crns(count: int, *, skip: Container[str] = ()) -> list[str]:
     """The next ``count`` CRNs Evenhand gives, the same numbers ``next_crn`` would give one at a time, with one
     lock of the counter (held to the end of the caller's transaction) and one query for the numbers already
-    entered by hand in each block: for an import of people who have no CRN yet."""
+    entered by hand in each block: for an import of people who have no CRN yet. CRNs in ``skip`` (entered on
+    other rows of the same import, not yet written) are not given either."""
     if count <= 0:
         return []
     prefix = crn_prefix()
@@ -111,7 +113,11 @@ def next_crns(count: int) -> list[str]:
             raise ValidationError({"crn": f"Every CRN starting {prefix} has been given: enter the CRN"})
         first_crn, last_crn = f"{prefix}{number + 1:06d}", f"{prefix}{last:06d}"
         used = set(Person.objects.filter(crn__gte=first_crn, crn__lte=last_crn).values_list("crn", flat=True))
-        crns += [crn for n in range(number + 1, last + 1) if (crn := f"{prefix}{n:06d}") not in used]
+        crns += [
+            crn
+            for n in range(number + 1, last + 1)
+            if (crn := f"{prefix}{n:06d}") not in used and crn not in skip
+        ]
         number = last
     counter.last_number = int(crns[-1][1:])
     counter.save(update_fields=["last_number"])

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -91,6 +92,10 @@ class Command(BaseCommand):
                 )
             except PermissionDenied as refused:
                 raise CommandError(str(refused)) from None
+            except DatabaseError as error:
+                # Another import of the same rows at the same time, or the database went away: the
+                # transaction is rolled back whole.
+                raise CommandError(f"The import stopped and nothing was written: {error}") from None
             except ImportRefused as refused:
                 bars.stop()
                 self._refused(refused, rejects_path)
