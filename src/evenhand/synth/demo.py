@@ -29,6 +29,7 @@ from evenhand.people.services import add_to_access_list
 from evenhand.synth.generator import generate
 from evenhand.voice import services as voice
 from evenhand.voice.models import ConcernKind
+from evenhand.voice.synth import load_demo_data as load_voice_demo_data
 from evenhand.workload import services as workload
 from evenhand.workload.models import ReductionReason, TaskType
 
@@ -72,6 +73,7 @@ def add_voice_handlers() -> None:
         name="National safe voice unit", kinds=list(ConcernKind.objects.all()), lead=lead
     )
     voice.appoint_custodian(staff=StaffMember.objects.filter(grade=Grade.INSPECTOR).order_by("pk")[0])
+    load_voice_demo_data(lead=lead, passphrase=DEMO_VOICE_PASSPHRASE)
 
 
 def _with_caseload(grade: str) -> StaffMember:

@@ -49,7 +49,7 @@ from .models import (
     SurveyEthnicGroup,
     SurveyResponse,
 )
-from .summary import Quarter
+from .summary import Quarter, publish
 
 Progress = Callable[[str], None]
 # The cheapest Argon2id libsodium and argon2-cffi allow: for receipts nobody will ever type.
@@ -333,3 +333,22 @@ def generate_survey(
 def write_truth(path: str, generated: Generated) -> None:
     with open(path, "w", encoding="utf-8") as file:
         json.dump(generated.truth, file, indent=2, sort_keys=True)
+
+
+def load_demo_data(*, lead: StaffMember, passphrase: str, today: dt.date | None = None) -> Generated:
+    """For ``evenhand demo``: the last two ended quarters of concerns (a demo's volume), a closed staff survey
+    and the last quarter's summary published by ``lead``, so every safe voice page has something to show."""
+    today = today or timezone.localdate()
+    last = Quarter.of(today).previous()
+    effects = Effects(concerns_per_quarter=80, survey_responses=80)
+    generated = generate_concerns(
+        quarters=[last.previous(), last], handler=lead, passphrase=passphrase, effects=effects, today=today
+    )
+    _, generated.responses = generate_survey(
+        title=f"Staff survey {last.label} (synthetic)",
+        opens_on=last.start,
+        closes_on=last.end,
+        effects=effects,
+    )
+    publish(quarter=last, by=lead, on=today)
+    return generated
