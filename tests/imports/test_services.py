@@ -21,6 +21,7 @@ from evenhand.imports.models import ImportedRow, ImportRun
 from evenhand.imports.services import ImportRefused, import_csv, import_rows, rejects_csv
 from evenhand.org.models import Grade
 from evenhand.people.models import Address, DiversityProfile, Person
+from evenhand.people.selectors import entries_in_force
 from tests.factories import PDUFactory, PersonFactory, StaffMemberFactory, today
 
 from .conftest import PEOPLE_HEADER, csv_bytes, person_row
@@ -232,6 +233,72 @@ class TestPeople:
         head.save()
         with pytest.raises(PermissionDenied):
             people(head, [person_row(1)])
+
+
+DIVERSITY_HEADER = [
+    *PEOPLE_HEADER,
+    "ethnicity",
+    "religion",
+    "disability",
+    "diversity_identified_by",
+    "diversity_identified_on",
+]
+
+
+class TestDiversity:
+    def import_(self, head, *extra):
+        rows = [[*person_row(n + 1), *values] for n, values in enumerate(extra)]
+        return import_csv(by=head, kind="people", data=csv_bytes(DIVERSITY_HEADER, rows))
+
+    def test_the_profile_and_its_history_with_who_identified_it(self, head):
+        self.import_(head, ["B2", "christian", "", "self", "2024-05-01"], ["", "", "", "", ""])
+        first = Person.objects.get(crn="X000001")
+        profile = first.diversity
+        assert (profile.ethnicity, profile.ethnic_group, profile.religion, profile.disability) == (
+            "B2",
+            "black",
+            "christian",
+            "not_recorded",
+        )
+        assert (profile.ethnicity_identified_by, profile.ethnicity_identified_on) == (
+            "self",
+            dt.date(2024, 5, 1),
+        )
+        history = entries_in_force(first, today())
+        assert {c: (e.value, e.identified_by, e.recorded_by) for c, e in history.items()} == {
+            "ethnicity": ("B2", "self", head),
+            "religion": ("christian", "self", head),
+        }
+        # Before it was identified, nothing was in force (the equality engine reads the history by date).
+        assert entries_in_force(first, dt.date(2024, 4, 30)) == {}
+        second = Person.objects.get(crn="X000002").diversity
+        assert (second.ethnicity, second.ethnicity_identified_by) == ("NR", "")
+
+    @pytest.mark.parametrize(
+        ("values", "column", "reason"),
+        [
+            (
+                ["W1", "muslim", "", "staff", "2024-05-01"],
+                "diversity_identified_by",
+                "A religion or belief is recorded only as",
+            ),
+            (
+                ["PNS", "", "", "staff", "2024-05-01"],
+                "diversity_identified_by",
+                "Only the person can prefer not to say",
+            ),
+            (["W1", "", "", "", "2024-05-01"], "diversity_identified_by", "Select who identified it"),
+            (["W1", "", "", "self", ""], "diversity_identified_on", "Enter the date they were identified"),
+            (["W1", "", "", "self", "1980-01-01"], "diversity_identified_on", "after the date of birth"),
+            (["Z9", "", "", "self", "2024-05-01"], "ethnicity", "Enter the ethnicity as one of"),
+        ],
+    )
+    def test_the_profile_rules(self, head, values, column, reason):
+        with pytest.raises(ImportRefused) as caught:
+            self.import_(head, values)
+        [reject] = caught.value.rejects
+        assert reject.column == column and reason in reject.reason
+        nothing_written()
 
 
 class TestBadFiles:

@@ -41,8 +41,26 @@ from evenhand.cases.services.sentences import check_sentence
 from evenhand.org.models import PDU, StaffMember
 from evenhand.people.access import visible_people
 from evenhand.people.identifiers import crn_format, next_crns, normalise_pnc, used_crn_message
-from evenhand.people.models import Address, DiversityProfile, Person, Sex
-from evenhand.people.services import AddressIn, address_row, person_details, registering_pdu
+from evenhand.people.models import (
+    Address,
+    Characteristic,
+    Disability,
+    DiversityEntry,
+    DiversityProfile,
+    Ethnicity,
+    IdentifiedBy,
+    Person,
+    Religion,
+    Sex,
+)
+from evenhand.people.services import (
+    NOT_RECORDED,
+    AddressIn,
+    address_row,
+    check_diversity_value,
+    person_details,
+    registering_pdu,
+)
 
 from .bulk import insert, insert_values, reserve_ids
 from .csvfile import Row
@@ -169,6 +187,11 @@ class PeopleKind(Kind):
         "town",
         "postcode",
         "address_from",
+        "ethnicity",
+        "religion",
+        "disability",
+        "diversity_identified_by",
+        "diversity_identified_on",
     )
     columns_of_fields = {
         "addresses.0.line_1": "address_line_1",
@@ -179,6 +202,12 @@ class PeopleKind(Kind):
         "addresses.0.end_date": "address_from",
     }
     ADDRESS = ("address_line_1", "address_line_2", "town", "postcode", "address_from")
+    # The characteristics of the diversity profile a file may carry, each with its choices.
+    DIVERSITY: ClassVar[dict[str, tuple[str, type[models.TextChoices]]]] = {
+        "ethnicity": (Characteristic.ETHNICITY, Ethnicity),
+        "religion": (Characteristic.RELIGION, Religion),
+        "disability": (Characteristic.DISABILITY, Disability),
+    }
 
     def prepare(self, rows: Sequence[Row], context: Context) -> None:
         crns = {_crn_text(row) for row in rows} - {""}
@@ -261,7 +290,52 @@ class PeopleKind(Kind):
                 ),
             )
             parts.append(address_row(person, context.by, address, 0))
+        parts += self._diversity(values, person, context)
         return Checked(row, person, parts)
+
+    def _diversity(self, values: dict[str, str], person: Person, context: Context) -> list[models.Model]:
+        """The profile's values the row gives (none "not recorded": that is what a new profile holds), each a
+        row of its history, checked as ``record_diversity_value`` checks it: who identified it and when."""
+        given = {
+            column: choice_value(values.get(column, ""), column, f"the {column}", choices)
+            for column, (_, choices) in self.DIVERSITY.items()
+        }
+        given = {column: value for column, value in given.items() if value and value != NOT_RECORDED[column]}
+        if not given:
+            return []
+        identified_by = choice_value(
+            values.get("diversity_identified_by", ""),
+            "diversity_identified_by",
+            "who identified the diversity values (self or staff)",
+            IdentifiedBy,
+        )
+        identified_on = date_value(
+            values.get("diversity_identified_on", ""),
+            "diversity_identified_on",
+            "the date they were identified",
+        )
+        entries: list[models.Model] = []
+        for column, value in given.items():
+            characteristic = self.DIVERSITY[column][0]
+            try:
+                check_diversity_value(person, characteristic, value, identified_by, identified_on)
+            except ValidationError as error:
+                fields = {"value": column, "identified_by": "diversity_identified_by"}
+                fields["identified_on"] = "diversity_identified_on"
+                raise ValidationError(
+                    {fields.get(name, name): messages for name, messages in error.message_dict.items()}
+                ) from None
+            entries.append(
+                DiversityEntry(
+                    person=person,
+                    characteristic=characteristic,
+                    value=value,
+                    identified_by=identified_by,
+                    identified_on=identified_on,
+                    recorded_by=context.by,
+                )
+            )
+        return entries
 
     def write(self, checked: list[Checked], context: Context) -> list[int]:
         new = [c for c in checked if c.record is not None]
@@ -273,8 +347,20 @@ class PeopleKind(Kind):
         for person, pk in zip(people, reserve_ids(Person, len(people)), strict=True):
             person.pk = pk
         insert(Person, people)
-        # Registering a person gives them a diversity profile with nothing recorded (create_person).
-        insert_values(DiversityProfile, [{"person_id": person.pk} for person in people])
+        # Registering a person gives them a diversity profile (create_person); the values the row gives are
+        # each a row of its history and, identified today or before, the values in force (_sync_profile).
+        entries = [part for c in new for part in c.parts if isinstance(part, DiversityEntry)]
+        for entry in entries:
+            entry.person_id = entry.person.pk
+        insert(DiversityEntry, entries)
+        in_force: dict[int, dict[str, object]] = {person.pk: {"person_id": person.pk} for person in people}
+        for entry in entries:
+            profile = in_force[entry.person_id]
+            profile[entry.characteristic] = entry.value
+            if entry.characteristic == Characteristic.ETHNICITY:
+                profile["ethnicity_identified_by"] = entry.identified_by
+                profile["ethnicity_identified_on"] = entry.identified_on
+        insert_values(DiversityProfile, list(in_force.values()))
         addresses = [part for c in new for part in c.parts if isinstance(part, Address)]
         for address in addresses:
             address.person_id = address.person.pk

@@ -456,7 +456,7 @@ def record_diversity_value(
     ``detail`` is the reasonable adjustments a disability needs, or the person's own words.
     """
     ensure_can_record(by, person)
-    _check_value(person, characteristic, value, identified_by, identified_on)
+    check_diversity_value(person, characteristic, value, identified_by, identified_on)
     detail = plain_text(detail, "detail", "the details", kind=SHORT_TEXT)
     assert identified_on is not None  # checked above
     _carry_over(person, characteristic, identified_on)
@@ -473,10 +473,11 @@ def record_diversity_value(
     return entry
 
 
-def _check_value(
+def check_diversity_value(
     person: Person, characteristic: str, value: str, identified_by: str, identified_on: dt.date | None
 ) -> None:
-    """The rules of one value of the diversity profile, each refused naming its field."""
+    """The rules of one value of the diversity profile, each refused naming its field. It reads no database, so
+    an import checks each row's values with it."""
     if characteristic not in VALUES_OF:
         raise ValidationError({"characteristic": "Select a characteristic"})
     choices = VALUES_OF[characteristic]
@@ -521,7 +522,7 @@ def correct_diversity_entry(
     if DiversityEntry.objects.filter(corrects=entry).exists():
         raise ValidationError({"corrects": "This value has already been corrected: correct the correction"})
     reason = require_text(reason, "reason", "the reason for the correction", kind=SHORT_TEXT)
-    _check_value(person, entry.characteristic, value, identified_by, identified_on)
+    check_diversity_value(person, entry.characteristic, value, identified_by, identified_on)
     assert identified_on is not None  # checked above
     correction = DiversityEntry.objects.create(
         person=person,
