@@ -22,7 +22,7 @@ from evenhand.audit.services import log_export
 from evenhand.core.calendar import bank_holidays_between
 from evenhand.core.formatting import time_text
 from evenhand.org.access import ensure_current
-from evenhand.org.models import Role, StaffMember
+from evenhand.org.models import Grade, Role, StaffMember
 from evenhand.people.access import visible_people
 from evenhand.people.door import (
     RecordNotFound,
@@ -274,7 +274,7 @@ def _diary_staff(viewer: StaffMember) -> QuerySet[StaffMember]:
     staff = StaffMember.objects.filter(current, start_date__lte=today).select_related("team")
     mine = Q(pk=viewer.pk)
     if viewer.pdu_id is not None:
-        mine |= Q(team__pdu_id=viewer.pdu_id, grade__in=["PSO", "PO", "SPO"])
+        mine |= Q(team__pdu_id=viewer.pdu_id, grade__in=[Grade.PSO, Grade.PO, Grade.SPO])
     return staff.filter(mine).order_by("last_name", "first_name", "pk")
 
 
