@@ -2,8 +2,8 @@
 fresh PostgreSQL database, through the same code as ``evenhand import`` (docs/import.md).
 
 The files are generated first, with plausible values (names from the synthetic generator's lists, CRNs, PNC
-numbers with their check letters, addresses, a community order or a suspended sentence order with its
-requirements). Each database is migrated in a process of its own; the time is the import's alone, reading the
+numbers with their check letters, addresses, ethnicity and religion as the person gave them, none for one in
+ten; a community order or a suspended sentence order with its requirements). Each database is migrated in a process of its own; the time is the import's alone, reading the
 file included, wall clock (and the importing process's CPU time, which other work on the machine does not
 inflate). Prints rows per second for each file and database and the load average, and ends with
 ``import rows per s sqlite: N; postgresql: N`` (the people file).
@@ -48,6 +48,15 @@ COURTS = [
     "Bradford Magistrates' Court",
     "Wakefield Magistrates' Court",
 ]
+# ONS 2021 categories for each of the name lists' groups.
+ETHNICITIES = {
+    "white": ["W1", "W1", "W1", "W2", "W5"],
+    "black": ["B1", "B2", "B3"],
+    "asian": ["A1", "A3", "A4", "A5"],
+    "mixed": ["M1", "M2", "M3", "M4"],
+    "other": ["O1", "O2"],
+}
+RELIGIONS = ["none", "christian", "muslim", "hindu", "sikh", "prefer_not_to_say"]
 CATEGORIES = [
     "theft",
     "violence",
@@ -100,6 +109,10 @@ def write_files(rows: int, workdir: Path, seed: int) -> tuple[Path, Path]:
                 "town",
                 "postcode",
                 "address_from",
+                "ethnicity",
+                "religion",
+                "diversity_identified_by",
+                "diversity_identified_on",
             ]
         )
         s.writerow(
@@ -147,6 +160,17 @@ def write_files(rows: int, workdir: Path, seed: int) -> tuple[Path, Path]:
                     town,
                     postcode,
                     (today - dt.timedelta(days=rng.randint(30, 2000))).isoformat(),
+                    # About one person in ten with no diversity data, as in the service today.
+                    *(
+                        ["", "", "", ""]
+                        if n % 10 == 0
+                        else [
+                            rng.choice(ETHNICITIES[group]),
+                            rng.choice(RELIGIONS),
+                            "self",
+                            (today - dt.timedelta(days=rng.randint(1, 700))).isoformat(),
+                        ]
+                    ),
                 ]
             )
             start = today - dt.timedelta(days=rng.randint(1, 300))
