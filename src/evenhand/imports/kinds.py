@@ -8,13 +8,15 @@ on, the sentences named by source id, the CRNs and PNC numbers already held). A 
 written with a few bulk inserts (``bulk.py``) instead of a service call, and a dozen queries, per row.
 """
 
+import datetime as dt
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 
 from evenhand.cases.models import (
     Contact,
@@ -77,6 +79,8 @@ class Checked:
     record: models.Model | None
     parts: list[models.Model] = field(default_factory=list)
     matched_id: int | None = None
+    # Rows of the diversity history, as values (a person's id added when it is written).
+    diversity: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass
@@ -87,6 +91,8 @@ class Context:
     by: StaffMember
     source: str
     pdus: dict[str, PDU]
+    # When the import started: the time its rows of history say they were recorded.
+    now: dt.datetime = field(default_factory=timezone.now)
     crn_rows: dict[str, int] = field(default_factory=dict)
     pnc_rows: dict[str, int] = field(default_factory=dict)
 
@@ -290,10 +296,9 @@ class PeopleKind(Kind):
                 ),
             )
             parts.append(address_row(person, context.by, address, 0))
-        parts += self._diversity(values, person, context)
-        return Checked(row, person, parts)
+        return Checked(row, person, parts, diversity=self._diversity(values, person, context))
 
-    def _diversity(self, values: dict[str, str], person: Person, context: Context) -> list[models.Model]:
+    def _diversity(self, values: dict[str, str], person: Person, context: Context) -> list[dict[str, Any]]:
         """The profile's values the row gives (none "not recorded": that is what a new profile holds), each a
         row of its history, checked as ``record_diversity_value`` checks it: who identified it and when."""
         given = {
@@ -314,7 +319,7 @@ class PeopleKind(Kind):
             "diversity_identified_on",
             "the date they were identified",
         )
-        entries: list[models.Model] = []
+        entries: list[dict[str, Any]] = []
         for column, value in given.items():
             characteristic = self.DIVERSITY[column][0]
             try:
@@ -326,14 +331,14 @@ class PeopleKind(Kind):
                     {fields.get(name, name): messages for name, messages in error.message_dict.items()}
                 ) from None
             entries.append(
-                DiversityEntry(
-                    person=person,
-                    characteristic=characteristic,
-                    value=value,
-                    identified_by=identified_by,
-                    identified_on=identified_on,
-                    recorded_by=context.by,
-                )
+                {
+                    "characteristic": characteristic,
+                    "value": value,
+                    "identified_by": identified_by,
+                    "identified_on": identified_on,
+                    "recorded_by_id": context.by.pk,
+                    "recorded_at": context.now,
+                }
             )
         return entries
 
@@ -349,18 +354,20 @@ class PeopleKind(Kind):
         insert(Person, people)
         # Registering a person gives them a diversity profile (create_person); the values the row gives are
         # each a row of its history and, identified today or before, the values in force (_sync_profile).
-        entries = [part for c in new for part in c.parts if isinstance(part, DiversityEntry)]
-        for entry in entries:
-            entry.person_id = entry.person.pk
-        insert(DiversityEntry, entries)
-        in_force: dict[int, dict[str, object]] = {person.pk: {"person_id": person.pk} for person in people}
-        for entry in entries:
-            profile = in_force[entry.person_id]
-            profile[entry.characteristic] = entry.value
-            if entry.characteristic == Characteristic.ETHNICITY:
-                profile["ethnicity_identified_by"] = entry.identified_by
-                profile["ethnicity_identified_on"] = entry.identified_on
-        insert_values(DiversityProfile, list(in_force.values()))
+        entries = []
+        profiles = []
+        for c in new:
+            person_id = c.record.pk  # type: ignore[union-attr]
+            profile: dict[str, Any] = {"person_id": person_id}
+            for entry in c.diversity:
+                entries.append({**entry, "person_id": person_id})
+                profile[entry["characteristic"]] = entry["value"]
+                if entry["characteristic"] == Characteristic.ETHNICITY:
+                    profile["ethnicity_identified_by"] = entry["identified_by"]
+                    profile["ethnicity_identified_on"] = entry["identified_on"]
+            profiles.append(profile)
+        insert_values(DiversityEntry, entries)
+        insert_values(DiversityProfile, profiles)
         addresses = [part for c in new for part in c.parts if isinstance(part, Address)]
         for address in addresses:
             address.person_id = address.person.pk
