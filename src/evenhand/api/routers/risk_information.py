@@ -113,7 +113,7 @@ def endorse(request: HttpRequest, ref: Path[Ref], payload: EndorsementIn) -> Sta
     recall after risk information, with their own reasons."""
     staff = staff_of(request)
     with loaded_for_casework(None, "decision"):
-        decision = door.decision_for_casework(
+        decision = door.decision_for_endorsement(
             viewer=staff, decision_id=ref, channel=Channel.API, purpose=purpose(request)
         )
     endorse_decision(
