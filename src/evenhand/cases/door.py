@@ -18,7 +18,6 @@ from django.utils import timezone
 
 from evenhand.audit.models import Channel
 from evenhand.audit.services import log_export
-from evenhand.audit.services import log_export
 from evenhand.core.ids import parse_id
 from evenhand.org.models import Role, StaffMember
 from evenhand.people.access import visible_people
@@ -566,7 +565,6 @@ class PersonPage:
     assessments: list[AssessmentRecord]
     outstanding: list[ContactRecord]
     risk_information: list[RiskInformationRecord]
-    risk_information: list[RiskInformationRecord]
 
 
 def open_person_page(
@@ -608,9 +606,6 @@ def open_person_page(
             for c in selectors.outstanding_failures(person).select_related(
                 "recorded_by", "outcome_recorded_by"
             )[:20]
-        ],
-        risk_information=[
-            RiskInformationRecord.shape(i, lens) for i in selectors.risk_information_of(person)[:20]
         ],
         risk_information=[
             RiskInformationRecord.shape(i, lens) for i in selectors.risk_information_of(person)[:20]
@@ -1091,179 +1086,6 @@ def written_risk_information(*, viewer: StaffMember, information_id: int) -> Ris
     return RiskInformationRecord.shape(_risk_information().get(pk=information_id), Lens.of(viewer))
 
 
-# --- risk information -----------------------------------------------------------------------------------------
-
-
-def _risk_information() -> QuerySet[RiskInformation]:
-    return selectors.risk_information_with_decisions().select_related("person")
-
-
-def _person_of_information(i: RiskInformation) -> int:
-    return i.person_id
-
-
-def risk_information_in_view(viewer: StaffMember) -> QuerySet[RiskInformation]:
-    return _risk_information().filter(person__in=visible_people(viewer))
-
-
-def open_risk_information(
-    *, viewer: StaffMember, ref: str | int, channel: Channel, purpose: str
-) -> RiskInformationRecord:
-    information = _open(
-        viewer=viewer,
-        rows=_risk_information(),
-        kind="risk_information",
-        ref=ref,
-        person_of=_person_of_information,
-        channel=channel,
-        purpose=purpose,
-    )
-    return RiskInformationRecord.shape(information, Lens.of(viewer))
-
-
-def list_risk_information(
-    *,
-    viewer: StaffMember,
-    person: str | None = None,
-    sentence: str | None = None,
-    waiting: bool | None = None,
-    offset: int,
-    limit: int,
-    channel: Channel,
-    purpose: str,
-) -> tuple[int, list[RiskInformationRecord]]:
-    """Risk information the viewer may see, latest received first (``waiting``: only information whose
-    decision on recall is not settled, earliest deadline first); the page is logged as an export."""
-    lens = Lens.of(viewer)
-    rows = risk_information_in_view(viewer)
-    if waiting:
-        rows = selectors.risk_decisions_waiting(visible_people(viewer))
-    else:
-        rows = rows.order_by("-received_at", "-pk")
-    rows = by_ref(rows, "person_id", lens, "person", person)
-    rows = by_ref(rows, "sentence_id", lens, "sentence", sentence)
-    return shaped_slice(
-        viewer=viewer,
-        rows=rows,
-        offset=offset,
-        limit=limit,
-        person_of=_person_of_information,
-        shape=lambda i: RiskInformationRecord.shape(i, lens),
-        channel=channel,
-        purpose=purpose,
-    )
-
-
-def risk_decisions_waiting_for(
-    *, viewer: StaffMember, channel: Channel, limit: int = 50
-) -> tuple[bool, list[RiskInformationRecord]]:
-    """The decisions on risk information not yet settled in the viewer's "My cases" (their own caseload, an
-    SPO's team, a head of PDU's PDU), most overdue first, and whether there are more than ``limit``. The people
-    listed are logged as an export; an empty list costs one query and logs nothing."""
-    title, people = caseload_of(viewer)
-    if not title:
-        return False, []
-    lens = Lens.of(viewer)
-    rows = list(selectors.risk_decisions_waiting(people.order_by())[: limit + 1])
-    if rows:
-        log_export(
-            staff=viewer,
-            channel=channel,
-            detail=f"Decisions on risk information: {title}",
-            person_ids=[r.person_id for r in rows[:limit]],
-        )
-    return len(rows) > limit, [RiskInformationRecord.shape(i, lens) for i in rows[:limit]]
-
-
-@dataclass(frozen=True)
-class InformationCasework:
-    """The decision form of a piece of risk information."""
-
-    person: PersonRecord
-    information: RiskInformationRecord
-    model: RiskInformation
-    proposal: Decision | None
-
-
-def risk_information_for_casework(
-    *, viewer: StaffMember, information_id: int | str, channel: Channel, purpose: str
-) -> RiskInformation:
-    return _open(
-        viewer=viewer,
-        rows=_risk_information(),
-        kind="risk_information",
-        ref=information_id,
-        person_of=_person_of_information,
-        channel=channel,
-        purpose=purpose,
-        casework=True,
-    )
-
-
-def information_casework(
-    *, viewer: StaffMember, ref: str | int, channel: Channel, purpose: str
-) -> InformationCasework:
-    information = risk_information_for_casework(
-        viewer=viewer, information_id=ref, channel=channel, purpose=purpose
-    )
-    lens = Lens.of(viewer)
-    return InformationCasework(
-        person=PersonRecord.shape(information.person, lens),
-        information=RiskInformationRecord.shape(information, lens),
-        model=information,
-        proposal=proposed_recall(information),
-    )
-
-
-@dataclass(frozen=True)
-class EndorsementCasework:
-    """The endorsement form of a decision not to recall."""
-
-    person: PersonRecord
-    decision: DecisionRecord
-    information: RiskInformationRecord | None
-    model: EnforcementDecision
-
-
-def endorsement_casework(
-    *, viewer: StaffMember, ref: str | int, channel: Channel, purpose: str
-) -> EndorsementCasework:
-    decision = decision_for_casework(viewer=viewer, decision_id=ref, channel=channel, purpose=purpose)
-    lens = Lens.of(viewer)
-    information = (
-        _risk_information().filter(pk=decision.risk_information_id).first()
-        if decision.risk_information_id is not None
-        else None
-    )
-    return EndorsementCasework(
-        person=PersonRecord.shape(decision.sentence.person, lens),
-        decision=DecisionRecord.shape(decision, lens),
-        information=RiskInformationRecord.shape(information, lens) if information is not None else None,
-        model=decision,
-    )
-
-
-def decision_for_casework(
-    *, viewer: StaffMember, decision_id: int | str, channel: Channel, purpose: str
-) -> EnforcementDecision:
-    """An enforcement decision, for endorsing it (casework roles with access only); logged like a view."""
-    return _open(
-        viewer=viewer,
-        rows=_decisions(),
-        kind="decision",
-        ref=decision_id,
-        person_of=_person_of_decision,
-        channel=channel,
-        purpose=purpose,
-        casework=True,
-    )
-
-
-def written_risk_information(*, viewer: StaffMember, information_id: int) -> RiskInformationRecord:
-    """Risk information the viewer has just recorded (or decided on), shaped for them."""
-    return RiskInformationRecord.shape(_risk_information().get(pk=information_id), Lens.of(viewer))
-
-
 # A record just written is shown to its author without a second view in the access log: loading what the
 # write acted on (``person_for_casework``, ``sentence_for_casework`` …) logged it.
 
@@ -1304,8 +1126,6 @@ __all__ = [
     "DecisionCasework",
     "EndorsementCasework",
     "InformationCasework",
-    "EndorsementCasework",
-    "InformationCasework",
     "PersonCasework",
     "PersonPage",
     "ReferralCasework",
@@ -1319,17 +1139,13 @@ __all__ = [
     "decision_casework",
     "decision_for_casework",
     "decision_for_endorsement",
-    "decision_for_casework",
     "decisions_in_view",
-    "endorsement_casework",
-    "information_casework",
     "endorsement_casework",
     "information_casework",
     "list_contacts",
     "list_decisions",
     "list_referrals",
     "list_registrations",
-    "list_risk_information",
     "list_risk_information",
     "list_risk_reviews",
     "list_sentences",
@@ -1338,7 +1154,6 @@ __all__ = [
     "open_person_page",
     "open_referral",
     "open_registration",
-    "open_risk_information",
     "open_risk_information",
     "open_risk_review",
     "open_sentence",
@@ -1352,9 +1167,6 @@ __all__ = [
     "risk_decisions_waiting_for",
     "risk_information_for_casework",
     "risk_information_in_view",
-    "risk_decisions_waiting_for",
-    "risk_information_for_casework",
-    "risk_information_in_view",
     "risk_reviews_in_view",
     "sentence_casework",
     "sentence_for_casework",
@@ -1363,7 +1175,6 @@ __all__ = [
     "written_decision",
     "written_referral",
     "written_registration",
-    "written_risk_information",
     "written_risk_information",
     "written_risk_review",
     "written_sentence",
