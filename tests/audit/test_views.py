@@ -1,5 +1,6 @@
 """The access log page: administrators only, filtered by member of staff and by person, paginated."""
 
+import datetime as dt
 import re
 from typing import Any
 from urllib.parse import urlencode
@@ -7,10 +8,12 @@ from urllib.parse import urlencode
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from evenhand.audit.models import AccessLogEntry, Channel
 from evenhand.audit.services import log_export, log_person_view
 from evenhand.org.models import Grade, StaffMember
+from evenhand.people.services import restrict_to_staff
 from tests.factories import PersonFactory, StaffMemberFactory
 
 pytestmark = pytest.mark.django_db
@@ -74,8 +77,17 @@ def test_shows_each_entry_newest_first():
     rows = entry_rows(response.content.decode())
     assert [row[1:] for row in rows] == [
         ["Priya Officer (S900001)", "Exported records", NO_RECORD, "API", "Caseload CSV: My cases"],
-        ["Priya Officer (S900001)", "Viewed a person record", str(person.pk), "Web", ""],
+        [
+            "Priya Officer (S900001)",
+            "Viewed a person record",
+            f"{person.full_name} ({person.crn})",
+            "Web",
+            "",
+        ],
     ]
+    # Never the internal id: the record is named by CRN and linked.
+    assert f">{person.pk}<" not in response.content.decode()
+    assert reverse("person-detail", args=[person.pk]) in response.content.decode()
 
 
 def test_reading_the_log_is_not_itself_logged():
@@ -110,30 +122,91 @@ class TestFilters:
         assert all("(S100002)" in row[1] for row in rows)
         assert len(self.get(staff="S100001")) == 3  # two views and the export
 
-    def test_by_person(self, log):
-        rows = self.get(person=str(log["bob"].pk))
-        assert [row[3] for row in rows] == [str(log["bob"].pk)] * 3
+    def test_by_crn(self, log):
+        """The CRN filter was ignored: it keeps the entries about that person."""
+        bob = log["bob"]
+        rows = self.get(crn=bob.crn)
+        assert [row[3] for row in rows] == [f"{bob.full_name} ({bob.crn})"] * 3
+        assert len(self.get(crn=bob.crn.lower())) == 3
 
-    def test_by_staff_and_person(self, log):
-        rows = self.get(staff="S100002", person=str(log["bob"].pk))
+    def test_by_name(self, log):
+        alice = log["alice"]
+        rows = self.get(name=f"{alice.first_name} {alice.last_name}")
+        assert rows and all(row[3] == f"{alice.full_name} ({alice.crn})" for row in rows)
+
+    def test_by_staff_and_crn(self, log):
+        rows = self.get(staff="S100002", crn=log["bob"].crn)
         assert len(rows) == 2
-        assert all("(S100002)" in row[1] and row[3] == str(log["bob"].pk) for row in rows)
+        assert all("(S100002)" in row[1] and log["bob"].crn in row[3] for row in rows)
 
-    def test_unknown_staff_code_matches_nothing(self, log):
+    def test_by_dates(self, log):
+        today = timezone.localdate()
+        day = {
+            "date_from-day": str(today.day),
+            "date_from-month": str(today.month),
+            "date_from-year": str(today.year),
+        }
+        assert len(self.get(**day)) == 6
+        yesterday = today - dt.timedelta(days=1)
+        before = {
+            "date_to-day": str(yesterday.day),
+            "date_to-month": str(yesterday.month),
+            "date_to-year": str(yesterday.year),
+        }
+        assert self.get(**before) == [["No entries."]]
+
+    def test_dates_the_wrong_way_round_are_refused_by_name(self, log):
+        today = timezone.localdate()
+        tomorrow = today + dt.timedelta(days=1)
+        response = client_for(staff(Grade.ADMIN)).get(
+            URL,
+            {
+                "date_from-day": str(tomorrow.day),
+                "date_from-month": str(tomorrow.month),
+                "date_from-year": str(tomorrow.year),
+                "date_to-day": str(today.day),
+                "date_to-month": str(today.month),
+                "date_to-year": str(today.year),
+            },
+        )
+        assert response.status_code == 200
+        assert "The date to must be the same as or after the date from" in response.content.decode()
+
+    def test_unknown_staff_code_or_crn_matches_nothing(self, log):
         assert self.get(staff="S999999") == [["No entries."]]
+        assert self.get(crn="X999999") == [["No entries."]]
 
-    def test_a_person_filter_that_is_not_a_number_is_ignored(self, log):
-        assert len(self.get(person="bob")) == 6
-        # A digit that is not 0 to 9 was a 500 (int() refused what isdigit() accepted).
-        assert len(self.get(person="²")) == 6
-
-    def test_a_person_number_no_record_can_have_matches_nothing(self, log):
-        assert self.get(person="9" * 25) == [["No entries."]]
+    def test_a_restricted_record_is_not_named(self, log):
+        admin = staff(Grade.ADMIN)
+        alice = log["alice"]
+        head = staff(Grade.HEAD_OF_PDU, pdu=alice.pdu)
+        restrict_to_staff(by=head, person=alice, staff=head, reason="A member of staff's relative")
+        html = client_for(admin).get(URL).content.decode()
+        assert alice.crn not in html and alice.last_name not in html
+        assert "A record you may not see" in html
+        assert self.get(crn=alice.crn) == [["No entries."]]
 
     def test_the_filter_is_shown_in_the_form(self, log):
-        html = client_for(staff(Grade.ADMIN)).get(URL, {"staff": "S100002", "person": "42"}).content.decode()
-        assert re.search(r'id="staff" name="staff" type="text" value="S100002"', html)
-        assert re.search(r'id="person" name="person" type="text" value="42"', html)
+        html = (
+            client_for(staff(Grade.ADMIN)).get(URL, {"staff": "S100002", "crn": "X123456"}).content.decode()
+        )
+        assert re.search(r'name="staff" type="text" value="S100002"', html)
+        assert re.search(r'name="crn" type="text" value="X123456"', html)
+
+
+def test_an_administrator_sees_who_looked_at_a_record_on_its_page():
+    po = staff(Grade.PO, first_name="Priya", last_name="Officer", staff_code="S900002")
+    person = PersonFactory()
+    log_person_view(staff=po, person_id=person.pk, channel=Channel.UI)
+    admin = client_for(staff(Grade.ADMIN))
+    html = admin.get(reverse("person-detail", args=[person.pk])).content.decode()
+    assert 'id="who-looked"' in html and "Priya Officer (S900002)" in html
+    # Not for those who may not read the access log.
+    head = staff(Grade.HEAD_OF_PDU, pdu=person.pdu)
+    assert (
+        'id="who-looked"'
+        not in client_for(head).get(reverse("person-detail", args=[person.pk])).content.decode()
+    )
 
 
 def test_paginates_at_50_keeping_the_filter():

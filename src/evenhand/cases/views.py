@@ -21,6 +21,7 @@ from evenhand.core.formatting import date_time_text
 from evenhand.core.http import handle_form
 from evenhand.core.spreadsheet import spreadsheet_safe
 from evenhand.org.access import staff_of
+from evenhand.people import access_log as people_access_log
 from evenhand.people import door as people_door
 from evenhand.people.records import PersonRecord
 
@@ -124,6 +125,8 @@ def person_detail(request: HttpRequest, ref: str) -> HttpResponse:
             "day": diary.person_day(viewer=staff, person=record.person),
             "now": timezone.now(),
             "manages_access": people_door.manages(staff, record.person),
+            # "Who looked at this record", for those who may read the access log.
+            "who_looked": people_access_log.who_looked(viewer=staff, person_id=record.person.id),
         },
     )
 

@@ -210,3 +210,20 @@ class AddressForm(GovukForm):
         widget=forms.RadioSelect,
         label="Does this replace the address they live at now?",
     )
+
+
+class AccessLogFilterForm(GovukForm):
+    """The access log's filters: every one optional; dates as the GOV.UK date pattern."""
+
+    crn = forms.CharField(max_length=7, required=False, label="CRN")
+    name = forms.CharField(max_length=100, required=False, label="Name of the person")
+    staff = forms.CharField(max_length=20, required=False, label="Staff code")
+    date_from = GovukDateField(required=False, label="From", help_text="For example, 27 3 2026")
+    date_to = GovukDateField(required=False, label="To", help_text="For example, 27 3 2026")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end and end < start:
+            self.add_error("date_to", "The date to must be the same as or after the date from")
+        return data

@@ -6,6 +6,8 @@ from . import views
 
 urlpatterns = [
     path("search/", views.person_search, name="person-search"),
+    # The access log is the audit app's table, read here where people can be named (audit sits below people).
+    path("audit/access-log/", views.read_access_log, name="access-log"),
     path("people/new/", views.register_person, name="person-register"),
     path("people/<ref:person_ref>/diversity/", views.diversity_profile, name="person-diversity"),
     path("people/<ref:person_ref>/diversity/new/", views.record_diversity, name="record-diversity"),

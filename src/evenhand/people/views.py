@@ -20,8 +20,8 @@ from evenhand.core.http import add_service_errors, handle_form
 from evenhand.org.access import staff_of
 from evenhand.people.access import can_record_casework, can_see_identity
 
-from . import door, services
-from .forms import AccessForm, AddressForm, DetailsForm, DiversityForm, RegisterForm
+from . import access_log, door, services
+from .forms import AccessForm, AccessLogFilterForm, AddressForm, DetailsForm, DiversityForm, RegisterForm
 from .models import VALUES_OF, Characteristic
 from .selectors import staff_by_code
 
@@ -315,3 +315,24 @@ def manage_access(request: HttpRequest, person_ref: str) -> HttpResponse:
             add_service_errors(form, renamed)
     page = door.access_page(viewer=staff, person=person)
     return render(request, "people/access.html", {"form": form, "page": page, "person": page.person})
+
+
+@require_GET
+def read_access_log(request: HttpRequest) -> HttpResponse:
+    """The access log (administrators): each entry by CRN and name, filtered by CRN, name, staff and dates."""
+    staff = staff_of(request)
+    if not access_log.can_read_access_log(staff):
+        raise PermissionDenied("Only administrators can read the access log.")
+    form = AccessLogFilterForm(request.GET or None)
+    query = access_log.AccessLogQuery()
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        query = access_log.AccessLogQuery(
+            crn=data["crn"],
+            name=data["name"],
+            staff_code=data["staff"],
+            date_from=data["date_from"],
+            date_to=data["date_to"],
+        )
+    page = access_log.access_log_page(viewer=staff, query=query, page=request.GET.get("page"))
+    return render(request, "audit/access_log.html", {"page": page, "form": form, "nav_section": "access-log"})
