@@ -91,6 +91,46 @@ class StatusView:
     by_handler: bool
 
 
+RATING_QUESTIONS = {
+    "heard": "Being heard",
+    "neutrality": "Neutrality",
+    "respect": "Respect",
+    "outcome": "The outcome",
+    "time_taken": "The time taken",
+}
+
+
+@dataclass(frozen=True)
+class RatingView:
+    """The reporter's fairness rating of a closed concern: a score from 1 to 5 per question, and a comment."""
+
+    rated_on: dt.date
+    scores: tuple[tuple[str, str, int], ...]  # (dimension, label, score)
+    comment: str
+
+    @property
+    def average(self) -> float:
+        return round(sum(score for _, _, score in self.scores) / len(self.scores), 1)
+
+
+def _rating(rating: FairnessRating | None, key: bytes) -> RatingView | None:
+    if rating is None:
+        return None
+    return RatingView(
+        rated_on=rating.rated_on,
+        scores=tuple((d, RATING_QUESTIONS[d], getattr(rating, d)) for d in FairnessRating.DIMENSIONS),
+        comment=crypto.unseal_text(key, rating.comment),
+    )
+
+
+def rating_average(rating: FairnessRating | None) -> float | None:
+    if rating is None:
+        return None
+    return round(
+        sum(getattr(rating, d) for d in FairnessRating.DIMENSIONS) / len(FairnessRating.DIMENSIONS), 1
+    )
+
+
 @dataclass(frozen=True)
 class ConcernView:
     """A concern decrypted, for its reporter or a handler (``for_handler`` adds what only handlers see)."""
@@ -121,6 +161,7 @@ class ConcernView:
     themes: tuple[str, ...] = ()
     theme_codes: tuple[str, ...] = ()
     escalations: tuple[str, ...] = ()
+    rating: RatingView | None = None
 
     @property
     def closed(self) -> bool:
@@ -182,6 +223,7 @@ def _view(concern: Concern, key: bytes, *, for_handler: bool) -> ConcernView:
         )
         for c in concern.status_changes.order_by("position")
     )
+    rating = FairnessRating.objects.filter(concern=concern).first()
     extra: dict[str, Any] = {}
     if for_handler:
         extra = {
@@ -219,7 +261,8 @@ def _view(concern: Concern, key: bytes, *, for_handler: bool) -> ConcernView:
         if concern.outcome_category
         else "",
         closed_on=concern.closed_on,
-        rated=FairnessRating.objects.filter(concern=concern).exists(),
+        rated=rating is not None,
+        rating=_rating(rating, key),
         disclosures=disclosures,
         history=history,
         content_hash=hashlib.sha256(raw).hexdigest(),
@@ -281,6 +324,8 @@ class InboxRow:
     overdue: str
     reporter_replied: bool
     escalated: bool
+    # A closed concern's fairness rating: the average of its five scores, 1 to 5 (None: not rated).
+    rating_average: float | None = None
 
 
 @dataclass(frozen=True)
@@ -319,7 +364,7 @@ def inbox(
     rows = rows.annotate(
         last_author=last_author,
         escalated=Exists(Escalation.objects.filter(concern=OuterRef("pk"))),
-    ).select_related("kind", "region")
+    ).select_related("kind", "region", "rating")
     count = rows.count()
     # Open concerns (no closing day) first.
     ordered = rows.order_by(F("closed_on").asc(nulls_first=True), "acknowledge_by", "reference")[
@@ -344,6 +389,7 @@ def inbox(
                 overdue=overdue,
                 reporter_replied=concern.last_author == Author.REPORTER,  # type: ignore[attr-defined]
                 escalated=concern.escalated,  # type: ignore[attr-defined]
+                rating_average=rating_average(getattr(concern, "rating", None)),
             )
         )
     return count, result
@@ -416,3 +462,15 @@ def open_requests_count(staff: StaffMember) -> int:
 def summary_counts() -> dict[str, int]:
     """Counts by status, for checks and the command line."""
     return dict(Concern.objects.values_list("status").annotate(n=Count("pk")).values_list("status", "n"))
+
+
+def members_of_led_groups(staff: StaffMember) -> list[HandlerMembership]:
+    """The current members of the groups ``staff`` leads (for the lead to remove one)."""
+    groups = HandlerMembership.objects.filter(staff=staff, is_lead=True, ended_on__isnull=True).values(
+        "group"
+    )
+    return list(
+        HandlerMembership.objects.filter(group__in=groups, ended_on__isnull=True)
+        .select_related("staff", "group")
+        .order_by("group__name", "staff__last_name", "staff__first_name")
+    )

@@ -586,6 +586,36 @@ def invite_handler(*, group_name: str, staff_code: str, by: StaffMember) -> Hand
 
 
 @transaction.atomic
+def end_membership(*, group_name: str, staff_code: str, by: StaffMember) -> HandlerMembership:
+    """A handler leaves a group, by their own choice or their lead's: from today they see none of its
+    concerns, and their copy of the group's key is deleted (invited back, they are given it again).
+
+    A group keeps at least one lead. What a departing handler may have copied while they held the key is
+    beyond any database (rotating the group's key would re-seal every concern: see ADR 0008)."""
+    ensure_current(by)
+    code = str(staff_code).strip().upper()
+    membership = (
+        HandlerMembership.objects.select_for_update()
+        .filter(group__name=group_name, staff__staff_code=code, ended_on__isnull=True)
+        .select_related("group", "staff")
+        .first()
+    )
+    leads = HandlerMembership.objects.filter(group__name=group_name, is_lead=True, ended_on__isnull=True)
+    if by.staff_code != code and not leads.filter(staff=by).exists():
+        raise NotAHandler("Only the group's lead, or the handler themselves, ends a handler's membership.")
+    if membership is None:
+        raise ValidationError({"staff_code": "They are not a handler of this group"})
+    if membership.is_lead and not leads.exclude(pk=membership.pk).exists():
+        raise ValidationError(
+            {"staff_code": "A group needs a lead: make another handler its lead before the last lead leaves"}
+        )
+    membership.ended_on = today()
+    membership.sealed_group_key = None
+    membership.save(update_fields=["ended_on", "sealed_group_key"])
+    return membership
+
+
+@transaction.atomic
 def appoint_custodian(*, staff: StaffMember) -> Custodian:
     custodian, _ = Custodian.objects.update_or_create(
         staff=staff, defaults={"appointed_on": today(), "ended_on": None}

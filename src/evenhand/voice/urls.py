@@ -40,6 +40,7 @@ urlpatterns = [
     path("voice-team/conflicts/", views.declare_conflict, name="voice-conflict"),
     path("voice-team/grant/", views.grant, name="voice-grant"),
     path("voice-team/handlers/", views.invite, name="voice-invite"),
+    path("voice-team/handlers/end/", views.end_membership, name="voice-end-membership"),
     path("voice-team/custodian/", views.custodian, name="voice-custodian"),
     path("voice-team/concerns/<str:concern_ref>/", views.handle, name="voice-handle"),
     path(

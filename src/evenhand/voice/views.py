@@ -386,6 +386,7 @@ def _inbox_page(request: HttpRequest, staff: StaffMember, **forms: Any) -> HttpR
         "waiting": selectors.waiting_for_group_key(staff),
         "conflict_form": forms.get("conflict_form") or ConflictForm(),
         "invite_form": forms.get("invite_form") or InviteForm(),
+        "members": selectors.members_of_led_groups(staff),
     }
     if forms:
         context["form"] = next(iter(forms.values()))
@@ -596,6 +597,32 @@ def invite(request: HttpRequest) -> HttpResponse:
             )
             return redirect("voice-inbox")
     return _inbox_page(request, staff, invite_form=form)
+
+
+@require_POST
+def end_membership(request: HttpRequest) -> HttpResponse:
+    """A lead removes a handler from their group, or a handler leaves one (the same two hidden fields as
+    granting the key)."""
+    staff = _handler(request)
+    form = GrantForm(request.POST)
+    if not form.is_valid():
+        raise Http404("No such handler.")
+    try:
+        membership = services.end_membership(
+            group_name=form.cleaned_data["group"], staff_code=form.cleaned_data["staff_code"], by=staff
+        )
+    except services.NotAHandler as refused:
+        raise PermissionDenied(str(refused)) from None
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("voice-inbox")
+    if membership.staff_id == staff.pk:
+        messages.success(request, f"You have left {membership.group.name}.")
+        return redirect("voice-inbox") if services.is_handler(staff) else redirect("/")
+    messages.success(
+        request, f"{membership.staff.full_name} is no longer a handler of {membership.group.name}."
+    )
+    return redirect("voice-inbox")
 
 
 @require_POST

@@ -14,11 +14,11 @@ from contextlib import contextmanager
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
 from ninja import Field, Header, Path, Query, Router, Schema
 
-from evenhand.voice import limiter, selectors, services
-from evenhand.voice.models import Concern, OutcomeCategory, Status, SubStatus
+from evenhand.voice import crypto, limiter, selectors, services
+from evenhand.voice.models import Attachment, Concern, OutcomeCategory, Status, SubStatus
 
 from ..auth import staff_of
 from ..schemas import LIST_ERRORS, READ_ERRORS, WRITE_ERRORS, ErrorOut, PageQuery
@@ -43,6 +43,9 @@ class InboxRowOut(Schema):
     overdue: str
     reporter_replied: bool
     escalated: bool
+    rating_average: float | None = Field(
+        None, description="A closed concern's fairness rating: the average of its five scores (1 to 5)"
+    )
 
 
 class PagedInboxOut(Schema):
@@ -77,6 +80,21 @@ class MessageOut(Schema):
     attachments: list[AttachmentOut]
 
 
+class ScoreOut(Schema):
+    question: str
+    label: str
+    score: int = Field(..., ge=1, le=5)
+
+
+class RatingOut(Schema):
+    """The reporter's fairness rating of the closed concern, 1 (poor) to 5 (good)."""
+
+    rated_on: dt.date
+    scores: list[ScoreOut]
+    average: float
+    comment: str
+
+
 class ConcernOut(Schema):
     reference: str
     kind: str
@@ -98,6 +116,7 @@ class ConcernOut(Schema):
     subjects: list[str]
     themes: list[str]
     content_hash: str
+    rating: RatingOut | None
 
 
 class StatusIn(Schema):
@@ -171,6 +190,14 @@ def _out(view: selectors.ConcernView) -> dict[str, Any]:
         ],
         "subjects": list(view.subjects),
         "themes": list(view.themes),
+        "rating": None
+        if view.rating is None
+        else {
+            "rated_on": view.rating.rated_on,
+            "scores": [{"question": q, "label": label, "score": n} for q, label, n in view.rating.scores],
+            "average": view.rating.average,
+            "comment": view.rating.comment,
+        },
     }
 
 
@@ -198,6 +225,45 @@ def read_concern(
     key = _key(staff, x_voice_passphrase)
     with _refusals():
         return _out(selectors.handler_view(staff=staff, reference=concern_ref, private_key=key))
+
+
+@router.get(
+    "/concerns/{concern_ref}/attachments/{attachment_id}",
+    response={200: None, 403: ErrorOut, **READ_ERRORS},
+    summary="Download an attachment (decrypted with your passphrase)",
+    openapi_extra={
+        "responses": {
+            "200": {
+                "description": "The file, metadata stripped when it was received: a JPEG, PNG, PDF or text file",
+                "content": {
+                    kind: {"schema": {"type": "string", "format": "binary"}}
+                    for kind in ("image/jpeg", "image/png", "application/pdf", "text/plain")
+                },
+            }
+        }
+    },
+)
+def download_attachment(
+    request: HttpRequest,
+    concern_ref: Path[str],
+    attachment_id: Path[str],
+    x_voice_passphrase: str | None = PASSPHRASE,
+) -> HttpResponse:
+    """An attachment of a concern the caller may handle, with the same checks as reading the concern: one of
+    another group's concerns, or one naming the caller or their line, is not found."""
+    staff = _handler(request)
+    key = _key(staff, x_voice_passphrase)
+    with _refusals():
+        try:
+            attachment, data = selectors.handler_attachment(
+                staff=staff, reference=concern_ref, private_key=key, attachment_id=attachment_id
+            )
+        except (Attachment.DoesNotExist, crypto.DecryptionFailed):
+            raise Http404(NOT_FOUND) from None
+    response = HttpResponse(data, content_type=attachment.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{attachment.file_name}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 @router.post(
