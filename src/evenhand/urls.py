@@ -7,6 +7,7 @@ urlpatterns = [
     path("", include("evenhand.core.urls")),
     path("", include("evenhand.people.urls")),
     path("", include("evenhand.cases.urls")),
+    path("", include("evenhand.assessment.urls")),
     path("", include("evenhand.cases.diary_urls")),
     path("", include("evenhand.audit.urls")),
     path("", include("evenhand.workload.urls")),

@@ -302,6 +302,9 @@ KIND_OF_WORD = {
     # The staff survey: a survey's id (tests/voice/test_survey.py walks real ones).
     "survey": "survey",
     "surveys": "survey",
+    # An assessment (of one person) by its id or an analyst's token.
+    "assessment": "assessment",
+    "assessments": "assessment",
     # Risk information about a person (and its decision on recall).
     "information": "risk_information",
     "risk-information": "risk_information",
@@ -318,11 +321,13 @@ TEXT_REFERENCES = {
 BARE_NAMES = ("ref", "id", "pk", "token")
 SUFFIXES = ("_id", "_ref", "_token", "_pk", "_code")
 # Kinds whose record belongs to one person: a route taking one shows, or refuses, that person's record.
-PERSON_KINDS = ("person", "sentence", "contact", "decision", "referral", "consultation", "risk_information")
+PERSON_KINDS = ("person", "sentence", "contact", "decision", "referral", "consultation", "risk_information", "assessment")
 # Kinds an operation reads on its own (``/sentences/<id>``): those who may see the person may read it.
-READABLE_KINDS = ("person", "sentence", "contact", "decision", "referral", "risk_information")
+READABLE_KINDS = ("person", "sentence", "contact", "decision", "referral", "risk_information", "assessment")
 # Required query parameters that are not records.
 QUERY_VALUES = {"measure": "recall"}
+# Path parameters that are not records: a value that names something real.
+PATH_VALUES = {"section_key": "accommodation"}
 
 
 def kind_of(name: str, before: str = "") -> tuple[str, str] | None:
@@ -357,6 +362,7 @@ def record_pk(world: World, role: Role, kind: str) -> int:
         "reduction": world.reduction_id,
         "task": marked.task.pk,
         "sensitivity": world.sensitivity_id,
+        "assessment": marked.assessment.pk,
         "risk_information": marked.information.pk if marked.information else 0,
     }[kind]
 
@@ -379,6 +385,9 @@ def fill(world: World, role: Role, params: list[tuple[str, str]]) -> tuple[dict[
     """Values for path parameters, and whether any of them points at a person's record."""
     values, person_bearing = {}, False
     for name, before in params:
+        if name in PATH_VALUES:
+            values[name] = PATH_VALUES[name]
+            continue
         found = kind_of(name, before)
         if found is None:
             pytest.fail(

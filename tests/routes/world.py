@@ -17,6 +17,8 @@ from decimal import Decimal
 from django.utils import timezone
 
 from evenhand.api.services import issue_api_token
+from evenhand.assessment.models import Assessment
+from evenhand.assessment.services import TopicAnswer, save_conversation, save_section, start_assessment
 from evenhand.audit.models import Channel
 from evenhand.audit.services import log_person_view, log_refused_view
 from evenhand.cases.models import (
@@ -77,6 +79,7 @@ class Marked:
     referral: Referral
     consultation: Consultation  # about ``queued``, with the holder
     task: CountedTask  # a court report the holder is writing about them
+    assessment: Assessment  # in progress, by the holder
     markers: tuple[str, ...]  # planted in free text
     information: RiskInformation | None = None  # risk information from the police about them
 
@@ -103,6 +106,7 @@ class Marked:
             record_token("decision", self.decision.pk),
             record_token("referral", self.referral.pk),
             record_token("consultation", self.consultation.pk),
+            record_token("assessment", self.assessment.pk),
         ]
 
     def identifiers(self) -> list[str]:
@@ -265,6 +269,23 @@ def _marked(
         received_at=local_datetime(today() - dt.timedelta(days=1)),
         reliability=Reliability.LIKELY,
     )
+    assessment = start_assessment(by=holder, person=person)
+    save_section(
+        by=holder,
+        assessment=assessment,
+        section="accommodation",
+        answers={"3.3": 2, "3.4": 1},
+        analysis=f"{markers['NOTE']}: {first} {last} ({crn}) sofa-surfing.",
+    )
+    save_conversation(
+        by=holder,
+        assessment=assessment,
+        answers={
+            "culture": TopicAnswer(
+                status="discussed", in_their_words=f"{markers['NOTE']}: {first}'s own words"
+            )
+        },
+    )
     return Marked(
         key=key,
         person=person,
@@ -276,6 +297,7 @@ def _marked(
         referral=referral,
         consultation=consultation,
         task=task,
+        assessment=assessment,
         markers=tuple(markers.values()),
         information=information,
     )

@@ -24,6 +24,7 @@ from evenhand.people.door import RecordNotFound
 
 from .auth import BearerToken, StaffSession
 from .routers import (
+    assessments,
     contacts,
     enforcement,
     equality,
@@ -61,6 +62,8 @@ api.add_router("/enforcement-decisions", enforcement.router)
 api.add_router("/referrals", referrals.router)
 api.add_router("/risk-reviews", risk.risk_router)
 api.add_router("/registrations", risk.registrations_router)
+api.add_router("/assessments", assessments.router)
+api.add_router("/tiers", assessments.tiers_router)
 api.add_router("/risk-information", risk_information.router)
 api.add_router("/allocations", workload.router)
 api.add_router("/workload", workload.workload_router)

@@ -113,6 +113,7 @@ TOKEN_KINDS = (
     "consultation",
     "risk_review",
     "registration",
+    "assessment",
     "risk_information",
 )
 

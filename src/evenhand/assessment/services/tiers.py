@@ -10,7 +10,7 @@ a few queries per block rather than per person.
 import datetime as dt
 import logging
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -36,6 +36,7 @@ from evenhand.people.models import Person, Sex
 from .. import tier
 from ..models import FINISHED, Assessment, SectionAnswer, TierCalculation, TierTrigger
 from ..sections import IMPULSIVITY_ITEM, PARENTING_ITEM, TEMPER_ITEM, Severity
+from ..selectors import current_tier
 
 logger = logging.getLogger(__name__)
 
@@ -206,12 +207,6 @@ def _row(
     )
 
 
-def current_tier(person: Person | int) -> TierCalculation | None:
-    """The person's latest computed tier, or None before one was computed."""
-    pk = person if isinstance(person, int) else person.pk
-    return TierCalculation.objects.filter(person_id=pk).order_by("-computed_at", "-id").first()
-
-
 @transaction.atomic
 def recompute_tier(
     *, person: Person | int, trigger: str, reason: str = "", assessment: Assessment | None = None
@@ -314,13 +309,3 @@ def recompute_all(
         if progress is not None:
             progress(report.people)
     return report
-
-
-def tier_history(person: Person | int) -> Iterable[TierCalculation]:
-    """Every tier computed for the person, latest first."""
-    pk = person if isinstance(person, int) else person.pk
-    return (
-        TierCalculation.objects.filter(person_id=pk)
-        .select_related("assessment")
-        .order_by("-computed_at", "-id")
-    )
