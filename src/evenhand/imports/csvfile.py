@@ -10,9 +10,6 @@ import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-# A field as long as this is not a value of any column: the csv module's own limit, stated.
-FIELD_LIMIT = 10_000
-
 
 @dataclass(frozen=True)
 class Problem:
@@ -112,7 +109,6 @@ def read_rows(
         raise FileRefused(
             [Problem(1, "", f"The file is empty: it needs a header row naming the {kind} columns")]
         )
-    csv.field_size_limit(FIELD_LIMIT)
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         first = next(reader)
