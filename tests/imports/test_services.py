@@ -164,6 +164,15 @@ class TestPeople:
         assert Person.objects.count() == 1
         assert ImportedRow.objects.get().record_id == held.pk
 
+    def test_an_id_is_never_one_given_before(self, head, pdu):
+        """The access log keeps a person's id after the record is gone: an import must not give it again."""
+        gone = PersonFactory(pdu=pdu)
+        gone_id = gone.pk
+        DiversityProfile.objects.filter(person=gone).delete()
+        gone.delete()
+        people(head, [person_row(1)])
+        assert Person.objects.get().pk > gone_id
+
     def test_a_crn_evenhand_gives_is_not_one_entered_on_another_row(self, head):
         people(head, [person_row(1, crn=""), person_row(2, crn="E000001")])
         assert sorted(Person.objects.values_list("crn", flat=True)) == ["E000001", "E000002"]
