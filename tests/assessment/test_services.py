@@ -403,3 +403,21 @@ def test_a_registration_added_changes_the_stored_tier_with_a_new_row(
     from evenhand.assessment.services import recompute_tier
 
     assert recompute_tier(person=person, trigger="recompute") is None
+
+
+def test_recomputing_everyone_stores_only_changes(case):
+    from django.core.management import call_command
+
+    from evenhand.assessment.services import recompute_all
+
+    person, po = case
+    completed(person, po)
+    others = [SentenceFactory().person for _ in range(3)]
+    report = recompute_all(block=2)
+    assert (report.people, report.changed) == (4, 3)  # the assessed person's tier is already stored
+    for other in others:
+        # No assessment: change level 2; a community order with unpaid work only: no mandate, so 0.
+        assert TierCalculation.objects.get(person=other).tier == "D0"
+    assert recompute_all().changed == 0
+    call_command("tier", "--recompute")
+    assert TierCalculation.objects.count() == 4
