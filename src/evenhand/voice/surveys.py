@@ -89,10 +89,27 @@ def create_survey(*, title: str, opens_on: dt.date, closes_on: dt.date) -> Surve
     return survey
 
 
+# Who answers: the probation service's own staff. Inspectors (HM Inspectorate of Probation) are outside the
+# service: the survey asks the inspectorate's questions of the service's staff, and an inspector's answers
+# would be counted as the staff's. They read the results when a survey closes, like everyone else.
+NOT_RESPONDENTS = (Grade.INSPECTOR,)
+NOT_A_RESPONDENT = (
+    "The staff survey is for the probation service's own staff, so inspectors do not take part. You can read"
+    " the results when the survey closes."
+)
+
+
+def may_take_part(staff: StaffMember) -> bool:
+    return staff.grade not in NOT_RESPONDENTS
+
+
 @transaction.atomic
 def issue_token(*, survey: Survey, staff: StaffMember) -> str:
     """A one-time token for ``staff`` to answer ``survey`` with, once per person per survey. The token is
-    returned to be shown once; only its keyed hash is stored, in a row that does not name the staff member."""
+    returned to be shown once; only its keyed hash is stored, in a row that does not name the staff member.
+    Refused to inspectors (``NOT_RESPONDENTS``)."""
+    if not may_take_part(staff):
+        raise ValidationError(NOT_A_RESPONDENT)
     if not is_open(survey):
         raise ValidationError("This survey is not open")
     try:

@@ -298,6 +298,7 @@ def generate_survey(
     survey = surveys.create_survey(title=title, opens_on=today, closes_on=today)
     staff = list(
         StaffMember.objects.filter(end_date__isnull=True)
+        .exclude(grade__in=surveys.NOT_RESPONDENTS)
         .select_related("team__pdu__region")
         .order_by("pk")[: effects.survey_responses]
     )

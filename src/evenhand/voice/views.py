@@ -692,6 +692,7 @@ def staff_surveys(request: HttpRequest) -> HttpResponse:
             "open": surveys.is_open(survey),
             "closed": surveys.is_closed(survey),
             "has_token": surveys.has_token(survey, staff),
+            "may_take_part": surveys.may_take_part(staff),
         }
         for survey in surveys.surveys()
     ]
