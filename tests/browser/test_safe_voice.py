@@ -8,7 +8,7 @@ import re
 import pytest
 from django.utils import timezone
 
-from evenhand.org.models import Grade
+from evenhand.org.models import Grade, Region
 from evenhand.org.services import create_pdu, create_region, create_staff_member, create_team
 from evenhand.voice import services
 from evenhand.voice.models import Concern, ConcernKind, FairnessRating
@@ -105,3 +105,44 @@ def test_raise_anonymously_return_converse_and_rate(live_server, browser_page, v
     for identifier in (member.first_name, member.last_name, member.staff_code, member.user.username):
         assert not re.search(rf"\b{re.escape(identifier)}\b", stored, re.I), identifier
     assert page.console_errors == []
+
+
+def test_the_published_summary_is_read_without_signing_in(live_server, browser_page, voice_world):
+    """From the start page to a published quarter, its tables with [c] where a count is under 10, and its PDF."""
+    from evenhand.voice import summary
+    from tests.voice.summary_helpers import concerns
+
+    _, handler = voice_world
+    group = handler.voice_memberships.get().group
+    region = Region.objects.get(code="NE")
+    july = dt.date(2026, 7, 6)
+    kinds = {k.code: k for k in ConcernKind.objects.all()}
+    concerns(
+        24,
+        kind=kinds["racism"],
+        region=region,
+        group=group,
+        received=july,
+        closed_after=30,
+        category="upheld",
+    )
+    concerns(
+        3,
+        kind=kinds["bullying"],
+        region=region,
+        group=group,
+        received=july,
+        closed_after=30,
+        category="referred",
+    )
+    summary.publish(quarter=summary.Quarter(2026, 3), by=handler, on=dt.date(2026, 10, 2))
+    page = browser_page
+    page.goto(f"{live_server.url}/voice/")
+    page.get_by_role("link", name="Read the quarterly summaries").click()
+    page.get_by_role("link", name=re.compile("2026 quarter 3")).click()
+    assert page.get_by_role("heading", name="Staff concerns, July to September 2026", level=1).is_visible()
+    received = page.get_by_role("table").first
+    assert "[c]" in received.inner_text() and "Racism or other discrimination" in received.inner_text()
+    pdf = page.request.get(live_server.url + page.get_by_role("link", name="PDF").get_attribute("href"))
+    assert pdf.ok and pdf.body().startswith(b"%PDF")
+    assert not page.console_errors
