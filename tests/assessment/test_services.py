@@ -421,3 +421,52 @@ def test_recomputing_everyone_stores_only_changes(case):
     assert recompute_all().changed == 0
     call_command("tier", "--recompute")
     assert TierCalculation.objects.count() == 4
+
+
+def test_a_risk_review_and_an_ended_registration_each_store_a_new_tier(
+    case, django_capture_on_commit_callbacks
+):
+    from evenhand.cases.models import ReviewReason, Tier, TierSource
+    from evenhand.cases.services import end_registration, record_risk_review
+
+    person, po = case
+    completed(person, po)
+    with django_capture_on_commit_callbacks(execute=True):
+        record_risk_review(
+            by=po,
+            person=person,
+            assessed_on=today(),
+            rosh_children=RoshLevel.LOW,
+            rosh_public=RoshLevel.VERY_HIGH,
+            rosh_known_adult=RoshLevel.LOW,
+            rosh_staff=RoshLevel.LOW,
+            next_review_due=today() + dt.timedelta(days=90),
+            review_reason=ReviewReason.SIGNIFICANT_CHANGE,
+            tier=Tier.B2,
+            tier_source=TierSource.PRACTITIONER,
+            mappa_category=2,
+            mappa_level=2,
+        )
+    latest = TierCalculation.objects.order_by("-computed_at", "-id").first()
+    # Very high RoSH 150 (RSR 3.5 scores less, so not counted) + MAPPA level 2 150 = 300: A.
+    assert (latest.tier, latest.protect_points, latest.trigger) == ("A1", 300, "risk_review")
+    rsr_line = next(line for line in latest.lines if line["label"].startswith("RSR"))
+    assert rsr_line["counted"] is False
+    with django_capture_on_commit_callbacks(execute=True):
+        registration = add_registration(
+            by=po,
+            person=person,
+            type=RegistrationType.SELF_HARM,
+            start_date=today() - dt.timedelta(days=5),
+            next_review_date=today() + dt.timedelta(days=60),
+        )
+    with django_capture_on_commit_callbacks(execute=True):
+        end_registration(by=po, registration=registration, end_date=today(), reason="No longer a concern")
+    rows = list(TierCalculation.objects.filter(person=person).order_by("computed_at", "id"))
+    assert [r.trigger for r in rows] == [
+        "assessment",
+        "risk_review",
+        "registration_added",
+        "registration_ended",
+    ]
+    assert rows[-1].protect_points == 300 and rows[-2].protect_points == 302
