@@ -16,6 +16,7 @@ from evenhand.cases.models import (
     SentenceType,
     TierSource,
 )
+from evenhand.cases.signals import tier_inputs_changed
 from evenhand.imports import kinds
 from evenhand.imports.models import ImportedRow, ImportRun
 from evenhand.imports.services import ImportRefused, import_csv, import_rows, rejects_csv
@@ -579,6 +580,29 @@ class TestRisk:
             TierSource.IMPORTED,
             head,
         )
+
+    def test_the_tier_calculation_hears_of_each_person_once_the_import_commits(
+        self, head, held, django_capture_on_commit_callbacks
+    ):
+        heard = []
+
+        def receiver(sender, *, person_id, trigger, **kwargs):
+            heard.append((person_id, trigger))
+
+        tier_inputs_changed.connect(receiver, dispatch_uid="test-import-tier")
+        try:
+            with django_capture_on_commit_callbacks(execute=True):
+                import_csv(by=head, kind="risk", data=csv_bytes(RISK_HEADER, [risk_row(1), risk_row(2)]))
+            assert (held.pk, "risk_review") in heard
+            assert len([h for h in heard if h[0] == held.pk]) == 1
+            heard.clear()
+            with django_capture_on_commit_callbacks(execute=True), pytest.raises(ImportRefused):
+                import_csv(
+                    by=head, kind="risk", data=csv_bytes(RISK_HEADER, [risk_row(3), risk_row(4, tier="Z")])
+                )
+            assert heard == []
+        finally:
+            tier_inputs_changed.disconnect(dispatch_uid="test-import-tier")
 
     @pytest.mark.parametrize(
         ("values", "column", "reason"),

@@ -40,6 +40,7 @@ from evenhand.cases.services import OffenceInput, RequirementInput
 from evenhand.cases.services.contacts import check_contact
 from evenhand.cases.services.risk import check_risk_review
 from evenhand.cases.services.sentences import check_sentence
+from evenhand.cases.signals import tier_inputs_changed_on_commit
 from evenhand.org.models import PDU, StaffMember
 from evenhand.people.access import visible_people
 from evenhand.people.identifiers import crn_format, next_crns, normalise_pnc, used_crn_message
@@ -553,6 +554,10 @@ class RiskKind(Kind):
         for summary, pk in zip(summaries, reserve_ids(RiskSummary, len(summaries)), strict=True):
             summary.pk = pk
         insert(RiskSummary, summaries)
+        # As record_risk_review does: the apps built on the case record (the tier calculation) hear of each
+        # person's new review once the import commits, and not at all if it does not.
+        for person_id in dict.fromkeys(summary.person_id for summary in summaries):
+            tier_inputs_changed_on_commit(person_id=person_id, trigger="risk_review")
         return [summary.pk for summary in summaries]
 
 
