@@ -200,6 +200,12 @@ def test_every_count_under_10_is_suppressed_and_the_auditor_passes(built: summar
     assert sexual[1] == "[c]"
 
 
+def test_the_methodology_states_this_summary_s_rule(built: summary.Summary) -> None:
+    method = " ".join(built.method)
+    assert "1 to 9 concerns" in method and "every count of 1 to 9 open" in method
+    assert "1 to 4" not in method
+
+
 def test_secondary_suppression_keeps_a_cell_from_the_totals(built: summary.Summary) -> None:
     protection = built.protection
     cells = protection.cells

@@ -59,6 +59,7 @@ class Audit:
     narrowest_below: float
     findings: list[Finding] = field(default_factory=list)
     seconds: float = 0.0
+    threshold: int = DEFAULT_RULES.threshold  # the rule's: counts of 1 to threshold - 1 are sensitive
 
     @property
     def passed(self) -> bool:
@@ -72,7 +73,7 @@ class Audit:
             f"{self.suppressed:,} of {self.published + self.suppressed:,} published counts are suppressed, in"
             f" {self.components:,} independent groups of unknown counts (the largest holds"
             f" {self.largest_component:,}). An attack by linear programming on everything published found"
-            f" every count of 1 to 4 open over its whole protection interval: each could be at least"
+            f" every count of 1 to {self.threshold - 1} open over its whole protection interval: each could be at least"
             f" {_whole(self.narrowest_above)} higher than it is, and could be"
             f" {'as low as the least possible value' if self.narrowest_below >= 0 else 'lower'}"
             " (1 for a suppressed count)."
@@ -191,6 +192,7 @@ def audit(
         narrowest_below=float(below[concerned].min()) if concerned.any() else float("inf"),
         findings=sorted(findings, key=lambda f: f.cell),
         seconds=time.perf_counter() - started,
+        threshold=rules.threshold,
     )
 
 
