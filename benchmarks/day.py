@@ -1,0 +1,238 @@
+"""Benchmark the practitioner's and manager's day on PostgreSQL: My cases with the to-do list for a practitioner,
+an SPO and a head of PDU, the person page, and the practitioner's week (list and calendar), one request at a
+time through the real views (URL routing, session, door, queries, template).
+
+    createdb -h 127.0.0.1 -U postgres evenhand_day
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/evenhand_day .venv/bin/python benchmarks/day.py --scale national
+
+The database must be one you can spare: the script migrates it and, when it holds no staff yet, fills it with the
+synthetic generator (``evenhand synth --scale … --seed 1``) and runs VACUUM ANALYZE. The generator books no
+future appointments, so the benchmark books a week of them (and leaves some of last week's without an outcome)
+for the practitioner it times, with bulk inserts, as a practitioner's diary would hold. Staff without a log-in
+get one. A database already filled is used as it is, so later runs only time.
+
+It prints the median and 95th percentile of each page and the load average, and ends with the line
+``worst page p95 ms: N`` (the goal is 100 ms or less). It is a benchmark, not a test.
+"""
+
+import argparse
+import datetime as dt
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
+
+
+def configure() -> None:
+    if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        sys.exit("Set DATABASE_URL to a PostgreSQL database you can spare (see the docstring).")
+    if not os.environ.get("SECRET_KEY"):
+        os.environ["EVENHAND_DEMO"] = "1"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "evenhand.settings")
+    os.environ["EVENHAND_PLAIN_STATIC"] = "true"
+    import django
+
+    django.setup()
+
+
+def load_average() -> str:
+    try:
+        return Path("/proc/loadavg").read_text().strip()
+    except OSError:
+        return "not available"
+
+
+def build(scale: str, seed: int) -> None:
+    from django.core.management import call_command
+    from django.db import connection
+
+    print(
+        f"Generating the synthetic service with `evenhand synth --scale {scale} --seed {seed}` …", flush=True
+    )
+    started = time.perf_counter()
+    call_command("synth", "--scale", scale, "--seed", str(seed), verbosity=0)
+    print(f"  done in {time.perf_counter() - started:.0f} s; VACUUM ANALYZE …", flush=True)
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
+
+
+def signed_in(staff):
+    """A test client signed in as ``staff``, giving them a log-in if the data has none."""
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    if staff.user_id is None:
+        user, _ = get_user_model().objects.get_or_create(username=f"bench-{staff.staff_code.lower()}")
+        staff.user = user
+        staff.save(update_fields=["user"])
+    client = Client()
+    client.force_login(staff.user)
+    return client
+
+
+def choose():
+    """The practitioner with the largest current caseload, an SPO of their team and the head of their PDU (made
+    for the benchmark where the data has none)."""
+    from django.db.models import Count
+
+    from evenhand.cases.models import Allocation
+    from evenhand.org.models import Grade, StaffMember
+
+    row = (
+        Allocation.objects.filter(end_date__isnull=True, practitioner__end_date__isnull=True)
+        .values("practitioner")
+        .annotate(n=Count("pk"))
+        .order_by("-n")
+        .first()
+    )
+    practitioner = StaffMember.objects.select_related("team").get(pk=row["practitioner"])
+    today = dt.date.today()
+
+    def manager(grade: str, **where) -> StaffMember:
+        found = StaffMember.objects.filter(grade=grade, end_date__isnull=True, **where).first()
+        return found or StaffMember.objects.create(
+            staff_code=f"BENCH{grade}{practitioner.team_id}"[:16],
+            first_name="Benchmark",
+            last_name=grade,
+            grade=grade,
+            team=practitioner.team,
+            start_date=today - dt.timedelta(days=365),
+        )
+
+    spo = manager(Grade.SPO, team_id=practitioner.team_id)
+    head = manager(Grade.HEAD_OF_PDU, team__pdu_id=practitioner.team.pdu_id)
+    return practitioner, spo, head, row["n"]
+
+
+def book_the_week(practitioner) -> int:
+    """A diary for the week: two appointments this week for each person on the caseload (none on a bank
+    holiday or at a weekend), and one of last week's left without an outcome for every fifth person. Bulk
+    inserts, skipped when the practitioner already has appointments booked this week."""
+    from django.utils import timezone
+
+    from evenhand.cases.models import Allocation, Contact, ContactType
+    from evenhand.core.calendar import is_working_day
+
+    now = timezone.now()
+    monday = timezone.localdate(now) - dt.timedelta(days=timezone.localdate(now).weekday())
+    if Contact.objects.filter(with_staff=practitioner, starts_at__gte=now - dt.timedelta(days=7)).exists():
+        return 0
+    days = [monday + dt.timedelta(days=n) for n in range(5) if is_working_day(monday + dt.timedelta(days=n))]
+    cases = list(
+        Allocation.objects.filter(practitioner=practitioner, end_date__isnull=True).values_list(
+            "sentence_id", "sentence__person_id"
+        )
+    )
+    rows = []
+    for n, (sentence_id, person_id) in enumerate(cases):
+        for k in range(2):
+            day = days[(n + k * 2) % len(days)]
+            starts = timezone.make_aware(dt.datetime.combine(day, dt.time(9 + (n * 2 + k) % 8, 0)))
+            rows.append(
+                Contact(
+                    person_id=person_id,
+                    sentence_id=sentence_id,
+                    type=ContactType.OFFICE_APPOINTMENT,
+                    starts_at=starts,
+                    location="Probation office",
+                    recorded_by=practitioner,
+                    with_staff=practitioner,
+                    duration_minutes=45,
+                )
+            )
+        if n % 5 == 0:
+            rows.append(
+                Contact(
+                    person_id=person_id,
+                    sentence_id=sentence_id,
+                    type=ContactType.HOME_VISIT,
+                    starts_at=timezone.make_aware(
+                        dt.datetime.combine(monday - dt.timedelta(days=4), dt.time(14))
+                    ),
+                    location="Home",
+                    recorded_by=practitioner,
+                    with_staff=practitioner,
+                    duration_minutes=60,
+                )
+            )
+    Contact.objects.bulk_create(rows, batch_size=1000)
+    return len(rows)
+
+
+def percentile(samples: list[float], q: int) -> float:
+    return statistics.quantiles(samples, n=100, method="inclusive")[q - 1]
+
+
+def time_page(client, url: str, runs: int) -> list[float]:
+    for _ in range(3):  # warm: the first requests of a process pay for imports and templates
+        response = client.get(url)
+        assert response.status_code == 200, (url, response.status_code)
+    samples = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        response = client.get(url)
+        samples.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200, (url, response.status_code)
+    return samples
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", default="national", help="synthetic scale when the database is empty")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--runs", type=int, default=40, help="timed requests per page")
+    arguments = parser.parse_args()
+    configure()
+
+    from django.core.management import call_command
+    from django.db import connection
+    from django.urls import reverse
+
+    from evenhand.cases.models import Allocation, Contact
+    from evenhand.org.models import StaffMember
+    from evenhand.people.models import Person
+
+    call_command("migrate", verbosity=0)
+    if not StaffMember.objects.exists():
+        build(arguments.scale, arguments.seed)
+    practitioner, spo, head, caseload = choose()
+    booked = book_the_week(practitioner)
+    if booked:
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE cases_contact")
+    print(
+        f"Database: {connection.vendor}, {Person.objects.count():,} people, {StaffMember.objects.count():,} staff, "
+        f"{Contact.objects.count():,} contacts; {booked} appointments booked for the benchmark",
+        flush=True,
+    )
+    person_id = (
+        Allocation.objects.filter(practitioner=practitioner, end_date__isnull=True)
+        .values_list("sentence__person_id", flat=True)
+        .first()
+    )
+    pages = [
+        (f"My cases, practitioner ({caseload} cases)", signed_in(practitioner), reverse("my-cases")),
+        ("My cases, SPO (team)", signed_in(spo), reverse("my-cases")),
+        ("My cases, SPO sorted by to-do", signed_in(spo), reverse("my-cases") + "?sort=todo"),
+        ("My cases, head of PDU", signed_in(head), reverse("my-cases")),
+        ("Person page", signed_in(practitioner), reverse("person-detail", args=[person_id])),
+        ("Practitioner's week (list)", signed_in(practitioner), reverse("week")),
+        ("Practitioner's week (calendar)", signed_in(practitioner), reverse("week") + "?view=calendar"),
+    ]
+    print(f"load average before: {load_average()}", flush=True)
+    worst = 0.0
+    for name, client, url in pages:
+        samples = time_page(client, url, arguments.runs)
+        p50, p95 = statistics.median(samples), percentile(samples, 95)
+        worst = max(worst, p95)
+        print(f"  {name}: p50 {p50:.0f} ms, p95 {p95:.0f} ms", flush=True)
+    print(f"load average after: {load_average()}")
+    print(f"worst page p95 ms: {worst:.0f}")
+
+
+if __name__ == "__main__":
+    main()
