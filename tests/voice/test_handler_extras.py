@@ -147,3 +147,29 @@ def test_the_inbox_lets_a_lead_remove_a_handler_and_a_handler_leave(world):
         "/voice-team/handlers/end/", {"staff_code": "VLEAD", "group": world.group.name}, follow=True
     )
     assert "A group needs a lead" in kept.content.decode() and services.is_handler(world.lead)
+
+
+def test_handlers_set_themes_through_the_api(world):
+    ref = raise_one(world).concern.reference
+    api = _api(world.handler, None)
+    done = api.put(
+        f"/api/v1/voice/concerns/{ref}/themes",
+        '{"themes": ["threats", "micro-aggressions"]}',
+        content_type="application/json",
+    )
+    assert done.status_code == 200 and done.json()["themes"] == ["micro-aggressions", "threats"]
+    bad = api.put(
+        f"/api/v1/voice/concerns/{ref}/themes", '{"themes": ["nonsense"]}', content_type="application/json"
+    )
+    assert bad.status_code == 422 and "themes" in bad.json()["errors"]
+    assert services.Concern.objects.get(reference=ref).themes.count() == 2
+    cleared = api.put(
+        f"/api/v1/voice/concerns/{ref}/themes", '{"themes": []}', content_type="application/json"
+    )
+    assert cleared.json()["themes"] == []
+    assert (
+        _api(world.outsider)
+        .put(f"/api/v1/voice/concerns/{ref}/themes", '{"themes": []}', content_type="application/json")
+        .status_code
+        == 403
+    )

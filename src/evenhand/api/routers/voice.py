@@ -134,6 +134,17 @@ class CloseIn(Schema):
     category: OutcomeCategory
 
 
+class ThemesIn(Schema):
+    themes: list[str] = Field(
+        ..., max_length=20, description="The codes of the themes the concern is counted under (none: [])"
+    )
+
+
+class ThemesOut(Schema):
+    reference: str
+    themes: list[str]
+
+
 class DoneOut(Schema):
     reference: str
     status: str
@@ -338,3 +349,16 @@ def close(
             category=payload.category,
         )
     return {"reference": concern.reference, "status": concern.status}
+
+
+@router.put(
+    "/concerns/{concern_ref}/themes",
+    response={200: ThemesOut, **WRITE_ERRORS},
+    summary="Set the themes a concern is counted under",
+)
+def set_themes(request: HttpRequest, concern_ref: Path[str], payload: ThemesIn) -> dict[str, Any]:
+    """The handler-assigned themes (codes from the list of themes), counted in the quarterly summary."""
+    staff = _handler(request)
+    with _refusals():
+        concern = services.set_themes(by=staff, reference=concern_ref, theme_codes=payload.themes)
+    return {"reference": concern.reference, "themes": sorted(concern.themes.values_list("code", flat=True))}
