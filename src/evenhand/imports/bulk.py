@@ -63,27 +63,25 @@ def _default_of(field: models.Field) -> Any:  # type: ignore[type-arg]
     return field.get_default()
 
 
-def _converter(field: models.Field) -> Callable[[Any], Any]:  # type: ignore[type-arg]
-    """How one column's Python value goes to the driver: as it is, or as Django adapts it."""
+def _converter(field: models.Field) -> Callable[[Any], Any] | None:  # type: ignore[type-arg]
+    """How one column's Python value goes to the driver: None when it goes as it is, else a function that
+    adapts it as Django would."""
 
     def plain(value: Any) -> Any:
         return _default_of(field) if isinstance(value, DatabaseDefault) else value
 
     kind = field.get_internal_type()
-    if kind in _PLAIN:
-        return plain
-    if connection.vendor == "postgresql" and kind in ("DateField", "DateTimeField"):
-        return plain
+    as_it_is = kind in _PLAIN or (
+        connection.vendor == "postgresql" and kind in ("DateField", "DateTimeField")
+    )
+    if as_it_is:
+        # A field with a database default holds a marker for it until the value is given.
+        return plain if field.has_db_default() else None
     if kind == "DateField":
-        return lambda value: None if value is None else value.isoformat()
-
-    # The same value (an import's one "now") comes again and again: adapt it once.
-    last: list[Any] = [object(), None]
+        return lambda value: None if value is None else plain(value).isoformat()
 
     def adapted(value: Any) -> Any:
-        if value is not last[0]:
-            last[0], last[1] = value, field.get_db_prep_save(plain(value), connection)
-        return last[1]
+        return field.get_db_prep_save(plain(value), connection)
 
     return adapted
 
@@ -96,27 +94,49 @@ def _fields(model: type[models.Model], *, with_pk: bool) -> list[models.Field]: 
     ]
 
 
+def _stamped(field: models.Field) -> bool:  # type: ignore[type-arg]
+    return bool(getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False))
+
+
+def _rows(
+    fields: list[models.Field],  # type: ignore[type-arg]
+    records: Sequence[Any],
+    get: Callable[[Any], tuple[Any, ...]],
+) -> list[list[Any]]:
+    """Each record's values in the order of ``fields``, converted: the ``auto_now`` times are one "now" for
+    the chunk, converted once; a column that goes as it is is not touched."""
+    now = timezone.now()
+    fixed: dict[int, Any] = {}
+    conversions: list[tuple[int, Callable[[Any], Any]]] = []
+    for index, field in enumerate(fields):
+        convert = _converter(field)
+        if _stamped(field):
+            fixed[index] = convert(now) if convert is not None else now
+        elif convert is not None:
+            conversions.append((index, convert))
+    rows = []
+    for record in records:
+        row = list(get(record))
+        for index, convert in conversions:
+            row[index] = convert(row[index])
+        for index, value in fixed.items():
+            row[index] = value
+        rows.append(row)
+    return rows
+
+
 def insert(model: type[models.Model], objects: Sequence[models.Model]) -> None:
     """Insert unsaved instances of ``model`` (their ids reserved with ``reserve_ids`` if given, else the
-    database's), with ``auto_now`` and ``auto_now_add`` times set to now."""
+    database's), with ``auto_now`` and ``auto_now_add`` times now."""
     if not objects:
         return
-    with_pk = objects[0].pk is not None
-    fields = _fields(model, with_pk=with_pk)
-    now = timezone.now()
-    stamped = {
-        f.attname for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
-    }
-    for obj in objects:
-        for name in stamped:
-            setattr(obj, name, now)
-    convert = [_converter(f) for f in fields]
+    fields = _fields(model, with_pk=objects[0].pk is not None)
     names = [f.attname for f in fields]
-    _write(
-        model,
-        [str(f.column) for f in fields],
-        [[c(getattr(obj, n)) for c, n in zip(convert, names, strict=True)] for obj in objects],
-    )
+
+    def get(obj: models.Model) -> tuple[Any, ...]:
+        return tuple(getattr(obj, name) for name in names)
+
+    _write(model, [str(f.column) for f in fields], _rows(fields, objects, get))
 
 
 def insert_values(model: type[models.Model], rows: Sequence[dict[str, Any]]) -> None:
@@ -125,21 +145,14 @@ def insert_values(model: type[models.Model], rows: Sequence[dict[str, Any]]) -> 
     if not rows:
         return
     fields = _fields(model, with_pk=False)
-    now = timezone.now()
-    defaults: dict[str, Any] = {}
-    for field in fields:
-        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
-            defaults[field.attname] = now
-        else:
-            # As a new instance would have it: the default, or '' for text that may be blank, else None.
-            defaults[field.attname] = _default_of(field)
-    convert = [_converter(f) for f in fields]
+    # As a new instance would have it: the default, or '' for text that may be blank, else None.
+    defaults = {f.attname: _default_of(f) for f in fields}
     names = [f.attname for f in fields]
-    _write(
-        model,
-        [str(f.column) for f in fields],
-        [[c(row.get(n, defaults[n])) for c, n in zip(convert, names, strict=True)] for row in rows],
-    )
+
+    def get(row: dict[str, Any]) -> tuple[Any, ...]:
+        return tuple(row.get(name, defaults[name]) for name in names)
+
+    _write(model, [str(f.column) for f in fields], _rows(fields, rows, get))
 
 
 def _write(model: type[models.Model], columns: list[str], rows: list[list[Any]]) -> None:
