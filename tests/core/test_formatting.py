@@ -352,3 +352,30 @@ def test_the_filters_are_in_the_templates() -> None:
         "1,234; 18.9%; infinity; 1.42 (1.20 to 1.68); less than 0.001; 1 July 2026 at 2:30pm; 1 July 2026;"
         " July 2026; not available"
     )
+
+
+def test_a_date_known_to_the_month_is_written_as_its_month() -> None:
+    """An analyst's dates (core.dates.MonthOnly) are written "March 2026" by every date function, never as a
+    day (issue 13 item 4: a pseudonymised record showed "1 March 2026")."""
+    from evenhand.core.dates import MonthOnly, MonthOnlyTime
+
+    day = MonthOnly.of(dt.date(2026, 3, 17))
+    moment = MonthOnlyTime.of(dt.datetime(2026, 3, 17, 14, 37, tzinfo=dt.UTC))
+    assert f.date_text(day) == f.month_text(day) == "March 2026"
+    assert f.date_time_text(moment, tz=LONDON) == f.date_text(moment, tz=LONDON) == "March 2026"
+    assert f.date_text(dt.date(2026, 3, 1)) == "1 March 2026"
+
+
+def test_the_template_filters_write_dates_one_way() -> None:
+    """govuk_date and the formatting filters agree: "1 December 2026 at 10am", never "10:00am"."""
+    from django.utils import timezone
+
+    from evenhand.core.jinja2 import govuk_date, month_year
+
+    at = timezone.make_aware(dt.datetime(2026, 12, 1, 10, 0))
+    assert govuk_date(at, with_time=True) == "1 December 2026 at 10am"
+    assert govuk_date(timezone.make_aware(dt.datetime(2026, 12, 1, 12, 0)), with_time=True) == (
+        "1 December 2026 at midday"
+    )
+    assert govuk_date(at) == "1 December 2026" and month_year(at) == "December 2026"
+    assert govuk_date(None) == ""

@@ -265,3 +265,31 @@ def test_healthz_reports_an_unreachable_database(client: Client, monkeypatch: py
     response = client.get("/healthz")
     assert response.status_code == 503
     assert response.content == b"database unavailable"
+
+
+@pytest.mark.parametrize(
+    ("grade", "shown", "hidden"),
+    [
+        ("analyst", ["equality-dashboard"], ["my-cases", "person-search"]),
+        ("inspector", ["person-search", "equality-dashboard"], ["my-cases"]),
+        ("admin", ["person-search", "access-log"], ["my-cases"]),
+        ("po", ["my-cases", "person-search"], ["access-log"]),
+    ],
+)
+def test_navigation_shows_only_links_the_role_can_use(
+    client: Client, grade: str, shown: list, hidden: list
+) -> None:
+    """Analysts were shown "My cases" and "Search", which only refused them (issue 13 item 4)."""
+    from evenhand.org.models import Grade
+    from tests.factories import StaffMemberFactory
+
+    staff = StaffMemberFactory(grade=getattr(Grade, grade.upper()), with_user=True)
+    client.force_login(staff.user)
+    html = client.get("/no-such-page/").content.decode()
+    nav = html[
+        html.index("govuk-service-navigation") : html.index("</nav>", html.index("govuk-service-navigation"))
+    ]
+    for name in shown:
+        assert f'href="{reverse(name)}"' in nav, name
+    for name in hidden:
+        assert f'href="{reverse(name)}"' not in nav, name

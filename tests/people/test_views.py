@@ -45,8 +45,8 @@ MY_CASES_MAX_QUERIES = 8
 # access check, the log insert, diversity, risk, sentences and three prefetches, decisions and their
 # contacts, referrals, assessments, the failures, the timeline count, page and prefetch), two more since
 # the record shows its addresses and the diversity history in force today, and two more for its registrations
-# and sentence extensions: 25, set one above.
-PERSON_PAGE_MAX_QUERIES = 26
+# and sentence extensions, and one for its risk information: 26, set one above.
+PERSON_PAGE_MAX_QUERIES = 27
 
 
 # --- helpers ----------------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from django import forms
 from django.db.models import QuerySet
 
 from evenhand.cases.models import Sentence
+from evenhand.core.forms import GovukForm
 
 from . import sections as S
 from .models import AssessmentKind, Topic, TopicStatus
@@ -27,7 +28,7 @@ def _sentence_label(sentence: Sentence) -> str:
     return f"{sentence.get_type_display()} from {sentence.start_date:%d %B %Y}"
 
 
-class StartForm(forms.Form):
+class StartForm(GovukForm):
     kind = forms.ChoiceField(
         choices=AssessmentKind.choices,
         label="What kind of assessment?",
@@ -52,7 +53,7 @@ class StartForm(forms.Form):
         field.label_from_instance = _sentence_label  # type: ignore[method-assign,assignment]
 
 
-class SectionForm(forms.Form):
+class SectionForm(GovukForm):
     """One section: an answer for each item, the links to harm and reoffending, the analysis."""
 
     def __init__(self, *args: Any, section: S.Section, **kwargs: Any) -> None:
@@ -116,9 +117,10 @@ class SectionForm(forms.Form):
         }
 
 
-class TopicForm(forms.Form):
+class TopicForm(GovukForm):
     """One topic of the diversity conversation (the page shows the eight, each with its own prefix)."""
 
+    govuk_errors = {"status": "Select whether it was discussed"}
     status = forms.ChoiceField(
         choices=TopicStatus.choices,
         label="Was this discussed?",
@@ -171,7 +173,7 @@ class TopicForm(forms.Form):
         )
 
 
-class PredictorsForm(forms.Form):
+class PredictorsForm(GovukForm):
     ogrs = forms.CharField(
         label="OGRS (0 to 100, a whole number)",
         required=False,
@@ -188,5 +190,5 @@ class PredictorsForm(forms.Form):
     )
 
 
-class ConfirmForm(forms.Form):
+class ConfirmForm(GovukForm):
     """A button alone (complete, countersign): the service says what stops it."""

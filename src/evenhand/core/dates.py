@@ -14,3 +14,25 @@ def years_after(day: dt.date, years: int) -> dt.date:
 def age_on(date_of_birth: dt.date, day: dt.date) -> int:
     """Age in whole years on ``day``."""
     return day.year - date_of_birth.year - ((day.month, day.day) < (date_of_birth.month, date_of_birth.day))
+
+
+class MonthOnly(dt.date):
+    """A date known (or shown) to the month only: the first of its month, which the formatting functions write
+    as "March 2026". Analysts see every date of a pseudonymised record this way."""
+
+    month_only = True
+
+    @classmethod
+    def of(cls, value: dt.date) -> "MonthOnly":
+        return cls(value.year, value.month, 1)
+
+
+class MonthOnlyTime(dt.datetime):
+    """A date and time known (or shown) to the month only: midnight on the first of its month, in its time zone,
+    written as "March 2026"."""
+
+    month_only = True
+
+    @classmethod
+    def of(cls, value: dt.datetime) -> "MonthOnlyTime":
+        return cls(value.year, value.month, 1, tzinfo=value.tzinfo)

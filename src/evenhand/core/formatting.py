@@ -248,6 +248,12 @@ def p_value_text(value: Any, *, published: bool = False) -> str:
 # --- dates -------------------------------------------------------------------------------------------------
 
 
+def month_only(value: Any) -> bool:
+    """Whether a date stands for its month only (``core.dates.MonthOnly``, as analysts see dates): its class
+    says so with ``month_only = True``."""
+    return getattr(value, "month_only", False) is True
+
+
 def _local(value: Any, tz: dt.tzinfo | None) -> Any:
     if isinstance(value, dt.datetime) and tz is not None and value.tzinfo is not None:
         return value.astimezone(tz)
@@ -255,11 +261,14 @@ def _local(value: Any, tz: dt.tzinfo | None) -> Any:
 
 
 def date_text(value: Any, *, tz: dt.tzinfo | None = None, published: bool = False) -> str:
-    """A date (or the date of a datetime): ``1 December 2026``."""
+    """A date (or the date of a datetime): ``1 December 2026``; a date known to the month only
+    (``core.dates.MonthOnly``, as analysts see dates): ``December 2026``."""
     if value is None:
         return _missing(published)
     if not isinstance(value, dt.date):
         raise TypeError(f"not a date: {value!r}")
+    if month_only(value):
+        return f"{value:%B %Y}"
     value = _local(value, tz)
     return f"{value.day} {value:%B %Y}"
 
@@ -281,6 +290,8 @@ def date_time_text(value: Any, *, tz: dt.tzinfo | None = None, published: bool =
         return _missing(published)
     if not isinstance(value, dt.datetime):
         raise TypeError(f"not a date and time: {value!r}")
+    if month_only(value):
+        return f"{value:%B %Y}"
     value = _local(value, tz)
     return f"{date_text(value)} at {time_text(value)}"
 
@@ -291,6 +302,8 @@ def month_text(value: Any, *, tz: dt.tzinfo | None = None, published: bool = Fal
         return _missing(published)
     if not isinstance(value, dt.date):
         raise TypeError(f"not a date: {value!r}")
+    if month_only(value):
+        return f"{value:%B %Y}"
     return f"{_local(value, tz):%B %Y}"
 
 

@@ -1,5 +1,6 @@
 """The Jinja2 environment: Django's helpers plus the GOV.UK Frontend macros (govuk-frontend-jinja)."""
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
@@ -8,7 +9,6 @@ from django.contrib import messages
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, PrefixLoader, Undefined
 
 from evenhand.core import formatting
@@ -20,24 +20,21 @@ def url(viewname: str, *args: Any, **kwargs: Any) -> str:
 
 
 def govuk_date(value: Any, with_time: bool = False) -> str:
-    """Dates the GOV.UK way: 5 January 2026, or 5 January 2026 at 2:30pm."""
+    """Dates the GOV.UK way, through the one formatting module: 5 January 2026, or 5 January 2026 at 2:30pm
+    (10am, midday); a date known to the month only (an analyst's): January 2026. Nothing for no date."""
     if value is None or value == "":
         return ""
-    if hasattr(value, "hour"):
-        local = timezone.localtime(value) if timezone.is_aware(value) else value
-        day = date_format(local, "j F Y")
-        if not with_time:
-            return day
-        return f"{day} at {date_format(local, 'g:i').lstrip('0')}{local.strftime('%p').lower()}"
-    return date_format(value, "j F Y")
+    tz = timezone.get_current_timezone()
+    if with_time and isinstance(value, dt.datetime):
+        return formatting.date_time_text(value, tz=tz)
+    return formatting.date_text(value, tz=tz)
 
 
 def month_year(value: Any) -> str:
     """A date to the month, as analysts see dates on a pseudonymised record: March 2026."""
     if value is None or value == "":
         return ""
-    local = timezone.localtime(value) if hasattr(value, "hour") and timezone.is_aware(value) else value
-    return date_format(local, "F Y")
+    return formatting.month_text(value, tz=timezone.get_current_timezone())
 
 
 def _in_local_time(write: Callable[..., str]) -> Callable[..., str]:

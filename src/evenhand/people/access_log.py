@@ -108,7 +108,7 @@ def access_log_page(*, viewer: StaffMember, query: AccessLogQuery, page: Any = N
     if not can_read_access_log(viewer):
         raise PermissionDenied("Only administrators can read the access log.")
     paginated = Paginator(_entries(viewer, query), PAGE_SIZE).get_page(page)
-    paginated.object_list = _rows(viewer, list(paginated.object_list))
+    paginated.object_list = _rows(viewer, list(paginated.object_list))  # type: ignore[assignment]
     return paginated
 
 

@@ -10,6 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import overload
 
+from evenhand.core.dates import MonthOnly, MonthOnlyTime
 from evenhand.org.models import StaffMember
 
 from .access import can_record_casework, can_see_diversity, can_see_identity, pseudonym, record_token
@@ -76,9 +77,10 @@ class Lens:
         """A date (or a date and time), or for analysts the first day of its month."""
         if value is None or self.identity:
             return value
+        # Marked as known to the month, so that every page writes it as "March 2026", never as a day.
         if isinstance(value, dt.datetime):
-            return value.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-        return value.replace(day=1)
+            return MonthOnlyTime.of(value)
+        return MonthOnly.of(value)
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from django.db import models
 from django.db.models import F, Q
 
+from evenhand.core.formatting import date_text
 from evenhand.org.models import StaffMember
 from evenhand.people.models import Person
 
@@ -55,4 +56,4 @@ class AssessmentSummary(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_type_display()} started {self.started_on:%d %b %Y}"
+        return f"{self.get_type_display()} started {date_text(self.started_on)}"

@@ -10,7 +10,9 @@ import datetime as dt
 
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
+from evenhand.core.formatting import date_time_text
 from evenhand.core.models import TimeStampedModel
 from evenhand.org.models import StaffMember
 from evenhand.people.models import Person
@@ -140,7 +142,7 @@ class Contact(TimeStampedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_type_display()} on {self.starts_at:%d %b %Y %H:%M}"
+        return f"{self.get_type_display()} on {date_time_text(self.starts_at, tz=timezone.get_current_timezone())}"
 
     @property
     def is_enforceable(self) -> bool:

@@ -4,7 +4,9 @@ from typing import Any
 
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
+from evenhand.core.formatting import date_text
 from evenhand.org.models import StaffMember
 
 from .contact import Contact
@@ -75,7 +77,7 @@ class EnforcementDecision(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_decision_display()} ({self.decided_at:%d %b %Y})"
+        return f"{self.get_decision_display()} ({date_text(self.decided_at, tz=timezone.get_current_timezone())})"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None and not kwargs.get("force_insert"):

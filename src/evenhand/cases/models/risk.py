@@ -4,6 +4,7 @@ every review is kept (a review is a new row, never an edit)."""
 from django.db import models
 from django.db.models import F, Q
 
+from evenhand.core.formatting import date_text
 from evenhand.org.models import StaffMember
 from evenhand.people.models import Person
 
@@ -154,7 +155,7 @@ class RiskSummary(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Tier {self.tier}, {self.get_rosh_display()} RoSH ({self.assessed_on:%d %b %Y})"
+        return f"Tier {self.tier}, {self.get_rosh_display()} RoSH ({date_text(self.assessed_on)})"
 
 
 class RegistrationType(models.TextChoices):
@@ -239,7 +240,7 @@ class Registration(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_type_display()} from {self.start_date:%d %b %Y}"
+        return f"{self.get_type_display()} from {date_text(self.start_date)}"
 
     @property
     def is_complexity_factor(self) -> bool:
@@ -267,4 +268,4 @@ class RegistrationReview(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Reviewed {self.reviewed_on:%d %b %Y}"
+        return f"Reviewed {date_text(self.reviewed_on)}"

@@ -10,7 +10,9 @@ from typing import Any
 
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
+from evenhand.core.formatting import date_text
 from evenhand.org.models import StaffMember
 from evenhand.people.models import Person
 
@@ -81,7 +83,7 @@ class RiskInformation(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Information from {self.get_source_display().lower()} ({self.received_at:%d %b %Y})"
+        return f"Information from {self.get_source_display().lower()} ({date_text(self.received_at, tz=timezone.get_current_timezone())})"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None and not kwargs.get("force_insert"):
@@ -117,7 +119,7 @@ class DecisionEndorsement(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Endorsed ({self.endorsed_at:%d %b %Y})"
+        return f"Endorsed ({date_text(self.endorsed_at, tz=timezone.get_current_timezone())})"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None and not kwargs.get("force_insert"):

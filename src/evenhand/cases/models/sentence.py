@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
+from evenhand.core.formatting import date_text
 from evenhand.core.models import TimeStampedModel
 from evenhand.org.models import StaffMember
 from evenhand.people.models import Person
@@ -128,7 +129,7 @@ class Sentence(TimeStampedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_type_display()} from {self.start_date:%d %b %Y}"
+        return f"{self.get_type_display()} from {date_text(self.start_date)}"
 
     @property
     def is_court_order(self) -> bool:
@@ -387,7 +388,7 @@ class SentenceExtension(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Extended to {self.new_end_date:%d %b %Y}"
+        return f"Extended to {date_text(self.new_end_date)}"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None and not kwargs.get("force_insert"):

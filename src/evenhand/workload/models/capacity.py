@@ -3,6 +3,7 @@
 from django.db import models
 from django.db.models import F, Q
 
+from evenhand.core.formatting import date_text
 from evenhand.core.models import TimeStampedModel
 from evenhand.org.models import StaffMember
 from evenhand.people.models import Person
@@ -104,4 +105,4 @@ class CountedTask(TimeStampedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_task_type_display()} due {self.due_date:%d %b %Y}"
+        return f"{self.get_task_type_display()} due {date_text(self.due_date)}"
