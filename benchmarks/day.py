@@ -86,7 +86,7 @@ def choose():
         Allocation.objects.filter(end_date__isnull=True, practitioner__end_date__isnull=True)
         .values("practitioner")
         .annotate(n=Count("pk"))
-        .order_by("-n")
+        .order_by("-n", "practitioner")
         .first()
     )
     practitioner = StaffMember.objects.select_related("team").get(pk=row["practitioner"])
