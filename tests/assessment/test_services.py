@@ -470,3 +470,27 @@ def test_a_risk_review_and_an_ended_registration_each_store_a_new_tier(
         "registration_ended",
     ]
     assert rows[-1].protect_points == 300 and rows[-2].protect_points == 302
+
+
+def test_the_womens_factors_are_read_from_the_assessment():
+    from evenhand.people.models import Sex
+
+    sentence = SentenceFactory(person__sex=Sex.FEMALE, requirements=[{"type": RequirementType.RAR}])
+    po = AllocationFactory(sentence=sentence).practitioner
+    answers = {"relationships": {"6.9": 2}, "thinking": {"11.4": 1}}
+    assessment = start_assessment(by=po, person=sentence.person)
+    every_section(po, assessment, answers)
+    every_topic(po, assessment)
+    complete_assessment(by=po, assessment=assessment)
+    stored = TierCalculation.objects.get(person=sentence.person)
+    assert stored.inputs["parenting_responsibilities"] is True
+    assert stored.inputs["impulsivity_or_temper"] is True
+    assert stored.protect_points == 4  # two women's factors, 2 each
+    # Neither counts for a man with the same answers.
+    man = SentenceFactory(requirements=[{"type": RequirementType.RAR}])
+    po = AllocationFactory(sentence=man).practitioner
+    assessment = start_assessment(by=po, person=man.person)
+    every_section(po, assessment, answers)
+    every_topic(po, assessment)
+    complete_assessment(by=po, assessment=assessment)
+    assert TierCalculation.objects.get(person=man.person).protect_points == 0

@@ -131,8 +131,14 @@ class TierResult:
     version: int = VERSION
 
 
+# What ``_check`` accepts, worked out once (a national recompute checks hundreds of thousands of inputs).
+ROSH_LEVELS = frozenset(RoshLevel.values)
+REGISTRATION_TYPES = frozenset(RegistrationType.values)
+SEVERITIES = frozenset(s.value for s in Severity)
+
+
 def _check(inputs: TierInputs) -> None:
-    if inputs.rosh is not None and inputs.rosh not in RoshLevel.values:
+    if inputs.rosh is not None and inputs.rosh not in ROSH_LEVELS:
         raise TierInputError("rosh", f"Unknown risk of serious harm level {inputs.rosh!r}")
     for name in ("rsr", "ogrs"):
         value = getattr(inputs, name)
@@ -141,12 +147,12 @@ def _check(inputs: TierInputs) -> None:
     if inputs.mappa_level is not None and inputs.mappa_level not in MAPPA_POINTS:
         raise TierInputError("mappa_level", f"Unknown MAPPA level {inputs.mappa_level!r}: 1, 2 or 3")
     for code in inputs.registrations:
-        if code not in RegistrationType.values:
+        if code not in REGISTRATION_TYPES:
             raise TierInputError("registrations", f"Unknown registration type {code!r}")
     for key, value in (inputs.needs or {}).items():
         if key not in BY_KEY:
             raise TierInputError("needs", f"Unknown assessment section {key!r}")
-        if value not in {s.value for s in Severity}:
+        if value not in SEVERITIES:
             raise TierInputError("needs", f"Unknown need severity {value!r} for {BY_KEY[key].title.lower()}")
 
 
