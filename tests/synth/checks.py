@@ -29,16 +29,22 @@ from evenhand.cases.models import (
     Referral,
     ReferralStatus,
     ReferralStatusChange,
+    Registration,
+    RegistrationReview,
+    RegistrationType,
     Requirement,
     RiskSummary,
     Sentence,
     SentenceType,
+    TerminationReason,
+    add_length,
     needs_probation_officer,
 )
 from evenhand.cases.services import ALLOWED_DECISIONS, propose_enforcement
 from evenhand.cases.services.enforcement import OUTCOMES_OF, RATIONALE_MIN_LENGTH
+from evenhand.core.calendar import is_working_day
 from evenhand.org.models import Grade, StaffMember
-from evenhand.people.models import Person
+from evenhand.people.models import Address, DiversityEntry, DiversityProfile, IdentifiedBy, Person
 
 CASEWORK_GRADES = (Grade.PSO, Grade.PO, Grade.SPO, Grade.HEAD_OF_PDU)
 
@@ -74,7 +80,15 @@ def _sentences() -> dict[int, dict]:
     return {
         s["pk"]: s
         for s in Sentence.objects.values(
-            "pk", "type", "start_date", "expected_end_date", "termination_date", "person_id", "person__pdu_id"
+            "pk",
+            "type",
+            "start_date",
+            "expected_end_date",
+            "termination_date",
+            "termination_reason",
+            "person_id",
+            "person__pdu_id",
+            "custody_id",
         )
     }
 
@@ -264,6 +278,10 @@ def allocation_problems() -> list[str]:
                     problems.append(f"allocation {a['id']}: does not end the day before the next one starts")
                 if after["practitioner_id"] == who:
                     problems.append(f"allocation {after['id']}: reallocated to the same practitioner")
+            elif s["termination_reason"] == TerminationReason.RELEASED:
+                # record_release ends the custody case's allocation the day before release.
+                if a["end_date"] != s["termination_date"] - dt.timedelta(days=1):
+                    problems.append(f"allocation {a['id']}: custody case held past the day before release")
             elif s["termination_date"] != a["end_date"]:
                 problems.append(
                     f"allocation {a['id']}: ends {a['end_date']}, the sentence {s['termination_date']}"
@@ -325,19 +343,181 @@ def assessment_problems() -> list[str]:
 
 
 def people_problems() -> list[str]:
-    """Each person has one diversity profile, one sentence and one risk summary (what the generator builds)."""
+    """Each person has one diversity profile, one current sentence (the latest; earlier ones ended before it
+    or, for custody, on the day the licence began) and at least one risk summary."""
     problems = []
     people = set(Person.objects.values_list("pk", flat=True))
+    profiles = list(Person.objects.filter(diversity__isnull=False).values_list("pk", flat=True))
+    if sorted(profiles) != sorted(people):
+        problems.append("not exactly one diversity profile per person")
     for label, person_ids in (
-        (
-            "diversity profile",
-            list(Person.objects.filter(diversity__isnull=False).values_list("pk", flat=True)),
-        ),
-        ("sentence", list(Sentence.objects.values_list("person_id", flat=True))),
-        ("risk summary", list(RiskSummary.objects.values_list("person_id", flat=True))),
+        ("sentence", set(Sentence.objects.values_list("person_id", flat=True))),
+        ("risk summary", set(RiskSummary.objects.values_list("person_id", flat=True))),
     ):
-        if sorted(person_ids) != sorted(people):
-            problems.append(f"not exactly one {label} per person")
+        if person_ids != people:
+            problems.append(f"not at least one {label} per person")
+    by_person = defaultdict(list)
+    for s in _sentences().values():
+        by_person[s["person_id"]].append(s)
+    for person_id, sentences in by_person.items():
+        sentences.sort(key=lambda s: (s["start_date"], s["pk"]))
+        for before, after in itertools.pairwise(sentences):
+            if before["termination_date"] is None or before["termination_date"] > after["start_date"]:
+                problems.append(
+                    f"person {person_id}: sentence {before['pk']} still runs when {after['pk']} starts"
+                )
+    return problems
+
+
+def custody_problems() -> list[str]:
+    """A licence or PSS follows the same person's custody sentence, as ``record_release`` records it: the
+    custody released on the licence's first day (before the sentence expired); PSS from the end of the licence
+    to 12 months after release, after a custody sentence of under two years with dated offences."""
+    problems = []
+    sentences = _sentences()
+    lengths = dict(Sentence.objects.filter(type=SentenceType.CUSTODY).values_list("pk", "length"))
+    dated = defaultdict(list)
+    for sentence_id, committed_on in Offence.objects.values_list("sentence_id", "committed_on"):
+        dated[sentence_id].append(committed_on)
+    for pk, s in sentences.items():
+        if s["type"] == SentenceType.CUSTODY:
+            if any(day is None or day > s["start_date"] for day in dated[pk]):
+                problems.append(f"custody {pk}: an offence without a date, or after the date of sentence")
+            continue
+        if s["type"] not in (SentenceType.LICENCE, SentenceType.POST_SENTENCE_SUPERVISION):
+            if s["custody_id"] is not None:
+                problems.append(f"sentence {pk}: a {s['type']} pointing at a custody sentence")
+            continue
+        custody = sentences.get(s["custody_id"])
+        if custody is None:
+            problems.append(f"sentence {pk}: a {s['type']} with no custody sentence")
+            continue
+        if custody["person_id"] != s["person_id"]:
+            problems.append(f"sentence {pk}: follows another person's custody")
+        if custody["termination_reason"] != TerminationReason.RELEASED:
+            problems.append(f"sentence {pk}: its custody sentence was not ended by a release")
+        released = custody["termination_date"]
+        expiry = add_length(custody["start_date"], lengths[custody["pk"]], "months")
+        if s["type"] == SentenceType.LICENCE:
+            if s["start_date"] != released:
+                problems.append(f"licence {pk}: starts {s['start_date']}, release on {released}")
+            if not released < expiry:
+                problems.append(f"licence {pk}: released on or after the sentence expired")
+        else:
+            if s["expected_end_date"] != add_length(released, 12, "months"):
+                problems.append(f"PSS {pk}: does not end 12 months after release")
+            if lengths[custody["pk"]] >= 24:
+                problems.append(f"PSS {pk}: after a custody sentence of two years or more")
+    return problems
+
+
+def risk_review_problems() -> list[str]:
+    """Reviews at most six months apart: each next review due within six months of the review, and the next
+    review done by then."""
+    problems = []
+    by_person = defaultdict(list)
+    for pk, person_id, assessed_on, due in RiskSummary.objects.order_by("assessed_on", "pk").values_list(
+        "pk", "person_id", "assessed_on", "next_review_due"
+    ):
+        by_person[person_id].append((pk, assessed_on, due))
+    for person_id, reviews in by_person.items():
+        for pk, assessed_on, due in reviews:
+            if due is None or not assessed_on < due <= add_length(assessed_on, 6, "months"):
+                problems.append(f"review {pk}: next due {due}, assessed {assessed_on}")
+        for (pk, _, due), (_, later, _) in itertools.pairwise(reviews):
+            if due is not None and later > due:
+                problems.append(f"person {person_id}: review after {pk} done {later}, due {due}")
+    return problems
+
+
+def registration_problems() -> list[str]:
+    """No two registrations of a type overlap; the next review within 12 months of the start; MAPPA
+    registrations exactly for people whose current risk summary has a MAPPA category."""
+    problems = []
+    by_key = defaultdict(list)
+    mappa_open = set()
+    reviewed = defaultdict(list)
+    for registration_id, on, next_on in RegistrationReview.objects.order_by("reviewed_on").values_list(
+        "registration_id", "reviewed_on", "next_review_date"
+    ):
+        reviewed[registration_id].append((on, next_on))
+    for r in Registration.objects.order_by("start_date", "pk").values():
+        by_key[(r["person_id"], r["type"])].append(r)
+        if r["type"] == RegistrationType.MAPPA:
+            mappa_open.add(r["person_id"])
+        reviews = reviewed[r["id"]]
+        latest = reviews[-1][0] if reviews else r["start_date"]
+        if reviews and reviews[-1][1] != r["next_review_date"]:
+            problems.append(f"registration {r['id']}: the next review is not the one its last review set")
+        if not latest < r["next_review_date"] <= add_length(latest, 12, "months"):
+            problems.append(f"registration {r['id']}: next review {r['next_review_date']}, last {latest}")
+        if any(on < r["start_date"] or (r["end_date"] and on > r["end_date"]) for on, _ in reviews):
+            problems.append(f"registration {r['id']}: reviewed while not open")
+    for key, rows in by_key.items():
+        for before, after in itertools.pairwise(rows):
+            if before["end_date"] is None or before["end_date"] >= after["start_date"]:
+                problems.append(f"registrations {before['id']} and {after['id']} of {key} overlap")
+    current = {}
+    for person_id, category in RiskSummary.objects.order_by("assessed_on", "pk").values_list(
+        "person_id", "mappa_category"
+    ):
+        current[person_id] = category
+    under_mappa = {p for p, category in current.items() if category is not None}
+    if mappa_open != under_mappa:
+        problems.append(
+            f"MAPPA registrations for {len(mappa_open)} people, MAPPA in the risk summary for {len(under_mappa)}"
+        )
+    return problems
+
+
+def diversity_history_problems() -> list[str]:
+    """Histories in date order whose value in force today is the profile's; "prefer not to say" given by the
+    person; religion never observed."""
+    problems = []
+    history = defaultdict(list)
+    for e in DiversityEntry.objects.order_by("person_id", "characteristic", "identified_on", "pk").values():
+        history[(e["person_id"], e["characteristic"])].append(e)
+        if e["value"] in ("PNS", "prefer_not_to_say") and e["identified_by"] != IdentifiedBy.SELF:
+            problems.append(f"entry {e['id']}: prefer not to say, identified by {e['identified_by']!r}")
+        if e["characteristic"] == "religion" and e["identified_by"] == IdentifiedBy.STAFF:
+            problems.append(f"entry {e['id']}: religion observed by staff")
+    profiles = {p["person_id"]: p for p in DiversityProfile.objects.values()}
+    for (person_id, characteristic), rows in history.items():
+        days = [row["identified_on"] for row in rows]
+        if days != sorted(days) or len(set(days)) != len(days):
+            problems.append(f"person {person_id}: {characteristic} history out of order {days}")
+        if rows[-1]["value"] != profiles[person_id][characteristic]:
+            problems.append(f"person {person_id}: {characteristic} in force is not the profile's")
+        if (
+            characteristic == "ethnicity"
+            and rows[-1]["identified_on"] != profiles[person_id]["ethnicity_identified_on"]
+        ):
+            problems.append(f"person {person_id}: ethnicity identified on differs from the profile")
+    return problems
+
+
+def address_problems() -> list[str]:
+    """Each person's addresses one after another, the last current."""
+    problems = []
+    by_person = defaultdict(list)
+    for a in Address.objects.order_by("start_date", "pk").values():
+        by_person[a["person_id"]].append(a)
+    for person_id, rows in by_person.items():
+        if rows[-1]["end_date"] is not None:
+            problems.append(f"person {person_id}: no current address")
+        for before, after in itertools.pairwise(rows):
+            if before["end_date"] is None or before["end_date"] >= after["start_date"]:
+                problems.append(f"person {person_id}: addresses {before['id']} and {after['id']} overlap")
+    return problems
+
+
+def bank_holiday_problems() -> list[str]:
+    """No appointment on a weekend or bank holiday."""
+    problems = []
+    for pk, starts_at in Contact.objects.values_list("pk", "starts_at").iterator(5000):
+        day = timezone.localdate(starts_at)
+        if not is_working_day(day):
+            problems.append(f"contact {pk} on {day}, not a working day")
     return problems
 
 
@@ -351,6 +531,12 @@ RULES = {
     "referrals": referral_problems,
     "assessments": assessment_problems,
     "people": people_problems,
+    "custody": custody_problems,
+    "risk_reviews": risk_review_problems,
+    "registrations": registration_problems,
+    "diversity_history": diversity_history_problems,
+    "addresses": address_problems,
+    "bank_holidays": bank_holiday_problems,
 }
 
 

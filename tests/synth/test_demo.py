@@ -1,20 +1,29 @@
 """`make demo`: a synthetic PDU and one working log-in per role, and a second run changes nothing."""
 
+import datetime as dt
 import io
 
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
+from django.db.models import OuterRef, Subquery
 from django.test import RequestFactory
+from django.utils import timezone
 
 from evenhand.audit.models import AccessLogEntry, Action
-from evenhand.cases.models import Registration, Sentence, SentenceType
+from evenhand.cases.models import Contact, Registration, RiskSummary, Sentence, SentenceType
 from evenhand.org.models import Role, StaffMember
 from evenhand.people.access import can_view_person
 from evenhand.people.models import Exclusion, Person
 from evenhand.synth.demo import DEMO_PASSWORD, DEMO_VOICE_PASSPHRASE
 from evenhand.voice import services as voice
-from evenhand.workload.models import CapacityReduction
+from evenhand.workload.models import CapacityReduction, StaffSensitivity
+from evenhand.workload.selectors import allocation_queue, pdu_rollup
+
+
+def today() -> dt.date:
+    return timezone.localdate()
+
 
 pytestmark = pytest.mark.django_db(transaction=True)
 ROLES = {"po.demo", "pso.demo", "spo.demo", "head.demo", "analyst.demo", "inspector.demo", "admin.demo"}
@@ -55,10 +64,32 @@ def test_demo_generates_a_pdu_and_one_log_in_per_role() -> None:
     custody = Sentence.objects.filter(type=SentenceType.CUSTODY)
     assert custody.filter(termination_date__isnull=True, allocations__practitioner=po).exists()
     assert custody.filter(termination_date__isnull=True, allocations__isnull=True).exists()
-    after = Sentence.objects.filter(custody__in=custody).values_list("type", flat=True)
+    released = custody.filter(termination_reason="released", start_date__gt=today() - dt.timedelta(days=300))
+    after = Sentence.objects.filter(custody__in=released, court="HMP Leeds").values_list("type", flat=True)
     assert sorted(after) == [SentenceType.LICENCE, SentenceType.POST_SENTENCE_SUPERVISION]
     assert Sentence.objects.filter(type=SentenceType.LICENCE, allocations__practitioner=po).exists()
     assert Registration.objects.exists()
+
+    # A service under pressure: a sensitive case waiting for allocation, staff sensitivities, overdue outcomes
+    # and risk reviews on the demo PO's caseload, a team over capacity.
+    spo = linked.get(user__username="spo.demo")
+    queue = allocation_queue(spo)
+    assert any(case.sensitive for case in queue)
+    assert StaffSensitivity.objects.filter(staff=pso).exists()
+    assert StaffSensitivity.objects.exclude(staff__in=[po, pso]).filter(staff__team=po.team).exists()
+    held = Sentence.objects.filter(allocations__practitioner=po, allocations__end_date__isnull=True)
+    now = timezone.now()
+    assert Contact.objects.filter(sentence__in=held, starts_at__lt=now, outcome="").exists()
+    assert Contact.objects.filter(
+        sentence__in=held, starts_at__gt=now, starts_at__lt=now + dt.timedelta(days=14)
+    ).exists()
+    latest = RiskSummary.objects.filter(person=OuterRef("person")).order_by("-assessed_on", "-id")
+    overdue = RiskSummary.objects.filter(
+        pk=Subquery(latest.values("pk")[:1]), next_review_due__lt=today(), person__pdu_id=head.pdu_id
+    )
+    assert overdue.exists()
+    teams, _ = pdu_rollup(po.team.pdu)
+    assert any(team.capacity is not None and team.capacity > 100 for team in teams)
 
     # Safe voice: the demo administrator handles concerns (with the demo handling passphrase), the inspector
     # decides disclosure requests.

@@ -11,9 +11,9 @@ import statistics
 
 import numpy as np
 import pytest
-from django.db.models import Count
+from django.db.models import Count, Exists, OuterRef, QuerySet
 
-from evenhand.cases.models import Sentence
+from evenhand.cases.models import Sentence, SentenceType
 from evenhand.people.models import DiversityProfile, EthnicGroup, Ethnicity, Person
 from evenhand.synth import params
 from evenhand.synth.generator import Result
@@ -78,12 +78,41 @@ def test_religion_and_disability_recorded_for_most(pdu: Result) -> None:
     )
 
 
+def _current_sentences() -> QuerySet[Sentence]:
+    """Each person's current sentence: the one no later sentence of theirs follows."""
+    later = Sentence.objects.filter(person=OuterRef("person"), start_date__gt=OuterRef("start_date"))
+    return Sentence.objects.exclude(Exists(later))
+
+
 def test_sentence_types(pdu: Result) -> None:
-    n = Sentence.objects.count()
-    counts = dict(Sentence.objects.values_list("type").annotate(n=Count("id")))
+    current = _current_sentences()
+    n = current.count()
+    assert n == Person.objects.count()
+    counts = dict(current.values_list("type").annotate(n=Count("id")))
     assert set(counts) == set(params.SENTENCE_SHARES)
     for kind, target in params.SENTENCE_SHARES.items():
         assert_share(counts[kind], n, target)
+
+
+def test_previous_sentences_and_custody_before_release(pdu: Result) -> None:
+    people = Person.objects.count()
+    after_custody = _current_sentences().filter(
+        type__in=[SentenceType.LICENCE, SentenceType.POST_SENTENCE_SUPERVISION]
+    )
+    assert after_custody.filter(custody__isnull=True).count() == 0
+    # Everyone on licence or PSS has their custody sentence; PSS people also the licence before it.
+    custody = Sentence.objects.filter(type=SentenceType.CUSTODY, termination_reason="released").count()
+    assert custody == after_custody.count()
+    earlier_orders = Sentence.objects.filter(
+        type__in=[SentenceType.COMMUNITY_ORDER, SentenceType.SUSPENDED_SENTENCE_ORDER],
+        termination_date__lt=pdu.end_date - dt.timedelta(days=365),
+    ).count()
+    # A share of the people had an earlier order (fewer than drawn: only those who were adults by then).
+    assert (
+        0.5 * params.PREVIOUS_SENTENCE_SHARE * people
+        < earlier_orders
+        <= params.PREVIOUS_SENTENCE_SHARE * people * 1.1
+    )
 
 
 def _age(born: dt.date, on: dt.date) -> int:

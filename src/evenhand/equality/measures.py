@@ -352,9 +352,10 @@ def _allocation_late(source: Source) -> pd.DataFrame:
 def _completion(source: Source) -> pd.DataFrame:
     period = source.period
     rows = read_frame(
-        Sentence.objects.filter(
-            termination_date__gte=period.start, termination_date__lte=period.end
-        ).values_list("pk", "termination_reason"),
+        # A release ends the custody sentence but not the supervision: the licence that follows it completes.
+        Sentence.objects.filter(termination_date__gte=period.start, termination_date__lte=period.end)
+        .exclude(termination_reason="released")
+        .values_list("pk", "termination_reason"),
         ["sentence_id", "reason"],
     )
     return _per_sentence(rows, rows["reason"].isin(["completed", "early_good_progress"]))

@@ -16,10 +16,13 @@ import numpy as np
 from evenhand.cases import rules
 from evenhand.cases.models import RECALLS, AllocationReason, Decision, DecisionOutcome, TerminationReason
 from evenhand.cases.rules import one_year_before
+from evenhand.core.calendar import bank_holidays_between
 from evenhand.core.dates import years_after
 
+from . import history as history_mod
 from . import params
 from .bias import BiasSpec
+from .history import add_months
 from .names import FIRST_NAMES, LAST_NAMES
 from .organisation import EPOCH, Organisation
 from .tables import Table, as_dates, as_datetimes
@@ -31,6 +34,7 @@ SORTED_GROUPS = np.array(GROUPS)
 LONDON = zoneinfo.ZoneInfo("Europe/London")
 COURTS = ["Magistrates' Court", "Crown Court"]
 REGION_LETTERS = "ABCDEFGHJKLMNPRSTUVWXYZ"
+OFFENCE_FLAGS = ("racially_or_religiously_aggravated", "hate_crime", "domestic_abuse", "sexual", "terrorism")
 
 
 def logit(p: np.ndarray | float) -> np.ndarray:
@@ -179,7 +183,12 @@ class CaseloadBuilder:
 
     def __init__(self, org: Organisation, period: Period, bias: BiasSpec, ids: Ids, truth: Truth) -> None:
         self.org, self.period, self.bias, self.ids, self.truth = org, period, bias, ids, truth
-        self.local = LocalTime(period.start_day - 40 * 31, period.end_day + 60)
+        # Far enough back for the custody sentence before a three-year licence, and its registrations.
+        self.local = LocalTime(period.start_day - 9 * 366, period.end_day + 60)
+        self.holidays = np.array(
+            bank_holidays_between(day_date(period.start_day - 9 * 366), day_date(period.end_day + 60)),
+            dtype="datetime64[D]",
+        )
         self.last_outcome_day = period.end_day - 1  # outcomes and decisions up to the day before the end
 
     # ------------------------------------------------------------------------------------------------------
@@ -277,7 +286,9 @@ class CaseloadBuilder:
         identified_by = np.where(
             identified, np.where(rng.random(n) < params.SELF_IDENTIFIED_SHARE, "self", "staff"), ""
         )
+        identified_by[code == "PNS"] = "self"  # "prefer not to say" is the person's own answer
         identified_on = period.start_day - rng.integers(0, 700, n)
+        profile_religion, profile_disability = religion, pick(rng, params.DISABILITY_SHARES, n)
         tables.append(
             Table(
                 "people_diversityprofile",
@@ -289,8 +300,8 @@ class CaseloadBuilder:
                     "ethnicity": code,
                     "ethnicity_identified_by": identified_by,
                     "ethnicity_identified_on": as_dates(identified_on),
-                    "religion": religion,
-                    "disability": pick(rng, params.DISABILITY_SHARES, n),
+                    "religion": profile_religion,
+                    "disability": profile_disability,
                     "gender_identity": np.full(n, ""),
                 },
                 nulls={"ethnicity_identified_on": ~identified},
@@ -305,17 +316,55 @@ class CaseloadBuilder:
             mask = kind == k
             months[mask] = rng.integers(lo, hi + 1, mask.sum())
         length = np.round(months * 30.44).astype(int)
+        in_custody, licence, pss = kind == "CUS", kind == "LIC", kind == "PSS"
+        # A custody case: ``months`` is the sentence the court passed, half of it served before release.
+        length[in_custody] = np.round(months[in_custody] * 30.44 * params.RELEASE_POINT).astype(int)
+        # The custody sentence before a licence runs twice the licence (the licence is its second half); before
+        # PSS it is under two years, and PSS runs from its expiry to 12 months after release.
+        custody_months = np.where(licence, np.round(months / params.RELEASE_POINT).astype(int), 0)
+        custody_months[pss] = rng.integers(
+            params.PSS_CUSTODY_MONTHS[0], params.PSS_CUSTODY_MONTHS[1] + 1, int(pss.sum())
+        )
+        length[pss] = np.round(365.25 - custody_months[pss] * 30.44 * params.RELEASE_POINT).astype(int) - 1
         # Sentences overlap the period by at least two weeks: some began before it, some within it.
-        start = rng.integers(period.start_day - length + 14, period.end_day - 7)
+        # (PSS's end is worked out from its release below, a few days either side of ``length``.)
+        start = rng.integers(period.start_day - length + np.where(pss, 21, 14), period.end_day - 7)
         start = np.minimum(start, period.end_day - 7)
+        # Custody cases are still in custody on the end date: the expected release is after it.
+        release_after = rng.integers(*params.CUSTODY_RELEASE_AFTER_END, n)
+        start = np.where(
+            in_custody, np.minimum(period.end_day + release_after - length, period.end_day - 7), start
+        )
         expected_end = start + length
-        # Probation supervises adults: everyone is at least 18 when their sentence starts.
-        adult_at_start = start - ADULT_DAYS
+        # Before a licence or PSS: the custody sentence, released on the licence's first day.
+        after_custody = licence | pss
+        licence_end = np.where(pss, start - 1, expected_end)
+        custody_start = add_months(licence_end, -custody_months)
+        released = np.where(
+            pss,
+            custody_start + np.round(custody_months * 30.44 * params.RELEASE_POINT).astype(int),
+            start,
+        )
+        expected_end = np.where(pss, add_months(released, 12), expected_end)
+        episode_start = np.where(after_custody, custody_start, start)
+        # Some people served an earlier court order, completed before this spell began (and before the period).
+        previous = rng.random(n) < params.PREVIOUS_SENTENCE_SHARE
+        previous_end = np.minimum(episode_start, period.start_day) - rng.integers(
+            *params.PREVIOUS_GAP_DAYS, n
+        )
+        previous_start = previous_end - np.round(
+            rng.integers(params.PREVIOUS_SENTENCE_MONTHS[0], params.PREVIOUS_SENTENCE_MONTHS[1] + 1, n)
+            * 30.44
+        ).astype(int)
+        previous &= previous_start >= dob + ADULT_DAYS
+        # Probation supervises adults: everyone is at least 18 when their sentence (or custody) starts.
+        adult_at_start = episode_start - ADULT_DAYS
         if (dob > adult_at_start).any():
             dob = np.minimum(dob, adult_at_start)
             person_table.columns["date_of_birth"] = as_dates(dob)
+        history_ids = self.ids.take("cases_sentence", int(after_custody.sum() + pss.sum() + previous.sum()))
         sentence_id = self.ids.take("cases_sentence", n)
-        custody = np.isin(kind, ["LIC", "PSS"])
+        custody = np.isin(kind, ["CUS", "LIC", "PSS"])
         offence = np.where(
             custody,
             pick(rng, params.OFFENCE_SHARES["custody"], n),
@@ -339,6 +388,7 @@ class CaseloadBuilder:
         tier = np.char.add(tier_letter, tier_number.astype("<U1"))
         self.sentence = {
             "id": sentence_id,
+            "episode_start": episode_start,
             "kind": kind,
             "start": start,
             "expected_end": expected_end,
@@ -364,12 +414,11 @@ class CaseloadBuilder:
         p_po_biased = with_odds(p_po, mult)
         self.truth.add("allocation_po", p, group[~needs_po], p_po[~needs_po], p_po_biased[~needs_po])
         is_po = needs_po | (rng.random(n) < p_po_biased)
-        pos, psos = org.practitioners(p, "PO"), org.practitioners(p, "PSO")
-        practitioner = np.where(is_po, pos[rng.integers(0, len(pos), n)], psos[rng.integers(0, len(psos), n)])
         delay_mean = params.ALLOCATION_DAYS_MEAN * self.bias_for("allocation_days", start_month)
         self.truth.add("allocation_days", p, group, np.full(n, params.ALLOCATION_DAYS_MEAN), delay_mean)
         delay = np.round(rng.gamma(2.0, delay_mean / 2.0)).astype(int)
         allocated_from = start + delay
+        practitioner = self.choose_practitioners(is_po, allocated_from)
         allocated = allocated_from <= self.last_outcome_day
         # Unallocated sentences (the most recent) wait in their PDU's allocation queue.
 
@@ -377,7 +426,10 @@ class CaseloadBuilder:
         termination = np.full(n, -1)
         reason = np.full(n, "", dtype="<U24")
         drawn = self.draw_requirements(kind)
-        contacts = self.contacts(allocated, allocated_from, drawn, tier_letter, tier_number, age)
+        # Nobody in custody has appointments in the community.
+        contacts = self.contacts(
+            allocated & ~in_custody, allocated_from, drawn, tier_letter, tier_number, age
+        )
         decisions = self.enforcement(contacts, termination, reason, kind, rosh, tier_number, allocated_from)
         # Orders and licences that reach their end in the period: completed, or ended by a further offence.
         ends = (expected_end <= self.last_outcome_day) & (termination < 0)
@@ -422,6 +474,26 @@ class CaseloadBuilder:
         sentence_created = as_datetimes(
             self.local.utc(np.minimum(start, period.end_day), np.full(n, 9 * 3600))
         )
+        committed = self.offence_dates(start, dob)
+        earlier = self.earlier_sentences(
+            history_ids,
+            person_id=person_id,
+            after_custody=after_custody,
+            pss=pss,
+            custody_start=custody_start,
+            custody_months=custody_months,
+            released=released,
+            licence_end=licence_end,
+            previous=previous,
+            previous_start=previous_start,
+            previous_end=previous_end,
+            court=court,
+            offence=offence,
+            dob=dob,
+        )
+        parent = np.zeros(n, dtype=np.int64)
+        parent[after_custody] = earlier["custody_id"]
+        tables += earlier["sentences"]
         tables.append(
             Table(
                 "cases_sentence",
@@ -436,34 +508,68 @@ class CaseloadBuilder:
                     "expected_end_date": as_dates(expected_end),
                     "termination_date": as_dates(np.maximum(termination, 0)),
                     "termination_reason": reason,
+                    "length": months,
+                    "length_unit": np.where(in_custody, "months", ""),
+                    "custody_id": parent,
                 },
-                nulls={"termination_date": termination < 0},
+                nulls={
+                    "termination_date": termination < 0,
+                    "length": ~in_custody,
+                    "custody_id": ~after_custody,
+                },
             )
         )
-        tables += self.offences(sentence_id, offence, custody)
+        offence_tables, offence_rows = self.offences(sentence_id, offence, custody, committed)
+        tables += offence_tables
+        tables += self.history_offences(earlier, offence_rows, committed)
         tables += self.requirements(sentence_id, drawn, termination, reason)
-        risk_id = self.ids.take("cases_risksummary", n)
         assessor = np.where(allocated, practitioner, org.spo_of(practitioner))
-        tables.append(
-            Table(
-                "cases_risksummary",
-                {
-                    "id": risk_id,
-                    "person_id": person_id,
-                    "rosh": rosh,
-                    "tier": tier,
-                    "mappa_category": mappa_cat,
-                    "mappa_level": mappa_level,
-                    "assessed_on": as_dates(start),
-                    "recorded_by_id": assessor,
-                },
-                nulls={"mappa_category": mappa_cat == 0, "mappa_level": mappa_cat == 0},
-            )
-        )
         tables += self.allocations(sentence_id, practitioner, allocated, allocated_from, termination, is_po)
+        tables += self.custody_allocations(earlier, practitioner, allocated)
+        spo = org.spo_of(practitioner)
+
+        def recorder(rows: np.ndarray, days: np.ndarray) -> np.ndarray:
+            """Who recorded something about the person on a day: the case's practitioner once it is allocated
+            to them, the SPO of their team before."""
+            held = allocated[rows] & (days >= allocated_from[rows])
+            return np.where(held, self.holder_at(rows, days), spo[rows])
+
+        active = (termination < 0) | (termination >= period.end_day)
+        people = history_mod.People(
+            person_id=person_id,
+            dob=dob,
+            episode_start=episode_start,
+            last_day=np.where(termination >= 0, termination, period.end_day),
+            active=active,
+            rosh=rosh,
+            tier=tier,
+            mappa_category=mappa_cat,
+            mappa_level=mappa_level,
+        )
+        reviews, _ = history_mod.risk_reviews(rng, self.ids, people, recorder, period.end_day, self.local)
+        tables += reviews
+        tables += history_mod.registrations(
+            rng, self.ids, people, self.flags, recorder, period.end_day, self.local
+        )
+        tables += history_mod.addresses(rng, self.ids, people, region_code, created, recorder)
+        tables += history_mod.diversity_history(
+            rng,
+            self.ids,
+            people,
+            code,
+            group,
+            identified_by,
+            identified_on,
+            profile_religion,
+            profile_disability,
+            self.local,
+            recorder,
+        )
         tables += self.write_contacts(contacts, termination, sentence_id, person_id)
         tables += decisions
-        tables += self.referrals(allocated, allocated_from, termination, sentence_id, person_id, sex)
+        tables += self.referrals(
+            allocated & ~in_custody, allocated_from, termination, sentence_id, person_id, sex
+        )
         tables += self.assessments(start, termination, sentence_id, person_id, assessor)
         return tables
 
@@ -491,9 +597,13 @@ class CaseloadBuilder:
         step = np.arange(count.sum()) - np.repeat(np.cumsum(count) - count, count)
         day = first[row] + step * interval[row] + rng.integers(-1, 2, len(row))
         day = np.clip(day, s["start"][row], s["expected_end"][row])
-        # Weekends move to the Monday after (or stay on the last day of the sentence).
-        weekday = (day + 3) % 7  # 1970-01-01 was a Thursday: (day + 3) % 7 is 0 on Monday
-        day = np.where(weekday >= 5, np.minimum(day + (7 - weekday), s["expected_end"][row]), day)
+        # Weekends and bank holidays move to the next working day (or the last one of the sentence).
+        forward = np.busday_offset(day.astype("datetime64[D]"), 0, roll="forward", holidays=self.holidays)
+        back = np.busday_offset(
+            s["expected_end"][row].astype("datetime64[D]"), 0, roll="backward", holidays=self.holidays
+        )
+        forward, back = forward.astype(np.int64), back.astype(np.int64)
+        day = np.where(forward <= s["expected_end"][row], forward, np.maximum(back, s["start"][row]))
         ctype = pick(rng, params.CONTACT_TYPES, len(row))
         requirement_rows, requirement_types = drawn
         with_upw = np.zeros(len(interval), bool)
@@ -537,6 +647,14 @@ class CaseloadBuilder:
             default="attended_complied",
         )
         outcome = np.where(past, outcome, "")
+        # Some recent appointments that went ahead have no outcome recorded yet (overdue on the to-do list).
+        pending = (
+            past
+            & (day > self.last_outcome_day - params.OUTCOME_NOT_RECORDED_DAYS)
+            & (outcome == "attended_complied")
+            & (rng.random(len(row)) < params.OUTCOME_NOT_RECORDED_SHARE)
+        )
+        outcome = np.where(pending, "", outcome)
         return {
             "row": row,
             "day": day,
@@ -707,6 +825,12 @@ class CaseloadBuilder:
                     "recorded_by_id": who,
                     "outcome_recorded_at": as_datetimes(recorded_at),
                     "outcome_recorded_by_id": who,
+                    # Booked with the case's practitioner (the practitioner's week lists them by this).
+                    "with_staff_id": who,
+                    "mode": np.select([ctype == "phone", ctype == "video"], ["phone", "video"], "in_person"),
+                    "duration_minutes": np.select(
+                        [ctype == "unpaid_work", np.isin(ctype, ["phone", "video"])], [420, 30], 60
+                    ),
                 },
                 nulls={"outcome_recorded_at": ~has_outcome, "outcome_recorded_by_id": ~has_outcome},
             )
@@ -761,7 +885,259 @@ class CaseloadBuilder:
                 )
         return tables
 
-    def offences(self, sentence_id, offence, custody) -> list[Table]:
+    def offence_dates(self, start: np.ndarray, dob: np.ndarray) -> np.ndarray:
+        """The date of the offences of each sentence: some weeks or months before the date of sentence (before
+        the custody sentence, for a licence), never before the person was 10."""
+        rng, episode = self.rng, self.sentence["episode_start"]
+        before = rng.integers(*params.OFFENCE_BEFORE_SENTENCE_DAYS, len(start))
+        return np.minimum(np.maximum(episode - before, dob + 10 * 365 + 3), episode)
+
+    def earlier_sentences(self, ids: np.ndarray, **a) -> dict:
+        """The sentences before the current one: the custody sentence each licence or PSS follows (released on
+        the licence's first day, as ``record_release`` records it: terminated "released", the licence pointing
+        at it), the licence between custody and PSS (completed at the sentence's expiry), and for some people
+        an earlier court order, completed before this spell. Returns the tables and what the allocations and
+        offences need."""
+        rng = self.rng
+        custody_rows = np.flatnonzero(a["after_custody"])
+        licence_rows = np.flatnonzero(a["pss"])
+        previous_rows = np.flatnonzero(a["previous"])
+        k1, k2 = len(custody_rows), len(licence_rows)
+        custody_ids, licence_ids, previous_ids = ids[:k1], ids[k1 : k1 + k2], ids[k1 + k2 :]
+        person_id, court = a["person_id"], a["court"]
+        c_start, released = a["custody_start"][custody_rows], a["released"][custody_rows]
+        crown = np.full(k1, f"{self.org.pdu_codes[self.p]} Crown Court")
+
+        def created(days: np.ndarray) -> np.ndarray:
+            return as_datetimes(
+                self.local.utc(np.maximum(days, self.local.first), np.full(len(days), 9 * 3600))
+            )
+
+        custody_table = Table(
+            "cases_sentence",
+            {
+                "id": custody_ids,
+                "created_at": created(c_start),
+                "modified_at": created(released),
+                "person_id": person_id[custody_rows],
+                "type": np.full(k1, "CUS"),
+                "court": crown,
+                "start_date": as_dates(c_start),
+                "expected_end_date": as_dates(released),
+                "termination_date": as_dates(released),
+                "termination_reason": np.full(k1, TerminationReason.RELEASED.value),
+                "length": a["custody_months"][custody_rows],
+                "length_unit": np.full(k1, "months"),
+                "custody_id": np.zeros(k1, dtype=np.int64),
+            },
+            nulls={"custody_id": np.ones(k1, bool)},
+        )
+        # A previous court order: a community order (with a RAR) or a suspended sentence order, completed.
+        k3 = len(previous_rows)
+        previous_kind = np.where(rng.random(k3) < 0.6, "CO", "SSO")
+        p_start, p_end = a["previous_start"][previous_rows], a["previous_end"][previous_rows]
+        parent_of = dict(zip(custody_rows.tolist(), custody_ids.tolist(), strict=True))
+        l_release, l_end = a["released"][licence_rows], a["licence_end"][licence_rows]
+        others = Table(
+            "cases_sentence",
+            {
+                "id": np.concatenate([licence_ids, previous_ids]),
+                "created_at": np.concatenate([created(l_release), created(p_start)]),
+                "modified_at": np.concatenate([created(l_end), created(p_end)]),
+                "person_id": np.concatenate([person_id[licence_rows], person_id[previous_rows]]),
+                "type": np.concatenate([np.full(k2, "LIC"), previous_kind]),
+                "court": np.concatenate(
+                    [court[licence_rows], np.full(k3, f"{self.org.pdu_codes[self.p]} Magistrates' Court")]
+                ),
+                "start_date": as_dates(np.concatenate([l_release, p_start])),
+                "expected_end_date": as_dates(np.concatenate([l_end, p_end])),
+                "termination_date": as_dates(np.concatenate([l_end, p_end])),
+                "termination_reason": np.full(k2 + k3, TerminationReason.COMPLETED.value),
+                "length": np.zeros(k2 + k3, dtype=np.int64),
+                "length_unit": np.full(k2 + k3, ""),
+                "custody_id": np.array(
+                    [parent_of[r] for r in licence_rows.tolist()] + [0] * k3, dtype=np.int64
+                ),
+            },
+            nulls={
+                "length": np.ones(k2 + k3, bool),
+                "custody_id": np.r_[np.zeros(k2, bool), np.ones(k3, bool)],
+            },
+        )
+        previous_offence = pick(rng, params.OFFENCE_SHARES["community"], k3)
+        previous_committed = np.maximum(
+            p_start - rng.integers(*params.OFFENCE_BEFORE_SENTENCE_DAYS, k3),
+            a["dob"][previous_rows] + 10 * 365 + 3,
+        )
+        return {
+            "sentences": [custody_table, others],
+            "custody_id": custody_ids,
+            "custody_rows": custody_rows,
+            "custody_start": c_start,
+            "released": released,
+            "licence_rows": licence_rows,
+            "licence_ids": licence_ids,
+            "licence_end": l_end,
+            "previous_rows": previous_rows,
+            "previous_ids": previous_ids,
+            "previous_kind": previous_kind,
+            "previous_offence": previous_offence,
+            "previous_committed": previous_committed,
+        }
+
+    def history_offences(self, history: dict, rows: dict, committed: np.ndarray) -> list[Table]:
+        """The earlier sentences' offences (and a previous community order's RAR): the custody sentence and the
+        licence between it and PSS carry the offences of the sentence that follows (``record_release`` copies
+        them from custody to the licence)."""
+        parts = []
+        for person_rows, sentence_ids in (
+            (history["custody_rows"], history["custody_id"]),
+            (history["licence_rows"], history["licence_ids"]),
+        ):
+            target = np.full(len(committed), -1, dtype=np.int64)
+            target[person_rows] = sentence_ids
+            mine = target[rows["row"]] >= 0
+            parts.append(
+                {key: values[mine] for key, values in rows.items()} | {"sentence": target[rows["row"]][mine]}
+            )
+        k = len(history["previous_rows"])
+        parts.append(
+            {
+                "row": history["previous_rows"],
+                "sentence": history["previous_ids"],
+                "category": history["previous_offence"],
+                "is_main": np.ones(k, bool),
+                "committed": history["previous_committed"],
+                **{flag: np.zeros(k, bool) for flag in OFFENCE_FLAGS},
+            }
+        )
+        merged = {key: np.concatenate([part[key] for part in parts]) for key in parts[-1]}
+        order = np.lexsort((~merged["is_main"], merged["sentence"]))
+        merged = {key: values[order] for key, values in merged.items()}
+        m = len(order)
+        tables = [
+            Table(
+                "cases_offence",
+                {
+                    "id": self.ids.take("cases_offence", m),
+                    "sentence_id": merged["sentence"],
+                    "category": merged["category"],
+                    "description": np.full(m, ""),
+                    "is_main": merged["is_main"],
+                    "committed_on": as_dates(merged["committed"]),
+                    **{flag: merged[flag] for flag in OFFENCE_FLAGS},
+                },
+            )
+        ]
+        orders = history["previous_kind"] == "CO"
+        c = int(orders.sum())
+        tables.append(
+            Table(
+                "cases_requirement",
+                {
+                    "id": self.ids.take("cases_requirement", c),
+                    "sentence_id": history["previous_ids"][orders],
+                    "type": np.full(c, "rar"),
+                    "unpaid_work_hours": np.zeros(c, dtype=np.int64),
+                    "rar_days": self.rng.choice([10, 20, 30], c),
+                    "length_months": np.zeros(c, dtype=np.int64),
+                    "status": np.full(c, "completed"),
+                },
+                nulls={"unpaid_work_hours": np.ones(c, bool), "length_months": np.ones(c, bool)},
+            )
+        )
+        return tables
+
+    def choose_practitioners(self, is_po: np.ndarray, allocated_from: np.ndarray) -> np.ndarray:
+        """The practitioner each case goes to: one of the grade it needs, in proportion to their weight
+        (contracted hours, the team's pressure, their own), in post on the day it is allocated (a joiner only
+        after joining, a leaver only before leaving; otherwise someone in post all year)."""
+        rng, period = self.rng, self.period
+        chosen = np.zeros(len(is_po), dtype=np.int64)
+        for grade, mask in (("PO", is_po), ("PSO", ~is_po)):
+            ids, weight, started, left = self.org.pool(self.p, grade)
+            rows = np.flatnonzero(mask)
+            index = rng.choice(len(ids), len(rows), p=weight / weight.sum())
+            day = allocated_from[rows]
+            in_post = (started[index] <= day) & ((left[index] < 0) | (left[index] >= day))
+            all_year = np.flatnonzero((left < 0) & (started <= period.start_day))
+            if len(all_year) == 0:
+                all_year = np.flatnonzero(left < 0)
+            again = rng.choice(all_year, int((~in_post).sum()), p=weight[all_year] / weight[all_year].sum())
+            index[~in_post] = again
+            chosen[rows] = ids[index]
+        return chosen
+
+    def in_post_all_year(self, grade: np.ndarray) -> np.ndarray:
+        """For each grade given, a practitioner of it in post all year (chosen by weight)."""
+        rng, period = self.rng, self.period
+        out = np.zeros(len(grade), dtype=np.int64)
+        for g in ("PO", "PSO"):
+            rows = np.flatnonzero(grade == g)
+            ids, weight, started, left = self.org.pool(self.p, g)
+            all_year = np.flatnonzero((left < 0) & (started <= period.start_day))
+            if len(all_year) == 0:
+                all_year = np.flatnonzero(left < 0)
+            out[rows] = ids[rng.choice(all_year, len(rows), p=weight[all_year] / weight[all_year].sum())]
+        return out
+
+    def custody_allocations(self, history: dict, practitioner, allocated) -> list[Table]:
+        """The custody case held before release by the practitioner who then holds the licence (as
+        ``record_release`` carries it over), ending the day before release; and the licence before PSS, held by
+        them to its end. Only where that practitioner was in post all along (a joiner's case was someone
+        else's in custody, and is not shown)."""
+        org, rng = self.org, self.rng
+        rows = history["custody_rows"]
+        who = practitioner[rows]
+        at = np.searchsorted(org.staff_ids, who)
+        started, left = org.staff_start[at], org.staff_end[at]
+        begin = history["custody_start"] + rng.integers(0, 10, len(rows))
+        until = history["released"] - 1
+        is_pss = np.isin(rows, history["licence_rows"])
+        licence_end = np.zeros(len(rows), dtype=np.int64)
+        licence_end[is_pss] = history["licence_end"]
+        held_to = np.where(is_pss, licence_end, until)
+        ok = allocated[rows] & (begin <= until) & (started <= begin) & ((left < 0) | (left >= held_to))
+        licence_ids = np.zeros(len(rows), dtype=np.int64)
+        licence_ids[is_pss] = history["licence_ids"]
+        sentence = np.concatenate([history["custody_id"][ok], licence_ids[ok & is_pss]])
+        whom = np.concatenate([who[ok], who[ok & is_pss]])
+        start = np.concatenate([begin[ok], history["released"][ok & is_pss]])
+        end = np.concatenate([until[ok], licence_end[ok & is_pss]])
+        carried = np.r_[np.zeros(int(ok.sum()), bool), np.ones(int((ok & is_pss).sum()), bool)]
+        order = np.argsort(sentence, kind="stable")
+        sentence, whom, start, end, carried = (
+            sentence[order],
+            whom[order],
+            start[order],
+            end[order],
+            carried[order],
+        )
+        m = len(sentence)
+        rationale = np.where(
+            carried,
+            np.char.add("Carried over from the custody sentence on release (", as_dates(start)),
+            "Allocated on grade, capacity and continuity.",
+        )
+        rationale = np.where(carried, np.char.add(rationale, ")."), rationale)
+        return [
+            Table(
+                "cases_allocation",
+                {
+                    "id": self.ids.take("cases_allocation", m),
+                    "sentence_id": sentence,
+                    "practitioner_id": whom,
+                    "start_date": as_dates(start),
+                    "end_date": as_dates(end),
+                    "reason": np.full(m, AllocationReason.NEW_CASE.value),
+                    "rationale": rationale,
+                    "allocated_by_id": org.spo_of(whom),
+                    "allocated_at": as_datetimes(self.local.utc(start, np.full(m, 10 * 3600))),
+                },
+            )
+        ]
+
+    def offences(self, sentence_id, offence, custody, committed) -> tuple[list[Table], dict]:
         rng, n = self.rng, len(sentence_id)
         extra = rng.random(n) < 0.25
         sentence = np.concatenate([sentence_id, sentence_id[extra]])
@@ -777,23 +1153,37 @@ class CaseloadBuilder:
             mask = category == off
             domestic[mask] = rng.random(mask.sum()) < share
         order = np.argsort(sentence, kind="stable")
-        return [
-            Table(
-                "cases_offence",
-                {
-                    "id": self.ids.take("cases_offence", m),
-                    "sentence_id": sentence[order],
-                    "category": category[order],
-                    "description": np.full(m, ""),
-                    "is_main": main[order],
-                    "racially_or_religiously_aggravated": racial[order],
-                    "hate_crime": (racial | (rng.random(m) < params.HATE_CRIME_EXTRA))[order],
-                    "domestic_abuse": domestic[order],
-                    "sexual": (category == "sexual")[order],
-                    "terrorism": (rng.random(m) < params.TERRORISM)[order],
-                },
-            )
-        ]
+        row = np.concatenate([np.arange(n), np.flatnonzero(extra)])[order]
+        values = {
+            "row": row,
+            "category": category[order],
+            "is_main": main[order],
+            "committed": committed[row],
+            "racially_or_religiously_aggravated": racial[order],
+            "hate_crime": (racial | (rng.random(m) < params.HATE_CRIME_EXTRA))[order],
+            "domestic_abuse": domestic[order],
+            "sexual": (category == "sexual")[order],
+            "terrorism": (rng.random(m) < params.TERRORISM)[order],
+        }
+        # Which people carry each flag on any offence (their registrations follow from them).
+        self.flags = {}
+        for flag in ("domestic_abuse", "hate_crime", "terrorism"):
+            has = np.zeros(n, bool)
+            has[row[values[flag]]] = True
+            self.flags[flag] = has
+        table = Table(
+            "cases_offence",
+            {
+                "id": self.ids.take("cases_offence", m),
+                "sentence_id": sentence[order],
+                "category": values["category"],
+                "description": np.full(m, ""),
+                "is_main": values["is_main"],
+                "committed_on": as_dates(values["committed"]),
+                **{flag: values[flag] for flag in OFFENCE_FLAGS},
+            },
+        )
+        return [table], values
 
     def draw_requirements(self, kind) -> tuple[np.ndarray, np.ndarray]:
         """Which requirements each court order has (rows of the sentence arrays, and types)."""
@@ -855,22 +1245,37 @@ class CaseloadBuilder:
     ) -> list[Table]:
         rng, org, period = self.rng, self.org, self.period
         rows = np.flatnonzero(allocated)
-        # Some cases change hands during the period: a second allocation, the first ending the day before.
-        moves = rows[(rng.random(len(rows)) < params.REALLOCATION_SHARE)]
+        holder = practitioner[rows]
+        left = org.staff_end[np.searchsorted(org.staff_ids, holder)]
+        still_held = np.where(termination[rows] >= 0, termination[rows], period.end_day)
+        # A practitioner who leaves hands on every case they still hold the day after (officer left).
+        leaving = (left >= 0) & (left < still_held) & (left >= allocated_from[rows])
+        # Some other cases change hands during the period: a second allocation, the first ending the day before.
+        moves = rows[~leaving & (rng.random(len(rows)) < params.REALLOCATION_SHARE)]
         earliest = np.maximum(allocated_from[moves], period.start_day) + 14
         move_day = rng.integers(earliest, np.maximum(earliest + 1, period.end_day))
         ok = (move_day < np.where(termination[moves] >= 0, termination[moves], period.end_day)) & (
             move_day > allocated_from[moves]
         )
         moves, move_day = moves[ok], move_day[ok]
-        pos, psos = org.practitioners(self.p, "PO"), org.practitioners(self.p, "PSO")
-        new = np.where(
-            is_po[moves],
-            pos[rng.integers(0, len(pos), len(moves))],
-            psos[rng.integers(0, len(psos), len(moves))],
+        forced, forced_day = rows[leaving], left[leaving] + 1
+        moves = np.concatenate([moves, forced])
+        move_day = np.concatenate([move_day, forced_day])
+        why_moved = np.concatenate(
+            [
+                np.where(
+                    rng.random(len(moves) - len(forced)) < 0.6,
+                    AllocationReason.CASELOAD_ADJUSTMENT.value,
+                    AllocationReason.CHANGE_OF_ADDRESS.value,
+                ),
+                np.full(len(forced), AllocationReason.OFFICER_LEFT.value),
+            ]
         )
+        new = self.in_post_all_year(np.where(is_po[moves], "PO", "PSO"))
         differs = new != practitioner[moves]
-        moves, move_day, new = moves[differs], move_day[differs], new[differs]
+        moves, move_day, new, why_moved = moves[differs], move_day[differs], new[differs], why_moved[differs]
+        order = np.argsort(moves, kind="stable")
+        moves, move_day, new, why_moved = moves[order], move_day[order], new[order], why_moved[order]
         first_end = np.where(termination[rows] >= 0, termination[rows], -1)
         moved = np.isin(rows, moves)
         first_end[moved] = move_day[np.searchsorted(moves, rows[moved])] - 1
@@ -879,16 +1284,7 @@ class CaseloadBuilder:
         whom = np.concatenate([practitioner[rows], new])
         start = np.concatenate([allocated_from[rows], move_day])
         end = np.concatenate([first_end, second_end])
-        why = np.concatenate(
-            [
-                np.full(len(rows), AllocationReason.NEW_CASE.value),
-                np.where(
-                    rng.random(len(moves)) < 0.6,
-                    AllocationReason.CASELOAD_ADJUSTMENT.value,
-                    AllocationReason.OFFICER_LEFT.value,
-                ),
-            ]
-        )
+        why = np.concatenate([np.full(len(rows), AllocationReason.NEW_CASE.value), why_moved])
         order = np.lexsort((start, row))
         row, whom, start, end, why = row[order], whom[order], start[order], end[order], why[order]
         m = len(row)
@@ -903,9 +1299,12 @@ class CaseloadBuilder:
                     "start_date": as_dates(start),
                     "end_date": as_dates(np.maximum(end, 0)),
                     "reason": why,
-                    "rationale": np.where(
-                        why == AllocationReason.NEW_CASE.value,
-                        "Allocated on grade, capacity and continuity.",
+                    "rationale": np.select(
+                        [why == AllocationReason.NEW_CASE.value, why == AllocationReason.OFFICER_LEFT.value],
+                        [
+                            "Allocated on grade, capacity and continuity.",
+                            "Reallocated: the officer left the PDU.",
+                        ],
                         "Reallocated within the PDU.",
                     ),
                     "allocated_by_id": org.spo_of(whom),

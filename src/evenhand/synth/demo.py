@@ -2,8 +2,14 @@
 capacity reductions and reports so that workload figures have something to explain, and a few restricted
 records (a restriction list, an exclusion, and one the demo practitioner cannot open), and custody cases (one
 held before release, one released onto licence and post-sentence supervision, one waiting in the allocation
-queue) with a risk review and a registration; and a safe voice handler group (the administrator) and custodian
-(the inspector).
+queue) with a risk review and a registration; a racially aggravated case waiting in the allocation queue under
+the sensitive-case protocol, with staff sensitivities in the demo team; and a safe voice handler group (the
+administrator) and custodian (the inspector).
+
+The generator's staffing is calibrated to the workload model (teams at about 90-150% of capacity), and its
+casework leaves some appointment outcomes unrecorded, some risk reviews and registration reviews overdue, and
+appointments booked for the weeks after today, so that the caseload, workload and allocation screens show a
+service under realistic pressure.
 
 The data comes from `evenhand.synth` at `pdu` scale (about 2,200 people and a year of casework ending today);
 the log-ins are attached to generated staff: the PO and PSO with the largest caseloads, their SPO, the head
@@ -22,7 +28,15 @@ from django.utils import timezone
 
 from evenhand.audit.models import Channel
 from evenhand.cases import services as cases
-from evenhand.cases.models import AllocationReason, OffenceCategory, RegistrationType, Sentence, SentenceType
+from evenhand.cases.models import (
+    AllocationReason,
+    OffenceCategory,
+    OffenceFlag,
+    RegistrationType,
+    RequirementType,
+    Sentence,
+    SentenceType,
+)
 from evenhand.org.models import Grade, Region, StaffMember
 from evenhand.people.models import Person
 from evenhand.people.services import add_to_access_list
@@ -57,6 +71,7 @@ def load_demo(*, today: dt.date | None = None) -> list[DemoLogin]:
             add_capacity_examples(today)
             add_restricted_examples(today)
             add_custody_examples(today)
+            add_sensitive_examples(today)
             add_voice_handlers()
         return logins
     return attach_logins()
@@ -260,3 +275,62 @@ def add_custody_examples(today: dt.date) -> None:
     )
     cases.record_release(by=po, custody=out, released_on=out.expected_end_date, releasing_prison="HMP Leeds")
     custody(queued, 1, 8, 4)
+
+
+def add_sensitive_examples(today: dt.date) -> None:
+    """The sensitive-case protocol at work: a racially aggravated offence sentenced yesterday, waiting in the
+    demo PDU's allocation queue; and staff sensitivities in the demo team (the demo PSO and another
+    practitioner asked to be consulted before such a case is allocated to them), so that the allocation screen
+    shows "consult first" against their names."""
+    head = StaffMember.objects.get(user__username="head.demo")
+    po = StaffMember.objects.get(user__username="po.demo")
+    pso = StaffMember.objects.get(user__username="pso.demo")
+    if head.pdu_id is None:
+        return
+    waiting = (
+        Person.objects.filter(pdu_id=head.pdu_id, restrictions__isnull=True, exclusions__isnull=True)
+        .exclude(sentences__termination_date__isnull=True)
+        .exclude(sentences__termination_date__gte=today)
+        .exclude(sentences__allocations__end_date__isnull=True)
+        .order_by("-pk")
+        .first()
+    )
+    if waiting is not None:
+        sentenced = today - dt.timedelta(days=1)
+        cases.create_sentence(
+            by=head,
+            person=waiting,
+            type=SentenceType.COMMUNITY_ORDER,
+            court="Magistrates' Court",
+            start_date=sentenced,
+            length=12,
+            length_unit="months",
+            offences=[
+                cases.OffenceInput(
+                    category=OffenceCategory.PUBLIC_ORDER,
+                    description="Racially aggravated intentional harassment, alarm or distress",
+                    is_main=True,
+                    committed_on=sentenced - dt.timedelta(days=60),
+                    racially_or_religiously_aggravated=True,
+                    hate_crime=True,
+                )
+            ],
+            requirements=[
+                cases.RequirementInput(type=RequirementType.UNPAID_WORK, unpaid_work_hours=120),
+                cases.RequirementInput(type=RequirementType.RAR, rar_days=20),
+            ],
+        )
+    others = (
+        StaffMember.objects.filter(team=po.team, grade__in=[Grade.PO, Grade.PSO], end_date__isnull=True)
+        .exclude(pk__in=[po.pk, pso.pk])
+        .order_by("pk")
+    )
+    workload.record_sensitivity(
+        by=pso,
+        kind=OffenceFlag.RACIALLY_OR_RELIGIOUSLY_AGGRAVATED,
+        note="I would like to talk it through before I take a racially aggravated case.",
+    )
+    colleague = others.first()
+    if colleague is not None:
+        workload.record_sensitivity(by=colleague, kind=OffenceFlag.RACIALLY_OR_RELIGIOUSLY_AGGRAVATED)
+        workload.record_sensitivity(by=colleague, kind=OffenceFlag.HATE_CRIME)

@@ -74,7 +74,9 @@ def generate(
     timings: dict[str, float] = {}
     clock = time.perf_counter()
     created = (period.start_day - 400) * 86_400 + 9 * 3600
-    org = build_organisation(chosen, np.random.default_rng(seeds[0]), created, period.start_day)
+    org = build_organisation(
+        chosen, np.random.default_rng(seeds[0]), created, period.start_day, period.end_day
+    )
     bias = BiasSpec()
     if bias_path is not None:
         bias = load_bias(bias_path, regions=set(org.region_codes), pdus=set(org.pdu_codes))

@@ -73,9 +73,23 @@ DISABILITY_SHARES = {"yes": 0.30, "no": 0.58, "prefer_not_to_say": 0.03, "not_re
 NOT_ENGLISH_FIRST_LANGUAGE = 0.08
 INTERPRETER_IF_NOT_ENGLISH = 0.25
 
-# Sentence types among people supervised (Offender Management Statistics, probation caseload).
-SENTENCE_SHARES = {"CO": 0.38, "SSO": 0.22, "LIC": 0.32, "PSS": 0.08}
-SENTENCE_MONTHS = {"CO": (6, 36), "SSO": (6, 24), "LIC": (3, 36), "PSS": (12, 12)}
+# Sentence types among people supervised (Offender Management Statistics, probation caseload: court orders,
+# pre-release and post-release cases). Custody (CUS) is a case managed before release: in custody on the end
+# date, released within 1 to 18 months. A licence or PSS follows a custody sentence of the same person.
+SENTENCE_SHARES = {"CO": 0.30, "SSO": 0.17, "CUS": 0.22, "LIC": 0.25, "PSS": 0.06}
+# Months of supervision in the community (for CUS: the whole sentence the court passed, half served in custody).
+SENTENCE_MONTHS = {"CO": (6, 36), "SSO": (6, 24), "CUS": (6, 48), "LIC": (12, 36), "PSS": (12, 12)}
+# The custody sentence before a PSS: more than a day and under two years (so PSS applies), in months.
+PSS_CUSTODY_MONTHS = (4, 23)
+# Released at the halfway point (standard determinate sentences); the licence runs to the sentence's expiry.
+RELEASE_POINT = 0.5
+# A custody case is managed from allocation; the expected release is within this many days of the end date.
+CUSTODY_RELEASE_AFTER_END = (14, 540)
+# Some people have served an earlier sentence (a court order, completed before the current one began).
+PREVIOUS_SENTENCE_SHARE = 0.35
+PREVIOUS_SENTENCE_MONTHS = (6, 24)
+PREVIOUS_GAP_DAYS = (60, 1500)  # from the end of the earlier sentence to the start of the current episode
+OFFENCE_BEFORE_SENTENCE_DAYS = (21, 300)  # from the date of the offence to the date of sentence
 
 # Main offence group, by sentence kind (MoJ Criminal Justice Statistics, sentencing by offence group).
 OFFENCE_SHARES = {
@@ -142,9 +156,59 @@ REQUIREMENT_SHARES = {
 
 # Allocation: a PO holds any case with high or very high RoSH or MAPPA; otherwise the chance of a PO falls
 # with the tier letter (the workload model's grade guidance).
-PO_SHARE_BY_TIER_LETTER = {"A": 0.85, "B": 0.70, "C": 0.40, "D": 0.20}
+PO_SHARE_BY_TIER_LETTER = {"A": 0.85, "B": 0.70, "C": 0.50, "D": 0.30}
 ALLOCATION_DAYS_MEAN = 4.0  # days from sentence to allocation, gamma with shape 2
 REALLOCATION_SHARE = 0.08
+
+# Staffing, calibrated against the workload model (workload.selectors.figures: case points by case type and
+# tier over available points) so that a PDU runs at about TARGET_CAPACITY on the end date. POINTS_PER_PERSON is
+# the workload points each grade's cases carry on the end date per person the PDU holds, measured on the
+# generator's own output (tests/synth/test_calibration.py checks the result, not these numbers).
+TARGET_CAPACITY = 1.12
+POINTS_PER_PERSON = {"PO": 20.0, "PSO": 10.4}
+# Teams differ (vacancies, sickness, a court team's share of the work): each team's share of the PDU's cases is
+# scaled by a lognormal factor, and each practitioner's within it by another.
+TEAM_PRESSURE_SIGMA = 0.16
+PRACTITIONER_SIGMA = 0.18
+# Staff who leave during the year (HMPPS workforce quarterly: band 4 PO 7.5%, band 3 PSO 11.8% leaving rate);
+# most are replaced by a joiner of the same grade in the same team after a vacancy of 4 to 12 weeks.
+LEAVING_RATE = {"PO": 0.075, "PSO": 0.118}
+REPLACED_SHARE = 0.8
+VACANCY_DAYS = (28, 84)
+
+# Risk of serious harm reviews: at most six months apart (the next review due six months after a review);
+# reviews are done 110 to 181 days after the last (six months are never fewer than 181 days); some cases are
+# overdue on the end date.
+ROSH_REVIEW_DUE_MONTHS = 6
+ROSH_REVIEW_GAP_DAYS = (110, 181)
+ROSH_REVIEW_OVERDUE_SHARE = 0.08
+
+# Registrations on the national registers, beyond those that follow from the offence and MAPPA: the chance a
+# person is on each (modelling choice). Reviewed every 6 months; some reviews overdue; some ended.
+REGISTER_SHARES = {
+    "child_protection": 0.03,
+    "child_concerns": 0.04,
+    "street_gangs": 0.02,
+    "risk_to_staff": 0.02,
+    "vulnerability": 0.05,
+    "mental_health": 0.10,
+    "self_harm": 0.05,
+    "adult_at_risk": 0.01,
+    "serious_organised_crime": 0.005,
+}
+REGISTRATION_REVIEW_DAYS = 182
+REGISTRATION_OVERDUE_SHARE = 0.10
+REGISTRATION_ENDED_SHARE = 0.15  # an earlier registration of the type, ended before the current one started
+
+# Addresses: one to three, the latest current (no end date).
+ADDRESS_COUNT = {1: 0.55, 2: 0.30, 3: 0.15}
+
+# Diversity history: a share of people whose profile has a history, with a value that changed.
+DIVERSITY_HISTORY_SHARE = 0.12
+
+# Overdue outcomes: appointments in the last fortnight with the outcome not yet recorded.
+OUTCOME_NOT_RECORDED_SHARE = 0.04
+OUTCOME_NOT_RECORDED_DAYS = 14
 
 # Contacts: the interval between appointments by tier letter (days); for orders with unpaid work, a share of
 # those appointments are unpaid work sessions.

@@ -9,13 +9,10 @@ class Scale:
     regions: int
     pdus: int
     people: int
-    # Practitioners (PSOs and POs) per team; teams are sized so that caseloads come out near CASELOAD.
+    # Practitioners (PSOs and POs) per team; a PDU has the practitioners its workload calls for
+    # (params.TARGET_CAPACITY), in as many teams of this size as that makes.
     team_size: tuple[int, int] = (8, 15)
 
-
-# People per case-holding practitioner that the organisation is sized for. With teams of 8 to 15 and an SPO
-# each, the national service comes to about 20,000 staff for 222,000 people.
-CASELOAD = 12.5
 
 SCALES = {
     "tiny": Scale("tiny", regions=1, pdus=2, people=240),
