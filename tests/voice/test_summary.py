@@ -312,6 +312,9 @@ def test_the_published_summary_is_a_public_page(quarter: VoiceWorld) -> None:
     pdf = client.get("/voice/summary/2026Q3/pdf/")
     assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
     assert client.get("/voice/summary/2026Q3/ods/").content.startswith(b"PK")
+    html = client.get("/voice/summary/2026Q3/html/")
+    assert html["Content-Disposition"] == 'attachment; filename="staff-concerns-2026q3.html"'
+    assert html.content.decode() == SummaryRelease.objects.get().html
     for missing in ("/voice/summary/2026Q2/", "/voice/summary/nonsense/", "/voice/summary/2026Q3/exe/"):
         assert client.get(missing).status_code == 404
 

@@ -811,8 +811,10 @@ def summary_file(request: HttpRequest, quarter: str, kind: str) -> HttpResponse:
         "cells": lambda: bytes(release.manifest),
     }[kind]()
     response = HttpResponse(data, content_type=content_type)
-    disposition = "inline" if kind == "html" else "attachment"
+    # Each file downloads as published (the HTML too: it is a self-contained document with its own styles,
+    # which the site's content security policy would not apply if it were shown here).
     response["Content-Disposition"] = (
-        f'{disposition}; filename="staff-concerns-{release.quarter.lower()}.{extension}"'
+        f'attachment; filename="staff-concerns-{release.quarter.lower()}.{extension}"'
     )
+    response["X-Content-Type-Options"] = "nosniff"
     return response
