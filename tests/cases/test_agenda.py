@@ -169,5 +169,5 @@ def test_bounded_queries_whatever_the_caseload(pdu, po, django_assert_max_num_qu
     many, found_many = queries_for(40, pdu, po)
     assert few == many
     assert len(found_many) == 40 and all(len(v) == 9 for v in found_many.values())
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(7):
         agenda.todo_items(list(found_many), viewer=po)

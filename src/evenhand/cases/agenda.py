@@ -49,7 +49,7 @@ class TodoItem:
     due: dt.date
     overdue: bool
     text: str
-    record_id: int | None = None  # the contact, sentence, referral or consultation it is about
+    record_id: int | None = None  # the contact, sentence, requirement, referral or consultation it is about
 
     @property
     def kind_label(self) -> str:
@@ -71,12 +71,12 @@ def register_todo_source(source: TodoSource) -> TodoSource:
 # --- requirement progress ----------------------------------------------------------------------------------
 
 
-def requirement_progress(
+def _progress_rows(
     sentences: Collection[int] | QuerySet[Any], today: dt.date
-) -> dict[int, rules_progress.Progress]:
-    """The progress of every unpaid work, RAR and programme requirement of ``sentences``, by requirement id,
-    in one grouped query: hours from the lengths of sessions attended and complied with, RAR days as the
-    distinct days of such contacts, programme sessions as their count."""
+) -> list[tuple[int, str, rules_progress.Progress]]:
+    """(person id, status, progress) of every unpaid work, RAR and programme requirement of ``sentences``, in
+    one grouped query: hours from the lengths of sessions attended and complied with, RAR days as the distinct
+    days of such contacts, programme sessions as their count."""
     complied = Q(contacts__outcome=ContactOutcome.ATTENDED_COMPLIED)
     rows = (
         Requirement.objects.filter(sentence_id__in=sentences, type__in=rules_progress.COUNTED)
@@ -84,9 +84,11 @@ def requirement_progress(
         .values(
             "pk",
             "type",
+            "status",
             "unpaid_work_hours",
             "rar_days",
             "length_months",
+            "sentence__person_id",
             "sentence__start_date",
             "sentence__expected_end_date",
             "sentence__termination_date",
@@ -101,14 +103,14 @@ def requirement_progress(
             sessions=Count("contacts", filter=complied),
         )
     )
-    found = {}
+    found = []
     for row in rows:
         kind = row["type"]
         done = {
             "unpaid_work": rules_progress.hours(row["minutes"] or 0),
             "rar": Decimal(row["days"]),
         }.get(kind, Decimal(row["sessions"]))
-        found[row["pk"]] = rules_progress.progress(
+        made = rules_progress.progress(
             requirement_id=row["pk"],
             type=kind,
             unpaid_work_hours=row["unpaid_work_hours"],
@@ -119,7 +121,16 @@ def requirement_progress(
             done=done,
             today=today,
         )
+        found.append((row["sentence__person_id"], row["status"], made))
     return found
+
+
+def requirement_progress(
+    sentences: Collection[int] | QuerySet[Any], today: dt.date
+) -> dict[int, rules_progress.Progress]:
+    """The progress of every unpaid work, RAR and programme requirement of ``sentences``, by requirement id,
+    in one grouped query (see ``_progress_rows``)."""
+    return {made.requirement_id: made for _, _, made in _progress_rows(sentences, today)}
 
 
 # --- the to-do list ----------------------------------------------------------------------------------------
@@ -224,31 +235,30 @@ def _sentences(people: People, today: dt.date) -> tuple[list[TodoItem], list[int
     return items, ids
 
 
-def _requirements(sentence_ids: list[int], today: dt.date) -> list[TodoItem]:
+def _requirements(
+    sentence_ids: list[int], today: dt.date
+) -> tuple[list[TodoItem], dict[int, rules_progress.Progress]]:
+    """Requirements still running that are at risk; and the progress of every requirement, by id."""
     if not sentence_ids:
-        return []
-    open_ones = set(
-        Requirement.objects.filter(sentence_id__in=sentence_ids)
-        .exclude(status__in=[RequirementStatus.COMPLETED, RequirementStatus.TERMINATED])
-        .values_list("pk", "sentence__person_id", "sentence_id")
-    )
-    found = requirement_progress(sentence_ids, today)
+        return [], {}
     items = []
-    for pk, person_id, sentence_id in sorted(open_ones):
-        made = found.get(pk)
-        if made is not None and made.at_risk:
-            items.append(
-                TodoItem(
-                    kind=TodoKind.REQUIREMENT,
-                    person_id=person_id,
-                    due=made.expected_end,
-                    overdue=today > made.expected_end,
-                    text=f"{made.done} of {made.ordered} {made.unit} done: at this rate it will not be complete "
-                    f"by {date_text(made.expected_end)}",
-                    record_id=sentence_id,
-                )
+    progress = {}
+    for person_id, status, made in _progress_rows(sentence_ids, today):
+        progress[made.requirement_id] = made
+        if status in (RequirementStatus.COMPLETED, RequirementStatus.TERMINATED) or not made.at_risk:
+            continue
+        items.append(
+            TodoItem(
+                kind=TodoKind.REQUIREMENT,
+                person_id=person_id,
+                due=made.expected_end,
+                overdue=today > made.expected_end,
+                text=f"{made.done} of {made.ordered} {made.unit} done: at this rate it will not be complete "
+                f"by {date_text(made.expected_end)}",
+                record_id=made.requirement_id,
             )
-    return items
+        )
+    return items, progress
 
 
 def _rosh_reviews(people: People, today: dt.date) -> list[TodoItem]:
@@ -297,11 +307,12 @@ def _referrals(people: People, today: dt.date) -> list[TodoItem]:
     ]
 
 
-def todo_items(
+def todo_and_progress(
     people: People, *, viewer: StaffMember, now: dt.datetime | None = None
-) -> dict[int, list[TodoItem]]:
-    """Every to-do item of ``people`` (ids, or a query of them), by person, soonest due first; in a fixed
-    number of queries (one per kind of record, and one per registered source) whatever their number."""
+) -> tuple[dict[int, list[TodoItem]], dict[int, rules_progress.Progress]]:
+    """Every to-do item of ``people`` (ids, or a query of them), by person, soonest due first, and the progress
+    of their running sentences' requirements, by requirement id; in a fixed number of queries (one per kind of
+    record, and one per registered source) whatever their number."""
     now = now or timezone.now()
     today = timezone.localdate(now)
     items: list[TodoItem] = []
@@ -309,7 +320,8 @@ def todo_items(
     items += _enforcement(people)
     from_sentences, sentence_ids = _sentences(people, today)
     items += from_sentences
-    items += _requirements(sentence_ids, today)
+    at_risk, progress = _requirements(sentence_ids, today)
+    items += at_risk
     items += _rosh_reviews(people, today)
     items += _referrals(people, today)
     for source in TODO_SOURCES:
@@ -317,7 +329,14 @@ def todo_items(
     found: dict[int, list[TodoItem]] = defaultdict(list)
     for item in sorted(items, key=lambda i: (i.due, i.kind)):
         found[item.person_id].append(item)
-    return found
+    return found, progress
+
+
+def todo_items(
+    people: People, *, viewer: StaffMember, now: dt.datetime | None = None
+) -> dict[int, list[TodoItem]]:
+    """Every to-do item of ``people``, by person (see ``todo_and_progress``)."""
+    return todo_and_progress(people, viewer=viewer, now=now)[0]
 
 
 def counts(items: list[TodoItem]) -> dict[str, int]:

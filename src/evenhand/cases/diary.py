@@ -244,13 +244,12 @@ def person_day(*, viewer: StaffMember, person: PersonRecord, now: dt.datetime | 
     if not visible_people(viewer).filter(pk=person.id).exists():
         raise PermissionDenied("You cannot see this record.")
     now = now or timezone.now()
-    items = agenda.todo_items([person.id], viewer=viewer, now=now).get(person.id, [])
+    items, progress = agenda.todo_and_progress([person.id], viewer=viewer, now=now)
     upcoming = [
         AppointmentRecord.shape(c, lens, person_name=person.display_name)
         for c in agenda.upcoming_for(Person(pk=person.id), now)[:20]
     ]
-    running = selectors.active_sentences(Person(pk=person.id)).values("pk")
-    return PersonDay(items, upcoming, agenda.requirement_progress(running, timezone.localdate(now)))
+    return PersonDay(items.get(person.id, []), upcoming, progress)
 
 
 # --- booking and changing appointments ---------------------------------------------------------------------

@@ -212,7 +212,9 @@ class TodoItemOut(Schema):
     due: dt.date
     overdue: bool
     text: str
-    record_id: int | None = Field(description="The contact, sentence, referral or consultation it is about")
+    record_id: int | None = Field(
+        description="The contact, sentence, requirement, referral or consultation it is about"
+    )
 
 
 class PersonTodoOut(Schema):
