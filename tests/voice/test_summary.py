@@ -346,3 +346,11 @@ def test_the_command_builds_and_publishes(quarter: VoiceWorld, tmp_path) -> None
         call_command(
             "voice_summary", "--quarter", "2026Q3", "--publish", "--by", "VLEAD", stdout=io.StringIO()
         )
+
+
+def test_a_quarter_without_concerns_publishes_zeros(world: VoiceWorld) -> None:
+    empty = summary.build(summary.Quarter(2025, 1))
+    assert empty.protection.audit.passed and not empty.protection.hidden.any()
+    assert empty.table("Table_1").rows[-1] == ("All concerns", 0)
+    assert empty.table("Table_3").rows[0][2] == "[x]"  # no share of nothing
+    assert "Median: [x]" in empty.table("Table_5").description
