@@ -1,6 +1,7 @@
 """The assessment pages: a section at a time, the diversity conversation, completing, countersigning, the
 tier page; typed text kept on an error; analysts pseudonymised; restricted records hidden."""
 
+import datetime as dt
 import html
 
 import pytest
@@ -12,6 +13,7 @@ from evenhand.audit.models import AccessLogEntry, Action
 from evenhand.cases.models import RequirementType, RoshLevel
 from evenhand.org.models import Grade
 from evenhand.people.access import record_token
+from evenhand.people.models import Address
 from evenhand.people.services import restrict_to_staff
 from tests.assessment.helpers import every_section, every_topic
 from tests.factories import AllocationFactory, RiskSummaryFactory, SentenceFactory, StaffMemberFactory
@@ -39,12 +41,21 @@ def case():
 
 def test_start_fill_a_section_and_keep_typed_text_on_an_error(case):
     person, po = case
+    Address.objects.create(
+        person=person,
+        line_1="14 Chapel Lane",
+        town="Leeds",
+        postcode="LS7 3AA",
+        start_date=dt.date(2024, 1, 1),
+    )
     client = client_for(po)
     response = client.post(f"/people/{person.pk}/assessments/new/", {"kind": "initial"})
     assessment = Assessment.objects.get(person=person)
     assert response.status_code == 302 and response["Location"] == f"/assessments/{assessment.pk}/"
     url = f"/assessments/{assessment.pk}/sections/accommodation/"
-    assert client.get(url).status_code == 200
+    page = text(client.get(url))
+    # What the record holds is shown beside the form: name, current address, sentence, offence.
+    assert person.first_name in page and "Theft" in page and "14 Chapel Lane" in page
     # Complete with an item missing: the error names the item, the analysis typed is kept, nothing saved.
     response = client.post(
         url,

@@ -111,8 +111,10 @@ def _load(viewer: StaffMember, ref: str | int) -> Assessment:
 def _page(viewer: StaffMember, assessment: Assessment) -> AssessmentPage:
     lens = Lens.of(viewer)
     person = assessment.person
+    # The addresses and the diversity profile in force are shown as the record holds them, never retyped.
+    addresses = list(person.addresses.filter(end_date__isnull=True)) if lens.identity else None
     return AssessmentPage(
-        person=PersonRecord.shape(person, lens),
+        person=PersonRecord.shape(person, lens, with_diversity=True, addresses=addresses),
         lens=lens,
         assessment=AssessmentRecord.shape(assessment, lens),
         facts=_facts(person, lens),

@@ -14,7 +14,7 @@ from .models import OPEN, Assessment, DiversityTopic, TierCalculation
 def with_parts() -> QuerySet[Assessment]:
     """Assessments with what a page of one shows, in a fixed number of queries."""
     return Assessment.objects.select_related(
-        "person__pdu__region", "assessor", "countersigned_by", "previous", "sentence"
+        "person__pdu__region", "person__diversity", "assessor", "countersigned_by", "previous", "sentence"
     ).prefetch_related(
         "sections", Prefetch("topics", queryset=DiversityTopic.objects.select_related("profile_entry"))
     )
