@@ -222,6 +222,8 @@ ALLOWED = {
         Decision.RECALL_STANDARD,
         Decision.RECALL_FIXED_TERM,
         Decision.RECALL_EMERGENCY,
+        Decision.INCREASED_CONTACT,
+        Decision.LICENCE_VARIATION,
         Decision.NO_FURTHER_ACTION,
     },
 }

@@ -319,5 +319,5 @@ class TestAssessmentSummary:
 
 def test_contact_str_and_requirement_str():
     contact = Contact(type="office", starts_at=timezone.make_aware(dt.datetime(2025, 3, 4, 9, 30)))
-    assert str(contact) == "Office appointment on 04 Mar 2025 09:30"
+    assert str(contact) == "Office appointment on 4 March 2025 at 9:30am"
     assert str(Requirement(type=RequirementType.UNPAID_WORK, unpaid_work_hours=80)) == "Unpaid work, 80 hours"

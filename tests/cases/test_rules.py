@@ -180,7 +180,16 @@ def test_the_proposal_is_always_a_decision_the_sentence_allows(
             SentenceType.POST_SENTENCE_SUPERVISION,
             {Decision.WARNING, Decision.BREACH, Decision.NO_FURTHER_ACTION},
         ),
-        (SentenceType.LICENCE, {Decision.WARNING, *RECALLS, Decision.NO_FURTHER_ACTION}),
+        (
+            SentenceType.LICENCE,
+            {
+                Decision.WARNING,
+                *RECALLS,
+                Decision.INCREASED_CONTACT,
+                Decision.LICENCE_VARIATION,
+                Decision.NO_FURTHER_ACTION,
+            },
+        ),
     ],
 )
 def test_the_decisions_each_sentence_allows(sentence_type: str, allowed: set[str]) -> None:
@@ -193,7 +202,13 @@ def test_every_sentence_type_has_its_rules() -> None:
 
 
 def test_a_warning_or_no_further_action_must_name_the_failure_it_answers() -> None:
-    assert {d for d in Decision if rules.needs_trigger(d)} == {Decision.WARNING, Decision.NO_FURTHER_ACTION}
+    # More contact and a licence variation answer something too (a failure, or risk information).
+    assert {d for d in Decision if rules.needs_trigger(d)} == {
+        Decision.WARNING,
+        Decision.INCREASED_CONTACT,
+        Decision.LICENCE_VARIATION,
+        Decision.NO_FURTHER_ACTION,
+    }
 
 
 @pytest.mark.parametrize(

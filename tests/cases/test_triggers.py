@@ -230,7 +230,8 @@ def test_reversing_the_migration_drops_the_triggers():
     call_command("migrate", "cases", "0003", verbosity=0)
     try:
         target.rows.update(**target.changes)
-        assert target.rows.get().rationale == target.value
+        # Read the one column: the decisions of 0003 have none of the columns added since.
+        assert target.rows.values_list("rationale", flat=True).get() == target.value
     finally:
         call_command("migrate", "cases", verbosity=0)
     with pytest.raises(IntegrityError, match=target.refusal("changed")):
