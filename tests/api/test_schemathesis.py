@@ -26,6 +26,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from evenhand.assessment.services import start_assessment
 from evenhand.cases.models import ContactType, Decision, Sentence, ServiceArea
 from evenhand.cases.services import decide_enforcement, make_referral, record_contact
 from evenhand.org.models import StaffMember
@@ -45,6 +46,7 @@ KINDS = {
     "contacts": "contact",
     "enforcement-decisions": "decision",
     "referrals": "referral",
+    "assessments": "assessment",
 }
 
 
@@ -93,8 +95,10 @@ def records(org: Org, order: Sentence) -> Records:
         reason="Sofa-surfing since her tenancy ended.",
         made_on=today(),
     )
+    assessment = start_assessment(by=org.po, person=order.person)
     return Records(
         ids={
+            "assessment": assessment.pk,
             "person": order.person_id,
             "sentence": order.pk,
             "contact": appointment.pk,
