@@ -169,5 +169,28 @@ def test_bounded_queries_whatever_the_caseload(pdu, po, django_assert_max_num_qu
     many, found_many = queries_for(40, pdu, po)
     assert few == many
     assert len(found_many) == 40 and all(len(v) == 9 for v in found_many.values())
-    with django_assert_max_num_queries(7):
+    with django_assert_max_num_queries(8):
         agenda.todo_items(list(found_many), viewer=po)
+
+
+def test_enforcement_items_are_the_failures_no_standing_decision_answers(pdu, po):
+    """The same failures as ``selectors.unanswered_failures``: one answered by a warning drops out, one with no
+    decision stays, and one answered by a decision later corrected is as the selector says."""
+    from evenhand.cases.models import Decision
+    from evenhand.cases.selectors import unanswered_failures
+    from tests.cases.helpers import contact_on, decide, long_sentence
+
+    person = PersonFactory(pdu=pdu)
+    sentence = long_sentence(person)
+    first = contact_on(sentence, po, dt.date(2024, 3, 4)).contact
+    second = contact_on(sentence, po, dt.date(2024, 3, 11)).contact
+    third = contact_on(sentence, po, dt.date(2024, 3, 18)).contact
+    decide(sentence, po, Decision.WARNING, [first])
+    wrong = decide(sentence, po, Decision.WARNING, [second])
+    decide(sentence, po, Decision.BREACH, [], corrects=wrong, at=wrong.decided_at + dt.timedelta(hours=1))
+
+    expected = set(unanswered_failures().filter(person=person).values_list("starts_at", flat=True))
+    assert first.starts_at not in expected and third.starts_at in expected
+    items = agenda.todo_items([person.pk], viewer=po).get(person.pk, [])
+    due = sorted(i.due for i in items if i.kind == TodoKind.ENFORCEMENT)
+    assert due == sorted(timezone.localdate(at) for at in expected)

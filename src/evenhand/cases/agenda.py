@@ -23,10 +23,12 @@ from evenhand.people.models import Person
 from . import progress as rules_progress
 from . import todo
 from .models import (
+    ENFORCEABLE_OUTCOMES,
     AssessmentSummary,
     AssessmentType,
     Contact,
     ContactOutcome,
+    EnforcementDecision,
     Referral,
     Requirement,
     RequirementStatus,
@@ -34,7 +36,6 @@ from .models import (
     Sentence,
     SentenceType,
 )
-from .selectors import unanswered_failures
 from .todo import TodoKind
 
 People = Collection[int] | QuerySet[Any]
@@ -162,11 +163,21 @@ def _outcomes(people: People, now: dt.datetime) -> list[TodoItem]:
 
 
 def _enforcement(people: People) -> list[TodoItem]:
-    rows = (
-        unanswered_failures()
-        .filter(person_id__in=people)
+    """Unacceptable failures to comply that no standing (uncorrected) decision answers, as
+    ``selectors.unanswered_failures`` defines them; read as the people's failures (by the person index) and
+    then which of those are answered, because PostgreSQL plans the anti-join for a PDU's people over every
+    decision in the country (seconds)."""
+    failures = list(
+        Contact.objects.filter(person_id__in=people, outcome__in=ENFORCEABLE_OUTCOMES)
         .order_by("starts_at", "pk")
         .values_list("pk", "person_id", "sentence_id", "starts_at", "outcome")
+    )
+    if not failures:
+        return []
+    answered = set(
+        EnforcementDecision.triggering_contacts.through.objects.filter(
+            contact_id__in=[f[0] for f in failures], enforcementdecision__corrected_by__isnull=True
+        ).values_list("contact_id", flat=True)
     )
     labels = dict(ContactOutcome.choices)
     return [
@@ -175,10 +186,12 @@ def _enforcement(people: People) -> list[TodoItem]:
             person_id=person_id,
             due=timezone.localdate(starts_at),
             overdue=True,
-            text=f"Decide what to do about the {labels[outcome].lower()} on {date_text(timezone.localdate(starts_at))}",
+            text=f"Decide what to do about the {labels[outcome].lower()} on "
+            f"{date_text(timezone.localdate(starts_at))}",
             record_id=sentence_id,
         )
-        for pk, person_id, sentence_id, starts_at, outcome in rows
+        for pk, person_id, sentence_id, starts_at, outcome in failures
+        if pk not in answered
     ]
 
 
