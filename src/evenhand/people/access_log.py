@@ -15,7 +15,8 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from evenhand.audit.models import AccessLogEntry
+from evenhand.audit.models import AccessLogEntry, Channel
+from evenhand.audit.services import log_export
 from evenhand.org.models import Role, StaffMember
 
 from .access import visible_people
@@ -108,7 +109,13 @@ def access_log_page(*, viewer: StaffMember, query: AccessLogQuery, page: Any = N
     if not can_read_access_log(viewer):
         raise PermissionDenied("Only administrators can read the access log.")
     paginated = Paginator(_entries(viewer, query), PAGE_SIZE).get_page(page)
-    paginated.object_list = _rows(viewer, list(paginated.object_list))  # type: ignore[assignment]
+    rows = _rows(viewer, list(paginated.object_list))
+    # The page names people, so it is an export of them like any list: one row per person named. (Entries
+    # about no one, or about records the reader may not see, name no one and log nothing.)
+    named = [row.person_id for row in rows if row.person_id is not None]
+    if named:
+        log_export(staff=viewer, channel=Channel.UI, detail="Access log", person_ids=named)
+    paginated.object_list = rows  # type: ignore[assignment]
     return paginated
 
 
