@@ -348,18 +348,28 @@ def _blocks(block: int) -> Iterator[tuple[int, int]]:
 
 def _latest_stored(lo: int, hi: int) -> dict[int, tuple[Any, ...]]:
     """The fingerprint of each person's latest stored tier, for the people with ids from ``lo`` to ``hi``."""
-    latest = TierCalculation.objects.filter(person_id=OuterRef("pk")).order_by("-computed_at", "-id")
-    ids = (
-        Person.objects.filter(pk__gte=lo, pk__lte=hi)
-        .annotate(latest=Subquery(latest.values("pk")[:1]))
-        .exclude(latest__isnull=True)
-        .values_list("latest", flat=True)
-    )
+    fields = ("person_id", "tier", "protect_points", "change_points", "version", "inputs")
+    if connection.vendor == "postgresql":
+        # DISTINCT ON walks the (person, computed_at, id) index over the block's range: several times faster
+        # than a subquery per person at national scale.
+        rows = (
+            TierCalculation.objects.filter(person_id__gte=lo, person_id__lte=hi)
+            .order_by("person_id", "-computed_at", "-id")
+            .distinct("person_id")
+            .values_list(*fields)
+        )
+    else:
+        latest = TierCalculation.objects.filter(person_id=OuterRef("pk")).order_by("-computed_at", "-id")
+        ids = (
+            Person.objects.filter(pk__gte=lo, pk__lte=hi)
+            .annotate(latest=Subquery(latest.values("pk")[:1]))
+            .exclude(latest__isnull=True)
+            .values_list("latest", flat=True)
+        )
+        rows = TierCalculation.objects.filter(pk__in=ids).values_list(*fields)
     return {
         person_id: _fingerprint(tier_, protect_points, change_points, version, inputs)
-        for person_id, tier_, protect_points, change_points, version, inputs in TierCalculation.objects.filter(
-            pk__in=ids
-        ).values_list("person_id", "tier", "protect_points", "change_points", "version", "inputs")
+        for person_id, tier_, protect_points, change_points, version, inputs in rows
     }
 
 
