@@ -328,8 +328,11 @@ def test_everything_flagged_is_listed_with_a_link_to_where_it_is(analyst: Client
     rows = body_rows(response.content.decode(), "flagged")
     assert len(rows) == len(flagged)
     title = CATALOGUE["unacceptable_absence"].title
-    assert all(row["cells"][0].startswith(title) for row in rows)
-    pdu_row = next(row for row in rows if row["cells"][1].startswith("Yorkshire and the Humber PDU 01"))
+    # The declared effect is flagged; so may be what follows from it (more failures judged unacceptable mean
+    # more breach action for Black people nationally, flagged on this data), which the page lists as well.
+    declared = [row for row in rows if row["cells"][0].startswith(title)]
+    assert declared
+    pdu_row = next(row for row in declared if row["cells"][1].startswith("Yorkshire and the Humber PDU 01"))
     (href,) = pdu_row["links"]
     assert {"measure": "unacceptable_absence", "unit": PDU_CODE}.items() <= query_of(href).items()
     followed = analyst.get(href)
@@ -425,7 +428,8 @@ BAD = [
     ({"from-year": "2027"}, "The end of the period must be the same as or after its start"),
     ({"from-year": "2015"}, "The period must be 5 years or shorter"),
     (
-        {"from-month": "1", "from-year": "2016", "to-year": "2016"},
+        # Before anyone in the synthetic service (whose earliest sentences go back about ten years).
+        {"from-month": "1", "from-year": "2005", "to-year": "2005"},
         "Nobody was under supervision between 1 January",
     ),
     ({"characteristic": "sex", "reference": "N"}, "The reference group 'N' has no people in this period"),
