@@ -47,6 +47,8 @@ KINDS = {
     "enforcement-decisions": "decision",
     "referrals": "referral",
     "assessments": "assessment",
+    "appointments": "contact",  # an appointment is a contact booked ahead
+    "todo": "person",  # /todo/people/{ref}
 }
 
 

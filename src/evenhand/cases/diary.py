@@ -27,6 +27,7 @@ from evenhand.people.access import visible_people
 from evenhand.people.door import (
     RecordNotFound,
     admit,
+    by_ref,
     open_person_and_model,
     person_for_casework,
     record_id,
@@ -490,8 +491,7 @@ def list_appointments(
     if not Lens.of(viewer).identity:
         raise PermissionDenied("Your role cannot see appointments.")
     rows = agenda.appointments().filter(person__in=visible_people(viewer), with_staff__isnull=False)
-    if person:
-        rows = rows.filter(person_id=record_id(Lens.of(viewer), "person", person))
+    rows = by_ref(rows, "person_id", Lens.of(viewer), "person", person)
     if with_staff is not None:
         rows = rows.filter(with_staff_id=with_staff)
     if booked is not None:
