@@ -8,6 +8,7 @@ by the services' rules, and those answers are checked too. Bounded to a few exam
 under two minutes for the whole run); ``EVENHAND_SCHEMATHESIS_EXAMPLES=200`` searches harder.
 """
 
+import datetime as dt
 import itertools
 import os
 from collections.abc import Callable, Iterator
@@ -18,6 +19,7 @@ import pytest
 import schemathesis
 from django.core import signals
 from django.db import close_old_connections
+from django.utils import timezone
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -28,7 +30,14 @@ from schemathesis.specs.openapi.checks import (
 
 from evenhand.assessment.services import start_assessment
 from evenhand.cases.models import ContactType, Decision, Sentence, ServiceArea
-from evenhand.cases.services import decide_enforcement, make_referral, record_contact
+from evenhand.cases.services import (
+    add_registration,
+    decide_enforcement,
+    make_referral,
+    record_contact,
+    record_risk_information,
+    record_risk_review,
+)
 from evenhand.org.models import StaffMember
 from evenhand.people.access import record_token
 from evenhand.wsgi import application
@@ -39,17 +48,29 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 # Loaded once, at collection: the document needs neither credentials nor the database.
 schema = schemathesis.openapi.from_wsgi(f"{API}/openapi.json", application)
 
-# The record kind a path's ``{ref}`` names, by the path's first part.
+# The record kind a path's ``{ref}`` names, by the path's part just before it.
 KINDS = {
     "people": "person",
     "sentences": "sentence",
     "contacts": "contact",
-    "enforcement-decisions": "decision",
-    "referrals": "referral",
-    "assessments": "assessment",
     "appointments": "contact",  # an appointment is a contact booked ahead
-    "todo": "person",  # /todo/people/{ref}
+    "enforcement-decisions": "decision",
+    "decisions": "decision",
+    "referrals": "referral",
+    "risk-reviews": "risk_review",
+    "registrations": "registration",
+    "assessments": "assessment",
+    "risk-information": "risk_information",
 }
+
+
+def kind_of(path: str) -> str:
+    """The kind of record a path's ``{ref}`` names; a path this test does not know fails it, so a new
+    operation is aimed at a real record too."""
+    before = path.split("/{ref}")[0].rstrip("/").split("/")[-1]
+    if before not in KINDS:
+        pytest.fail(f"add the kind of record {path} names to KINDS in {__name__}")
+    return KINDS[before]
 
 
 @dataclass
@@ -60,7 +81,7 @@ class Records:
         """Point the case's references at the real records (as tokens for an analyst)."""
         ref = case.path_parameters.get("ref") if case.path_parameters else None
         if ref is not None:
-            kind = KINDS[case.path.removeprefix(f"{API}/").split("/")[0]]
+            kind = kind_of(case.path)
             case.path_parameters["ref"] = (
                 record_token(kind, self.ids[kind]) if tokens else str(self.ids[kind])
             )
@@ -98,6 +119,34 @@ def records(org: Org, order: Sentence) -> Records:
         made_on=today(),
     )
     assessment = start_assessment(by=org.po, person=order.person)
+    review = record_risk_review(
+        by=org.po,
+        person=order.person,
+        assessed_on=today() - dt.timedelta(days=2),
+        rosh_children="L",
+        rosh_public="M",
+        rosh_known_adult="L",
+        rosh_staff="L",
+        next_review_due=today() + dt.timedelta(days=88),
+        review_reason="scheduled",
+        tier="C2",
+        tier_source="national",
+    )
+    registration = add_registration(
+        by=org.po,
+        person=order.person,
+        type="hate_crime",
+        start_date=today() - dt.timedelta(days=10),
+        next_review_date=today() + dt.timedelta(days=80),
+    )
+    information = record_risk_information(
+        by=org.po,
+        sentence=order,
+        source="police",
+        summary="Seen near the victim's address.",
+        received_at=timezone.now() - dt.timedelta(hours=2),
+        reliability="likely",
+    )
     return Records(
         ids={
             "assessment": assessment.pk,
@@ -107,6 +156,9 @@ def records(org: Org, order: Sentence) -> Records:
             "failure": failure.pk,
             "decision": decision.pk,
             "referral": referral.pk,
+            "risk_review": review.pk,
+            "registration": registration.pk,
+            "risk_information": information.pk,
         }
     )
 

@@ -308,6 +308,9 @@ KIND_OF_WORD = {
     # Risk information about a person (and its decision on recall).
     "information": "risk_information",
     "risk-information": "risk_information",
+    # A risk of serious harm review and a registration, read on their own through the API.
+    "risk-reviews": "risk_review",
+    "registrations": "registration",
     # The published summary of staff concerns: a quarter (tests/voice/test_summary.py walks a published one).
     "quarter": "quarter",
 }
@@ -321,9 +324,30 @@ TEXT_REFERENCES = {
 BARE_NAMES = ("ref", "id", "pk", "token")
 SUFFIXES = ("_id", "_ref", "_token", "_pk", "_code")
 # Kinds whose record belongs to one person: a route taking one shows, or refuses, that person's record.
-PERSON_KINDS = ("person", "sentence", "contact", "decision", "referral", "consultation", "risk_information", "assessment")
+PERSON_KINDS = (
+    "person",
+    "sentence",
+    "contact",
+    "decision",
+    "referral",
+    "consultation",
+    "risk_information",
+    "assessment",
+    "risk_review",
+    "registration",
+)
 # Kinds an operation reads on its own (``/sentences/<id>``): those who may see the person may read it.
-READABLE_KINDS = ("person", "sentence", "contact", "decision", "referral", "risk_information", "assessment")
+READABLE_KINDS = (
+    "person",
+    "sentence",
+    "contact",
+    "decision",
+    "referral",
+    "assessment",
+    "risk_information",
+    "risk_review",
+    "registration",
+)
 # Required query parameters that are not records.
 QUERY_VALUES = {"measure": "recall"}
 # Path parameters that are not records: a value that names something real.
@@ -364,6 +388,8 @@ def record_pk(world: World, role: Role, kind: str) -> int:
         "sensitivity": world.sensitivity_id,
         "assessment": marked.assessment.pk,
         "risk_information": marked.information.pk if marked.information else 0,
+        "risk_review": marked.risk_review.pk if marked.risk_review else 0,
+        "registration": marked.registration.pk if marked.registration else 0,
     }[kind]
 
 

@@ -30,12 +30,21 @@ from evenhand.cases.models import (
     OffenceCategory,
     OffenceFlag,
     Referral,
+    Registration,
+    RegistrationType,
     Reliability,
     RiskInformation,
+    RiskSummary,
     Sentence,
     ServiceArea,
 )
-from evenhand.cases.services import decide_enforcement, make_referral, record_contact, record_risk_information
+from evenhand.cases.services import (
+    add_registration,
+    decide_enforcement,
+    make_referral,
+    record_contact,
+    record_risk_information,
+)
 from evenhand.org.models import PDU, Grade, StaffMember, Team
 from evenhand.people.access import pseudonym, record_token
 from evenhand.people.models import DiversityProfile, Ethnicity, Person, Religion
@@ -82,6 +91,8 @@ class Marked:
     assessment: Assessment  # in progress, by the holder
     markers: tuple[str, ...]  # planted in free text
     information: RiskInformation | None = None  # risk information from the police about them
+    risk_review: RiskSummary | None = None
+    registration: Registration | None = None  # a hate crime registration, its notes marked
 
     @property
     def name_parts(self) -> tuple[str, str]:
@@ -107,6 +118,8 @@ class Marked:
             record_token("referral", self.referral.pk),
             record_token("consultation", self.consultation.pk),
             record_token("assessment", self.assessment.pk),
+            *([record_token("risk_review", self.risk_review.pk)] if self.risk_review else []),
+            *([record_token("registration", self.registration.pk)] if self.registration else []),
         ]
 
     def identifiers(self) -> list[str]:
@@ -192,7 +205,7 @@ def _marked(
     DiversityProfile.objects.filter(person=person).update(
         religion=Religion.CHRISTIAN, gender_identity=f"{markers['GENDER']} in their words"
     )
-    RiskSummaryFactory(person=person, recorded_by=holder)
+    risk_review = RiskSummaryFactory(person=person, recorded_by=holder)
     start = today() - dt.timedelta(days=200)
 
     def sentence() -> Sentence:
@@ -269,6 +282,14 @@ def _marked(
         received_at=local_datetime(today() - dt.timedelta(days=1)),
         reliability=Reliability.LIKELY,
     )
+    registration = add_registration(
+        by=holder,
+        person=person,
+        type=RegistrationType.HATE_CRIME,
+        start_date=today() - dt.timedelta(days=30),
+        next_review_date=today() + dt.timedelta(days=60),
+        notes=f"{markers['NOTE']}: {first} {last} ({crn}) registered.",
+    )
     assessment = start_assessment(by=holder, person=person)
     save_section(
         by=holder,
@@ -300,6 +321,8 @@ def _marked(
         assessment=assessment,
         markers=tuple(markers.values()),
         information=information,
+        risk_review=risk_review,
+        registration=registration,
     )
 
 

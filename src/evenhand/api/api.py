@@ -24,6 +24,7 @@ from evenhand.people.door import RecordNotFound
 
 from .auth import BearerToken, StaffSession
 from .routers import (
+    appointments,
     assessments,
     contacts,
     enforcement,
@@ -37,7 +38,6 @@ from .routers import (
     voice,
     workload,
 )
-from .routers import appointments
 from .routers.common import NOT_FOUND
 
 api = NinjaAPI(

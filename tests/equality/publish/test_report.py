@@ -230,14 +230,21 @@ def test_the_auditor_passes_the_whole_period_read_back_from_its_files(everything
 def test_the_auditor_refuses_a_table_that_differs_from_its_manifest(written: Path, tmp_path: Path) -> None:
     copy = tmp_path / "copy"
     shutil.copytree(written, copy)
-    path = copy / f"{STEM}-table-1.csv"
-    with path.open(newline="", encoding="utf-8") as handle:
-        rows = list(csv.reader(handle))
-    people = rows[0].index("People")
-    row = next(i for i, r in enumerate(rows[1:], 1) if r[people] not in (SUPPRESSED, "0"))
-    rows[row][people] = str(int(rows[row][people]) + 1)
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        csv.writer(handle).writerows(rows)
+    # The first published count of people (neither suppressed nor 0) in any table, raised by one.
+    for path in sorted(copy.glob(f"{STEM}-table-*.csv"), key=lambda p: int(p.stem.rsplit("-", 1)[1])):
+        with path.open(newline="", encoding="utf-8") as handle:
+            rows = list(csv.reader(handle))
+        if "People" not in rows[0]:
+            continue
+        people = rows[0].index("People")
+        found = [i for i, r in enumerate(rows[1:], 1) if r[people].isdigit() and r[people] != "0"]
+        if found:
+            rows[found[0]][people] = str(int(rows[found[0]][people]) + 1)
+            with path.open("w", newline="", encoding="utf-8") as handle:
+                csv.writer(handle).writerows(rows)
+            break
+    else:
+        pytest.fail("no table publishes a count of people to alter")
     with pytest.raises(CommandError, match="do not match its manifest"):
         call_command("equality", "audit", str(copy))
 
