@@ -209,9 +209,9 @@ BAD = [
     ({"unit": "ZZ99"}, "unit", "There is no region or PDU with the code 'ZZ99'"),
     ({"from": "2027-01-01"}, "to", "The end of the period must be the same as or after its start"),
     (
-        {"from": "2016-01-01", "to": "2016-12-31"},
+        {"from": "2005-01-01", "to": "2005-12-31"},
         "from",
-        "Nobody was under supervision between 1 January 2016",
+        "Nobody was under supervision between 1 January 2005",
     ),
     ({"characteristic": "sex", "reference": "N"}, "reference", "The reference group 'N' has no people"),
     ({"characteristic": "sex", "reference": "white"}, "reference", "'white' is not a recorded group of sex"),
