@@ -273,6 +273,7 @@ def test_a_leaver_is_refused_every_workload_operation(spo, po, pdu):
         ),
         ("get", f"{API}/allocations/consultations", None),
         ("post", f"{API}/allocations/consultations/{consultation.pk}/answer", {"agreed": True}),
+        ("get", f"{API}/allocations/{sentence.pk}/history", None),
         ("get", f"{API}/workload/me", None),
         ("get", f"{API}/workload/staff/{po.staff_code}", None),
         ("post", f"{API}/allocations/transfers", {"sentence_id": sentence.pk, "to_pdu": "X", "reason": "x"}),

@@ -133,7 +133,7 @@ def test_the_person_page_links_managers_to_the_allocation_decisions(
 ) -> None:
     allocation = held(po)
     person = allocation.sentence.person
-    link = reverse("allocate-case", args=[allocation.sentence.pk])
+    link = f'href="{reverse("allocate-case", args=[allocation.sentence.pk])}"'
     assert link in client_for(spo).get(reverse("person-detail", args=[person.pk])).content.decode()
     assert link not in client_for(po).get(reverse("person-detail", args=[person.pk])).content.decode()
 

@@ -420,7 +420,11 @@ def can_countersign(staff: StaffMember, assessment: Assessment) -> bool:
 @transaction.atomic
 def countersign_assessment(*, by: StaffMember, assessment: Assessment) -> Assessment:
     """An SPO countersigns an assessment waiting for it (never their own), completing it."""
-    locked = Assessment.objects.select_for_update().select_related("person", "assessor").get(pk=assessment.pk)
+    locked = (
+        Assessment.objects.select_for_update(of=("self",))
+        .select_related("person", "assessor")
+        .get(pk=assessment.pk)
+    )
     ensure_can_record(by, locked.person)
     if locked.status != AssessmentStatus.AWAITING_COUNTERSIGNATURE:
         raise ValidationError({"__all__": "This assessment is not waiting for countersignature"})
