@@ -19,6 +19,7 @@ from evenhand.synth.demo import DEMO_PASSWORD, DEMO_VOICE_PASSPHRASE
 from evenhand.voice import services as voice
 from evenhand.workload.models import CapacityReduction, StaffSensitivity
 from evenhand.workload.selectors import allocation_queue, pdu_rollup
+from evenhand.workload.services import ensure_published_weightings
 
 
 def today() -> dt.date:
@@ -27,6 +28,12 @@ def today() -> dt.date:
 
 pytestmark = pytest.mark.django_db(transaction=True)
 ROLES = {"po.demo", "pso.demo", "spo.demo", "head.demo", "analyst.demo", "inspector.demo", "admin.demo"}
+
+
+@pytest.fixture(autouse=True)
+def published_weightings() -> None:
+    # The data migration seeds the weighting table; a transactional test earlier in the run may have flushed it.
+    ensure_published_weightings()
 
 
 def run_demo() -> str:
