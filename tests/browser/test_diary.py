@@ -8,57 +8,16 @@ from django.db.models import F
 from django.utils import timezone
 
 from evenhand.cases.models import AssessmentSummary, AssessmentType, Contact, ContactOutcome
-from evenhand.cases.services import OffenceInput, RequirementInput, allocate, create_sentence
 from evenhand.core.calendar import is_working_day
-from evenhand.org.models import Grade
-from evenhand.org.services import create_pdu, create_region, create_staff_member, create_team
-from evenhand.people.services import create_person
-from tests.browser.conftest import PASSWORD
+from evenhand.people.models import Person
+from tests.browser.conftest import PASSWORD, newcastle_case
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def case():
-    today = timezone.localdate()
-    region = create_region(code="NE", name="North East")
-    pdu = create_pdu(region=region, code="NCL", name="Newcastle")
-    team = create_team(pdu=pdu, code="NCL-1", name="Newcastle team 1")
-    spo = create_staff_member(
-        staff_code="S1", first_name="Sam", last_name="Senior", grade=Grade.SPO, team=team, start_date=today
-    )
-    officer = create_staff_member(
-        staff_code="P1",
-        first_name="Priya",
-        last_name="Officer",
-        grade=Grade.PO,
-        team=team,
-        start_date=today - dt.timedelta(days=900),
-        username="priya",
-        password=PASSWORD,
-    )
-    person = create_person(
-        by=spo,
-        crn="N123456",
-        first_name="Jordan",
-        last_name="Example",
-        date_of_birth=dt.date(1990, 5, 17),
-        sex="M",
-        pdu=pdu,
-    )
-    sentence = create_sentence(
-        by=spo,
-        person=person,
-        type="CO",
-        court="Newcastle Magistrates' Court",
-        start_date=today - dt.timedelta(days=60),
-        expected_end_date=today + dt.timedelta(days=300),
-        offences=[OffenceInput(category="theft", is_main=True)],
-        requirements=[RequirementInput(type="rar", rar_days=20)],
-    )
-    allocate(
-        by=spo, sentence=sentence, practitioner=officer, reason="new_case", start_date=sentence.start_date
-    )
+def case() -> Person:
+    person, sentence = newcastle_case()
     AssessmentSummary.objects.create(
         person=person,
         sentence=sentence,
