@@ -12,6 +12,10 @@ NODE_STAMP := node_modules/.evenhand-installed
 AEQUITAS_VENV := .venv-aequitas
 AEQUITAS_STAMP := $(AEQUITAS_VENV)/.evenhand-installed
 DEMO_BIND ?= 127.0.0.1:8000
+# Test workers (pytest-xdist): one per core, each given tests one by one in pytest-django's order (tests that
+# flush the database last). Whole files per worker (loadfile) broke that order: a file with a flushing test went
+# early and emptied what data migrations load for the rest. PYTEST_WORKERS=0 runs in one process.
+PYTEST_WORKERS ?= auto
 
 .PHONY: help setup demo test lint clean
 
@@ -49,15 +53,16 @@ demo: setup
 	EVENHAND_DEMO=1 $(BIN)/evenhand migrate
 	EVENHAND_DEMO=1 $(BIN)/evenhand collectstatic --noinput
 	EVENHAND_DEMO=1 $(BIN)/evenhand demo
-	@# The demo is plain HTTP on the loopback address, so its cookies cannot be HTTPS-only.
-	EVENHAND_DEMO=1 SECURE_COOKIES=false $(BIN)/evenhand serve --bind $(DEMO_BIND)
+	@# The demo is plain HTTP on the loopback address, so its cookies cannot be HTTPS-only. A job worker runs
+	@# beside the web server (analyses, publications; the equality figures are computed when it starts).
+	EVENHAND_DEMO=1 SECURE_COOKIES=false $(BIN)/evenhand serve --bind $(DEMO_BIND) --with-worker
 
 # pytest exits 5 when it collects no tests: not a failure while the suite is being written. The tests set
 # their own keys (tests/settings.py). The import contracts (pyproject.toml, [tool.importlinter]) go first: they
 # take a second, and CI runs this target, so an app importing one above it fails CI.
 test: setup $(AEQUITAS_STAMP)
 	$(BIN)/lint-imports --no-cache --no-logo
-	@status=0; $(BIN)/pytest $(PYTEST_ARGS) || status=$$?; \
+	@status=0; $(BIN)/pytest -n $(PYTEST_WORKERS) --dist load $(PYTEST_ARGS) || status=$$?; \
 	if [ $$status -eq 5 ]; then echo "pytest collected no tests"; status=0; fi; \
 	exit $$status
 

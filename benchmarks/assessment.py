@@ -8,8 +8,9 @@ a review prefilled from the previous assessment.
 The database must be one you can spare: the script migrates it and, when it holds no staff yet, fills it with the
 synthetic generator (``evenhand synth --scale … --seed 1``). The generator writes assessment summaries, not
 assessments: the summaries are copied as the data migration does, and up to ``--answered`` of the complete ones
-are given answers to every section (drawn at random, scored by ``sections.py``) with bulk inserts, so that the
-tier reads needs and predictors as it would in service. A database already filled is used as it is.
+are followed by a complete review with predictors and answers to every section (drawn at random, scored by
+``sections.py``), inserted in bulk, so that the tier reads needs and predictors as it would in service. A
+database already filled is used as it is.
 
 It times ``recompute_all`` over every person twice (the first run stores a tier for everyone, the second finds
 nothing changed), the task list and a section page of an assessment (one request at a time through the real
@@ -19,52 +20,12 @@ benchmark, not a test.
 """
 
 import argparse
-import os
 import random
 import statistics
-import sys
 import time
-from pathlib import Path
+from decimal import Decimal
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "src"))
-
-
-def configure() -> None:
-    if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
-        sys.exit("Set DATABASE_URL to a PostgreSQL database you can spare (see the docstring).")
-    if not os.environ.get("SECRET_KEY"):
-        os.environ["EVENHAND_DEMO"] = "1"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "evenhand.settings")
-    os.environ["EVENHAND_PLAIN_STATIC"] = "true"
-    import django
-
-    django.setup()
-
-
-def load_average() -> str:
-    try:
-        return Path("/proc/loadavg").read_text().strip()
-    except OSError:
-        return "not available"
-
-
-def percentile(samples: list[float], q: int) -> float:
-    return statistics.quantiles(samples, n=100, method="inclusive")[q - 1]
-
-
-def build(scale: str, seed: int) -> None:
-    from django.core.management import call_command
-    from django.db import connection
-
-    print(
-        f"Generating the synthetic service with `evenhand synth --scale {scale} --seed {seed}` …", flush=True
-    )
-    started = time.perf_counter()
-    call_command("synth", "--scale", scale, "--seed", str(seed), verbosity=0)
-    print(f"  done in {time.perf_counter() - started:.0f} s; VACUUM ANALYZE …", flush=True)
-    with connection.cursor() as cursor:
-        cursor.execute("VACUUM ANALYZE")
+from national import build, configure, load_average, percentile
 
 
 def assessments(answered: int, seed: int) -> None:
@@ -76,23 +37,39 @@ def assessments(answered: int, seed: int) -> None:
     from django.db import connection
 
     from evenhand.assessment import sections as S
-    from evenhand.assessment.models import Assessment, AssessmentStatus, SectionAnswer
+    from evenhand.assessment.models import Assessment, AssessmentKind, AssessmentStatus, SectionAnswer
 
     started = time.perf_counter()
     import_module("evenhand.assessment.migrations.0002_copy_assessment_summaries").copy(apps, None)
     rng = random.Random(seed)
-    ids = list(
+    copied = list(
         Assessment.objects.filter(status=AssessmentStatus.COMPLETE, sections__isnull=True).values_list(
-            "pk", flat=True
+            "pk", "person_id", "sentence_id", "assessor_id", "completed_on"
         )[:answered]
     )
-    # Predictors for all of them in one statement (bulk updates skip save(), as the rows' guard would refuse).
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "UPDATE assessment_assessment SET ogrs = 5 + floor(random() * 90), "
-            "rsr = round((random() * 9)::numeric, 2), summary_id = NULL WHERE id = ANY(%s)",
-            [ids],
-        )
+    # A finished assessment cannot be changed (the database refuses, migration assessment 0004): each copied
+    # one is followed by a complete review with predictors and answers, inserted whole, and becomes locked,
+    # the one change a complete assessment allows.
+    reviews = Assessment.objects.bulk_create(
+        [
+            Assessment(
+                person_id=person_id,
+                sentence_id=sentence_id,
+                kind=AssessmentKind.REVIEW,
+                status=AssessmentStatus.COMPLETE,
+                previous_id=pk,
+                assessor_id=assessor_id,
+                started_on=completed_on,
+                completed_on=completed_on,
+                ogrs=rng.randint(5, 94),
+                rsr=Decimal(rng.randint(0, 900)) / 100,
+            )
+            for pk, person_id, sentence_id, assessor_id, completed_on in copied
+        ],
+        batch_size=5_000,
+    )
+    Assessment.objects.filter(pk__in=[row[0] for row in copied]).update(status=AssessmentStatus.LOCKED)
+    ids = [review.pk for review in reviews]
     rows = []
     for n, assessment_id in enumerate(ids):
         for sec in S.SECTIONS:

@@ -1,14 +1,16 @@
 """Benchmark the practitioner's and manager's day on PostgreSQL: My cases with the to-do list for a practitioner,
-an SPO and a head of PDU, the person page, and the practitioner's week (list and calendar), one request at a
-time through the real views (URL routing, session, door, queries, template).
+an SPO and a head of PDU (the managers' also sorted by to-do), the person page, and the practitioner's week
+(list and calendar), one request at a time through the real views (URL routing, session, door, queries,
+template).
 
     createdb -h 127.0.0.1 -U postgres evenhand_day
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/evenhand_day .venv/bin/python benchmarks/day.py --scale national
 
 The database must be one you can spare: the script migrates it and, when it holds no staff yet, fills it with the
 synthetic generator (``evenhand synth --scale … --seed 1``) and runs VACUUM ANALYZE. The generator books no
-future appointments, so the benchmark books a week of them (and leaves some of last week's without an outcome)
-for the practitioner it times, with bulk inserts, as a practitioner's diary would hold. Staff without a log-in
+appointments in the current week, so the benchmark books this week's for the practitioner it times (at the
+synthetic service's contact intervals by tier, see ``book_the_week``) and leaves some of last week's without an
+outcome, with bulk inserts, as a practitioner's diary would hold. Staff without a log-in
 get one. A database already filled is used as it is, so later runs only time.
 
 It prints the median and 95th percentile of each page and the load average, and ends with the line
@@ -17,121 +19,50 @@ It prints the median and 95th percentile of each page and the load average, and 
 
 import argparse
 import datetime as dt
-import os
 import statistics
-import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "src"))
-
-
-def configure() -> None:
-    if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
-        sys.exit("Set DATABASE_URL to a PostgreSQL database you can spare (see the docstring).")
-    if not os.environ.get("SECRET_KEY"):
-        os.environ["EVENHAND_DEMO"] = "1"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "evenhand.settings")
-    os.environ["EVENHAND_PLAIN_STATIC"] = "true"
-    import django
-
-    django.setup()
-
-
-def load_average() -> str:
-    try:
-        return Path("/proc/loadavg").read_text().strip()
-    except OSError:
-        return "not available"
-
-
-def build(scale: str, seed: int) -> None:
-    from django.core.management import call_command
-    from django.db import connection
-
-    print(
-        f"Generating the synthetic service with `evenhand synth --scale {scale} --seed {seed}` …", flush=True
-    )
-    started = time.perf_counter()
-    call_command("synth", "--scale", scale, "--seed", str(seed), verbosity=0)
-    print(f"  done in {time.perf_counter() - started:.0f} s; VACUUM ANALYZE …", flush=True)
-    with connection.cursor() as cursor:
-        cursor.execute("VACUUM ANALYZE")
-
-
-def signed_in(staff):
-    """A test client signed in as ``staff``, giving them a log-in if the data has none."""
-    from django.contrib.auth import get_user_model
-    from django.test import Client
-
-    if staff.user_id is None:
-        user, _ = get_user_model().objects.get_or_create(username=f"bench-{staff.staff_code.lower()}")
-        staff.user = user
-        staff.save(update_fields=["user"])
-    client = Client()
-    client.force_login(staff.user)
-    return client
-
-
-def choose():
-    """The practitioner with the largest current caseload, an SPO of their team and the head of their PDU (made
-    for the benchmark where the data has none)."""
-    from django.db.models import Count
-
-    from evenhand.cases.models import Allocation
-    from evenhand.org.models import Grade, StaffMember
-
-    row = (
-        Allocation.objects.filter(end_date__isnull=True, practitioner__end_date__isnull=True)
-        .values("practitioner")
-        .annotate(n=Count("pk"))
-        .order_by("-n", "practitioner")
-        .first()
-    )
-    practitioner = StaffMember.objects.select_related("team").get(pk=row["practitioner"])
-    today = dt.date.today()
-
-    def manager(grade: str, **where) -> StaffMember:
-        found = StaffMember.objects.filter(grade=grade, end_date__isnull=True, **where).first()
-        return found or StaffMember.objects.create(
-            staff_code=f"BENCH{grade}{practitioner.team_id}"[:16],
-            first_name="Benchmark",
-            last_name=grade,
-            grade=grade,
-            team=practitioner.team,
-            start_date=today - dt.timedelta(days=365),
-        )
-
-    spo = manager(Grade.SPO, team_id=practitioner.team_id)
-    head = manager(Grade.HEAD_OF_PDU, team__pdu_id=practitioner.team.pdu_id)
-    return practitioner, spo, head, row["n"]
+from national import build, choose, configure, load_average, percentile, signed_in
 
 
 def book_the_week(practitioner) -> int:
-    """A diary for the week: two appointments this week for each person on the caseload (none on a bank
-    holiday or at a weekend), and one of last week's left without an outcome for every fifth person. Bulk
-    inserts, skipped when the practitioner already has appointments booked this week."""
+    """A diary for the week as the synthetic service's contact standard books it: each person on the caseload
+    is seen every ``CONTACT_INTERVAL_DAYS`` of their tier letter (a week for tiers A and B, 9 days for C, 12 for
+    D), so this week holds an appointment for each with the chance of a week in that interval (none on a bank
+    holiday or at a weekend); and one of last week's is left without an outcome for every fifth person. Bulk
+    inserts, skipped when the practitioner already has appointments booked this week.
+
+    (Until December 2026 it booked two appointments a week for everyone on the caseload: for the largest
+    caseload, a PSO's 156 low-tier cases, that was 312 appointments, 234 hours, in a 37-hour week.)"""
+    import random
+
+    from django.db.models import OuterRef, Subquery
     from django.utils import timezone
 
-    from evenhand.cases.models import Allocation, Contact, ContactType
+    from evenhand.cases.models import Allocation, Contact, ContactType, RiskSummary
     from evenhand.core.calendar import is_working_day
+    from evenhand.synth.params import CONTACT_INTERVAL_DAYS
 
     now = timezone.now()
     monday = timezone.localdate(now) - dt.timedelta(days=timezone.localdate(now).weekday())
     if Contact.objects.filter(with_staff=practitioner, starts_at__gte=now - dt.timedelta(days=7)).exists():
         return 0
     days = [monday + dt.timedelta(days=n) for n in range(5) if is_working_day(monday + dt.timedelta(days=n))]
-    cases = list(
-        Allocation.objects.filter(practitioner=practitioner, end_date__isnull=True).values_list(
-            "sentence_id", "sentence__person_id"
-        )
+    tier = RiskSummary.objects.filter(person_id=OuterRef("sentence__person_id")).order_by(
+        "-assessed_on", "-pk"
     )
+    cases = list(
+        Allocation.objects.filter(practitioner=practitioner, end_date__isnull=True)
+        .annotate(tier=Subquery(tier.values("tier")[:1]))
+        .values_list("sentence_id", "sentence__person_id", "tier")
+    )
+    chance = random.Random(practitioner.pk)
     rows = []
-    for n, (sentence_id, person_id) in enumerate(cases):
-        for k in range(2):
-            day = days[(n + k * 2) % len(days)]
-            starts = timezone.make_aware(dt.datetime.combine(day, dt.time(9 + (n * 2 + k) % 8, 0)))
+    for n, (sentence_id, person_id, tier_of) in enumerate(cases):
+        interval = CONTACT_INTERVAL_DAYS[(tier_of or "D")[0]]
+        if chance.random() < 7 / interval:
+            day = days[n % len(days)]
+            starts = timezone.make_aware(dt.datetime.combine(day, dt.time(9 + n % 8, 0)))
             rows.append(
                 Contact(
                     person_id=person_id,
@@ -161,10 +92,6 @@ def book_the_week(practitioner) -> int:
             )
     Contact.objects.bulk_create(rows, batch_size=1000)
     return len(rows)
-
-
-def percentile(samples: list[float], q: int) -> float:
-    return statistics.quantiles(samples, n=100, method="inclusive")[q - 1]
 
 
 def time_page(client, url: str, runs: int) -> tuple[list[float], list[float]]:
@@ -222,6 +149,7 @@ def main() -> None:
         ("My cases, SPO (team)", signed_in(spo), reverse("my-cases")),
         ("My cases, SPO sorted by to-do", signed_in(spo), reverse("my-cases") + "?sort=todo"),
         ("My cases, head of PDU", signed_in(head), reverse("my-cases")),
+        ("My cases, head of PDU sorted by to-do", signed_in(head), reverse("my-cases") + "?sort=todo"),
         ("Person page", signed_in(practitioner), reverse("person-detail", args=[person_id])),
         ("Practitioner's week (list)", signed_in(practitioner), reverse("week")),
         ("Practitioner's week (calendar)", signed_in(practitioner), reverse("week") + "?view=calendar"),

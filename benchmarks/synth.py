@@ -24,15 +24,16 @@ EVENHAND = str(ROOT / ".venv" / "bin" / "evenhand")
 PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
 
 
-def run(args: list[str], env: dict[str, str]) -> tuple[float, int]:
-    """Run a command; return wall seconds and peak resident memory in MB (from the kernel's rusage)."""
+def run(args: list[str], env: dict[str, str]) -> tuple[float, int, float]:
+    """Run a command; return wall seconds, peak resident memory in MB and CPU seconds (user and system) from
+    the kernel's rusage: on a shared machine the CPU time is the figure that does not depend on the others."""
     started = time.perf_counter()
     process = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(process.pid, 0)
     elapsed = time.perf_counter() - started
     if os.waitstatus_to_exitcode(status) != 0:
         sys.exit(f"{' '.join(args)} failed:\n{process.stderr.read().decode() if process.stderr else ''}")
-    return elapsed, usage.ru_maxrss // 1024
+    return elapsed, usage.ru_maxrss // 1024, usage.ru_utime + usage.ru_stime
 
 
 def psql(sql: str) -> None:
@@ -70,7 +71,7 @@ def one(scale: str, database: str, seed: int, workdir: Path) -> float:
     try:
         run([EVENHAND, "migrate", "-v", "0"], env)
         stats = workdir / f"{name}.json"
-        seconds, peak_mb = run(
+        seconds, peak_mb, cpu = run(
             [EVENHAND, "synth", "--scale", scale, "--seed", str(seed), "--stats", str(stats), "-v", "0"], env
         )
         report = json.loads(stats.read_text())
@@ -80,8 +81,8 @@ def one(scale: str, database: str, seed: int, workdir: Path) -> float:
     rows = sum(report["rows"].values())
     stages = ", ".join(f"{stage} {value:.1f} s" for stage, value in report["seconds"].items())
     print(
-        f"{scale:>8} {database:<10} {seconds:7.1f} s wall   {rows:>10,} rows   {rows / seconds:>9,.0f} rows/s   "
-        f"peak {peak_mb:,} MB   [{stages}]"
+        f"{scale:>8} {database:<10} {seconds:7.1f} s wall   {cpu:7.1f} s CPU   {rows:>10,} rows   "
+        f"{rows / seconds:>9,.0f} rows/s   peak {peak_mb:,} MB   load average {os.getloadavg()[0]:.1f}   [{stages}]"
     )
     print(
         f"{'':>19} contacts {report['rows'].get('cases_contact', 0):,}, people "

@@ -31,3 +31,11 @@ def _flush_past_refusals() -> Iterator[None]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(operations, "execute_sql_flush", past_refusals(operations.execute_sql_flush))
         yield
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # The national validation loads the whole country (a quarter of an hour): it goes first, so that it is not
+    # what a worker is left doing alone at the end. After pytest-django's own ordering, whose first kind of
+    # test (in a rolled-back transaction) it is.
+    items.sort(key=lambda item: item.get_closest_marker("national") is None)

@@ -12,6 +12,7 @@ a requirement on every community order; practitioners in the person's PDU.
 """
 
 import datetime as dt
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -282,3 +283,52 @@ class ContactFactory(DjangoModelFactory):
     )
     outcome_recorded_at = factory.LazyAttribute(lambda o: timezone.now() if o.outcome else None)
     outcome_recorded_by = factory.LazyAttribute(lambda o: o.recorded_by if o.outcome else None)
+
+
+class AssessmentFactory(DjangoModelFactory):
+    """A completed initial assessment of the sentence (its sections not answered), started on the sentence's
+    first day and completed ``completed_after`` days later; ``completed_after=None`` for one still in progress.
+    ``topics=`` a topic status ("discussed", "declined", "not_yet") writes the diversity conversation, every
+    topic at it."""
+
+    class Meta:
+        model = "assessment.Assessment"
+        exclude = ("completed_after",)
+        skip_postgeneration_save = True  # a finished assessment refuses a second save
+
+    sentence = factory.SubFactory(SentenceFactory)
+    person = factory.SelfAttribute("sentence.person")
+    kind = "initial"
+    completed_after: int | None = 5
+    started_on = factory.LazyAttribute(lambda o: o.sentence.start_date)
+    completed_on = factory.LazyAttribute(
+        lambda o: None if o.completed_after is None else o.started_on + dt.timedelta(days=o.completed_after)
+    )
+    status = factory.LazyAttribute(lambda o: "in_progress" if o.completed_on is None else "complete")
+
+    @factory.post_generation
+    def topics(self, create: bool, extracted: str | None, **kwargs: Any) -> None:
+        from evenhand.assessment.models import DiversityTopic, Topic
+
+        if not create or not extracted:
+            return
+        DiversityTopic.objects.bulk_create(
+            DiversityTopic(
+                assessment_id=self.pk,
+                topic=topic,
+                status=extracted,
+                in_their_words="In their words." if extracted == "discussed" else "",
+                not_yet_reason="Not yet." if extracted == "not_yet" else "",
+            )
+            for topic in Topic.values
+        )
+
+
+def names(page: str, person: Person) -> bool:
+    """Whether a page names a person: shows their CRN, or their surname as a word once every member of staff's
+    name is taken out (a staff member called Harrison, or Harris, does not name the person Gordon Harris)."""
+    if person.crn in page:
+        return True
+    for first, last in StaffMember.objects.values_list("first_name", "last_name"):
+        page = page.replace(f"{first} {last}", "").replace(f"{last}, {first}", "")
+    return re.search(rf"\b{re.escape(person.last_name)}\b", page) is not None

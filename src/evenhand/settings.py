@@ -74,6 +74,11 @@ if VOICE_KEY in (SECRET_KEY, PSEUDONYM_KEY) and not DEVELOPMENT_KEYS:
 # a record (its exclusion and restriction lists).
 EVENHAND_CRN_PREFIX = os.environ.get("EVENHAND_CRN_PREFIX", "E")
 EVENHAND_ADMINS_MANAGE_ACCESS = envbool("EVENHAND_ADMINS_MANAGE_ACCESS", "false")
+# Workforce equality: a unit's breakdown by a staff characteristic is shown only where at least this share of
+# its staff declared it (the HMPPS workforce statistics' 60%).
+EVENHAND_WORKFORCE_DECLARATION_THRESHOLD = float(
+    os.environ.get("EVENHAND_WORKFORCE_DECLARATION_THRESHOLD", "0.6")
+)
 
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", "")
@@ -89,21 +94,33 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "ninja",
+    # The task queue (ADR 11): django-tasks, with its database backend and worker (`evenhand worker`).
+    "django_tasks",
+    "django_tasks_db",
+    # /metrics (Prometheus): request latency by view, queries by database (docs/deploy.md).
+    "django_prometheus",
     "evenhand.core",
     "evenhand.org",
     "evenhand.people",
     "evenhand.cases",
     "evenhand.assessment",
+    "evenhand.review",
     "evenhand.audit",
     "evenhand.workload",
+    "evenhand.workforce",
     "evenhand.synth",
     "evenhand.equality",
     "evenhand.voice",
     "evenhand.imports",
+    "evenhand.jobs",
     "evenhand.api",
 ]
 
 MIDDLEWARE = [
+    # First and last: django-prometheus times the whole stack, and each view (evenhand.core.metrics).
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    # Every response and log line carries the request's id (X-Request-ID), whatever answers it.
+    "evenhand.core.observability.RequestIdMiddleware",
     # Before the session and messages middleware: the safe voice reporter's pages never see the session.
     "evenhand.voice.middleware.ReporterAnonymityMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -120,6 +137,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",
     "evenhand.core.middleware.LoginRequiredMiddleware",
+    "evenhand.core.metrics.PrometheusAfter",
 ]
 
 ROOT_URLCONF = "evenhand.urls"
@@ -137,6 +155,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.messages.context_processors.messages",
                 "evenhand.core.context_processors.staff",
+                "evenhand.core.context_processors.csrf_once",
             ],
         },
     },
@@ -164,11 +183,27 @@ SQLITE_OPTIONS = {
     "transaction_mode": "IMMEDIATE",
     "timeout": 20,
 }
+
+
+def _database(url: str) -> dict[str, object]:
+    """A database from its URL. Connections are kept for 10 minutes and checked before a request reuses one
+    (CONN_HEALTH_CHECKS), so a PostgreSQL restart costs at most the requests in flight."""
+    database = dj_database_url.parse(url, conn_max_age=600, conn_health_checks=True)
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        database["OPTIONS"] = SQLITE_OPTIONS
+    else:
+        # Casework pages ask PostgreSQL for a few rows by index. Its defaults suit long reports on spinning disks:
+        # JIT compilation (1.5 s spent compiling a count of a PDU's caseload that runs in 30 ms without it) and a
+        # random page cost of 4 (whole-table scans chosen over index reads). Solid-state storage is 1.1.
+        database["OPTIONS"] = {
+            "options": os.getenv("EVENHAND_PG_OPTIONS", "-c jit=off -c random_page_cost=1.1")
+        }
+    return dict(database)
+
+
 DATABASE_URL = os.getenv("DATABASE_URL", "")
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=600, conn_health_checks=True)}
-    if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-        DATABASES["default"]["OPTIONS"] = SQLITE_OPTIONS
+    DATABASES = {"default": _database(DATABASE_URL)}
 else:
     VAR_DIR.mkdir(exist_ok=True)
     DATABASES = {
@@ -176,8 +211,21 @@ else:
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": os.getenv("SQLITE_PATH", str(VAR_DIR / "evenhand.sqlite3")),
             "OPTIONS": SQLITE_OPTIONS,
+            "CONN_HEALTH_CHECKS": True,
         }
     }
+# Read replicas (ADR 15): with ANALYTICS_DATABASE_URL (a streaming replica of the primary), the equality
+# engine's reads for an analysis, a publication and the workforce measures go to it; everything else,
+# and every write and migration, to the primary (evenhand.core.db.AnalyticsRouter).
+ANALYTICS_DATABASE_URL = os.getenv("ANALYTICS_DATABASE_URL", "")
+ANALYTICS_DATABASE = "analytics" if ANALYTICS_DATABASE_URL else ""
+if ANALYTICS_DATABASE_URL:
+    DATABASES["analytics"] = _database(ANALYTICS_DATABASE_URL)
+# Apps whose every read is analytical, besides the engine's reads, which say so themselves (none by default:
+# the workforce app keeps records that its own rules check new ones against, which must be read from the
+# primary; its measures, in the equality catalogue, are read as the engine's: ADR 15).
+ANALYTICS_APP_LABELS = tuple(envlist("EVENHAND_ANALYTICS_APPS", ""))
+DATABASE_ROUTERS = ["evenhand.core.db.AnalyticsRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
@@ -277,22 +325,62 @@ SENSITIVE_CASE_FLAGS = envlist("EVENHAND_SENSITIVE_CASE_FLAGS", "")
 # default); an emergency is always decided the same day.
 RECALL_DECISION_HOURS = envint("EVENHAND_RECALL_DECISION_HOURS", 24)
 
-# The equality dashboard keeps each analysis (every measure for a period and characteristic: 10-20 s to
-# compute nationally, tens of MB) for a while, so that switching measure or unit is instant. In this
-# process's memory, a few at a time; a deployment of several processes can point "equality" at a shared
-# cache that takes large values (Redis or the file-based cache; not memcached, whose values stop at 1 MB).
+# One cache for every process (ADR 11): Redis when REDIS_URL is set (a deployment of several app servers and
+# workers); otherwise files under var/cache, which every process of one machine shares (the embedded default,
+# no server to run). "equality" keeps the dashboard's figures (tens of MB each nationally), apart from the
+# small entries; keys are versioned by what they hold and, for figures, by when they were computed.
+REDIS_URL = os.getenv("REDIS_URL", "")
+CACHE_DIR = Path(os.getenv("EVENHAND_CACHE_DIR", str(VAR_DIR / "cache")))
+
+
+def _cache(alias: str, timeout: int, entries: int) -> dict[str, object]:
+    if REDIS_URL:
+        return {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": f"evenhand:{alias}",
+            "TIMEOUT": timeout,
+        }
+    return {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(CACHE_DIR / alias),
+        "TIMEOUT": timeout,
+        "OPTIONS": {"MAX_ENTRIES": entries},
+    }
+
+
 CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-    "equality": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "LOCATION": "equality",
-        "TIMEOUT": envint("EQUALITY_CACHE_SECONDS", 15 * 60),
-        "OPTIONS": {"MAX_ENTRIES": envint("EQUALITY_CACHE_ENTRIES", 4)},
-    },
+    "default": _cache("default", 300, 3000),
+    "equality": _cache(
+        "equality", envint("EQUALITY_CACHE_SECONDS", 24 * 60 * 60), envint("EQUALITY_CACHE_ENTRIES", 60)
+    ),
 }
+
+# The task queue: jobs wait in the database and `evenhand worker` runs them, on this machine or any other that
+# reaches the database. A running job's worker renews its lease with a heartbeat; a job whose lease runs out
+# (its worker was killed) is tried again, up to its attempts, or failed (evenhand.jobs.services.reap).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+JOB_HEARTBEAT_SECONDS = float(os.getenv("JOB_HEARTBEAT_SECONDS", "5"))
+JOB_LEASE_SECONDS = float(os.getenv("JOB_LEASE_SECONDS", "60"))
+# Where publications made from the web are written, one folder per job (downloaded through Evenhand).
+PUBLICATIONS_DIR = Path(os.getenv("EVENHAND_PUBLICATIONS_DIR", str(VAR_DIR / "publications")))
 
 NINJA_PAGINATION_PER_PAGE = 50
 NINJA_PAGINATION_MAX_LIMIT = 200
+
+# /metrics (evenhand.core.metrics), while METRICS_ENABLED: open to a scraper presenting the bearer METRICS_TOKEN,
+# or calling from an address in METRICS_ALLOWED_IPS (the socket's, never a forwarded header); everyone else gets
+# a 404. No address by default but for the demo's own machine: behind a proxy on the same machine every caller
+# comes from 127.0.0.1 (docs/deploy.md).
+METRICS_ENABLED = envbool("METRICS_ENABLED", "true")
+METRICS_TOKEN = os.getenv("METRICS_TOKEN", "")
+METRICS_ALLOWED_IPS = envlist("METRICS_ALLOWED_IPS", "127.0.0.1,::1" if DEVELOPMENT_KEYS else "")
+
+# Logs: one JSON object a line in production (LOG_FORMAT=json, python-json-logger), readable lines for the demo
+# (LOG_FORMAT=text, its default); either way every line carries the request's id (evenhand.core.observability).
+LOG_FORMAT = os.getenv("LOG_FORMAT", "text" if DEVELOPMENT_KEYS else "json").strip().lower()
+if LOG_FORMAT not in ("json", "text"):
+    raise ImproperlyConfigured(f"LOG_FORMAT is '{LOG_FORMAT}': set it to json or text.")
 
 # The safe voice reporter's pages leave no line in any log (Django's here; gunicorn's access log through
 # evenhand.core.logging.AccessLogger, which `evenhand serve` uses).
@@ -300,21 +388,30 @@ UNLOGGED_PATH_PREFIXES = ("/voice/",)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"unlogged_paths": {"()": "evenhand.core.logging.DropUnloggedPaths"}},
+    "filters": {
+        "unlogged_paths": {"()": "evenhand.core.logging.DropUnloggedPaths"},
+        "request_id": {"()": "evenhand.core.observability.RequestIdFilter"},
+    },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "filters": ["unlogged_paths"]},
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["unlogged_paths", "request_id"],
+            "formatter": LOG_FORMAT,
+        },
         "server": {
             "class": "logging.StreamHandler",
-            "filters": ["unlogged_paths"],
-            "formatter": "server",
+            "filters": ["unlogged_paths", "request_id"],
+            "formatter": "json" if LOG_FORMAT == "json" else "server",
         },
     },
     "formatters": {
+        "json": {"()": "evenhand.core.observability.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
         "server": {
             "()": "django.utils.log.ServerFormatter",
             "format": "[{server_time}] {message}",
             "style": "{",
-        }
+        },
     },
     "loggers": {"django.server": {"handlers": ["server"], "level": "INFO", "propagate": False}},
     "root": {"handlers": ["console"], "level": os.getenv("LOG_LEVEL", "WARNING")},

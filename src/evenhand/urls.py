@@ -8,10 +8,13 @@ urlpatterns = [
     path("", include("evenhand.people.urls")),
     path("", include("evenhand.cases.urls")),
     path("", include("evenhand.assessment.urls")),
+    path("", include("evenhand.review.urls")),
     path("", include("evenhand.cases.diary_urls")),
     path("", include("evenhand.audit.urls")),
     path("", include("evenhand.workload.urls")),
     path("", include("evenhand.equality.urls")),
+    path("", include("evenhand.workforce.urls")),
     path("", include("evenhand.voice.urls")),
+    path("", include("evenhand.jobs.urls")),
     path("api/v1/", include("evenhand.api.urls")),
 ]

@@ -85,3 +85,27 @@ def test_ids_in_bodies_are_bounded_to_64_bits(schema):
     assert components["ContactIn"]["properties"]["sentence_id"]["maximum"] == 2**63 - 1
     assert components["DecisionIn"]["properties"]["triggering_contact_ids"]["items"]["maximum"] == 2**63 - 1
     assert components["DecisionIn"]["properties"]["rationale"]["maxLength"] == 5000
+
+
+def test_no_two_schemas_share_a_name():
+    """The document's components are keyed by class name: a second schema of the same name (a sentence's
+    correction and an allocation's, both ``CorrectionIn``) replaced the first, and one operation was described
+    with the other's fields."""
+    import importlib
+    import pkgutil
+    from collections import defaultdict
+
+    from ninja import Schema
+
+    import evenhand.api
+
+    for module in pkgutil.walk_packages(evenhand.api.__path__, "evenhand.api."):
+        importlib.import_module(module.name)
+    found = defaultdict(set)
+    stack = list(Schema.__subclasses__())
+    while stack:
+        schema = stack.pop()
+        stack += schema.__subclasses__()
+        if schema.__module__.startswith("evenhand."):
+            found[schema.__name__].add(f"{schema.__module__}.{schema.__qualname__}")
+    assert {name: places for name, places in found.items() if len(places) > 1} == {}

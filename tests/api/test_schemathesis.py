@@ -29,6 +29,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from evenhand.assessment.services import start_assessment
+from evenhand.assessment.services.reports import start_report
 from evenhand.cases.models import ContactType, Decision, Sentence, ServiceArea
 from evenhand.cases.services import (
     add_registration,
@@ -61,6 +62,7 @@ KINDS = {
     "registrations": "registration",
     "assessments": "assessment",
     "risk-information": "risk_information",
+    "reports": "report",
 }
 
 
@@ -90,6 +92,7 @@ class Records:
                 ("person_id", "person"),
                 ("sentence_id", "sentence"),
                 ("corrects", "decision"),
+                ("main_offence_id", "offence"),
             ):
                 if isinstance(case.body.get(field), int):
                     case.body[field] = self.ids[kind]
@@ -147,9 +150,19 @@ def records(org: Org, order: Sentence) -> Records:
         received_at=timezone.now() - dt.timedelta(hours=2),
         reliability="likely",
     )
+    report = start_report(
+        by=org.po,
+        person=order.person,
+        court="Leeds Crown Court",
+        hearing_date=today() + dt.timedelta(days=14),
+        format="standard",
+        main_offence=order.offences.get(is_main=True).pk,
+    )
     return Records(
         ids={
             "assessment": assessment.pk,
+            "report": report.pk,
+            "offence": order.offences.get(is_main=True).pk,
             "person": order.person_id,
             "sentence": order.pk,
             "contact": appointment.pk,

@@ -2,7 +2,8 @@
 record, starts one, fills each section on its own page (an answer missing is refused on the item, the analysis
 typed kept), holds the diversity conversation topic by topic (a topic discussed without the person's words is
 refused, what was typed kept; the ethnicity the person gives lands on their profile as self-identified),
-completes it, and sees the tier change with its working line by line and its history."""
+completes it, sees the tier change with its working line by line and its history, and agrees a sentence plan
+with the person whose goal answers what the conversation found."""
 
 import datetime as dt
 
@@ -10,7 +11,7 @@ import pytest
 from django.utils import timezone
 
 from evenhand.assessment import sections as S
-from evenhand.assessment.models import Assessment, AssessmentStatus, TierCalculation, Topic
+from evenhand.assessment.models import Assessment, AssessmentStatus, SentencePlan, TierCalculation, Topic
 from evenhand.cases.models import RegistrationType, RequirementType
 from evenhand.cases.services import add_registration
 from evenhand.org.models import Grade
@@ -153,4 +154,25 @@ def test_assess_section_by_section_with_the_diversity_conversation_and_see_the_t
     assert "Tier D1" in page.inner_text("h1")
     history = page.inner_text("#tier-history")
     assert "D2" in history and "D1" in history and "Assessment completed" in history
+
+    # A plan from the completed assessment, with a goal answering what the conversation found, agreed.
+    page.goto(f"{base}/assessments/{assessment.pk}/")
+    page.click("#plan-link a")
+    page.click("button:has-text('Make the sentence plan')")
+    page.wait_for_selector("#plan-summary")
+    page.click("#plan-findings li:has-text('Experience of discrimination') a")
+    page.fill("textarea[name='title']", "Report at the Chapeltown office")
+    page.select_option("select[name='need']", "attitudes")
+    target = timezone.localdate() + dt.timedelta(days=90)
+    for part, value in (("day", target.day), ("month", target.month), ("year", target.year)):
+        page.fill(f"input[name='target_date-{part}']", str(value))
+    page.click("button:has-text('Save the goal')")
+    page.wait_for_selector("#goal-1")
+    assert "Prefers the Chapeltown office" in page.inner_text("#goal-1")
+    page.click("#plan-summary a:has-text('Record')")
+    page.check("input[name='answer'][value='agreed']")
+    page.click("button:has-text('Save the answer')")
+    page.wait_for_selector("#plan-summary")
+    assert "Agreed" in page.inner_text("#plan-summary")
+    assert SentencePlan.objects.get(person=person).agreements.get().answer == "agreed"
     assert page.console_errors == []

@@ -7,10 +7,11 @@ import pytest
 from django.db.models import F
 from django.utils import timezone
 
-from evenhand.cases.models import AssessmentSummary, AssessmentType, Contact, ContactOutcome
+from evenhand.cases.models import Contact, ContactOutcome
 from evenhand.core.calendar import is_working_day
 from evenhand.people.models import Person
 from tests.browser.conftest import PASSWORD, newcastle_case
+from tests.factories import AssessmentFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -18,13 +19,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 @pytest.fixture
 def case() -> Person:
     person, sentence = newcastle_case()
-    AssessmentSummary.objects.create(
-        person=person,
-        sentence=sentence,
-        type=AssessmentType.OASYS_LAYER_3,
-        started_on=sentence.start_date,
-        completed_on=sentence.start_date + dt.timedelta(days=7),
-    )
+    AssessmentFactory(sentence=sentence, completed_after=7)
     return person
 
 

@@ -10,8 +10,6 @@ from django.utils import timezone
 
 from evenhand.cases import agenda
 from evenhand.cases.models import (
-    AssessmentSummary,
-    AssessmentType,
     Contact,
     ContactOutcome,
     ContactType,
@@ -25,6 +23,7 @@ from evenhand.org.models import Grade
 from evenhand.workload.models import Consultation
 from tests.factories import (
     AllocationFactory,
+    AssessmentFactory,
     PersonFactory,
     RiskSummaryFactory,
     SentenceFactory,
@@ -120,13 +119,7 @@ def test_items_go_when_the_records_answer_them(pdu, po):
         outcome=ContactOutcome.ATTENDED_COMPLIED, outcome_recorded_at=timezone.now(), outcome_recorded_by=po
     )
     for sentence in person.sentences.all():
-        AssessmentSummary.objects.create(
-            person=person,
-            sentence=sentence,
-            type=AssessmentType.OASYS_LAYER_3,
-            started_on=sentence.start_date,
-            completed_on=sentence.start_date + dt.timedelta(days=10),
-        )
+        AssessmentFactory(sentence=sentence, completed_after=10)
     Referral.objects.update(status=ReferralStatus.ACCEPTED, status_changed_on=today() - dt.timedelta(days=27))
     RiskSummaryFactory(person=person, assessed_on=today(), next_review_due=today() + dt.timedelta(days=180))
     items = agenda.todo_items([person.pk], viewer=po)[person.pk]
@@ -169,8 +162,37 @@ def test_bounded_queries_whatever_the_caseload(pdu, po, django_assert_max_num_qu
     many, found_many = queries_for(40, pdu, po)
     assert few == many
     assert len(found_many) == 40 and all(len(v) == 9 for v in found_many.values())
-    with django_assert_max_num_queries(8):
+    # One query a kind of record (two for the failures waiting for a decision, and for requirement progress),
+    # the assessment app's source and the workload app's consultations.
+    with django_assert_max_num_queries(10):
         agenda.todo_items(list(found_many), viewer=po)
+
+
+def counted(items: dict[int, list[agenda.TodoItem]]) -> dict[int, dict[str, int]]:
+    return {
+        pk: {kind: sum(1 for i in found if i.kind == kind) for kind in TodoKind.values}
+        for pk, found in items.items()
+    }
+
+
+def test_the_counts_are_the_items_counted(pdu, po, django_assert_max_num_queries):
+    """``todo_counts`` (My cases, and its sorting) counts outcomes and failures in the database and the other
+    kinds from their items: whatever the route, the same numbers as the items the person page lists, in the same
+    bounded number of queries."""
+    people = [busy_person(pdu, po) for _ in range(6)] + [PersonFactory(pdu=pdu)]
+    ids = [p.pk for p in people]
+    sentence = people[0].sentences.order_by("pk").first()
+    contact(sentence, po, days_ago=3)  # a second outcome to record
+    contact(sentence, po, days_ago=-2)  # booked ahead: not yet due
+    items = agenda.todo_items(ids, viewer=po)
+    with django_assert_max_num_queries(10):
+        counts = agenda.todo_counts(ids, viewer=po)
+    assert counts == counted(items)
+    assert people[-1].pk not in counts  # nothing to do, not listed
+    assert counts[ids[0]][TodoKind.OUTCOME] == 2 and sum(counts[ids[0]].values()) == 10
+    assert all(counts[pk][TodoKind.ENFORCEMENT] == 1 and sum(counts[pk].values()) == 9 for pk in ids[1:-1])
+    spo = StaffMemberFactory(grade=Grade.SPO, pdu=pdu)  # another viewer: no consultation waiting for them
+    assert agenda.todo_counts(ids, viewer=spo) == counted(agenda.todo_items(ids, viewer=spo))
 
 
 def test_enforcement_items_are_the_failures_no_standing_decision_answers(pdu, po):

@@ -15,7 +15,9 @@ from django.utils import timezone
 from evenhand.cases.models import Contact, ContactOutcome, ContactType, RequirementType
 from evenhand.cases.models.contact import ChangeRequestedBy
 from evenhand.core.calendar import is_working_day
+from evenhand.core.formatting import date_time_text
 from evenhand.org.models import Grade
+from evenhand.people.access import record_token
 from tests.factories import (
     AllocationFactory,
     PersonFactory,
@@ -254,3 +256,31 @@ class TestRescheduleAndCancel:
         assert response.status_code == 302
         new.refresh_from_db()
         assert new.outcome == ContactOutcome.CANCELLED
+
+    def test_a_rescheduled_appointment_shows_on_the_timeline_with_who_asked_and_why(self, case):
+        booked = appointment(case, at=local_datetime(working_day(3), 10))
+        moved_to = local_datetime(working_day(8), 11)
+        response = client_for(case.po).post(
+            reverse("reschedule-appointment", args=[booked.pk]),
+            {
+                "reason": "Starts a new job that week",
+                "requested_by": ChangeRequestedBy.PERSON,
+                **date_fields("starts_at", moved_to.date(), "11:00"),
+            },
+        )
+        assert response.status_code == 302
+        page = client_for(case.po).get(reverse("person-detail", args=[case.person.pk])).content.decode()
+        timeline = page[page.index('id="timeline"') :]
+        old_at, new_at = date_time_text(booked.starts_at), date_time_text(moved_to)
+        assert f"Rescheduled to {new_at} at the request of the person on probation" in timeline
+        assert "Reason: Starts a new job that week" in timeline
+        assert f"Rescheduled from {old_at}" in timeline
+        # An analyst sees that it was moved and at whose request, to the month, but not the reason (free text).
+        analyst = staff(Grade.ANALYST)
+        page = client_for(analyst).get(
+            reverse("person-detail", args=[record_token("person", case.person.pk)])
+        )
+        text = page.content.decode()
+        assert page.status_code == 200
+        assert f"Rescheduled to {moved_to:%B %Y} at the request of the person on probation" in text
+        assert "Starts a new job" not in text

@@ -9,7 +9,6 @@ from hypothesis import strategies as st
 
 from evenhand.cases.models import (
     Allocation,
-    AssessmentSummary,
     Contact,
     ContactOutcome,
     Decision,
@@ -303,18 +302,6 @@ class TestEnforcementDecision:
                 outcome_date=timezone.localdate(),
                 recorded_by=decision.decided_by,
             )
-
-
-class TestAssessmentSummary:
-    @pytest.mark.parametrize("field", ["completed_on", "sentence_plan_agreed_on"])
-    def test_dates_not_before_the_start(self, field):
-        assessment = AssessmentSummary(
-            person=PersonFactory(),
-            type="oasys_l3",
-            started_on=dt.date(2025, 3, 1),
-            **{field: dt.date(2025, 2, 28)},
-        )
-        refused(assessment)
 
 
 def test_contact_str_and_requirement_str():

@@ -11,10 +11,17 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from evenhand.cases.models import AssessmentSummary, AssessmentType, Contact, ContactOutcome, ContactType
+from evenhand.cases.models import Contact, ContactOutcome, ContactType
 from evenhand.org.models import Grade
 from evenhand.people.access import record_token
-from tests.factories import AllocationFactory, PersonFactory, SentenceFactory, StaffMemberFactory, TeamFactory
+from tests.factories import (
+    AllocationFactory,
+    AssessmentFactory,
+    PersonFactory,
+    SentenceFactory,
+    StaffMemberFactory,
+    TeamFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -29,13 +36,8 @@ def case_of(po, *, last_name: str, missed: int = 0) -> object:
     person = PersonFactory(pdu=po.team.pdu, last_name=last_name)
     sentence = SentenceFactory(person=person, requirements=[])
     AllocationFactory(sentence=sentence, practitioner=po)
-    AssessmentSummary.objects.create(
-        person=person,
-        sentence=sentence,
-        type=AssessmentType.OASYS_LAYER_3,
-        started_on=sentence.start_date,
-        completed_on=sentence.start_date + dt.timedelta(days=5),
-    )
+    # Completed ten days ago: nothing due for the assessment, its review six months away.
+    AssessmentFactory(sentence=sentence, completed_on=timezone.localdate() - dt.timedelta(days=10))
     for n in range(missed):
         Contact.objects.create(
             person=person,

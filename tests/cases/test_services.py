@@ -13,7 +13,6 @@ from evenhand.cases.models import (
     NEXT_STATUSES,
     Allocation,
     AllocationReason,
-    AssessmentSummary,
     Contact,
     ContactOutcome,
     ContactType,
@@ -428,47 +427,6 @@ class TestRiskAndAssessment:
     def test_unknown_levels_rejected(self, po, person, rosh, tier):
         with pytest.raises(ValidationError):
             cases.record_risk_summary(by=po, person=person, rosh=rosh, tier=tier, assessed_on=D(2025, 5, 1))
-
-    def test_completed_assessment_says_whether_diversity_was_discussed(self, po, person):
-        with pytest.raises(ValidationError) as caught:
-            cases.record_assessment(
-                by=po, person=person, type="oasys_l3", started_on=D(2025, 5, 1), completed_on=D(2025, 5, 20)
-            )
-        assert "diversity_factors_discussed" in caught.value.message_dict
-        done = cases.record_assessment(
-            by=po,
-            person=person,
-            type="oasys_l3",
-            started_on=D(2025, 5, 1),
-            completed_on=D(2025, 5, 20),
-            diversity_factors_discussed="declined",
-            sentence_plan_agreed_on=D(2025, 5, 21),
-        )
-        stored = AssessmentSummary.objects.get(pk=done.pk)
-        assert (stored.diversity_factors_discussed, stored.assessor) == ("declined", po)
-        in_progress = cases.record_assessment(by=po, person=person, type="review", started_on=D(2025, 6, 1))
-        assert in_progress.completed_on is None
-
-    def test_assessment_of_someone_elses_sentence_rejected(self, po, person):
-        other = SentenceFactory(person__pdu=person.pdu)
-        with pytest.raises(ValidationError) as caught:
-            cases.record_assessment(
-                by=po, person=person, type="psr", started_on=D(2025, 5, 1), sentence=other
-            )
-        assert "sentence" in caught.value.message_dict
-        assert AssessmentSummary.objects.count() == 0
-
-    def test_assessment_dates_in_order(self, po, person):
-        with pytest.raises(ValidationError):
-            cases.record_assessment(
-                by=po,
-                person=person,
-                type="oasys_l1",
-                started_on=D(2025, 5, 1),
-                completed_on=D(2025, 4, 1),
-                diversity_factors_discussed="yes",
-            )
-        assert AssessmentSummary.objects.count() == 0
 
 
 # --- contacts -------------------------------------------------------------------------------------------

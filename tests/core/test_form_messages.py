@@ -1,9 +1,9 @@
 """Every form in Evenhand says what to enter, the GOV.UK way, never Django's "This field is required." (issue 13
-item 4). The forms are found by importing each app's ``forms`` module, so a new form is checked without being
-listed here."""
+item 4). The forms are found by importing every module of each app and walking the subclasses of ``BaseForm``,
+so a new form is checked without being listed here, whichever module it is in."""
 
 import importlib
-import inspect
+import pkgutil
 from typing import Any
 
 import pytest
@@ -24,18 +24,38 @@ DJANGO_DEFAULTS = {
 }
 
 
-def form_classes() -> list[type[BaseForm]]:
-    found: dict[str, type[BaseForm]] = {}
+# Modules that hold no forms and are not meant to be imported in a test process.
+SKIPPED_PARTS = {"migrations", "management"}
+
+
+def app_modules() -> list[str]:
+    """Every module of every Evenhand app (its package walked), not only ``forms.py``: forms live in
+    ``round_forms.py``, ``report_forms.py`` and the like too."""
+    names = []
     for config in apps.get_app_configs():
         if not config.name.startswith("evenhand."):
             continue
-        try:
-            module = importlib.import_module(f"{config.name}.forms")
-        except ModuleNotFoundError:
-            continue
-        for _, cls in inspect.getmembers(module, inspect.isclass):
-            if issubclass(cls, BaseForm) and cls.__module__ == module.__name__:
-                found[f"{cls.__module__}.{cls.__qualname__}"] = cls
+        names.append(config.name)
+        package = importlib.import_module(config.name)
+        for info in pkgutil.walk_packages(package.__path__, prefix=f"{config.name}."):
+            if SKIPPED_PARTS.isdisjoint(info.name.split(".")):
+                names.append(info.name)
+    return sorted(names)
+
+
+def form_classes() -> list[type[BaseForm]]:
+    """Every form class defined in a module of an app: found by importing the modules, then walking the
+    subclasses of Django's ``BaseForm`` (so a form that does not derive from GovukForm is found too)."""
+    modules = set(app_modules())
+    for name in modules:
+        importlib.import_module(name)
+    found: dict[str, type[BaseForm]] = {}
+    pending: list[type[BaseForm]] = [BaseForm]
+    while pending:
+        cls = pending.pop()
+        pending.extend(cls.__subclasses__())
+        if cls.__module__ in modules and "<locals>" not in cls.__qualname__:
+            found[f"{cls.__module__}.{cls.__qualname__}"] = cls
     return [found[key] for key in sorted(found)]
 
 
@@ -60,6 +80,7 @@ def test_the_forms_of_every_app_are_found() -> None:
         "evenhand.people.forms",
         "evenhand.workload.forms",
         "evenhand.voice.forms",
+        "evenhand.review.round_forms",
     } <= modules
     assert len(FORMS) > 40
 

@@ -5,11 +5,9 @@ import re
 
 import pytest
 from django.contrib.auth.models import User
-from django.db import DatabaseError
 from django.test import Client
 from django.urls import reverse
 
-from evenhand.core import views
 from evenhand.org.models import PDU, Grade, Region, StaffMember, Team
 
 PASSWORD = "a-long-enough-test-password"
@@ -244,27 +242,6 @@ def test_permission_denied_is_a_gov_uk_page(client: Client, po: User) -> None:
     html = response.content.decode()
     assert '<h1 class="govuk-heading-l">You do not have permission to see this page</h1>' in html
     assert "Content-Security-Policy" in response.headers
-
-
-# --- health check --------------------------------------------------------------------------------------------
-
-
-def test_healthz_is_public_and_checks_the_database(client: Client) -> None:
-    response = client.get("/healthz")
-    assert response.status_code == 200
-    assert response["Content-Type"].startswith("text/plain")
-    assert response.content == b"ok"
-
-
-def test_healthz_reports_an_unreachable_database(client: Client, monkeypatch: pytest.MonkeyPatch) -> None:
-    class BrokenConnection:
-        def cursor(self) -> None:
-            raise DatabaseError("connection refused")
-
-    monkeypatch.setattr(views, "connection", BrokenConnection())
-    response = client.get("/healthz")
-    assert response.status_code == 503
-    assert response.content == b"database unavailable"
 
 
 @pytest.mark.parametrize(

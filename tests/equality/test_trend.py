@@ -12,10 +12,20 @@ from dataclasses import dataclass
 import pandas as pd
 import pytest
 
+from evenhand.assessment.models import (
+    Assessment,
+    PlanAgreement,
+    PlanGoal,
+    PreSentenceReport,
+    Proposal,
+    ReportFormat,
+    ReportStatus,
+    SectionAnswer,
+    SentencePlan,
+    Topic,
+)
 from evenhand.cases.models import (
     AllocationReason,
-    AssessmentSummary,
-    AssessmentType,
     ContactOutcome,
     Decision,
     EnforcementDecision,
@@ -35,6 +45,7 @@ from evenhand.org.models import Grade, StaffMember
 from evenhand.people.models import Ethnicity, Person
 from tests.factories import (
     AllocationFactory,
+    AssessmentFactory,
     ContactFactory,
     PDUFactory,
     PersonFactory,
@@ -48,7 +59,7 @@ pytestmark = pytest.mark.django_db
 
 YEAR = Period(dt.date(2025, 1, 1), dt.date(2025, 12, 31))
 SETTINGS = Settings(characteristic="ethnic_group", min_n=1)
-TRIALS = [key for key, measure in CATALOGUE.items() if measure.trials_from_query]
+TRIALS = [key for key, measure in CATALOGUE.items() if measure.quarters_add_up]
 # The year's trials and events of each measure of trials in the cases below, counted by hand.
 YEAR_COUNTS = {
     "escalation": (7, 5),
@@ -60,6 +71,10 @@ YEAR_COUNTS = {
     "allocation_late": (4, 3),
     "completion": (3, 2),
     "recall_after_information": (3, 1),
+    "plan_goal_per_need": (3, 2),
+    # Each topic of the diversity conversation: the fixture's assessments hold all or none of them.
+    **{f"diversity_topic:{topic}": (5, 3) for topic in Topic.values},
+    "psr_custody": (2, 1),
 }
 
 
@@ -127,15 +142,52 @@ def _referral_ended(sentence: Sentence, status: str, on: dt.date, by: StaffMembe
     ReferralStatusChange.objects.create(referral=referral, status=status, changed_on=on, changed_by=by)
 
 
+# Whether diversity factors were discussed, as the conversation's topics say it: all discussed, all declined,
+# or all not yet.
+TOPICS_WHEN = {"yes": "discussed", "declined": "declined", "no": "not_yet"}
+
+
 def _assessed(sentence: Sentence, completed: dt.date, discussed: str) -> None:
-    AssessmentSummary.objects.create(
-        person=sentence.person,
+    AssessmentFactory(
         sentence=sentence,
-        type=AssessmentType.OASYS_LAYER_3,
         started_on=completed - dt.timedelta(days=3),
         completed_on=completed,
-        diversity_factors_discussed=discussed,
+        topics=TOPICS_WHEN[discussed],
     )
+
+
+def _planned(
+    sentence: Sentence, made: dt.date, by: StaffMember, needs: dict[str, bool], *, agreed: bool
+) -> None:
+    """A sentence plan for ``sentence`` made on ``made``, answering an assessment (about no sentence, so the
+    assessment measures do not count it) whose ``needs`` (section → whether the plan has a goal for it) are
+    standard needs; agreed by the person the same day, or not asked."""
+    assessment = Assessment.objects.create(
+        person=sentence.person, kind="initial", started_on=made - dt.timedelta(days=5)
+    )
+    SectionAnswer.objects.bulk_create(
+        SectionAnswer(assessment=assessment, section=key, severity="standard", complete=True) for key in needs
+    )
+    Assessment.objects.filter(pk=assessment.pk).update(status="complete", completed_on=made)
+    at = local_datetime(made)
+    plan = SentencePlan.objects.create(
+        person=sentence.person, assessment=assessment, sentence=sentence, made_by=by, made_at=at
+    )
+    for key in (key for key, has_goal in needs.items() if has_goal):
+        PlanGoal.objects.create(
+            plan=plan,
+            title="A goal",
+            need=key,
+            target_date=made + dt.timedelta(days=90),
+            created_by=by,
+            created_at=at,
+            changed_by=by,
+            changed_at=at,
+        )
+    if agreed:
+        PlanAgreement.objects.create(
+            plan=plan, version=1, answer="agreed", recorded_by=by, recorded_at=at, snapshot={}
+        )
 
 
 def _sentence(person: Person, type: str, start: dt.date, end: dt.date, **ended: object) -> Sentence:
@@ -226,8 +278,31 @@ def cases() -> Cases:
     AllocationFactory(sentence=ongoing, practitioner=po, start_date=d(2025, 8, 1), **new_case)
     AllocationFactory(sentence=starts_q2, practitioner=po, start_date=d(2025, 3, 28), **new_case)
     AllocationFactory(sentence=starts_q3, practitioner=pso, start_date=d(2025, 8, 12), **new_case)
+    # Sentence plans: 2 made in the year (Q1 agreed, Q3 not), answering 3 needs, 2 of them with a goal.
+    _planned(ongoing, d(2025, 2, 12), po, {"accommodation": True, "thinking": False}, agreed=True)
+    _planned(starts_q2, d(2025, 8, 19), po, {"drugs": True}, agreed=False)
+    # Pre-sentence reports: 2 delivered in the year, custody proposed in Q1 (White), community in Q2 (Black).
+    _reported(ongoing, d(2025, 2, 20), po, Proposal.CUSTODY)
+    _reported(starts_q2, d(2025, 5, 6), po, Proposal.COMMUNITY)
     # Completion: 3 sentences ended in the year (ended_q1, ended_q2, starts_q3), 2 successfully.
     return Cases(ongoing, ended_q1, ended_q2, starts_q2, starts_q3)
+
+
+def _reported(sentence: Sentence, delivered: dt.date, by: StaffMember, proposal: str) -> None:
+    PreSentenceReport.objects.create(
+        person=sentence.person,
+        court="Leeds Crown Court",
+        hearing_date=delivered,
+        main_offence=sentence.offences.get(is_main=True),
+        format=ReportFormat.STANDARD,
+        author=by,
+        status=ReportStatus.DELIVERED,
+        started_on=delivered - dt.timedelta(days=14),
+        delivered_on=delivered,
+        proposal=proposal,
+        rationale="Recorded for the test.",
+        previous_convictions=0,
+    )
 
 
 def _by_group(rows: pd.DataFrame, columns: list[str]) -> dict[str, tuple[int, ...]]:
@@ -245,6 +320,8 @@ def test_the_measures_whose_quarters_add_up_are_the_measures_of_trials() -> None
     assert adding == set(YEAR_COUNTS)
     assert not CATALOGUE["recall"].quarters_add_up
     assert not CATALOGUE["not_recorded:ethnicity"].quarters_add_up
+    # Agreed by the end of the window: a plan agreed in the quarter after it was made counts in the year only.
+    assert not CATALOGUE["plan_agreed"].quarters_add_up
 
 
 @pytest.mark.parametrize("key", TRIALS)

@@ -31,6 +31,10 @@ So no minority ethnic group in one PDU is large enough for any plausible multipl
 national scale, and a multiplier of 1.5 cannot be flagged in any single PDU and group (its odds ratio on
 licences, about 1.3, is also barely outside the materiality band). GM08 gets 2.5 and must be flagged;
 SC05 gets the issue's 1.5 and must only be seen at the 5% level (94% power), its q-value printed.
+
+The same file declares one effect on an assessment measure, in the same cell as the flagged recall (so the
+rows left as "nothing declared" are unchanged): the diversity conversation held in full with White people in
+GM08 at 0.4 times the odds, which must be flagged.
 """
 
 import datetime as dt
@@ -47,6 +51,7 @@ from evenhand.cases.models import RECALLS, SentenceType
 from evenhand.equality.engine import Analysis, Settings, analyse
 from evenhand.equality.measures import CATALOGUE, Period, Source
 from evenhand.equality.stats import MATERIALITY_BAND
+from evenhand.synth.bias import REVIEW_MEASURES, STAFF_MEASURES
 from evenhand.synth.generator import Result
 from tests.synth.conftest import load_for_module
 
@@ -86,21 +91,21 @@ def recall_decisions(service: Result, django_db_blocker: Any) -> pd.DataFrame:
     return licences.assign(recall=licences["decision"].isin(RECALLS))
 
 
-def recall_row(analysis: Analysis, level: str, unit: str) -> pd.Series:
+def recall_row(analysis: Analysis, level: str, unit: str, measure: str = "recall") -> pd.Series:
     units = analysis.units
     found = units[
-        (units["measure"] == "recall")
+        (units["measure"] == measure)
         & (units["level"] == level)
         & (units["unit"] == unit)
         & (units["group"] == GROUP)
     ]
-    assert len(found) == 1, f"one recall row for {GROUP} in {unit}"
+    assert len(found) == 1, f"one {measure} row for {GROUP} in {unit}"
     return found.iloc[0]
 
 
 def describe(row: pd.Series) -> str:
     return (
-        f"{row['level']} {row['unit']} {row['group']} recall: {row['n']:,} licences, O {row['observed']}, "
+        f"{row['level']} {row['unit']} {row['group']} {row['measure']}: {row['n']:,} trials, O {row['observed']}, "
         f"E {row['expected']:.1f}, V {row['variance']:.1f}, odds ratio {row['odds_ratio']:.3f}, "
         f"p {row['p_value']:.2g}, q {row['q_value']:.2g}, flagged {row['flagged']}"
     )
@@ -113,6 +118,18 @@ def test_the_truth_declares_the_effects_where_the_bias_file_says(service: Result
         assert recall["pdus"][pdu][GROUP]["effect"] > 1
         assert recall["regions"][region][GROUP]["declared_multiplier"] == 1.0  # declared for the PDU only
         assert 1 < recall["regions"][region][GROUP]["effect"] < recall["pdus"][pdu][GROUP]["effect"]
+
+
+def test_a_declared_effect_on_an_assessment_measure_is_flagged(service: Result, analysis: Analysis) -> None:
+    """The assessment's measures at national scale (issue 14): the diversity conversation held in full with
+    White people in GM08 at 0.4 times the odds is flagged there, fewer than expected, and is in the truth."""
+    truth = service.truth["measures"]["diversity_discussed"]["pdus"]["GM08"][GROUP]
+    assert truth["declared_multiplier"] == 0.4 and truth["effect"] < 1
+    row = recall_row(analysis, "pdu", "GM08", measure="diversity_discussed")
+    print(f"\n{describe(row)}")
+    assert row["flagged"]
+    assert row["observed"] < row["expected"]
+    assert row["odds_ratio"] < MATERIALITY_BAND[0]
 
 
 def test_a_declared_recall_effect_is_flagged_for_its_pdu_group_and_measure(analysis: Analysis) -> None:
@@ -223,7 +240,9 @@ def test_few_comparisons_are_flagged_where_nothing_was_declared(service: Result,
     """At most 5% of the unit rows with nothing declared are flagged (on seed 1: none of about 16,600), and
     their p-values are calibrated: about 5% fall under 0.05 (seed 1: 4.8%; 3.5% of regions, 4.9% of PDUs
     on the unbiased data)."""
-    assert set(service.truth["measures"]) - set(CATALOGUE) == {"allocation_days"}
+    # The staff's measures and the review rounds' are measured by their own apps, not by the catalogue.
+    engine = set(service.truth["measures"]) - STAFF_MEASURES - REVIEW_MEASURES
+    assert engine - set(CATALOGUE) == {"allocation_days"}
     nulls = null_cells(analysis, service.truth)
     flagged = nulls[nulls["flagged"]]
     tested = nulls["p_value"].dropna()

@@ -682,3 +682,39 @@ class TestRowsThroughTheApi:
         with pytest.raises(ImportRefused) as caught:
             import_rows(by=head, kind="people", rows=[{"source_id": "P1", "shoe": "9"}])
         assert caught.value.rejects[0].column == "shoe"
+
+
+class TestPlannerStatistics:
+    """A big import is followed by ANALYZE of the tables it wrote, once it has committed (PostgreSQL)."""
+
+    def analysed(self, head, monkeypatch, rows: int) -> list[str]:
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        from evenhand.imports import services
+
+        monkeypatch.setattr(services, "ANALYSE_AFTER_ROWS", 3)
+        with (
+            CaptureQueriesContext(connection) as queries,
+            self.capture(execute=True),
+        ):
+            people(head, [person_row(n) for n in range(1, rows + 1)])
+        return [q["sql"] for q in queries.captured_queries if q["sql"].startswith("ANALYZE")]
+
+    @pytest.fixture(autouse=True)
+    def _capture(self, django_capture_on_commit_callbacks):
+        self.capture = django_capture_on_commit_callbacks
+
+    def test_a_big_import_analyses_the_tables_it_wrote(self, head, monkeypatch):
+        from django.db import connection
+
+        analysed = self.analysed(head, monkeypatch, rows=3)
+        if connection.vendor == "postgresql":
+            assert len(analysed) == 1
+            for table in ("people_person", "people_diversityprofile", "imports_importedrow"):
+                assert f'"{table}"' in analysed[0]
+        else:
+            assert analysed == []
+
+    def test_a_small_import_leaves_it_to_autovacuum(self, head, monkeypatch):
+        assert self.analysed(head, monkeypatch, rows=2) == []

@@ -8,11 +8,12 @@ from typing import Any
 import pytest
 from django.core.exceptions import PermissionDenied
 
+from evenhand.assessment import services as assessments
+from evenhand.assessment.models import Assessment
 from evenhand.cases import services as cases
 from evenhand.cases.models import (
     Allocation,
     AllocationReason,
-    AssessmentSummary,
     Contact,
     ContactOutcome,
     ContactType,
@@ -264,8 +265,8 @@ WRITES: dict[str, Any] = {
     "record_risk_summary": lambda by, c: cases.record_risk_summary(
         by=by, person=c.person, rosh="M", tier="B2", assessed_on=today()
     ),
-    "record_assessment": lambda by, c: cases.record_assessment(
-        by=by, person=c.person, type="oasys_l3", started_on=today()
+    "start_assessment": lambda by, c: assessments.start_assessment(
+        by=by, person=c.person, sentence=c.sentence
     ),
     "make_referral": lambda by, c: cases.make_referral(
         by=by, sentence=c.sentence, service_area="ete", reason="Wants a CSCS card", made_on=today()
@@ -322,7 +323,7 @@ def snapshot() -> dict[str, Any]:
         "contacts": list(Contact.objects.values_list("pk", "outcome").order_by("pk")),
         "decisions": EnforcementDecision.objects.count(),
         "risk": RiskSummary.objects.count(),
-        "assessments": AssessmentSummary.objects.count(),
+        "assessments": Assessment.objects.count(),
         "referrals": list(Referral.objects.values_list("pk", "status").order_by("pk")),
         "diversity": list(DiversityProfile.objects.values_list("pk", "ethnicity").order_by("pk")),
         "diversity_history": DiversityEntry.objects.count(),

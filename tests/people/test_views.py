@@ -23,6 +23,7 @@ from evenhand.people.access import pseudonym, record_token
 from evenhand.people.models import Ethnicity, Person, Religion
 from tests.factories import (
     AllocationFactory,
+    AssessmentFactory,
     ContactFactory,
     PDUFactory,
     PersonFactory,
@@ -41,16 +42,22 @@ pytestmark = pytest.mark.django_db
 # the access-log insert), then set one above. The 5-versus-30 parametrisation checks that it does not grow
 # with the caseload. The to-do list adds eight (issue 13: outcomes to record, failures and the decisions that
 # answer them, running sentences, requirement progress, risk reviews, referrals, consultations) whatever the
-# caseload: 16.
-MY_CASES_MAX_QUERIES = 16
+# caseload, and one for the assessments due (issue 14, the assessment app's source): 17. The page of cases is
+# read in two steps, the ids of the page and then its rows (people.door.sliced: one wide query was planned
+# badly at national scale): 18. Requirement progress is two queries, the requirements and then their contacts'
+# totals (one joining both was planned for parallel workers at national scale): 19.
+MY_CASES_MAX_QUERIES = 19
 # Measured at 21 for the person page with 5 and with 40 contacts (session, user, staff, person, team, the
 # access check, the log insert, diversity, risk, sentences and three prefetches, decisions and their
 # contacts, referrals, assessments, the failures, the timeline count, page and prefetch), two more since
 # the record shows its addresses and the diversity history in force today, and two more for its registrations
 # and sentence extensions, and one for its risk information: 26, set one above. The day's part (issue 13:
 # the visibility check, the eight reads of the to-do list with requirement progress, the booked
-# appointments) adds ten: 37.
-PERSON_PAGE_MAX_QUERIES = 37
+# appointments) adds ten: 37. The assessments are no longer listed on the page (the assessment app's page
+# shows them) and the to-do list reads the assessments due in one query of its own instead: still 37. The
+# timeline's page is read as its ids, then its rows (people.door.sliced): 38. Requirement progress in two
+# queries, as on My cases: 39.
+PERSON_PAGE_MAX_QUERIES = 39
 
 
 # --- helpers ----------------------------------------------------------------------------------------------
@@ -816,7 +823,7 @@ class TestPersonRecord:
             cases.make_referral(
                 by=po, sentence=sentence, service_area="ete", reason="Employment support", made_on=today()
             )
-        cases.record_assessment(by=po, person=person, type="oasys_l3", started_on=today())
+        AssessmentFactory(sentence=sentence)
         client = client_for(po)
         with django_assert_max_num_queries(PERSON_PAGE_MAX_QUERIES):
             response = client.get(detail_url(person))

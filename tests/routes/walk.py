@@ -260,6 +260,8 @@ ROLES = [
         read_only=True,
     ),
     Role("admin", "admin", ZEBULON, frozenset({ZEBULON}), read_only=True),
+    # Workforce equality's HR analyst sees staff figures in aggregate and no one on probation.
+    Role("hr_analyst", "hr_analyst", ZEBULON, frozenset(), read_only=True),
     Role("leaver", "leaver", ZEBULON, frozenset(), leaver=True),
     Role("excluded", "excluded", ZEBULON, frozenset()),
     Role("outside_restriction", "outsider", QUILLA, frozenset({ZEBULON})),
@@ -305,6 +307,15 @@ KIND_OF_WORD = {
     # An assessment (of one person) by its id or an analyst's token.
     "assessment": "assessment",
     "assessments": "assessment",
+    # A goal and a step of a sentence plan (the world's assessment is still open, so it has no plan: a form
+    # of a plan not made yet goes back to the plan page).
+    "goal": "goal",
+    "goals": "goal",
+    "step": "step",
+    "steps": "step",
+    # A pre-sentence report (of one person) by its id or an analyst's token.
+    "report": "report",
+    "reports": "report",
     # Risk information about a person (and its decision on recall).
     "information": "risk_information",
     "risk-information": "risk_information",
@@ -313,6 +324,22 @@ KIND_OF_WORD = {
     "registrations": "registration",
     # The published summary of staff concerns: a quarter (tests/voice/test_summary.py walks a published one).
     "quarter": "quarter",
+    # A job on the task queue, its status page and its cancel button (tests/jobs walk real ones).
+    "job": "job",
+    "jobs": "job",
+    # A case review, opened only by its reviewer (tests/review/test_views.py walks real ones).
+    "review": "review",
+    "reviews": "review",
+    # A review round of a PDU (tests/review/test_round_views.py walks real ones).
+    "round": "round",
+    "rounds": "round",
+    # A case sampled into a review round (tests/review/test_moderation.py walks real ones).
+    "sampled": "sampled",
+    # An action from a case review finding (tests/review/test_actions.py walks real ones).
+    "action": "action",
+    "actions": "action",
+    # A published workforce report (tests/workforce/test_publication.py downloads real ones).
+    "release": "release",
 }
 # Kinds whose reference is not a database id: the world's own (``World.extra``), else one that names nothing.
 TEXT_REFERENCES = {
@@ -320,6 +347,12 @@ TEXT_REFERENCES = {
     "attachment": "00000000-0000-4000-8000-000000000000",
     "survey": "999999",
     "quarter": "2026Q3",
+    "job": "999999",
+    "review": "999999",
+    "round": "999999",
+    "sampled": "999999",
+    "action": "999999",
+    "release": "999999",
 }
 BARE_NAMES = ("ref", "id", "pk", "token")
 SUFFIXES = ("_id", "_ref", "_token", "_pk", "_code")
@@ -335,6 +368,7 @@ PERSON_KINDS = (
     "assessment",
     "risk_review",
     "registration",
+    "report",
 )
 # Kinds an operation reads on its own (``/sentences/<id>``): those who may see the person may read it.
 READABLE_KINDS = (
@@ -347,11 +381,23 @@ READABLE_KINDS = (
     "risk_information",
     "risk_review",
     "registration",
+    "report",
 )
 # Required query parameters that are not records.
+# Forms about the signed-in member of staff themselves, not casework: every current member of staff may use
+# them, read-only roles included (their own equality profile, workforce app).
+OWN_FORMS = ("my-equality-profile/",)
+
 QUERY_VALUES = {"measure": "recall"}
 # Path parameters that are not records: a value that names something real.
-PATH_VALUES = {"section_key": "accommodation"}
+PATH_VALUES = {
+    "section_key": "accommodation",
+    "report_part": "offence",  # a section of a pre-sentence report
+    # A file of an equality publication (tests/equality/test_publication.py downloads real ones).
+    "file_name": "equality.ods",
+    "question": "C1",  # a key question of a review's question set
+    "file_kind": "ods",  # a file of a published workforce report
+}
 
 
 def kind_of(name: str, before: str = "") -> tuple[str, str] | None:
@@ -390,6 +436,9 @@ def record_pk(world: World, role: Role, kind: str) -> int:
         "risk_information": marked.information.pk if marked.information else 0,
         "risk_review": marked.risk_review.pk if marked.risk_review else 0,
         "registration": marked.registration.pk if marked.registration else 0,
+        "report": marked.report.pk if marked.report else 0,
+        "goal": 0,
+        "step": 0,
     }[kind]
 
 

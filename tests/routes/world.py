@@ -17,8 +17,9 @@ from decimal import Decimal
 from django.utils import timezone
 
 from evenhand.api.services import issue_api_token
-from evenhand.assessment.models import Assessment
+from evenhand.assessment.models import Assessment, PreSentenceReport
 from evenhand.assessment.services import TopicAnswer, save_conversation, save_section, start_assessment
+from evenhand.assessment.services.reports import save_report_section, start_report
 from evenhand.audit.models import Channel
 from evenhand.audit.services import log_person_view, log_refused_view
 from evenhand.cases.models import (
@@ -93,6 +94,7 @@ class Marked:
     information: RiskInformation | None = None  # risk information from the police about them
     risk_review: RiskSummary | None = None
     registration: Registration | None = None  # a hate crime registration, its notes marked
+    report: PreSentenceReport | None = None  # a pre-sentence report in draft by the holder, its text marked
 
     @property
     def name_parts(self) -> tuple[str, str]:
@@ -120,6 +122,7 @@ class Marked:
             record_token("assessment", self.assessment.pk),
             *([record_token("risk_review", self.risk_review.pk)] if self.risk_review else []),
             *([record_token("registration", self.registration.pk)] if self.registration else []),
+            *([record_token("report", self.report.pk)] if self.report else []),
         ]
 
     def identifiers(self) -> list[str]:
@@ -307,6 +310,20 @@ def _marked(
             )
         },
     )
+    report = start_report(
+        by=holder,
+        person=person,
+        court=f"{markers['COURT']} Crown Court",
+        hearing_date=today() + dt.timedelta(days=14),
+        format="standard",
+        main_offence=held.offences.get().pk,
+    )
+    save_report_section(
+        by=holder,
+        report=report,
+        section="offence",
+        data={"offence_analysis": f"{markers['NOTE']}: {first} {last} ({crn}) took food."},
+    )
     return Marked(
         key=key,
         person=person,
@@ -323,6 +340,7 @@ def _marked(
         information=information,
         risk_review=risk_review,
         registration=registration,
+        report=report,
     )
 
 
@@ -342,6 +360,7 @@ def build_world() -> World:
         "inspector": _staff("WINSPECT", Grade.INSPECTOR, None, "Ines", "Inspector"),
         "analyst": _staff("WANALYST", Grade.ANALYST, None, "Ana", "Analyst"),
         "admin": _staff("WADMIN", Grade.ADMIN, None, "Adam", "Administrator"),
+        "hr_analyst": _staff("WHRANALYST", Grade.HR_ANALYST, None, "Hera", "Resources"),
         "leaver": _staff("WLEAVER", Grade.PO, leeds_team, "Lena", "Leaver"),
         "excluded": _staff("WEXCLUDED", Grade.PO, leeds_team, "Ezra", "Excluded"),
         "outsider": _staff("WOUTSIDER", Grade.PO, leeds_team, "Olive", "Outside"),

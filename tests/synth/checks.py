@@ -15,14 +15,24 @@ from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from evenhand.assessment import sections as S
+from evenhand.assessment.models import (
+    FINISHED,
+    Assessment,
+    AssessmentStatus,
+    DiversityTopic,
+    SectionAnswer,
+    Topic,
+    TopicStatus,
+)
 from evenhand.cases import rules
 from evenhand.cases.models import (
     COURT_ORDERS,
     NEXT_STATUSES,
     Allocation,
-    AssessmentSummary,
     Contact,
     Decision,
+    DecisionEndorsement,
     EnforcementDecision,
     EnforcementOutcome,
     Offence,
@@ -33,6 +43,7 @@ from evenhand.cases.models import (
     RegistrationReview,
     RegistrationType,
     Requirement,
+    RiskInformation,
     RiskSummary,
     Sentence,
     SentenceType,
@@ -40,8 +51,17 @@ from evenhand.cases.models import (
     add_length,
     needs_probation_officer,
 )
+from evenhand.cases.models.contact import CHANGE_OUTCOMES, ChangeRequestedBy
 from evenhand.cases.services import ALLOWED_DECISIONS, propose_enforcement
+from evenhand.cases.services.appointments import REASON_MIN_LENGTH
 from evenhand.cases.services.enforcement import OUTCOMES_OF, RATIONALE_MIN_LENGTH
+from evenhand.cases.services.risk_information import (
+    DECISIONS_ON_INFORMATION,
+    ENDORSEMENT_MIN_LENGTH,
+    decision_deadline,
+    needs_endorsement,
+    proposed_recall,
+)
 from evenhand.core.calendar import is_working_day
 from evenhand.org.models import Grade, StaffMember
 from evenhand.people.models import Address, DiversityEntry, DiversityProfile, IdentifiedBy, Person
@@ -157,8 +177,10 @@ def decision_problems() -> list[str]:
     the failure and the end of the sentence, with a rationale, by someone who may record; outcomes that fit."""
     problems = []
     staff = Staff()
-    decisions = EnforcementDecision.objects.select_related("sentence__person").prefetch_related(
-        "triggering_contacts"
+    decisions = (
+        EnforcementDecision.objects.filter(risk_information__isnull=True)
+        .select_related("sentence__person")
+        .prefetch_related("triggering_contacts")
     )
     for d in decisions.order_by("decided_at", "pk").iterator(500):
         contacts = list(d.triggering_contacts.all())
@@ -213,7 +235,9 @@ def proposal_problems() -> list[str]:
     ):
         warnings[sentence_id].append(decided_at)
     rows = list(
-        EnforcementDecision.objects.order_by("pk").values_list(
+        EnforcementDecision.objects.filter(risk_information__isnull=True)
+        .order_by("pk")
+        .values_list(
             "pk", "sentence_id", "sentence__type", "triggering_contacts__starts_at", "proposed", "decision"
         )
     )
@@ -324,21 +348,72 @@ def referral_problems() -> list[str]:
 
 
 def assessment_problems() -> list[str]:
-    """A completed assessment says whether diversity factors were discussed; an open one does not yet."""
+    """Assessments as the services leave them: finished exactly when completed (not in the future), on the
+    person's own sentence, by someone who may record; a finished one has every section complete, scored as
+    ``assessment.sections`` scores it, and every topic of the conversation discussed (in the person's words),
+    declined or not yet with the reason; a review follows a finished assessment of the same person; each
+    person's latest finished one is complete and the earlier ones locked; a countersignature is an SPO's, not the
+    assessor's."""
     problems = []
     sentences, staff = _sentences(), Staff()
-    for a in AssessmentSummary.objects.values():
-        if a["completed_on"] is not None and not a["diversity_factors_discussed"]:
-            problems.append(f"assessment {a['id']}: completed with no answer on diversity factors")
-        if a["completed_on"] is None and a["diversity_factors_discussed"]:
-            problems.append(f"assessment {a['id']}: diversity answer on an assessment not completed")
-        if a["completed_on"] is not None and a["completed_on"] > timezone.localdate():
-            problems.append(f"assessment {a['id']}: completed in the future")
+    sections: dict[int, dict[str, dict]] = defaultdict(dict)
+    for row in SectionAnswer.objects.values():
+        sections[row["assessment_id"]][row["section"]] = row
+    topics: dict[int, list[dict]] = defaultdict(list)
+    for row in DiversityTopic.objects.values():
+        topics[row["assessment_id"]].append(row)
+    rows = {a["id"]: a for a in Assessment.objects.values()}
+    latest: dict[int, tuple] = {}
+    for a in rows.values():
+        pk, finished = a["id"], a["status"] in FINISHED
+        if finished != (a["completed_on"] is not None):
+            problems.append(f"assessment {pk}: status {a['status']} with completion {a['completed_on']}")
+        if finished:
+            latest[a["person_id"]] = max(latest.get(a["person_id"], ()), (a["completed_on"], pk))
+            if a["completed_on"] > timezone.localdate():
+                problems.append(f"assessment {pk}: completed in the future")
+            if set(sections[pk]) != {sec.key for sec in S.SECTIONS}:
+                problems.append(f"assessment {pk}: sections {sorted(sections[pk])}")
+            if {t["topic"] for t in topics[pk]} != set(Topic.values):
+                problems.append(f"assessment {pk}: topics {sorted(t['topic'] for t in topics[pk])}")
+        for key, answer in sections[pk].items():
+            sec = S.BY_KEY[key]
+            if finished and not answer["complete"]:
+                problems.append(f"assessment {pk}: {key} not complete")
+            if sec.items:
+                checked = S.check_answers(sec, answer["answers"], complete=True)
+                score = S.section_score(sec, checked)
+                if (answer["score"], answer["severity"]) != (score, S.severity(sec, score)):
+                    problems.append(f"assessment {pk}: {key} scored {answer['score']} {answer['severity']}")
+            elif not answer["analysis"]:
+                problems.append(f"assessment {pk}: {key} has no analysis")
+        for t in topics[pk]:
+            if t["status"] == TopicStatus.NOT_YET and not t["not_yet_reason"]:
+                problems.append(f"assessment {pk}: {t['topic']} not yet discussed, no reason")
+            if t["status"] == TopicStatus.DISCUSSED and not t["in_their_words"]:
+                problems.append(f"assessment {pk}: {t['topic']} discussed, no words")
         s = sentences.get(a["sentence_id"])
         if s is None or s["person_id"] != a["person_id"]:
-            problems.append(f"assessment {a['id']}: the sentence belongs to someone else")
+            problems.append(f"assessment {pk}: the sentence belongs to someone else")
         elif not staff.can_record(a["assessor_id"], s["person__pdu_id"]):
-            problems.append(f"assessment {a['id']}: assessor {a['assessor_id']} cannot record")
+            problems.append(f"assessment {pk}: assessor {a['assessor_id']} cannot record")
+        if a["previous_id"] is not None:
+            before = rows[a["previous_id"]]
+            if (
+                before["person_id"] != a["person_id"]
+                or before["status"] not in FINISHED
+                or before["completed_on"] > a["started_on"]
+            ):
+                problems.append(f"assessment {pk}: reviews {before['id']}, not a finished earlier one")
+        if a["countersigned_by_id"] is not None and (
+            staff.grade.get(a["countersigned_by_id"]) != Grade.SPO
+            or a["countersigned_by_id"] == a["assessor_id"]
+        ):
+            problems.append(f"assessment {pk}: countersigned by {a['countersigned_by_id']}")
+    current = {pk for _, pk in latest.values()}
+    for a in rows.values():
+        if a["status"] in FINISHED and (a["status"] == AssessmentStatus.COMPLETE) != (a["id"] in current):
+            problems.append(f"assessment {a['id']}: {a['status']}, latest finished: {a['id'] in current}")
     return problems
 
 
@@ -521,6 +596,84 @@ def bank_holiday_problems() -> list[str]:
     return problems
 
 
+def risk_information_problems() -> list[str]:
+    """Risk information on licences only, within the sentence, recorded by someone who may record, with the
+    deadline the service sets; each decision on it one that may answer it (``DECISIONS_ON_INFORMATION``), the
+    proposal the service makes, dated between the information and the sentence's end, no trigger; an
+    endorsement only of a decision not to recall, by an SPO or head of PDU who did not decide, after it."""
+    problems = []
+    sentences, staff = _sentences(), Staff()
+    for info in RiskInformation.objects.order_by("pk").iterator(2000):
+        s = sentences[info.sentence_id]
+        day = timezone.localdate(info.received_at)
+        if s["type"] != SentenceType.LICENCE or info.person_id != s["person_id"]:
+            problems.append(f"information {info.pk}: not on its person's licence")
+        if not s["start_date"] <= day <= _last_day(s):
+            problems.append(f"information {info.pk}: received on {day}, outside its sentence")
+        if not info.recall_considered or info.decision_due_at != decision_deadline(
+            info.received_at, info.urgency
+        ):
+            problems.append(f"information {info.pk}: deadline {info.decision_due_at} is not the service's")
+        if not staff.can_record(info.recorded_by_id, s["person__pdu_id"]):
+            problems.append(
+                f"information {info.pk}: recorded by staff {info.recorded_by_id}, who cannot record"
+            )
+        if info.source in ("partner_agency", "other") and not info.source_detail:
+            problems.append(f"information {info.pk}: no detail of the source")
+    decisions = EnforcementDecision.objects.filter(risk_information__isnull=False).select_related(
+        "risk_information", "sentence__person"
+    )
+    answered: set[int] = set()
+    for d in decisions.prefetch_related("triggering_contacts").iterator(500):
+        info, s = d.risk_information, sentences[d.sentence_id]
+        if d.risk_information_id in answered:
+            problems.append(f"decision {d.pk}: a second decision on information {d.risk_information_id}")
+        answered.add(d.risk_information_id)
+        if d.decision not in DECISIONS_ON_INFORMATION or d.proposed != proposed_recall(info):
+            problems.append(f"decision {d.pk}: {d.decision} (proposed {d.proposed}) on risk information")
+        if info.sentence_id != d.sentence_id or list(d.triggering_contacts.all()):
+            problems.append(f"decision {d.pk}: not on its information's sentence alone")
+        if not info.received_at <= d.decided_at <= timezone.now():
+            problems.append(f"decision {d.pk}: decided outside the information's time")
+        if s["termination_date"] and timezone.localdate(d.decided_at) > s["termination_date"]:
+            problems.append(f"decision {d.pk}: decided after the sentence ended")
+        if len(d.rationale.strip()) < RATIONALE_MIN_LENGTH:
+            problems.append(f"decision {d.pk}: rationale too short")
+        if not staff.can_record(d.decided_by_id, s["person__pdu_id"]):
+            problems.append(f"decision {d.pk}: decided by staff {d.decided_by_id}, who cannot record")
+    for e in DecisionEndorsement.objects.select_related("decision"):
+        d = e.decision
+        if not needs_endorsement(d):
+            problems.append(f"endorsement {e.pk}: of a decision that needs none")
+        if (
+            staff.grade.get(e.endorsed_by_id) not in (Grade.SPO, Grade.HEAD_OF_PDU)
+            or e.endorsed_by_id == d.decided_by_id
+        ):
+            problems.append(f"endorsement {e.pk}: by staff {e.endorsed_by_id}, who cannot endorse it")
+        if not d.decided_at <= e.endorsed_at <= timezone.now():
+            problems.append(f"endorsement {e.pk}: dated outside the decision's time")
+        if len(e.rationale.strip()) < ENDORSEMENT_MIN_LENGTH:
+            problems.append(f"endorsement {e.pk}: rationale too short")
+    return problems
+
+
+def rescheduled_problems() -> list[str]:
+    """A rescheduled or cancelled appointment says who asked and why, and was changed before it started; an
+    appointment booked in place of another is the same person's, later, and only of a rescheduled one."""
+    problems = []
+    changed = Contact.objects.filter(outcome__in=CHANGE_OUTCOMES).select_related("rescheduled_to")
+    for c in changed.iterator(2000):
+        if c.change_requested_by not in ChangeRequestedBy.values or len(c.change_reason) < REASON_MIN_LENGTH:
+            problems.append(f"contact {c.pk}: {c.outcome} without who asked and why")
+        if c.outcome_recorded_at is None or c.outcome_recorded_at >= c.starts_at:
+            problems.append(f"contact {c.pk}: {c.outcome} after it started")
+    for new in Contact.objects.filter(rescheduled_from__isnull=False).select_related("rescheduled_from"):
+        old = new.rescheduled_from
+        if old.outcome != "rescheduled" or old.person_id != new.person_id or new.starts_at <= old.starts_at:
+            problems.append(f"contact {new.pk}: booked in place of contact {old.pk}, which it cannot replace")
+    return problems
+
+
 RULES = {
     "sentences": sentence_problems,
     "contact_window": contact_window_problems,
@@ -537,6 +690,8 @@ RULES = {
     "diversity_history": diversity_history_problems,
     "addresses": address_problems,
     "bank_holidays": bank_holiday_problems,
+    "risk_information": risk_information_problems,
+    "rescheduled": rescheduled_problems,
 }
 
 

@@ -176,19 +176,29 @@ def run_and_capture(
 
 
 def diversity_discussed(tables: dict[str, Table]) -> dict[str, Counter]:
-    """Completed assessments by ethnic group, and what they said about discussing diversity factors."""
+    """Completed assessments by ethnic group, and whether their diversity conversation was held in full ("yes":
+    every topic discussed) or not ("no")."""
     profiles = tables["people_diversityprofile"].columns
     group_of = {
         person: str(GROUP_OF_ETHNICITY[code])
         for person, code in zip(profiles["person_id"].tolist(), profiles["ethnicity"].tolist(), strict=True)
     }
-    assessments = tables["cases_assessmentsummary"].columns
+    assessments = tables["assessment_assessment"].columns
+    topics = tables["assessment_diversitytopic"].columns
+    left: Counter = Counter(
+        a
+        for a, status in zip(topics["assessment_id"].tolist(), topics["status"].tolist(), strict=True)
+        if status != "discussed"
+    )
     counts: dict[str, Counter] = {}
-    for person, answer in zip(
-        assessments["person_id"].tolist(), assessments["diversity_factors_discussed"].tolist(), strict=True
+    for pk, person, status in zip(
+        assessments["id"].tolist(),
+        assessments["person_id"].tolist(),
+        assessments["status"].tolist(),
+        strict=True,
     ):
-        if answer:
-            counts.setdefault(group_of[person], Counter())[answer] += 1
+        if status in ("complete", "locked"):
+            counts.setdefault(group_of[person], Counter())["no" if left[pk] else "yes"] += 1
     return counts
 
 
@@ -224,7 +234,16 @@ def test_odds_that_diversity_is_discussed_halved_for_black_people_in_one_pdu(
     assert cells["regions"]["YH"]["black"]["effect"] < 1.0
     elsewhere = cells_other_than(
         biased_run.truth,
-        lambda m, u, g: m == "diversity_discussed" and g == "black" and u in ("YH04", "YH", "national"),
+        # Holding the conversation in full less often also leaves each topic undiscussed more often.
+        lambda m, u, g: (
+            (m == "diversity_discussed" or m.startswith("diversity_topic:"))
+            and g == "black"
+            and u in ("YH04", "YH", "national")
+        ),
     )
     assert {cell["effect"] for *_, cell in elsewhere} <= {1.0, None}
+    topic = cells_other_than(biased_run.truth, lambda m, u, g: m != "diversity_topic:discrimination")
+    assert {round(cell["effect"], 6) for m, u, g, cell in topic if (u, g) == ("YH04", "black")} == {
+        round(float(with_odds(np.array(0.58), 0.5) * 0.6 + 0.4) / (0.58 * 0.6 + 0.4), 6)
+    }
     assert baseline_run.fingerprint != biased_run.fingerprint

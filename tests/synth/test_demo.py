@@ -27,7 +27,16 @@ def today() -> dt.date:
 
 
 pytestmark = pytest.mark.django_db(transaction=True)
-ROLES = {"po.demo", "pso.demo", "spo.demo", "head.demo", "analyst.demo", "inspector.demo", "admin.demo"}
+ROLES = {
+    "po.demo",
+    "pso.demo",
+    "spo.demo",
+    "head.demo",
+    "analyst.demo",
+    "inspector.demo",
+    "admin.demo",
+    "hr.demo",
+}
 
 
 @pytest.fixture(autouse=True)

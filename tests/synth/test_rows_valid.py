@@ -21,8 +21,7 @@ def test_every_table_the_generator_reports_is_loaded_in_full(tiny: Result) -> No
     # the CRN counter (the generator's CRNs are its own) and duplicate-check notes. The checks below see every
     # other kind.
     empty = {table for table, count in counts.items() if count == 0}
-    # Recall on risk information and its endorsements (issue 13) are written by the services only.
-    assert empty - {"cases_riskinformation", "cases_decisionendorsement"} == {
+    assert empty == {
         "people_exclusion",
         "people_restriction",
         "people_personchange",

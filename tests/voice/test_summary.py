@@ -248,6 +248,8 @@ def test_nothing_finer_than_region_and_nothing_about_reporters(built: summary.Su
         for finer in ("Northtown", "PNRTHV", "Voice Leeds", "PVLDS", "Leeds team"):
             assert finer not in text
         assert "Voice north" in text
+    # Table 4 names its rows by kind and region: the region is a label, not a number set to the right.
+    assert "<td>Voice north</td>" in html and '<td class="num">Voice north</td>' not in html
     fields = {f.name for f in Concern._meta.get_fields()}
     for characteristic in (
         "ethnic_group",

@@ -31,7 +31,10 @@ from .routers import (
     equality,
     imports,
     people,
+    plans,
     referrals,
+    reports,
+    reviews,
     risk,
     risk_information,
     sentences,
@@ -63,13 +66,16 @@ api.add_router("/referrals", referrals.router)
 api.add_router("/risk-reviews", risk.risk_router)
 api.add_router("/registrations", risk.registrations_router)
 api.add_router("/assessments", assessments.router)
+api.add_router("/assessments", plans.router)
 api.add_router("/tiers", assessments.tiers_router)
+api.add_router("/reports", reports.router)
 api.add_router("/risk-information", risk_information.router)
 api.add_router("/allocations", workload.router)
 api.add_router("/workload", workload.workload_router)
 api.add_router("/equality", equality.router)
 api.add_router("/voice", voice.router)
 api.add_router("/imports", imports.router)
+api.add_router("/reviews", reviews.router)
 
 
 def error(

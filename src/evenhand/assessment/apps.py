@@ -13,3 +13,9 @@ class AssessmentConfig(AppConfig):
         from .services.tiers import on_tier_inputs_changed
 
         tier_inputs_changed.connect(on_tier_inputs_changed, dispatch_uid="assessment-recompute-tier")
+        # The assessments due or overdue on the to-do list (cases.agenda reads no assessment itself).
+        from evenhand.cases.agenda import register_todo_source
+
+        from .todo import assessments_due
+
+        register_todo_source(assessments_due)

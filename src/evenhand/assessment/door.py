@@ -7,14 +7,17 @@ assessment open it for casework (a casework role with access), and the assessmen
 record already holds (record once), shaped by the cases records.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 
 from evenhand.audit.models import Channel
+from evenhand.audit.services import log_export
 from evenhand.cases import selectors as case_selectors
-from evenhand.cases.models import Sentence
+from evenhand.cases.models import Offence, Sentence
 from evenhand.cases.records import ReferralRecord, RegistrationRecord, RiskRecord, SentenceRecord
 from evenhand.org.models import StaffMember
 from evenhand.people.access import visible_people
@@ -25,15 +28,17 @@ from evenhand.people.door import (
     open_person_and_model,
     person_for_casework,
     record_id,
+    refuse,
     shaped_slice,
 )
 from evenhand.people.models import Person
 from evenhand.people.records import Lens, PersonRecord
 
 from . import selectors
-from .models import Assessment
+from .models import Assessment, PreSentenceReport, ReportStatus
 from .records import AssessmentRecord, TierRecord
-from .services import can_countersign, completion_problems, identity_choices, last_finished
+from .report_records import ReportRecord
+from .services import can_countersign, completion_problems, identity_choices, last_finished, reports
 
 
 @dataclass(frozen=True)
@@ -230,17 +235,220 @@ def list_assessments(
 ) -> tuple[int, list[AssessmentRecord]]:
     """Assessments the viewer may see, latest first, shaped; the page is logged as an export."""
     lens = Lens.of(viewer)
-    rows = selectors.with_parts().filter(person__in=visible_people(viewer))
-    rows = by_ref(rows, "person_id", lens, "person", person)
+    return _listed(
+        viewer,
+        selectors.with_parts().order_by("-started_on", "-id"),
+        person=person,
+        status=status,
+        shape=lambda a: AssessmentRecord.shape(a, lens),
+        offset=offset,
+        limit=limit,
+        channel=channel,
+        purpose=purpose,
+    )
+
+
+def _listed(
+    viewer: StaffMember,
+    rows: QuerySet[Any],
+    *,
+    person: str | None,
+    status: str | None,
+    shape: Callable[[Any], Any],
+    offset: int,
+    limit: int,
+    channel: Channel,
+    purpose: str,
+) -> tuple[int, list[Any]]:
+    """A page of ``rows`` (records of one person each) about the people the viewer may see, of one person
+    and status when asked, shaped; the page is logged as an export."""
+    lens = Lens.of(viewer)
+    rows = by_ref(rows.filter(person__in=visible_people(viewer)), "person_id", lens, "person", person)
     if status:
         rows = rows.filter(status=status)
     return shaped_slice(
         viewer=viewer,
-        rows=rows.order_by("-started_on", "-id"),
+        rows=rows,
         offset=offset,
         limit=limit,
-        person_of=lambda a: a.person_id,
-        shape=lambda a: AssessmentRecord.shape(a, lens),
+        person_of=lambda row: row.person_id,
+        shape=shape,
+        channel=channel,
+        purpose=purpose,
+    )
+
+
+# --- pre-sentence reports -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReportsPage:
+    person: PersonRecord
+    lens: Lens
+    reports: list[ReportRecord]
+    can_start: bool
+
+
+@dataclass(frozen=True)
+class ReportPage:
+    person: PersonRecord
+    lens: Lens
+    report: ReportRecord
+    can_edit: bool  # the author, while it is a draft
+    can_submit: bool
+    can_sign_off: bool
+    can_return: bool
+    can_correct: bool
+    needs_sign_off: bool
+    problems: dict[str, list[str]]
+    spo_choices: list[tuple[int, str]]
+
+
+@dataclass(frozen=True)
+class ReportWork:
+    """A report opened for casework: the model the services take, and what the page shows."""
+
+    model: PreSentenceReport
+    page: ReportPage
+
+
+@dataclass(frozen=True)
+class PersonForReport:
+    model: Person
+    person: PersonRecord
+    offences: QuerySet[Offence]
+    has_offences: bool  # a report's offences are chosen from the record: none recorded, none to choose
+
+
+def _load_report(viewer: StaffMember, ref: str | int) -> PreSentenceReport:
+    lens = Lens.of(viewer)
+    found = selectors.reports_with_parts().filter(pk=record_id(lens, "report", ref)).first()
+    if found is None:
+        raise RecordNotFound("No such report.")
+    return found
+
+
+def _shape_report(report: PreSentenceReport, lens: Lens) -> ReportRecord:
+    convictions = None
+    if report.previous_convictions is None:
+        convictions = reports.previous_convictions(
+            report.person_id, report.hearing_date, excluding=report.main_offence.sentence_id
+        )
+    return ReportRecord.shape(report, lens, convictions=convictions)
+
+
+def _report_page(viewer: StaffMember, report: PreSentenceReport) -> ReportPage:
+    lens = Lens.of(viewer)
+    draft = report.status == ReportStatus.DRAFT
+    author = viewer.pk == report.author_id
+    shaped = _shape_report(report, lens)
+    return ReportPage(
+        person=PersonRecord.shape(report.person, lens, with_diversity=True),
+        lens=lens,
+        report=shaped,
+        can_edit=lens.casework and draft and author,
+        can_submit=lens.casework and draft and author,
+        can_sign_off=lens.casework and reports.can_sign_off(viewer, report),
+        can_return=lens.casework
+        and report.status == ReportStatus.AWAITING_SIGN_OFF
+        and (author or reports.can_sign_off(viewer, report)),
+        can_correct=lens.casework and report.status == ReportStatus.DELIVERED and not shaped.corrected,
+        needs_sign_off=draft and reports.needs_sign_off(report),
+        problems=reports.report_problems(report) if draft else {},
+        spo_choices=[(s.pk, s.full_name) for s in reports.spo_choices(report)] if draft and author else [],
+    )
+
+
+def open_report(*, viewer: StaffMember, ref: str | int, channel: Channel, purpose: str) -> ReportPage:
+    """One pre-sentence report, shaped for the viewer; the view or refusal is logged."""
+    report = _load_report(viewer, ref)
+    admit(viewer=viewer, person_id=report.person_id, channel=channel, purpose=purpose)
+    return _report_page(viewer, report)
+
+
+def report_for_work(*, viewer: StaffMember, ref: str | int, channel: Channel, purpose: str) -> ReportWork:
+    """A report opened to change, submit, sign off or correct it (a casework role with access to the person;
+    the view or the refusal logged)."""
+    report = _load_report(viewer, ref)
+    admit(viewer=viewer, person_id=report.person_id, channel=channel, purpose=purpose, casework=True)
+    return ReportWork(model=report, page=_report_page(viewer, report))
+
+
+def report_document(*, viewer: StaffMember, ref: str | int, channel: Channel, purpose: str) -> ReportPage:
+    """A report as a document (the HTML page to print, the PDF): for staff who see identities, since the
+    report is the author's words; the view and the export are both logged."""
+    report = _load_report(viewer, ref)
+    if not Lens.of(viewer).identity:
+        refuse(
+            viewer=viewer,
+            person_id=report.person_id,
+            channel=channel,
+            message="The report's text is not shown to your role.",
+            role_only=True,
+        )
+    admit(viewer=viewer, person_id=report.person_id, channel=channel, purpose=purpose)
+    log_export(staff=viewer, channel=channel, detail=purpose, person_ids=[report.person_id])
+    return _report_page(viewer, report)
+
+
+def open_reports(*, viewer: StaffMember, ref: str | int, channel: Channel, purpose: str) -> ReportsPage:
+    """A person's pre-sentence reports, and whether the viewer may start one; one view row."""
+    person, record = open_person_and_model(viewer=viewer, ref=ref, channel=channel, purpose=purpose)
+    lens = Lens.of(viewer)
+    return ReportsPage(
+        person=record,
+        lens=lens,
+        reports=[ReportRecord.shape(r, lens, with_parts=False) for r in selectors.reports_of(person)[:50]],
+        can_start=lens.casework,
+    )
+
+
+def person_for_report(
+    *, viewer: StaffMember, ref: str | int, channel: Channel, purpose: str
+) -> PersonForReport:
+    """The person, for starting a report (casework roles with access; the view or refusal logged), with the
+    offences their record holds to choose from."""
+    person = person_for_casework(
+        viewer=viewer,
+        person_id=ref,  # type: ignore[arg-type]  # an id or an analyst's token, as record_id takes
+        channel=channel,
+        purpose=purpose,
+    )
+    offences = selectors.offences_of(person)
+    return PersonForReport(
+        model=person,
+        person=PersonRecord.shape(person, Lens.of(viewer)),
+        offences=offences,
+        has_offences=offences.exists(),
+    )
+
+
+def written_report(*, viewer: StaffMember, report_id: int) -> ReportRecord:
+    """A report the viewer has just changed (its loading logged the view), shaped for them."""
+    return _shape_report(selectors.reports_with_parts().get(pk=report_id), Lens.of(viewer))
+
+
+def list_reports(
+    *,
+    viewer: StaffMember,
+    person: str | None = None,
+    status: str | None = None,
+    offset: int,
+    limit: int,
+    channel: Channel,
+    purpose: str,
+) -> tuple[int, list[ReportRecord]]:
+    """Pre-sentence reports the viewer may see, latest hearing first, shaped; the page is logged as an
+    export."""
+    lens = Lens.of(viewer)
+    return _listed(
+        viewer,
+        selectors.reports_with_parts().order_by("-hearing_date", "-id"),
+        person=person,
+        status=status,
+        shape=lambda r: _shape_report(r, lens),
+        offset=offset,
+        limit=limit,
         channel=channel,
         purpose=purpose,
     )
@@ -250,15 +458,26 @@ __all__ = [
     "AssessmentPage",
     "AssessmentWork",
     "AssessmentsPage",
+    "PersonForReport",
     "RecordFacts",
+    "ReportPage",
+    "ReportWork",
+    "ReportsPage",
     "TierPage",
     "assessment_for_work",
     "identity_choices",
     "list_assessments",
+    "list_reports",
     "open_assessment",
     "open_assessments",
+    "open_report",
+    "open_reports",
     "open_tier",
     "person_for_assessment",
+    "person_for_report",
+    "report_document",
+    "report_for_work",
     "sentence_of",
     "written_assessment",
+    "written_report",
 ]

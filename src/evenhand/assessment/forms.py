@@ -6,11 +6,11 @@ from typing import Any
 from django import forms
 from django.db.models import QuerySet
 
-from evenhand.cases.models import Sentence
-from evenhand.core.forms import GovukForm
+from evenhand.cases.models import Sentence, ServiceArea
+from evenhand.core.forms import GovukDateField, GovukForm
 
 from . import sections as S
-from .models import AssessmentKind, Topic, TopicStatus
+from .models import Actor, AgreementAnswer, AssessmentKind, GoalStatus, StepStatus, Topic, TopicStatus
 from .services.conversation import TopicAnswer, identity_choices
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
@@ -192,3 +192,149 @@ class PredictorsForm(GovukForm):
 
 class ConfirmForm(GovukForm):
     """A button alone (complete, countersign): the service says what stops it."""
+
+
+# --- the sentence plan ---------------------------------------------------------------------------------------
+
+NEED_CHOICES = [(s.key, s.title) for s in S.SECTIONS]
+
+
+class GoalForm(GovukForm):
+    """A goal of the sentence plan: added (active or future) or changed (any status, with the reason for
+    removing it). The choices of topic are what the diversity conversation discussed."""
+
+    title = forms.CharField(
+        label="What is the goal?",
+        max_length=200,
+        help_text="In the person's words where you can",
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    need = forms.ChoiceField(
+        choices=[("", "Select the main need area"), *NEED_CHOICES],
+        label="Main need area",
+        error_messages={"required": "Select the main need area the goal works on"},
+    )
+    related_needs = forms.MultipleChoiceField(
+        choices=NEED_CHOICES,
+        label="Related need areas (optional)",
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    status = forms.ChoiceField(
+        choices=[(GoalStatus.ACTIVE.value, "Work on it now"), (GoalStatus.FUTURE.value, "In the future")],
+        label="When will the person work on it?",
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select when the person will work on the goal"},
+    )
+    target_date = GovukDateField(
+        label="Target date", required=False, help_text="For a goal to work on now. For example, 27 3 2027"
+    )
+    topic = forms.ChoiceField(
+        choices=[],
+        label="Does the goal respond to something from the diversity conversation? (optional)",
+        widget=forms.RadioSelect,
+        required=False,
+    )
+
+    def __init__(self, *args: Any, findings: list[Any], changing: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        topic = self.fields["topic"]
+        assert isinstance(topic, forms.ChoiceField)
+        topic.choices = [("", "No"), *[(f.topic, f.label) for f in findings]]
+        if changing:
+            status = self.fields["status"]
+            assert isinstance(status, forms.ChoiceField)
+            status.choices = GoalStatus.choices
+            status.label = "Status"
+            self.fields["note"] = forms.CharField(
+                label="If you remove the goal, why?", max_length=200, required=False
+            )
+
+    def arguments(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        given = {
+            "title": data["title"],
+            "need": data["need"],
+            "related_needs": data.get("related_needs") or [],
+            "status": data["status"],
+            "target_date": data.get("target_date"),
+            "topic": data.get("topic") or None,
+        }
+        if "note" in self.fields:
+            given["note"] = data.get("note", "")
+        return given
+
+
+class StepForm(GovukForm):
+    """A step towards a goal. A service's step is a referral: made now (service and provider) or one of the
+    person's referrals already made."""
+
+    description = forms.CharField(label="What is the step?", max_length=200)
+    actor = forms.ChoiceField(
+        choices=Actor.choices,
+        label="Who will take the step?",
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select who will take the step"},
+    )
+    status = forms.ChoiceField(
+        choices=StepStatus.choices, label="Status (for the person or the practitioner)", required=False
+    )
+    service_area = forms.ChoiceField(
+        choices=[("", "Select the service"), *ServiceArea.choices],
+        label="Service (a new referral)",
+        required=False,
+    )
+    provider = forms.CharField(label="Provider (optional)", max_length=120, required=False)
+    referral = forms.ChoiceField(choices=[], label="Or a referral already made (optional)", required=False)
+
+    def __init__(self, *args: Any, referrals: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["referral"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [
+            ("", "None: make a new referral"),
+            *[
+                (r.ref, f"{r.service_area_label}, made {r.made_on:%d %B %Y} ({r.status_label.lower()})")
+                for r in referrals
+            ],
+        ]
+
+    def arguments(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        referral = data.get("referral") or None
+        return {
+            "description": data["description"],
+            "actor": data["actor"],
+            "status": data.get("status") or StepStatus.NOT_STARTED,
+            "service_area": data.get("service_area") or "",
+            "provider": data.get("provider") or "",
+            "referral_id": int(referral) if referral else None,
+        }
+
+
+class StepStatusForm(GovukForm):
+    status = forms.ChoiceField(
+        choices=StepStatus.choices,
+        label="Status",
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select the step's status"},
+    )
+
+
+class AgreementForm(GovukForm):
+    answer = forms.ChoiceField(
+        choices=AgreementAnswer.choices,
+        label="Does the person agree with the plan?",
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select whether the person agrees with the plan"},
+    )
+    details = forms.CharField(
+        label="Details",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+        help_text="Needed if the person does not agree or could not answer",
+    )
+
+
+class ReviewForm(GovukForm):
+    review_on = GovukDateField(label="Review date", help_text="For example, 27 3 2027")

@@ -5,10 +5,10 @@ import datetime as dt
 from django.db.models import Count, Prefetch, QuerySet
 from django.utils import timezone
 
-from evenhand.cases.models import Contact, ContactOutcome
+from evenhand.cases.models import Contact, ContactOutcome, Offence
 from evenhand.people.models import Person
 
-from .models import OPEN, Assessment, DiversityTopic, TierCalculation
+from .models import OPEN, Assessment, DiversityTopic, PreSentenceReport, TierCalculation
 
 
 def with_parts() -> QuerySet[Assessment]:
@@ -57,3 +57,40 @@ def tier_history(person: Person | int) -> QuerySet[TierCalculation]:
     """Every tier computed for the person, latest first."""
     pk = person if isinstance(person, int) else person.pk
     return TierCalculation.objects.filter(person_id=pk).order_by("-computed_at", "-id")
+
+
+# --- pre-sentence reports -------------------------------------------------------------------------------
+
+
+def reports_with_parts() -> QuerySet[PreSentenceReport]:
+    """Pre-sentence reports with what a page of one shows, in a fixed number of queries."""
+    return PreSentenceReport.objects.select_related(
+        "person__pdu__region",
+        "person__diversity",
+        "author",
+        "named_spo",
+        "signed_off_by",
+        "main_offence",
+        "risk_review",
+        "assessment",
+    ).prefetch_related(
+        "other_offences", Prefetch("assessment__topics", queryset=DiversityTopic.objects.order_by("id"))
+    )
+
+
+def reports_of(person: Person) -> QuerySet[PreSentenceReport]:
+    """A person's pre-sentence reports, latest hearing first."""
+    return (
+        PreSentenceReport.objects.filter(person=person)
+        .select_related("author", "named_spo", "signed_off_by", "main_offence", "risk_review", "assessment")
+        .order_by("-hearing_date", "-id")
+    )
+
+
+def offences_of(person: Person) -> QuerySet[Offence]:
+    """The offences the person's record holds, newest sentence first: a report's offences are chosen here."""
+    return (
+        Offence.objects.filter(sentence__person=person)
+        .select_related("sentence")
+        .order_by("-sentence__start_date", "-is_main", "id")
+    )

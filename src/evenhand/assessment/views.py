@@ -20,9 +20,12 @@ from evenhand.core.http import add_service_errors, handle_form
 from evenhand.org.access import staff_of
 
 from . import door, services
+from . import report_document as document
 from . import sections as S
 from .forms import ConfirmForm, PredictorsForm, SectionForm, StartForm, TopicForm
-from .models import Topic
+from .models import ReportSection, Topic
+from .report_forms import ConfirmReportForm, ReportSectionForm, StartReportForm, SubmitReportForm
+from .services import reports as report_services
 
 
 def _task_list(ref: str) -> str:
@@ -272,3 +275,225 @@ def tier(request: HttpRequest, person_ref: str) -> HttpResponse:
     staff = staff_of(request, opening_record=True)
     page = door.open_tier(viewer=staff, ref=person_ref, channel=Channel.UI, purpose="Tier")
     return render(request, "assessment/tier.html", {"page": page, "person": page.person, "lens": page.lens})
+
+
+# --- pre-sentence reports ---------------------------------------------------------------------------------
+
+
+def _report_home(ref: str) -> str:
+    return reverse("report", args=[ref])
+
+
+@require_GET
+def reports(request: HttpRequest, person_ref: str) -> HttpResponse:
+    """A person's pre-sentence reports, and "Write a pre-sentence report" for casework roles."""
+    staff = staff_of(request, opening_record=True)
+    page = door.open_reports(viewer=staff, ref=person_ref, channel=Channel.UI, purpose="Pre-sentence reports")
+    return render(
+        request, "assessment/reports.html", {"page": page, "person": page.person, "lens": page.lens}
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def start_report(request: HttpRequest, person_ref: str) -> HttpResponse:
+    """Write a pre-sentence report: the court, the hearing, the format and the offences from the record."""
+    staff = staff_of(request, opening_record=True)
+    work = door.person_for_report(
+        viewer=staff, ref=person_ref, channel=Channel.UI, purpose="Write a pre-sentence report"
+    )
+    form = StartReportForm(request.POST if request.method == "POST" else None, offences=work.offences)
+    done = handle_form(
+        request,
+        form,
+        lambda data: report_services.start_report(by=staff, person=work.model, **form.arguments()),
+        success="Pre-sentence report started",
+        then=lambda started: _report_home(str(started.pk)),
+    )
+    return done or render(
+        request, "assessment/report_start.html", {"work": work, "person": work.person, "form": form}
+    )
+
+
+@require_GET
+def report(request: HttpRequest, report_ref: str) -> HttpResponse:
+    """The report's task list: the court case, each section and its state, and what can be done next."""
+    staff = staff_of(request, opening_record=True)
+    page = door.open_report(viewer=staff, ref=report_ref, channel=Channel.UI, purpose="Pre-sentence report")
+    return render(
+        request,
+        "assessment/report.html",
+        {"page": page, "person": page.person, "lens": page.lens, "r": page.report},
+    )
+
+
+def _section_initial(r: Any, section: str) -> dict[str, Any]:
+    if section == ReportSection.DIVERSITY:
+        return {f"diversity_{f.key}": f.text or "" for f in r.factors}
+    return {
+        "sources": r.sources,
+        "sources_other": r.sources_other or "",
+        "offence_analysis": r.offence_analysis or "",
+        "circumstances": r.circumstances or "",
+        "risk_analysis": r.risk_analysis or "",
+        "protective_factors": r.protective_factors or "",
+        "proposal": r.proposal,
+        "requirements": r.requirements,
+        "rationale": r.rationale or "",
+        "alternatives": r.alternatives or "",
+    }
+
+
+@require_http_methods(["GET", "POST"])
+def report_section(request: HttpRequest, report_ref: str, report_part: str) -> HttpResponse:
+    """One section on its own page: save and come back, or save as complete; what was typed is kept on an
+    error."""
+    if report_part not in ReportSection.values:
+        raise Http404("No such section.")
+    title = ReportSection(report_part).label
+    staff = staff_of(request, opening_record=True)
+    work = door.report_for_work(
+        viewer=staff, ref=report_ref, channel=Channel.UI, purpose=f"Pre-sentence report: {title}"
+    )
+    r = work.page.report
+    if request.method == "POST":
+        form = ReportSectionForm(request.POST, section=report_part)
+    else:
+        form = ReportSectionForm(section=report_part, initial=_section_initial(r, report_part))
+    complete = request.POST.get("action") == "complete"
+    done = handle_form(
+        request,
+        form,
+        lambda data: report_services.save_report_section(
+            by=staff,
+            report=work.model,
+            section=report_part,
+            data=form.data_for_service(),
+            complete=complete,
+        ),
+        success=f"{title}: {'completed' if complete else 'saved'}",
+        then=lambda _: _report_home(r.ref),
+    )
+    return done or render(
+        request,
+        "assessment/report_section.html",
+        {
+            "page": work.page,
+            "person": work.page.person,
+            "r": r,
+            "section": report_part,
+            "title": title,
+            "form": form,
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def report_submit(request: HttpRequest, report_ref: str) -> HttpResponse:
+    """Check the report and submit it: for sign-off (naming the SPO where it addresses dangerousness), or
+    delivered by its author where no sign-off is needed."""
+    staff = staff_of(request, opening_record=True)
+    work = door.report_for_work(
+        viewer=staff, ref=report_ref, channel=Channel.UI, purpose="Pre-sentence report: submit"
+    )
+    r = work.page.report
+    form = SubmitReportForm(
+        request.POST if request.method == "POST" else None,
+        spos=work.page.spo_choices,
+        initial={"dangerousness": "yes" if r.dangerousness else None},
+    )
+    done = handle_form(
+        request,
+        form,
+        lambda data: report_services.submit_report(by=staff, report=work.model, **form.arguments()),
+        success=lambda done: (
+            "Report delivered"
+            if done.status == "delivered"
+            else "Sent to a senior probation officer to sign off"
+        ),
+        then=lambda _: _report_home(r.ref),
+    )
+    return done or render(
+        request,
+        "assessment/report_submit.html",
+        {"page": work.page, "person": work.page.person, "r": r, "form": form},
+    )
+
+
+def _report_action(
+    request: HttpRequest, report_ref: str, purpose: str, action: Any, success: str, template: str
+) -> HttpResponse:
+    staff = staff_of(request, opening_record=True)
+    work = door.report_for_work(viewer=staff, ref=report_ref, channel=Channel.UI, purpose=purpose)
+    r = work.page.report
+    form = ConfirmReportForm(request.POST if request.method == "POST" else None)
+    done = handle_form(
+        request,
+        form,
+        lambda data: action(by=staff, report=work.model),
+        success=success,
+        then=lambda result: _report_home(str(result.pk)),
+    )
+    return done or render(
+        request, template, {"page": work.page, "person": work.page.person, "r": r, "form": form}
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def report_sign_off(request: HttpRequest, report_ref: str) -> HttpResponse:
+    """An SPO signs off a report (never their own; the SPO it names where it addresses dangerousness)."""
+    return _report_action(
+        request,
+        report_ref,
+        "Pre-sentence report: sign off",
+        report_services.sign_off_report,
+        "Report signed off and delivered",
+        "assessment/report_sign_off.html",
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def report_return(request: HttpRequest, report_ref: str) -> HttpResponse:
+    """Send a report waiting for sign-off back to draft, to change it."""
+    return _report_action(
+        request,
+        report_ref,
+        "Pre-sentence report: return to draft",
+        report_services.return_report,
+        "Report returned to draft",
+        "assessment/report_sign_off.html",
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def report_correct(request: HttpRequest, report_ref: str) -> HttpResponse:
+    """Correct a delivered report: a new version, prefilled with everything it said, signed off again."""
+    return _report_action(
+        request,
+        report_ref,
+        "Pre-sentence report: correct",
+        report_services.correct_report,
+        "Correction started: change what needs correcting and submit it",
+        "assessment/report_correct.html",
+    )
+
+
+@require_GET
+def report_document(request: HttpRequest, report_ref: str) -> HttpResponse:
+    """The report as an accessible HTML document (to read or print); the view and the export are logged."""
+    staff = staff_of(request, opening_record=True)
+    page = door.report_document(
+        viewer=staff, ref=report_ref, channel=Channel.UI, purpose="Pre-sentence report: HTML"
+    )
+    return HttpResponse(document.render_html(page))
+
+
+@require_GET
+def report_pdf(request: HttpRequest, report_ref: str) -> HttpResponse:
+    """The report as a PDF (the same document, through the publication's PDF library)."""
+    staff = staff_of(request, opening_record=True)
+    page = door.report_document(
+        viewer=staff, ref=report_ref, channel=Channel.UI, purpose="Pre-sentence report: PDF"
+    )
+    response = HttpResponse(document.render_pdf(page), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{document.file_name(page)}"'
+    return response

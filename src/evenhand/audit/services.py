@@ -22,6 +22,14 @@ def log_refused_view(*, staff: StaffMember, person_id: int, channel: Channel) ->
     )
 
 
+def log_refused_staff_view(*, staff: StaffMember, channel: Channel, detail: str) -> AccessLogEntry:
+    """Record a refused attempt on something about a member of staff rather than a person on probation (such
+    as a practitioner's own case review results): no person, what was asked for in the detail."""
+    return AccessLogEntry.objects.create(
+        staff=staff, action=Action.REFUSED, channel=channel, detail=detail[:300]
+    )
+
+
 def log_access_change(*, staff: StaffMember, person_id: int, channel: Channel, detail: str) -> AccessLogEntry:
     """Record a change to who may see a person record (an exclusion or restriction list entry added or
     removed): the access history of a record includes the changes to its lists, by whom and why."""

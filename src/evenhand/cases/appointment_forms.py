@@ -5,7 +5,7 @@ from typing import Any
 
 from django import forms
 
-from evenhand.core.forms import GovukDateTimeField
+from evenhand.core.forms import GovukDateTimeField, GovukForm
 from evenhand.org.models import StaffMember
 
 from .forms import SentenceChoiceField
@@ -23,7 +23,9 @@ class RequirementChoiceField(forms.ModelChoiceField):
         return f"{obj} ({obj.sentence.get_type_display().lower()} from {obj.sentence.start_date:%-d %B %Y})"
 
 
-class AppointmentForm(forms.Form):
+class AppointmentForm(GovukForm):
+    govuk_errors = {"with_staff": "Select who the appointment is with"}
+
     sentence = SentenceChoiceField(queryset=Sentence.objects.none(), empty_label=None, label="Sentence")
     type = forms.ChoiceField(choices=ContactType.choices, label="Type of appointment")
     starts_at = GovukDateTimeField(label="Date and time", help_text="For example, 27 3 2027 and 14:30")
@@ -91,7 +93,7 @@ _REQUESTED_BY = {
 }
 
 
-class RescheduleForm(forms.Form):
+class RescheduleForm(GovukForm):
     starts_at = GovukDateTimeField(label="New date and time", help_text="For example, 27 3 2027 and 14:30")
     requested_by = forms.ChoiceField(**_REQUESTED_BY)  # type: ignore[arg-type]
     reason = forms.CharField(
@@ -116,7 +118,7 @@ def reschedule_arguments(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
-class CancelForm(forms.Form):
+class CancelForm(GovukForm):
     requested_by = forms.ChoiceField(**_REQUESTED_BY)  # type: ignore[arg-type]
     reason = forms.CharField(
         widget=forms.Textarea,

@@ -10,6 +10,7 @@ identities only, from the records (``evenhand.cases.agenda``), never stored.
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, overload
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -82,12 +83,12 @@ class AppointmentRecord(OfSentence):
     def booked(self) -> bool:
         return self.outcome is None
 
-    @property
+    @cached_property
     def time_label(self) -> str:
         """The local start time, GOV.UK style: 9am, 2:30pm."""
         return time_text(timezone.localtime(self.starts_at))
 
-    @property
+    @cached_property
     def hour(self) -> int:
         return timezone.localtime(self.starts_at).hour
 
@@ -162,6 +163,7 @@ class _InOrder(Sequence[Any]):
 
     def __init__(self, ids: list[int], rows: QuerySet[Person]) -> None:
         self.ids, self.rows = ids, rows
+        self._read: dict[tuple[int, ...], list[Any]] = {}  # the paginator's page and the shown page: one read
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -174,9 +176,11 @@ class _InOrder(Sequence[Any]):
     def __getitem__(self, index: int | slice) -> Any:
         if isinstance(index, int):
             return self[index : index + 1][0]
-        chunk = self.ids[index]
-        found = {p.pk: p for p in self.rows.filter(pk__in=chunk)}
-        return [found[pk] for pk in chunk]
+        chunk = tuple(self.ids[index])
+        if chunk not in self._read:
+            found = {p.pk: p for p in self.rows.filter(pk__in=chunk)}
+            self._read[chunk] = [found[pk] for pk in chunk]
+        return self._read[chunk]
 
 
 def caseload_with_todo(
@@ -190,17 +194,17 @@ def caseload_with_todo(
     if not title:
         return CaseloadWithTodo(title, None, sort)
     lens = Lens.of(viewer)
-    items: dict[int, list[agenda.TodoItem]] = {}
+    counts: dict[int, dict[str, int]] = {}
     rows: QuerySet[Person] | Sequence[Any] = people
     if sort != "name":
         ids = list(people.values_list("pk", flat=True))
         # The ids, not the caseload's query: as a subquery PostgreSQL plans the failures still waiting for a
         # decision over the whole country's contacts (seconds); a list of a PDU's ids it reads by index.
-        items = agenda.todo_items(ids, viewer=viewer, now=now)
+        counts = agenda.todo_counts(ids, viewer=viewer, now=now)
 
         def weight(pk: int) -> int:
-            found = items.get(pk, [])
-            return len(found) if sort == "todo" else sum(1 for i in found if i.kind == sort)
+            found = counts.get(pk)
+            return 0 if found is None else sum(found.values()) if sort == "todo" else found[sort]
 
         ids.sort(key=lambda pk: -weight(pk))  # stable: ties keep the name order
         rows = _InOrder(ids, people)
@@ -214,9 +218,11 @@ def caseload_with_todo(
         purpose=f"Caseload: {title}",
     )
     if sort == "name":
-        items = agenda.todo_items([row.person.id for row in shaped.object_list], viewer=viewer, now=now)
+        shown = [row.person.id for row in shaped.object_list]
+        counts = agenda.todo_counts(shown, viewer=viewer, now=now)
+    none = dict.fromkeys(TodoKind.values, 0)
     shaped.object_list = [
-        TodoRow(case=row, counts=agenda.counts(items.get(row.person.id, []))) for row in shaped.object_list
+        TodoRow(case=row, counts=counts.get(row.person.id, none)) for row in shaped.object_list
     ]
     totals = dict.fromkeys(TodoKind.values, 0)
     for row in shaped.object_list:
@@ -442,7 +448,13 @@ def week_page(
         raise PermissionDenied("You cannot see this diary.")
     lens = Lens.of(viewer)
     monday = monday_of(day)
-    rows = list(agenda.week_of(practitioner, monday).select_related("person__pdu__region"))
+    # Only the relations a diary row shows: the person (with the unit their record is shaped by), the
+    # requirement and the practitioner.
+    rows = list(
+        agenda.week_of(practitioner, monday)
+        .select_related(None)
+        .select_related("person__pdu__region", "requirement", "with_staff")
+    )
     # Who of the week's people the viewer may open, asked of those people only (as a subquery over everyone
     # PostgreSQL costs the whole table and compiles the plan: a second a page).
     about = {c.person_id for c in rows}
@@ -458,12 +470,11 @@ def week_page(
     )
     listed = [_appointment(c, lens) for c in shown]
     holidays = set(bank_holidays_between(monday, monday + dt.timedelta(days=6)))
+    on: dict[dt.date, list[AppointmentRecord]] = {}
+    for a in listed:
+        on.setdefault(timezone.localdate(a.starts_at), []).append(a)
     days = [
-        DiaryDay(
-            day=d,
-            bank_holiday=d in holidays,
-            appointments=[a for a in listed if timezone.localdate(a.starts_at) == d],
-        )
+        DiaryDay(day=d, bank_holiday=d in holidays, appointments=on.get(d, []))
         for d in (monday + dt.timedelta(days=n) for n in range(7))
     ]
     return WeekPage(practitioner, monday, days, listed, len(rows) - len(shown), _colleagues(viewer))

@@ -31,6 +31,7 @@ from evenhand.people.door import (
     refuse,
     shaped_page,
     shaped_slice,
+    sliced,
 )
 from evenhand.people.models import Person
 from evenhand.people.records import Lens, PersonRecord
@@ -48,7 +49,6 @@ from .models import (
     Sentence,
 )
 from .records import (
-    AssessmentRecord,
     ContactRecord,
     DecisionRecord,
     ReferralRecord,
@@ -97,7 +97,9 @@ def _sentences() -> QuerySet[Sentence]:
 
 
 def _contacts() -> QuerySet[Contact]:
-    return Contact.objects.select_related("person", "sentence", "recorded_by", "outcome_recorded_by")
+    return Contact.objects.select_related(
+        "person", "sentence", "recorded_by", "outcome_recorded_by", "rescheduled_to", "rescheduled_from"
+    )
 
 
 def _decisions() -> QuerySet[EnforcementDecision]:
@@ -562,7 +564,6 @@ class PersonPage:
     timeline: Page  # of ContactRecord
     decisions: list[DecisionRecord]
     referrals: list[ReferralRecord]
-    assessments: list[AssessmentRecord]
     outstanding: list[ContactRecord]
     risk_information: list[RiskInformationRecord]
 
@@ -600,11 +601,10 @@ def open_person_page(
             for d in selectors.enforcement_history(person).select_related("corrected_by")[:50]
         ],
         referrals=[ReferralRecord.shape(r, lens) for r in selectors.referrals_of(person)[:50]],
-        assessments=[AssessmentRecord.shape(a, lens) for a in person.assessments.all()[:10]],
         outstanding=[
             ContactRecord.shape(c, lens)
             for c in selectors.outstanding_failures(person).select_related(
-                "recorded_by", "outcome_recorded_by"
+                "recorded_by", "outcome_recorded_by", "rescheduled_from"
             )[:20]
         ],
         risk_information=[
@@ -967,7 +967,9 @@ def risk_decisions_waiting_for(
     if not title:
         return False, []
     lens = Lens.of(viewer)
-    rows = list(selectors.risk_decisions_waiting(people.order_by())[: limit + 1])
+    # The ids first, then the rows (``sliced``): joined to what a row shows, the caseload was applied last,
+    # after every piece of risk information in the country (0.6 s for a practitioner's My cases).
+    rows = sliced(selectors.risk_decisions_waiting(people.order_by()), 0, limit + 1)
     if rows:
         log_export(
             staff=viewer,

@@ -14,8 +14,8 @@ from evenhand.people.records import Addressed, Lens, reference
 
 from .models import (
     NEXT_STATUSES,
-    AssessmentSummary,
     Contact,
+    ContactOutcome,
     EnforcementDecision,
     Offence,
     Referral,
@@ -256,6 +256,13 @@ class ContactRecord(OfSentence):
     outcome_recorded_at: dt.datetime | None
     outcome_recorded_by: str | None
     decisions: list[str]  # the labels of the decisions that answered it
+    # Rescheduled or cancelled: who asked and why (no reason for analysts, it is free text); the time it was
+    # moved to, and for the appointment booked in its place, the time it was moved from.
+    change_requested_by: str | None = None
+    change_requested_by_label: str | None = None
+    change_reason: str | None = None
+    rescheduled_to: dt.datetime | None = None
+    rescheduled_from: dt.datetime | None = None
 
     @property
     def title(self) -> str:
@@ -287,7 +294,28 @@ class ContactRecord(OfSentence):
             outcome_recorded_at=lens.date(contact.outcome_recorded_at),
             outcome_recorded_by=_staff_code(contact.outcome_recorded_by, lens),
             decisions=decisions,
+            change_requested_by=contact.change_requested_by or None,
+            change_requested_by_label=contact.get_change_requested_by_display() or None,
+            change_reason=lens.text(contact.change_reason or None),
+            rescheduled_to=lens.date(_moved_to(contact)),
+            rescheduled_from=lens.date(_moved_from(contact)),
         )
+
+
+def _moved_to(contact: Contact) -> dt.datetime | None:
+    """When a rescheduled appointment was moved to: the appointment booked in its place (one row each)."""
+    if contact.outcome != ContactOutcome.RESCHEDULED:
+        return None
+    try:
+        return contact.rescheduled_to.starts_at
+    except Contact.DoesNotExist:
+        return None
+
+
+def _moved_from(contact: Contact) -> dt.datetime | None:
+    """When the appointment this one was booked in place of was to have been."""
+    moved_from = contact.rescheduled_from if contact.rescheduled_from_id is not None else None
+    return moved_from.starts_at if moved_from is not None else None
 
 
 @dataclass(frozen=True)
@@ -530,23 +558,6 @@ class RegistrationRecord:
             notes=lens.text(registration.notes) or None,
             recorded_by=_staff_code(registration.recorded_by, lens),
             reviews=[RegistrationReviewRecord.shape(r, lens) for r in registration.reviews.all()],
-        )
-
-
-@dataclass(frozen=True)
-class AssessmentRecord:
-    type_label: str
-    started_on: dt.date
-    completed_on: dt.date | None
-    diversity_factors_discussed_label: str | None
-
-    @classmethod
-    def shape(cls, assessment: AssessmentSummary, lens: Lens) -> "AssessmentRecord":
-        return cls(
-            type_label=assessment.get_type_display(),
-            started_on=lens.date(assessment.started_on),
-            completed_on=lens.date(assessment.completed_on),
-            diversity_factors_discussed_label=assessment.get_diversity_factors_discussed_display() or None,
         )
 
 

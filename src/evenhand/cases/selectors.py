@@ -95,7 +95,9 @@ def timeline(person: Person) -> QuerySet[Contact]:
     """A person's contacts, newest first, ready to paginate."""
     return (
         Contact.objects.filter(person=person)
-        .select_related("sentence", "recorded_by", "outcome_recorded_by")
+        .select_related(
+            "sentence", "recorded_by", "outcome_recorded_by", "rescheduled_to", "rescheduled_from"
+        )
         .prefetch_related("enforcement_decisions")
         .order_by("-starts_at", "-pk")
     )
@@ -173,7 +175,7 @@ def risk_information_with_decisions() -> QuerySet[RiskInformation]:
     in a fixed number of queries."""
     standing = (
         EnforcementDecision.objects.filter(corrected_by__isnull=True)
-        .select_related("decided_by", "corrects", "outcome", "endorsement__endorsed_by")
+        .select_related("decided_by", "corrects", "corrected_by", "outcome", "endorsement__endorsed_by")
         .prefetch_related(Prefetch("triggering_contacts", queryset=Contact.objects.only("pk")))
     )
     return RiskInformation.objects.select_related("recorded_by", "sentence").prefetch_related(

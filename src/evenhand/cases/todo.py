@@ -11,6 +11,8 @@ enforcement decision            an unacceptable failure to comply has no standin
 consultation                    a manager recorded a consultation and the practitioner has not answered
 assessment                      a community or suspended sentence order, or a licence, has started and no
                                 assessment has been completed since; overdue after 15 working days
+assessment review               six months after the latest completed assessment, while such a sentence
+                                runs: overdue from the day after (listed only when overdue)
 risk of serious harm review     the latest review's next review date has passed (due on the day is not late)
 sentence ending                 the sentence is expected to end today or in the next 28 days
 requirement at risk             at the current rate it will not be completed by its expected end
@@ -24,9 +26,11 @@ from django.db import models
 
 from evenhand.core.calendar import is_working_day
 
-from .models import ReferralStatus, SentenceType
+from .models import LengthUnit, ReferralStatus, SentenceType, add_length
 
 ASSESSMENT_WORKING_DAYS = 15
+# An assessment is reviewed at least every six months, as risk of serious harm is (``record_risk_review``).
+ASSESSMENT_REVIEW_MONTHS = 6
 ENDING_WITHIN_DAYS = 28
 REFERRAL_QUIET_DAYS = 28
 
@@ -80,6 +84,17 @@ def assessment_due(sentence_start: dt.date, today: dt.date) -> bool:
 
 def assessment_overdue(sentence_start: dt.date, today: dt.date) -> bool:
     return today > assessment_deadline(sentence_start)
+
+
+def assessment_review_due(last_completed: dt.date) -> dt.date:
+    """The day a review of the assessment completed on ``last_completed`` is due: six months later (the
+    month's last day when it is shorter)."""
+    return add_length(last_completed, ASSESSMENT_REVIEW_MONTHS, LengthUnit.MONTHS)
+
+
+def assessment_review_overdue(last_completed: dt.date, today: dt.date) -> bool:
+    """A review is overdue the day after it was due (due on the day is not late)."""
+    return today > assessment_review_due(last_completed)
 
 
 def rosh_review_overdue(next_review_due: dt.date | None, today: dt.date) -> bool:

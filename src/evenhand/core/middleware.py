@@ -6,7 +6,8 @@ from django.utils.cache import add_never_cache_headers
 
 # Paths anyone may open without signing in; the API authenticates with its own tokens.
 # /voice/ is the safe voice reporter's pages, which must work without signing in (and never see who is).
-PUBLIC_PREFIXES = ("/sign-in", "/assets/", "/api/", "/healthz", "/favicon.ico", "/voice/")
+# /metrics answers only scrapers it knows (evenhand.core.metrics), signed in or not.
+PUBLIC_PREFIXES = ("/sign-in", "/assets/", "/api/", "/healthz", "/metrics", "/favicon.ico", "/voice/")
 
 
 class LoginRequiredMiddleware:

@@ -44,7 +44,7 @@ import math
 import os
 import re
 import tempfile
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -512,3 +512,32 @@ def _write_atomically(target: Path, write: Callable[[IO[bytes]], object]) -> Non
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temporary)
         raise
+
+
+def tables_of(published: Iterable[Mapping[str, Any]]) -> list[Table]:
+    """The sheets of tables given as plain data: each with its ``sheet``, ``title``, ``description``,
+    ``columns`` and ``rows``, as a published table's ``as_dict`` gives them."""
+    return [
+        Table(
+            sheet_name=table["sheet"],
+            title=table["title"],
+            frame=pd.DataFrame(table["rows"], columns=table["columns"]),
+            lines=(table["description"],),
+        )
+        for table in published
+    ]
+
+
+def ods_bytes(
+    *,
+    title: str,
+    cover: Sequence[tuple[str, str]],
+    notes: Sequence[tuple[int, str]],
+    tables: Sequence[Table],
+    shorthand: Shorthand | None = None,
+) -> bytes:
+    """The workbook ``write_ods`` writes, as bytes: for a release kept in the database."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "workbook.ods"
+        write_ods(path, title=title, cover=cover, notes=notes, tables=tables, shorthand=shorthand)
+        return path.read_bytes()

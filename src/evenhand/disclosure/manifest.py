@@ -16,6 +16,7 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -23,6 +24,7 @@ from scipy import sparse
 
 from .attack import narrow
 from .cells import Cells, Key
+from .protect import Protection
 from .rules import DisclosureError, Rules
 
 FORMAT = "evenhand-disclosure/1"
@@ -30,13 +32,35 @@ FORMAT = "evenhand-disclosure/1"
 Places = Mapping[str, Sequence[tuple[int, str, Key]]]
 
 
-def write(path: Path, cells: Cells, hidden: NDArray[np.bool_], rules: Rules, tables: Places) -> None:
-    """Write the manifest of ``cells`` published with ``hidden`` suppressed."""
+@dataclass(frozen=True)
+class PublishedTable:
+    """One published table: rows of text and numbers, and where each count sits (for the manifest)."""
+
+    sheet: str
+    title: str
+    description: str
+    columns: tuple[str, ...]
+    rows: tuple[tuple[Any, ...], ...]
+    places: tuple[tuple[int, str, Key], ...]
+    labels: int = 1  # the leading columns that name the row rather than count
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "sheet": self.sheet,
+            "title": self.title,
+            "description": self.description,
+            "columns": list(self.columns),
+            "rows": [list(row) for row in self.rows],
+            "labels": self.labels,
+        }
+
+
+def _document(cells: Cells, hidden: NDArray[np.bool_], rules: Rules, tables: Places) -> dict[str, object]:
     names: dict[int, list[list[object]]] = {}
     for key, at in cells.index.items():
         names.setdefault(at, []).append(list(key))
     shown = ~hidden & ~cells.implied
-    document = {
+    return {
         "format": FORMAT,
         "rules": {"threshold": rules.threshold, "lower": rules.lower, "upper": rules.upper},
         "cells": [
@@ -54,8 +78,23 @@ def write(path: Path, cells: Cells, hidden: NDArray[np.bool_], rules: Rules, tab
             for name, places in tables.items()
         },
     }
+
+
+def write(path: Path, cells: Cells, hidden: NDArray[np.bool_], rules: Rules, tables: Places) -> None:
+    """Write the manifest of ``cells`` published with ``hidden`` suppressed."""
     with gzip.open(path, "wt", encoding="utf-8") as file:
-        json.dump(document, file, separators=(",", ":"))
+        json.dump(_document(cells, hidden, rules, tables), file, separators=(",", ":"))
+
+
+def as_bytes(cells: Cells, hidden: NDArray[np.bool_], rules: Rules, tables: Places) -> bytes:
+    """The manifest ``write`` writes, as bytes: for a release kept in the database."""
+    return gzip.compress(json.dumps(_document(cells, hidden, rules, tables), separators=(",", ":")).encode())
+
+
+def of_release(protection: Protection, tables: Sequence[PublishedTable]) -> bytes:
+    """The manifest of published tables (each as ``<sheet>.csv``) and the protection they were made from."""
+    places = {f"{table.sheet}.csv": table.places for table in tables}
+    return as_bytes(protection.cells, protection.hidden, protection.rules, places)
 
 
 def _rows(matrix: sparse.csr_array) -> list[list[list[float]]]:

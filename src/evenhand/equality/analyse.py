@@ -53,9 +53,9 @@ Statistics
     succeeds and says why in ``reason``.
 """
 
-import codecs
 import csv
 import dataclasses
+import difflib
 import html
 import io
 import json
@@ -76,27 +76,17 @@ import pandas as pd
 from evenhand.core import formatting
 from evenhand.core.spreadsheet import spreadsheet_safe
 
-from .stats import (
-    MATERIALITY_BAND,
-    Q_THRESHOLD,
-    AdjustedComparison,
-    ModelNotFitted,
-    adjusted_comparison,
-    bh_qvalues,
-    compare_groups,
-    expected_events,
-    flag,
-    limit_columns,
-    outside_column,
-    unit_comparison,
-)
+from . import reading
+from .drivers import Model, adjusted_model, cells_of, driver_columns, parse_terms
+from .reading import LINE, AnalysisError, DataFile, read_file
 from .stats.adjust import ADJUSTED_COLUMNS as stats_adjusted_columns
+from .stats.adjust import AdjustedComparison
+from .stats.compare import compare_groups
+from .stats.multiple import MATERIALITY_BAND, Q_THRESHOLD, bh_qvalues, flag
 
 TABLE = "data"
-LINE = "__line__"
-BLANK = "(blank)"
 FORMATS = ("json", "csv", "html")
-CSV_TABLES = ("groups", "units")
+CSV_TABLES = ("groups", "units", "trend")
 # Scalar functions an expression may call. Aggregates (count, sum, min/max with one argument) would collapse
 # the rows, and random() or printf() (which can build a huge string) have no place in a yes/no question.
 FUNCTIONS = frozenset(
@@ -127,8 +117,6 @@ FUNCTIONS = frozenset(
         "strftime",
     ]
 )
-INTEGER_TEXT = re.compile(r"-?(?:0|[1-9][0-9]{0,17})")  # at most 18 digits: always a 64-bit integer
-REAL_TEXT = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
 QUOTES = {"'": "'", '"': '"', "`": "`", "[": "]"}
 # Bounds on an expression and on what evaluating it may cost, so that a mistaken or hostile one is refused in
 # moments: eight nested replace() calls can otherwise build a string of gigabytes and run for a minute.
@@ -153,45 +141,51 @@ SQLITE_LIMITS = {
 }
 
 
-class AnalysisError(Exception):
-    """Bad input to an analysis; the message names the problem (file and line, column, option or value)."""
-
-
 @dataclass(frozen=True)
 class Request:
-    """What to analyse: the file, the group column, the outcome and the optional parts of the analysis."""
+    """What to analyse: the file, the group column, the outcome(s) and the optional parts of the analysis.
+
+    ``outcome`` is one expression or a tuple of them (one Benjamini-Hochberg family across all);
+    ``adjust`` holds driver specifications (:mod:`evenhand.equality.drivers`); ``sheet``, ``encoding`` and
+    ``delimiter`` say how to read the file (:mod:`evenhand.equality.reading`); ``period`` and ``by`` ask
+    for a trend table; ``weight`` names a column of survey or sampling weights.
+    """
 
     path: Path
     group: str
-    outcome: str
+    outcome: str | tuple[str, ...]
     reference: str | None = None
     where: str | None = None
     adjust: tuple[str, ...] = ()
     unit: str | None = None
     min_n: int = 30
+    sheet: str | None = None
+    encoding: str | None = None
+    delimiter: str | None = None
+    period: str | None = None
+    by: str = "quarter"
+    weight: str | None = None
 
-
-@dataclass(frozen=True)
-class CsvFile:
-    """A CSV file read strictly: its column names, its records as text and the line each record starts on."""
-
-    path: Path
-    columns: list[str]
-    records: list[list[str]]
-    lines: list[int]
+    @property
+    def outcomes(self) -> tuple[str, ...]:
+        return (self.outcome,) if isinstance(self.outcome, str) else tuple(self.outcome)
 
 
 @dataclass(frozen=True)
 class Analysis:
-    """Everything an analysis computed, ready to render.
+    """Everything an analysis of one outcome computed, ready to render.
 
-    ``groups`` is :func:`~evenhand.equality.stats.compare_groups`'s table with ``q_value`` and ``flagged``;
-    ``adjusted`` is the :class:`~evenhand.equality.stats.AdjustedComparison` (or None without ``--adjust``)
-    whose table has ``adjusted_q_value`` and ``adjusted_flagged`` added; ``units`` is one row per unit and
-    group (columns ``unit``, ``group``, ``n``, then :func:`~evenhand.equality.stats.unit_comparison`'s, then
-    ``q_value`` and ``outlier``), None without ``--unit`` or when the national model could not be fitted,
-    with ``units_reason`` saying why. ``rows`` counts the records in the file, those selected by ``--where``,
-    those left out for a NULL outcome, and those analysed.
+    ``groups`` is :func:`~evenhand.equality.stats.compare_groups`'s table (or, with a weight, its
+    design-weighted counterpart) with ``q_value`` and ``flagged``; ``adjusted`` is the
+    :class:`~evenhand.equality.stats.AdjustedComparison` (or None without ``--adjust``) whose table has
+    ``adjusted_q_value`` and ``adjusted_flagged`` added, with the model's ``formula`` and ``coefficients``;
+    ``units`` is one row per unit and group (columns ``unit``, ``group``, ``n``, then
+    :func:`~evenhand.equality.stats.unit_comparison`'s, then ``q_value`` and ``outlier``), None without
+    ``--unit`` or when the national model could not be fitted, with ``units_reason`` saying why; ``trend``
+    the comparison per period with ``--period``. ``rows`` counts the records in the file, those selected by
+    ``--where``, those left out for a NULL outcome, and those analysed. ``file`` describes how the file was
+    read (format, encoding, delimiter, sheet, notes, missing values in the columns used) and ``family`` the
+    Benjamini-Hochberg family the q-values belong to.
     """
 
     request: Request
@@ -202,66 +196,20 @@ class Analysis:
     adjusted: AdjustedComparison | None
     units: pd.DataFrame | None
     units_reason: str = ""
+    outcome: str = ""
+    formula: str = ""
+    coefficients: pd.DataFrame | None = None
+    trend: pd.DataFrame | None = None
+    file: dict[str, Any] = dataclasses.field(default_factory=dict)
+    family: str = ""
 
 
 # Reading -------------------------------------------------------------------------------------------------
 
 
-def read_csv(path: Path) -> CsvFile:
-    """Read ``path`` strictly (see the module docstring), or raise :class:`AnalysisError` naming the line."""
-    try:
-        handle = path.open(encoding="utf-8-sig", newline="")
-    except OSError as error:
-        raise AnalysisError(f"cannot read {path}: {error.strerror or error}") from None
-    header: list[str] | None = None
-    records: list[list[str]] = []
-    lines: list[int] = []
-    start = 1  # the line the next record starts on (a quoted field may span lines)
-    with handle:
-        reader = csv.reader(handle, strict=True)
-        try:
-            for record in reader:
-                if header is None:
-                    header = _header(record, path)
-                elif len(record) != len(header):
-                    if not record:
-                        raise AnalysisError(
-                            f"{path}, line {start}: the line is blank; after the header every line must"
-                            f" be a record of {len(header)} fields"
-                        )
-                    raise AnalysisError(
-                        f"{path}, line {start}: the record has {len(record)} field(s) but the header"
-                        f" names {len(header)} columns"
-                    )
-                else:
-                    records.append(record)
-                    lines.append(start)
-                start = reader.line_num + 1
-        except csv.Error as error:
-            raise AnalysisError(f"{path}, line {reader.line_num}: not valid CSV: {error}") from None
-        except UnicodeDecodeError as error:
-            raise AnalysisError(
-                f"{path}, line {_undecodable_line(path, start)}: not UTF-8 text ({error.reason});"
-                " save the file as UTF-8"
-            ) from None
-    if header is None:
-        raise AnalysisError(f"{path} is empty: it has no header line naming the columns")
-    if not records:
-        raise AnalysisError(f"{path} has a header but no records")
-    return CsvFile(path=path, columns=header, records=records, lines=lines)
-
-
-def _undecodable_line(path: Path, default: int) -> int:
-    """The line of the first byte of ``path`` that is not UTF-8 (the reader decodes ahead of the line it
-    is on, so its count is not it), or ``default`` if the file cannot be read again."""
-    try:
-        data = path.read_bytes().removeprefix(codecs.BOM_UTF8)
-        data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        return data.count(b"\n", 0, error.start) + 1
-    except OSError:
-        pass
-    return default
+def read_csv(path: Path) -> DataFile:
+    """Read a CSV as :func:`evenhand.equality.reading.read_csv` does (kept for scripts and tests)."""
+    return reading.read_csv(path)
 
 
 def require_utf8(text: str, what: str) -> None:
@@ -280,28 +228,6 @@ def require_utf8(text: str, what: str) -> None:
         ) from None
 
 
-def _header(record: list[str], path: Path) -> list[str]:
-    if not record:
-        raise AnalysisError(f"{path}, line 1: the line is blank; the first line must name the columns")
-    names = [name.strip() for name in record]
-    seen: dict[str, int] = {}
-    for position, name in enumerate(names, start=1):
-        if not name:
-            raise AnalysisError(f"{path}, line 1: column {position} has no name")
-        if name.casefold() == LINE:
-            raise AnalysisError(
-                f"{path}, line 1: the column name {LINE!r} is reserved; rename column {position}"
-            )
-        if name.casefold() in seen:
-            first = seen[name.casefold()]
-            raise AnalysisError(
-                f"{path}, line 1: columns {first} and {position} are both named {names[first - 1]!r}"
-                + ("" if names[first - 1] == name else f" / {name!r} (SQL names ignore case)")
-            )
-        seen[name.casefold()] = position
-    return names
-
-
 # Expressions ---------------------------------------------------------------------------------------------
 
 
@@ -313,15 +239,6 @@ def _shown(value: object, length: int = 60) -> str:
     """``value`` for a message, cut short: an expression's value may be long text."""
     text = repr(value)
     return text if len(text) <= length else f"{text[: length - 1]}…"
-
-
-def _column_type(values: Iterable[str]) -> str:
-    present = [value for value in values if value != ""]
-    if present and all(INTEGER_TEXT.fullmatch(value) for value in present):
-        return "INTEGER"
-    if present and all(REAL_TEXT.fullmatch(value) for value in present):
-        return "REAL"
-    return "TEXT"
 
 
 def check_expression(expression: str, option: str) -> list[str]:
@@ -390,35 +307,68 @@ class SandboxedTable:
     arguments of a call and a LIKE pattern, and each evaluation stops after :data:`TIME_LIMIT_SECONDS`.
     """
 
-    def __init__(self, data: CsvFile) -> None:
+    def __init__(self, data: DataFile) -> None:
+        self.data = data
         self.columns = data.columns
-        self.lines = data.lines
         self.connection = sqlite3.connect(":memory:")
-        kinds = [_column_type(record[i] for record in data.records) for i in range(len(data.columns))]
-        converters = [{"INTEGER": int, "REAL": float, "TEXT": str}[kind] for kind in kinds]
-        declared = ", ".join(f"{_quote(name)} {kind}" for name, kind in zip(data.columns, kinds, strict=True))
-        rows = (
-            (
-                line,
-                *(
-                    None if value == "" else convert(value)
-                    for value, convert in zip(record, converters, strict=True)
-                ),
-            )
-            for line, record in zip(data.lines, data.records, strict=True)
-        )
-        try:
-            self.connection.execute(f"CREATE TABLE {TABLE} ({_quote(LINE)} INTEGER PRIMARY KEY, {declared})")
-            placeholders = ", ".join("?" * (len(data.columns) + 1))
-            self.connection.executemany(f"INSERT INTO {TABLE} VALUES ({placeholders})", rows)
-        except sqlite3.Error as error:
-            self.connection.close()
-            raise AnalysisError(f"{data.path} cannot be loaded for analysis: SQLite says: {error}") from None
         self._selects = 0
         self._denied = ""
+        # Every column declared (and no rows) until an expression loads the values it reads; the
+        # authorizer is on from the start, and off only while a load runs.
+        declared = "".join(f", {_quote(name)}" for name in data.columns)
+        self.connection.execute(f"CREATE TABLE {TABLE} ({_quote(LINE)} INTEGER PRIMARY KEY{declared})")
         for limit, value in SQLITE_LIMITS.items():
             self.connection.setlimit(limit, value)
         self.connection.set_authorizer(self._authorize)
+
+    @property
+    def lines(self) -> list[int]:
+        return self.data.lines
+
+    def _load(self, names: list[str], expression: str) -> tuple[np.ndarray, np.ndarray]:
+        """Load into ``data`` one row for each distinct combination of the values of the columns
+        ``names`` (in order of first appearance), with the authorizer off; return, for each distinct row,
+        the first record that has it, and for each record its distinct row. An expression reads nothing
+        else, so its value on a record is its value on that record's row: a million records of a few
+        values cost a few evaluations."""
+        data = self.data
+        if LINE in names:
+            first = np.arange(data.records)
+            inverse = first
+        elif names:
+            combined = np.zeros(data.records, dtype=np.int64)
+            for name in names:
+                column = data.column(name)
+                codes, uniques = pd.factorize(column.values, use_na_sentinel=False)
+                if column.kind != "TEXT":
+                    codes = np.where(column.missing, len(uniques), codes)
+                combined = combined * (len(uniques) + 1) + codes
+                if combined.max(initial=0) > 2**60:
+                    combined = pd.factorize(combined)[0].astype(np.int64)
+            _, first, inverse = np.unique(combined, return_index=True, return_inverse=True)
+            order = np.argsort(first, kind="stable")
+            rank = np.empty_like(order)
+            rank[order] = np.arange(len(order))
+            first, inverse = first[order], rank[inverse]
+        else:
+            first, inverse = np.zeros(1, dtype=np.intp), np.zeros(data.records, dtype=np.intp)
+        columns = [name for name in names if name != LINE]
+        declared = "".join(f", {_quote(name)} {data.column(name).kind}" for name in columns)
+        lines = np.asarray(data.lines)[first].tolist() if LINE in names else list(range(1, len(first) + 1))
+        rows = zip(lines, *[data.column(name).python(first) for name in columns], strict=True)
+        self.connection.set_authorizer(None)
+        self.connection.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, 1_000_000_000)
+        try:
+            self.connection.execute(f"DROP TABLE IF EXISTS {TABLE}")
+            self.connection.execute(f"CREATE TABLE {TABLE} ({_quote(LINE)} INTEGER PRIMARY KEY{declared})")
+            placeholders = ", ".join("?" * (len(columns) + 1))
+            self.connection.executemany(f"INSERT INTO {TABLE} VALUES ({placeholders})", rows)
+        except sqlite3.Error as error:
+            raise AnalysisError(f"{data.path} cannot be loaded for analysis: SQLite says: {error}") from None
+        for limit, value in SQLITE_LIMITS.items():
+            self.connection.setlimit(limit, value)
+        self.connection.set_authorizer(self._authorize)
+        return first, inverse
 
     def close(self) -> None:
         """Close the database (it lives in memory, so this frees it)."""
@@ -454,14 +404,27 @@ class SandboxedTable:
 
     def evaluate(self, expression: str, option: str) -> list[int | None]:
         """The value of a boolean expression on each record, in file order: 1, 0 or None (NULL)."""
-        known = {name.casefold() for name in [*self.columns, LINE]}
-        for name in check_expression(expression, option):
+        values, null = self.evaluate_array(expression, option)
+        result: list[int | None] = values.tolist()
+        for at in np.flatnonzero(null):
+            result[at] = None
+        return result
+
+    def evaluate_array(self, expression: str, option: str) -> tuple[np.ndarray, np.ndarray]:
+        """The value of a boolean expression on each record: 0/1 (int8) and where it is NULL."""
+        known = {name.casefold(): name for name in [*self.columns, LINE]}
+        quoted = check_expression(expression, option)
+        for name in quoted:
             # SQLite would read an unknown double-quoted name as text ("agee" > 3 is true on every row).
             if name.casefold() not in known:
                 raise AnalysisError(
                     f"{option} {expression!r} names a column the file does not have: {name!r}"
                     f" (quote text with single quotes: 'like this'); {self.available()}"
                 )
+        words = re.findall(r"[^\W\d]\w*", re.sub(r"'(?:[^']|'')*'", "''", expression))
+        named = {word.casefold() for word in [*words, *quoted]}
+        names = [known[name] for name in known if name in named]
+        first, inverse = self._load(names, expression)
         self._selects, self._denied = 0, ""
         sql = f"SELECT ({expression}) FROM {TABLE} ORDER BY {_quote(LINE)}"
         values: list[int | None] = []
@@ -470,23 +433,25 @@ class SandboxedTable:
         try:
             rows = self.connection.execute(sql)
             # Checked row by row, so that a value that is not boolean stops the evaluation at once.
-            for line, (value,) in zip(self.lines, rows, strict=False):
+            for at, (value,) in zip(first, rows, strict=False):
                 if value is not None and (not isinstance(value, int | float) or value not in (0, 1)):
                     raise AnalysisError(
-                        f"{option} {expression!r} is not a boolean expression: on line {line} it is"
-                        f" {_shown(value)}, but it must be true (1), false (0) or NULL on every row; write a"
-                        ' comparison such as "age >= 30" or "outcome = \'recalled\'"'
+                        f"{option} {expression!r} is not a boolean expression: on line {self.lines[at]} it"
+                        f" is {_shown(value)}, but it must be true (1), false (0) or NULL on every row; write"
+                        ' a comparison such as "age >= 30" or "outcome = \'recalled\'"'
                     )
                 values.append(None if value is None else int(value))
             more = rows.fetchone() is not None
         except sqlite3.Error as error:
-            failed_on = self.lines[len(values)] if len(values) < len(self.lines) else None
+            failed_on = self.lines[first[len(values)]] if len(values) < len(first) else None
             raise self._explain(error, expression, option, failed_on) from None
         finally:
             self.connection.set_progress_handler(None, 0)
-        if more or len(values) != len(self.lines):  # cannot happen past the checks above; never misalign
+        if more or len(values) != len(first):  # cannot happen past the checks above; never misalign
             raise AnalysisError(f"{option} {expression!r} must give one value per record")
-        return values
+        distinct_null = np.array([value is None for value in values], dtype=bool)
+        distinct = np.array([0 if value is None else value for value in values], dtype=np.int8)
+        return distinct[inverse], distinct_null[inverse]
 
     def _explain(self, error: sqlite3.Error, expression: str, option: str, line: int | None) -> AnalysisError:
         message = str(error)
@@ -534,59 +499,96 @@ class SandboxedTable:
 
 # Analysis ------------------------------------------------------------------------------------------------
 
+PERIODS = ("quarter", "month", "year")
+PERIOD_TEXT = re.compile(r"\s*(\d{4})-(\d{1,2})(?:-(\d{1,2}))?")
+MULTIPLE_TESTING = (
+    "one Benjamini-Hochberg family: every p-value of the run (crude, adjusted and unit, for every outcome)"
+    " together; the trend's p-values are descriptive and not part of it"
+)
+WEIGHTING = (
+    "design-weighted: rates are Σ weight * outcome / Σ weight with a linearised (sandwich) standard error"
+    " and a Wald interval on the logit scale; ratios with Wald intervals on the log scale and a Wald test of"
+    " the log odds ratio; the adjusted model maximises the weighted (pseudo-)likelihood with the robust"
+    " (Huber-White, HC0) covariance. Counts of people are unweighted; --min-n applies to them."
+)
+
 
 def _check_request(request: Request) -> None:
     texts = {
         "the file name": str(request.path),
         "--group": request.group,
-        "--outcome": request.outcome,
         "--reference": request.reference,
         "--where": request.where,
         "--adjust": ",".join(request.adjust),
         "--unit": request.unit,
+        "--sheet": request.sheet,
+        "--period": request.period,
+        "--weight": request.weight,
     }
     for what, text in texts.items():
         if text is not None:
             require_utf8(text, what)
+    for outcome in request.outcomes:
+        require_utf8(outcome, "--outcome")
+    if not request.outcomes:
+        raise AnalysisError("give at least one --outcome expression")
+    repeated_outcomes = sorted({o for o in request.outcomes if request.outcomes.count(o) > 1})
+    if repeated_outcomes:
+        raise AnalysisError(f"--outcome {repeated_outcomes[0]!r} is given more than once")
     if isinstance(request.min_n, bool) or not isinstance(request.min_n, int) or request.min_n < 0:
         raise AnalysisError(f"--min-n must be a whole number of people, 0 or more, not {request.min_n!r}")
     if any(not name.strip() for name in request.adjust):
         raise AnalysisError(f"--adjust {','.join(request.adjust)!r} has an empty column name")
-    repeated = sorted({name for name in request.adjust if request.adjust.count(name) > 1})
-    if repeated:
-        raise AnalysisError(f"--adjust names {', '.join(map(repr, repeated))} more than once")
-    if request.group in request.adjust:
+    terms = parse_terms(request.adjust)
+    drivers = driver_columns(terms)
+    if request.group in drivers:
         raise AnalysisError(f"the group column {request.group!r} cannot also be a driver in --adjust")
     if request.unit is not None and request.unit == request.group:
         raise AnalysisError(f"--unit and --group are both {request.group!r}; the unit must be another column")
-    if request.unit is not None and request.unit in request.adjust:
+    if request.unit is not None and request.unit in drivers:
         raise AnalysisError(
             f"--unit {request.unit!r} cannot also be a driver in --adjust: the expected events of each unit"
             " would then be its observed ones"
         )
+    if request.by not in PERIODS:
+        raise AnalysisError(f"--by must be one of {', '.join(PERIODS)}, not {request.by!r}")
+    if request.weight is not None and request.unit is not None:
+        raise AnalysisError(
+            "--unit cannot be used with --weight: the unit comparison's exact tests need counts of people;"
+            " analyse the units without weights"
+        )
+    if request.weight is not None and request.weight in (request.group, *drivers):
+        raise AnalysisError(f"--weight {request.weight!r} cannot also be the group or a driver")
 
 
-def _check_columns(request: Request, columns: Sequence[str]) -> None:
+def _nearest(name: str, columns: Sequence[str]) -> str:
+    close = difflib.get_close_matches(name, columns, n=3, cutoff=0.6)
+    lowered = {column.casefold(): column for column in columns}
+    if name.casefold() in lowered and lowered[name.casefold()] not in close:
+        close.insert(0, lowered[name.casefold()])
+    return f" (did you mean {' or '.join(map(repr, close))}?)" if close else ""
+
+
+def _check_columns(request: Request, data: DataFile) -> None:
+    columns = data.columns
     named = [("--group", request.group)]
-    named += [("--adjust", name) for name in request.adjust]
-    named += [("--unit", request.unit)] if request.unit is not None else []
+    named += [("--adjust", name) for name in driver_columns(parse_terms(request.adjust))]
+    named += [
+        (option, name)
+        for option, name in (
+            ("--unit", request.unit),
+            ("--period", request.period),
+            ("--weight", request.weight),
+        )
+        if name is not None
+    ]
     for option, name in named:
         if name not in columns:
+            shown = ", ".join(map(repr, columns[:40])) + (", …" if len(columns) > 40 else "")
             raise AnalysisError(
-                f"{option} {name!r} is not a column of {request.path}; its columns are: "
-                + ", ".join(map(repr, columns))
+                f"{option} {name!r} is not a column of {data.path}{_nearest(name, columns)}; its columns are: "
+                + shown
             )
-
-
-def _labels(data: CsvFile, column: str, rows: Sequence[int]) -> list[str]:
-    at = data.columns.index(column)
-    values = [data.records[i][at] for i in rows]
-    if "" in values and BLANK in values:
-        raise AnalysisError(
-            f"column {column!r} has both empty fields and the value {BLANK!r}, which would be counted as one"
-            " level; rename that value"
-        )
-    return [value or BLANK for value in values]
 
 
 def _outcome_name(taken: Iterable[str]) -> str:
@@ -596,83 +598,323 @@ def _outcome_name(taken: Iterable[str]) -> str:
     return name
 
 
+def _period_labels(data: DataFile, column: str, by: str) -> np.ndarray:
+    """Each record's period (``2024``, ``2024 Q1`` or ``2024-01``) from an ISO date (or year-month) in
+    ``column``; None where the value is missing. Refuses a value that is not a date, naming the line."""
+    values = data.column(column)
+    text = pd.Series(values.labels(), dtype=object).where(~values.missing, None)
+    parts = text.str.extract(r"^\s*(\d{4})-(\d{1,2})(?:-\d{1,2})?")
+    month = pd.to_numeric(parts[1], errors="coerce")
+    bad = ~values.missing & ~month.between(1, 12).to_numpy()
+    if bad.any():
+        at = int(np.flatnonzero(bad)[0])
+        raise AnalysisError(
+            f"--period {column!r}: on line {data.lines[at]} the value {_shown(text[at])} is not a date;"
+            " write dates as YYYY-MM-DD (or YYYY-MM)"
+        )
+    year = parts[0].fillna("")
+    if by == "year":
+        found = year
+    elif by == "quarter":
+        found = year + " Q" + ((month.fillna(1).astype(int) - 1) // 3 + 1).astype(str)
+    else:
+        found = year + "-" + month.fillna(1).astype(int).map("{:02d}".format)
+    result = np.array(found.to_numpy(dtype=object), dtype=object)
+    result[values.missing] = None
+    return result
+
+
+def weighted_groups(
+    names: list[str],
+    frame: pd.DataFrame,
+    *,
+    group: str,
+    outcome: str,
+    weight: str,
+    reference: str,
+    min_n: int,
+    alpha: float = 0.05,
+) -> pd.DataFrame:
+    """Design-weighted rates per group and each group against the reference (see :data:`WEIGHTING`);
+    the same columns as :func:`~evenhand.equality.stats.compare_groups` plus ``weighted_n`` and
+    ``weighted_events``."""
+    from scipy import special
+
+    z = float(special.ndtri(1 - alpha / 2))
+    g = frame[group].to_numpy()
+    y = frame[outcome].to_numpy(dtype=np.float64)
+    w = frame[weight].to_numpy(dtype=np.float64)
+    rows = []
+    for name in names:
+        inside = g == name
+        wi, yi = w[inside], y[inside]
+        total = wi.sum()
+        rate = float(wi @ yi / total) if total > 0 else math.nan
+        variance = float(np.sum(wi**2 * (yi - rate) ** 2) / total**2) if total > 0 else math.nan
+        rows.append((int(inside.sum()), int(yi.sum()), total, float(wi @ yi), rate, variance))
+    at = names.index(reference)
+    ref_n, _, _, _, ref_rate, ref_var = rows[at]
+    records = []
+    for name, (n, events, total, weighted_events, rate, variance) in zip(names, rows, strict=True):
+        record: dict[str, Any] = {
+            "n": n,
+            "events": events,
+            "weighted_n": total,
+            "weighted_events": weighted_events,
+            "rate": rate,
+        }
+        if 0 < rate < 1:
+            se = math.sqrt(variance) / (rate * (1 - rate))
+            logit = math.log(rate / (1 - rate))
+            record["rate_low"] = 1 / (1 + math.exp(-(logit - z * se)))
+            record["rate_high"] = 1 / (1 + math.exp(-(logit + z * se)))
+        else:
+            record["rate_low"] = record["rate_high"] = math.nan
+        record["is_reference"] = name == reference
+        note = ""
+        blank = dict.fromkeys(
+            [
+                "relative_rate",
+                "relative_rate_low",
+                "relative_rate_high",
+                "odds_ratio",
+                "odds_ratio_low",
+                "odds_ratio_high",
+                "p_value",
+            ],
+            math.nan,
+        )
+        record.update(blank)
+        record["test"] = ""
+        if name == reference:
+            record["relative_rate"] = record["odds_ratio"] = 1.0
+            note = "reference group"
+        elif n < min_n or ref_n < min_n:
+            note = f"fewer than {min_n} people" + ("" if n < min_n else " in the reference group")
+        elif not (0 < rate < 1 and 0 < ref_rate < 1):
+            note = "nobody or everybody in the group or the reference had the outcome, so no weighted ratio"
+        else:
+            log_rr = math.log(rate / ref_rate)
+            se_rr = math.sqrt(variance / rate**2 + ref_var / ref_rate**2)
+            log_or = math.log(rate / (1 - rate)) - math.log(ref_rate / (1 - ref_rate))
+            se_or = math.sqrt(
+                variance / (rate * (1 - rate)) ** 2 + ref_var / (ref_rate * (1 - ref_rate)) ** 2
+            )
+            record.update(
+                relative_rate=math.exp(log_rr),
+                relative_rate_low=math.exp(log_rr - z * se_rr),
+                relative_rate_high=math.exp(log_rr + z * se_rr),
+                odds_ratio=math.exp(log_or),
+                odds_ratio_low=math.exp(log_or - z * se_or),
+                odds_ratio_high=math.exp(log_or + z * se_or),
+                p_value=float(2 * special.ndtr(-abs(log_or / se_or))),
+                test="Wald (design-weighted)",
+            )
+        record["note"] = note
+        records.append(record)
+    return pd.DataFrame(records, index=pd.Index(names, name="group"))
+
+
 def analyse(request: Request) -> Analysis:
-    """Read, select, evaluate and compute everything :class:`Analysis` holds, or raise :class:`AnalysisError`.
+    """The analysis of a request with one outcome (see :func:`analyse_all`)."""
+    if len(request.outcomes) != 1:
+        raise AnalysisError("analyse() takes one outcome; use analyse_all() for several")
+    return analyse_all(request)[0]
+
+
+def analyse_all(request: Request, data: DataFile | None = None) -> list[Analysis]:
+    """Read, select, evaluate and compute every outcome's :class:`Analysis`, or raise
+    :class:`AnalysisError`. ``data`` is the file already read (by :func:`analyse_frame`).
 
     Nothing is written: render the result with :func:`render` and write it with :func:`write_atomically`.
     """
     _check_request(request)
-    data = read_csv(request.path)
-    _check_columns(request, data.columns)
+    if data is None:
+        data = read_file(
+            request.path, sheet=request.sheet, encoding=request.encoding, delimiter=request.delimiter
+        )
+    _check_columns(request, data)
+    terms = parse_terms(request.adjust)
+    drivers = driver_columns(terms)
     table = SandboxedTable(data)
     try:
-        outcome = table.evaluate(request.outcome, "--outcome")
-        where = table.evaluate(request.where, "--where") if request.where is not None else None
+        where = table.evaluate_array(request.where, "--where") if request.where is not None else None
+        outcomes = [
+            table.evaluate_array(outcome, "--outcome" if len(request.outcomes) == 1 else f"--outcome {n + 1}")
+            for n, outcome in enumerate(request.outcomes)
+        ]
     finally:
         table.close()
 
-    everyone = range(len(data.records))
-    selected = [i for i in everyone if where is None or where[i] == 1]
-    if not selected:
+    selected = np.ones(data.records, dtype=bool) if where is None else (where[0] == 1) & ~where[1]
+    if not selected.any():
         raise AnalysisError(
-            f"--where {request.where!r} selects nobody: it is false or NULL on all {len(data.records)}"
-            f" records of {request.path}"
+            f"--where {request.where!r} selects nobody: it is false or NULL on all {data.records}"
+            f" records of {data.path}"
         )
-    known = [i for i in selected if outcome[i] is not None]
-    if not known:
-        raise AnalysisError(
-            f"--outcome {request.outcome!r} is NULL on every selected record, so there is nothing to count;"
-            " wrap it as coalesce(…, 0) to count NULL as no event"
+    weights = _weights(data, request.weight, selected) if request.weight is not None else None
+    labels = {
+        column: data.labels(column)
+        for column in dict.fromkeys([request.group, *filter(None, [request.unit])])
+    }
+    numeric = {column: data.column(column).kind in ("INTEGER", "REAL") for column in drivers}
+    periods = _period_labels(data, request.period, request.by) if request.period else None
+    used = [request.group, *drivers, *filter(None, [request.unit, request.period, request.weight])]
+    file_info = {
+        **data.source,
+        "notes": list(data.notes),
+        "missing": {column: int(data.column(column).missing.sum()) for column in dict.fromkeys(used)},
+    }
+
+    results = []
+    for expression, (values, null) in zip(request.outcomes, outcomes, strict=True):
+        known = selected & ~null
+        count = int(known.sum())
+        if not count:
+            raise AnalysisError(
+                f"--outcome {expression!r} is NULL on every selected record, so there is nothing to count;"
+                " wrap it as coalesce(…, 0) to count NULL as no event"
+            )
+        events_total = int(values[known].sum())
+        if events_total in (0, count):
+            raise AnalysisError(
+                f"--outcome {expression!r} is {'never' if events_total == 0 else 'always'} true on the"
+                f" {count:,} records analysed, so there is no difference to compare; check the"
+                " expression (text is compared with its case: 'Yes' is not 'yes')"
+            )
+        results.append(
+            _analyse_outcome(
+                request,
+                data,
+                expression,
+                values,
+                selected,
+                known,
+                labels,
+                numeric,
+                terms,
+                weights,
+                periods,
+                file_info,
+            )
         )
-    frame_columns = list(dict.fromkeys([request.group, *request.adjust, *filter(None, [request.unit])]))
+    return _shared_family(results)
+
+
+def _weights(data: DataFile, column: str, selected: np.ndarray) -> np.ndarray:
+    """The weights of every record (checked on the records selected): numbers, 0 or more, not all 0."""
+    values = data.column(column)
+    if values.kind not in ("INTEGER", "REAL"):
+        raise AnalysisError(f"--weight {column!r} must hold numbers; it holds text")
+    numbers = values.numbers()
+    for bad, why in (
+        (selected & values.missing, "is missing on line {line}; every record needs a weight"),
+        (
+            selected & ~values.missing & ~(numbers >= 0),
+            "is {value:g} on line {line}; weights must be 0 or more",
+        ),
+    ):
+        if bad.any():
+            at = int(np.flatnonzero(bad)[0])
+            raise AnalysisError(f"--weight {column!r} " + why.format(line=data.lines[at], value=numbers[at]))
+    if not numbers[selected].any():
+        raise AnalysisError(f"--weight {column!r} is 0 on every record selected")
+    return numbers
+
+
+def _analyse_outcome(
+    request: Request,
+    data: DataFile,
+    expression: str,
+    values: np.ndarray,
+    selected: np.ndarray,
+    known: np.ndarray,
+    labels: dict[str, np.ndarray],
+    numeric: dict[str, bool],
+    terms: Sequence[Any],
+    weights: np.ndarray | None,
+    periods: np.ndarray | None,
+    file_info: dict[str, Any],
+) -> Analysis:
+    drivers = driver_columns(terms)
+    frame_columns = list(dict.fromkeys([request.group, *drivers, *filter(None, [request.unit])]))
     outcome_name = _outcome_name(frame_columns)
-    frame = pd.DataFrame({column: _labels(data, column, known) for column in frame_columns})
-    frame[outcome_name] = np.array([outcome[i] for i in known], dtype=np.int64)
+    weight_name = outcome_name + "w"
+    # A numeric column enters as numbers unless its only use is as categories (COL:cat), whose levels are
+    # then the values as written.
+    as_numbers = {
+        driver.column
+        for term in terms
+        for driver in term.drivers
+        if numeric[driver.column] and driver.kind != "cat"
+    }
+    columns: dict[str, Any] = {}
+    for column in frame_columns:
+        if column in as_numbers:
+            columns[column] = data.column(column).numbers()[known]
+        else:
+            source = labels[column] if column in labels else data.labels(column)
+            # Plain objects: pandas would otherwise copy a million labels into an Arrow string array.
+            columns[column] = pd.Series(source[known], dtype=object)
+    frame = pd.DataFrame(columns)
+    frame[outcome_name] = values[known].astype(np.int64)
+    if weights is not None:
+        frame[weight_name] = weights[known]
 
     counts = frame.groupby(request.group, sort=True)[outcome_name].agg(["size", "sum"])
     names = [str(name) for name in counts.index]
     people, events = counts["size"].to_numpy(), counts["sum"].to_numpy()
     reference, chosen = _reference(request, data, names, people)
+    model: Model | None = None
     try:
-        groups = compare_groups(people, events, groups=names, reference=reference, min_n=request.min_n)
-        adjusted = (
-            adjusted_comparison(
+        if weights is None:
+            groups = compare_groups(people, events, groups=names, reference=reference, min_n=request.min_n)
+        else:
+            groups = weighted_groups(
+                names,
                 frame,
-                outcome=outcome_name,
                 group=request.group,
+                outcome=outcome_name,
+                weight=weight_name,
                 reference=reference,
-                covariates=list(request.adjust),
                 min_n=request.min_n,
             )
-            if request.adjust
+        if terms:
+            model = adjusted_model(
+                frame,
+                outcome=outcome_name,
+                outcome_text=expression,
+                group=request.group,
+                reference=reference,
+                terms=terms,
+                numeric=numeric,
+                weight=None if weights is None else weight_name,
+                min_n=request.min_n,
+                crude=None if weights is None else groups,
+            )
+        units, units_reason = _units(request, frame, outcome_name, model)
+        trend = (
+            _trend(
+                request,
+                frame,
+                outcome_name,
+                list(periods[known]),
+                reference,
+                None if weights is None else weight_name,
+            )
+            if periods is not None
             else None
         )
-        units, units_reason = _units(request, frame, outcome_name)
-    except ValueError as error:  # the checks above should leave the statistics nothing to refuse
+    except ValueError as error:
+        if isinstance(error, AnalysisError):
+            raise
         raise AnalysisError(f"the statistics refused the data: {error}") from None
 
-    # One Benjamini-Hochberg pass over every test of the run, then the same rule for every kind of result.
-    parts = [groups["p_value"].to_numpy(dtype=np.float64)]
-    adjusted_table = None if adjusted is None else adjusted.table.reindex(names)
-    if adjusted_table is not None:
-        parts.append(adjusted_table["adjusted_p_value"].to_numpy(dtype=np.float64))
-    if units is not None:
-        parts.append(units["p_value"].to_numpy(dtype=np.float64))
-    q = np.split(bh_qvalues(np.concatenate(parts)), np.cumsum([len(part) for part in parts])[:-1])
-    groups = groups.assign(q_value=q[0], flagged=flag(q[0], groups["relative_rate"]))
-    if adjusted is not None and adjusted_table is not None:
-        adjusted_table = adjusted_table.assign(
-            adjusted_q_value=q[1], adjusted_flagged=flag(q[1], adjusted_table["adjusted_relative_rate"])
-        )
-        adjusted = dataclasses.replace(adjusted, table=adjusted_table)
-    if units is not None:
-        units = units.assign(q_value=q[-1], outlier=flag(q[-1], units["ratio"]))
-
     rows = {
-        "in_file": len(data.records),
-        "selected": len(selected),
-        "outcome_null": len(selected) - len(known),
-        "analysed": len(known),
+        "in_file": data.records,
+        "selected": int(selected.sum()),
+        "outcome_null": int(selected.sum() - known.sum()),
+        "analysed": int(known.sum()),
     }
     return Analysis(
         request=request,
@@ -680,19 +922,119 @@ def analyse(request: Request) -> Analysis:
         reference_chosen=chosen,
         rows=rows,
         groups=groups,
-        adjusted=adjusted,
+        adjusted=None if model is None else model.comparison,
         units=units,
         units_reason=units_reason,
+        outcome=expression,
+        formula="" if model is None else model.formula,
+        coefficients=None if model is None else model.coefficients,
+        trend=trend,
+        file=file_info,
+        family=MULTIPLE_TESTING,
     )
 
 
-def _reference(request: Request, data: CsvFile, names: list[str], people: np.ndarray) -> tuple[str, str]:
+def _shared_family(results: list[Analysis]) -> list[Analysis]:
+    """One Benjamini-Hochberg pass over every test of the run (every outcome's crude, adjusted and unit
+    p-values), then the same rule for every kind of result."""
+    parts: list[np.ndarray] = []
+    for result in results:
+        parts.append(result.groups["p_value"].to_numpy(dtype=np.float64))
+        if result.adjusted is not None:
+            parts.append(
+                result.adjusted.table.reindex(result.groups.index)["adjusted_p_value"].to_numpy(
+                    dtype=np.float64
+                )
+            )
+        if result.units is not None:
+            parts.append(result.units["p_value"].to_numpy(dtype=np.float64))
+    q = iter(np.split(bh_qvalues(np.concatenate(parts)), np.cumsum([len(part) for part in parts])[:-1]))
+    done = []
+    for result in results:
+        first = next(q)
+        groups = result.groups.assign(q_value=first, flagged=flag(first, result.groups["relative_rate"]))
+        adjusted = result.adjusted
+        if adjusted is not None:
+            table = adjusted.table.reindex(result.groups.index)
+            second = next(q)
+            table = table.assign(
+                adjusted_q_value=second, adjusted_flagged=flag(second, table["adjusted_relative_rate"])
+            )
+            adjusted = dataclasses.replace(adjusted, table=table)
+        units = result.units
+        if units is not None:
+            third = next(q)
+            units = units.assign(q_value=third, outlier=flag(third, units["ratio"]))
+        done.append(dataclasses.replace(result, groups=groups, adjusted=adjusted, units=units))
+    return done
+
+
+def _trend(
+    request: Request,
+    frame: pd.DataFrame,
+    outcome: str,
+    periods: list[str | None],
+    reference: str,
+    weight: str | None,
+) -> pd.DataFrame:
+    """The comparison of the groups in each period: one row per period and group, with intervals."""
+    frame = frame.assign(__period__=periods)
+    frame = frame[frame["__period__"].notna()]
+    pieces = []
+    for period, rows in frame.groupby("__period__", sort=True):
+        counts = rows.groupby(request.group, sort=True)[outcome].agg(["size", "sum"])
+        names = [str(name) for name in counts.index]
+        if reference not in names:
+            continue
+        if weight is None:
+            table = compare_groups(
+                counts["size"].to_numpy(),
+                counts["sum"].to_numpy(),
+                groups=names,
+                reference=reference,
+                min_n=request.min_n,
+            )
+        else:
+            table = weighted_groups(
+                names,
+                rows,
+                group=request.group,
+                outcome=outcome,
+                weight=weight,
+                reference=reference,
+                min_n=request.min_n,
+            )
+        pieces.append(table.reset_index().assign(period=str(period)))
+    if not pieces:
+        return pd.DataFrame(columns=["period", "group", *TREND_COLUMNS])
+    result = pd.concat(pieces, ignore_index=True)
+    return result[["period", "group", *[c for c in TREND_COLUMNS if c in result.columns]]]
+
+
+TREND_COLUMNS = [
+    "n",
+    "events",
+    "rate",
+    "rate_low",
+    "rate_high",
+    "relative_rate",
+    "relative_rate_low",
+    "relative_rate_high",
+    "odds_ratio",
+    "odds_ratio_low",
+    "odds_ratio_high",
+    "p_value",
+    "note",
+]
+
+
+def _reference(request: Request, data: DataFile, names: list[str], people: np.ndarray) -> tuple[str, str]:
     """The reference group and how it was chosen."""
     if request.reference is None:
         return names[int(np.argmax(people))], "largest group"
     if request.reference in names:
         return request.reference, "given"
-    in_file = sorted(set(_labels(data, request.group, range(len(data.records)))))
+    in_file = sorted(set(data.labels(request.group).tolist()))
     if request.reference in in_file:
         raise AnalysisError(
             f"the reference group {request.reference!r} has no people among the records analysed (after"
@@ -704,30 +1046,37 @@ def _reference(request: Request, data: CsvFile, names: list[str], people: np.nda
     )
 
 
-def _units(request: Request, frame: pd.DataFrame, outcome_name: str) -> tuple[pd.DataFrame | None, str]:
-    """Observed against expected events for each unit and group, or None and why the model failed."""
+def _units(
+    request: Request, frame: pd.DataFrame, outcome_name: str, model: Model | None
+) -> tuple[pd.DataFrame | None, str]:
+    """Observed against expected events for each unit and group from the national model of the outcome
+    on the group and the drivers, or None and why the model failed."""
     if request.unit is None:
         return None, ""
-    try:
-        expected = expected_events(
-            frame,
-            outcome=outcome_name,
-            covariates=[request.group, *request.adjust],
-            by=[request.unit, request.group],
-        )
-    except ModelNotFitted as error:
-        return None, f"the national model could not be fitted: {error}"
-    keys = list(expected.index)
-    table = unit_comparison(expected["observed"], expected["expected"], units=range(len(keys)))
+    from .stats.funnel import unit_comparison
+
+    keys = [request.unit, request.group]
+    if model is not None:
+        if model.predict is None:
+            return None, f"the national model could not be fitted: {model.comparison.reason}"
+        cells = cells_of(frame, [*keys, *driver_columns(model.predict.terms)], outcome_name, None)
+        p = model.predict(cells)
+    else:
+        cells = cells_of(frame, keys, outcome_name, None)
+        rates = cells.groupby(request.group)[["n", "events"]].sum()
+        p = (rates["events"] / rates["n"]).reindex(cells[request.group]).to_numpy()
+    cells = cells.assign(expected=cells["n"] * p)
+    summed = cells.groupby(keys, sort=True)[["people", "events", "expected"]].sum()
+    table = unit_comparison(summed["events"], summed["expected"], units=range(len(summed)))
     table.index = pd.RangeIndex(len(table))
     return (
         pd.concat(
             [
                 pd.DataFrame(
                     {
-                        "unit": [str(unit) for unit, _ in keys],
-                        "group": [str(group) for _, group in keys],
-                        "n": expected["n"].to_numpy(dtype=np.int64),
+                        "unit": [str(unit) for unit, _ in summed.index],
+                        "group": [str(group) for _, group in summed.index],
+                        "n": summed["people"].to_numpy(dtype=np.int64),
                     }
                 ),
                 table,
@@ -760,6 +1109,13 @@ GROUP_COLUMNS = [
     "note",
 ]
 ADJUSTED_COLUMNS = [*stats_adjusted_columns, "adjusted_q_value", "adjusted_flagged"]
+
+
+def _group_columns(analysis: Analysis) -> list[str]:
+    """The group table's columns: with weights, the weighted sums after the counts."""
+    if "weighted_n" in analysis.groups.columns:
+        return ["n", "events", "weighted_n", "weighted_events", *GROUP_COLUMNS[2:]]
+    return GROUP_COLUMNS
 
 
 def _plain(value: Any) -> Any:
@@ -821,12 +1177,28 @@ def _flags(analysis: Analysis) -> list[dict[str, Any]]:
     return [{key: _plain(value) for key, value in item.items()} for item in found]
 
 
-def to_json(analysis: Analysis) -> str:
+def to_json(analysis: "Analysis | Sequence[Analysis]") -> str:
     """The analysis as one JSON object: ``inputs``, ``rows``, ``groups``, ``adjusted``, ``units``, ``flags``.
 
     Strict JSON: a missing figure is ``null`` (its ``note`` says why) and an infinite ratio is ``"inf"``.
-    The structure is documented in ``docs/equality.md``.
+    The structure is documented in ``docs/equality.md``. Several outcomes: ``file``,
+    ``multiple_testing`` and ``outcomes``, one such object per outcome.
     """
+    if not isinstance(analysis, Analysis):
+        analyses = list(analysis)
+        if len(analyses) == 1:
+            return to_json(analyses[0])
+        document = {
+            "file": analyses[0].file,
+            "multiple_testing": analyses[0].family,
+            "outcomes": [_document(one) for one in analyses],
+        }
+    else:
+        document = _document(analysis)
+    return json.dumps(document, indent=2, allow_nan=False, ensure_ascii=False) + "\n"
+
+
+def _document(analysis: Analysis) -> dict[str, Any]:
     request = analysis.request
     adjusted: dict[str, Any] | None = None
     if analysis.adjusted is not None:
@@ -836,6 +1208,10 @@ def to_json(analysis: Analysis) -> str:
             "reason": result.reason,
             "people": result.people,
             "cells": result.cells,
+            "formula": analysis.formula,
+            "coefficients": []
+            if analysis.coefficients is None
+            else _records(analysis.coefficients, list(analysis.coefficients.columns), "term"),
             "standard_population": result.standard_population,
             "dropped": _records(result.dropped, list(result.dropped.columns)),
             "groups": _records(
@@ -859,21 +1235,28 @@ def to_json(analysis: Analysis) -> str:
             "group": request.group,
             "reference": analysis.reference,
             "reference_chosen": analysis.reference_chosen,
-            "outcome": request.outcome,
+            "outcome": analysis.outcome,
             "where": request.where,
             "adjust": list(request.adjust),
             "unit": request.unit,
             "min_n": request.min_n,
+            "period": request.period,
+            "by": request.by if request.period else None,
+            "weight": request.weight,
             "q_threshold": Q_THRESHOLD,
             "materiality_band": list(MATERIALITY_BAND),
         },
+        "file": analysis.file,
+        "multiple_testing": analysis.family,
+        "weighting": WEIGHTING if request.weight else None,
         "rows": analysis.rows,
-        "groups": _records(analysis.groups, GROUP_COLUMNS, "group"),
+        "groups": _records(analysis.groups, _group_columns(analysis), "group"),
         "adjusted": adjusted,
         "units": units,
+        "trend": None if analysis.trend is None else _records(analysis.trend, list(analysis.trend.columns)),
         "flags": _flags(analysis),
     }
-    return json.dumps(document, indent=2, allow_nan=False, ensure_ascii=False) + "\n"
+    return document
 
 
 def _cell(value: Any) -> str:
@@ -889,16 +1272,32 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-def to_csv(analysis: Analysis, table: str = "groups") -> str:
+def to_csv(analysis: "Analysis | Sequence[Analysis]", table: str = "groups") -> str:
     """One table as CSV: ``groups`` (the per-group table, with the adjusted figures beside the crude ones
-    when there are any) or ``units`` (one row per unit and group). Empty cell: no figure; ``inf``: infinite.
-    A text cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a leading ``'``."""
+    when there are any), ``units`` (one row per unit and group) or ``trend`` (one row per period and
+    group). With several outcomes, the tables one after another with the outcome as the first column.
+    Empty cell: no figure; ``inf``: infinite. A text cell that starts with ``=``, ``+``, ``-``, ``@``, a tab
+    or a carriage return gets a leading ``'``."""
     if table not in CSV_TABLES:
         raise AnalysisError(f"--table must be one of {', '.join(CSV_TABLES)}, not {table!r}")
+    analyses = [analysis] if isinstance(analysis, Analysis) else list(analysis)
+    frames = [_csv_frame(one, table) for one in analyses]
+    if len(frames) > 1:
+        frames = [
+            frame.assign(outcome=one.outcome)[["outcome", *frame.columns]]
+            for frame, one in zip(frames, analyses, strict=True)
+        ]
+    frame = pd.concat(frames, ignore_index=True)
     buffer = io.StringIO()
     # RFC 4180's line end: with it, the csv module quotes a field holding a carriage return, which would
     # otherwise end the record for whoever reads the file.
     writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(frame.columns)
+    writer.writerows([_cell(value) for value in row] for row in frame.itertuples(index=False))
+    return buffer.getvalue()
+
+
+def _csv_frame(analysis: Analysis, table: str) -> pd.DataFrame:
     if table == "units":
         if analysis.units is None:
             raise AnalysisError(
@@ -906,18 +1305,18 @@ def to_csv(analysis: Analysis, table: str = "groups") -> str:
                 if analysis.request.unit is None
                 else f"there is no unit table: {analysis.units_reason}"
             )
-        writer.writerow(analysis.units.columns)
-        writer.writerows([_cell(value) for value in row] for row in analysis.units.itertuples(index=False))
-        return buffer.getvalue()
-    frame = analysis.groups[GROUP_COLUMNS]
+        return analysis.units.reset_index(drop=True)
+    if table == "trend":
+        if analysis.trend is None:
+            raise AnalysisError("--table trend needs --period")
+        return analysis.trend.reset_index(drop=True)
+    frame = analysis.groups[_group_columns(analysis)]
     if analysis.adjusted is not None:
         extra = analysis.adjusted.table[[*ADJUSTED_COLUMNS, "note"]].rename(columns={"note": "adjusted_note"})
         frame = frame.join(extra)
-    writer.writerow(["group", *frame.columns])
-    writer.writerows(
-        [_cell(str(name)), *map(_cell, row)] for name, row in zip(frame.index, frame.to_numpy(), strict=True)
-    )
-    return buffer.getvalue()
+    frame = frame.copy()
+    frame.insert(0, "group", [str(name) for name in frame.index])
+    return frame.reset_index(drop=True)
 
 
 def _number(value: Any, kind: str = "ratio") -> str:
@@ -967,18 +1366,54 @@ STYLE = (
 )
 
 
-def to_html(analysis: Analysis) -> str:
+def to_html(analysis: "Analysis | Sequence[Analysis]") -> str:
     """One self-contained, accessible HTML page: what was analysed, then each table with a caption and
-    headers, the flags, and how to read them. No scripts or external assets; every value escaped."""
+    headers, the flags, and how to read them. No scripts or external assets; every value escaped. With
+    several outcomes, one section per outcome."""
+    if not isinstance(analysis, Analysis):
+        analyses = list(analysis)
+        if len(analyses) == 1:
+            return to_html(analyses[0])
+        pages = [to_html(one) for one in analyses]
+        head = pages[0][: pages[0].index("<main>\n") + len("<main>\n")]
+        sections = []
+        for number, (page, one) in enumerate(zip(pages, analyses, strict=True), start=1):
+            body = page[page.index("</h1>\n") + len("</h1>\n") : page.index("</main>")]
+            sections.append(
+                f"<section>\n<h2>Outcome {number}: {html.escape(one.outcome)}</h2>\n{body}</section>\n"
+            )
+        title = head[head.index("<h1>") :]
+        return (
+            head
+            + f"<p>{html.escape(len(analyses).__str__())} outcomes; q-values: {html.escape(analyses[0].family)}.</p>\n"
+            + "".join(sections)
+            + "</main>\n</body>\n</html>\n"
+        ).replace(title, title, 1)
     request, e = analysis.request, html.escape
     inputs = [
         ("File", str(request.path)),
+        (
+            "Read as",
+            ", ".join(f"{key} {value!r}" for key, value in analysis.file.items() if isinstance(value, str)),
+        ),
+        ("Notes on the file", "; ".join(analysis.file.get("notes", [])) or "none"),
+        (
+            "Missing values in the columns used",
+            ", ".join(f"{column}: {count:,}" for column, count in analysis.file.get("missing", {}).items())
+            or "none",
+        ),
         ("Group column", request.group),
         ("Reference group", f"{analysis.reference} ({analysis.reference_chosen})"),
-        ("Outcome", request.outcome),
+        ("Outcome", analysis.outcome),
         ("Selection", request.where or "every record"),
         ("Adjusted for", ", ".join(request.adjust) or "nothing"),
+        ("Model", analysis.formula or "none"),
+        (
+            "Weights",
+            f"{request.weight}: {WEIGHTING}" if request.weight else "none (every person counts once)",
+        ),
         ("Unit column", request.unit or "none"),
+        ("Multiple testing", analysis.family),
         ("Smallest group compared", f"{request.min_n} people"),
         (
             "Records",
@@ -1065,6 +1500,8 @@ def to_html(analysis: Analysis) -> str:
         if analysis.units is None:
             parts.append(f"<p>No unit comparison: {e(analysis.units_reason)}</p>\n")
         else:
+            from .stats.funnel import limit_columns, outside_column
+
             low, high = limit_columns(0.95)
             parts.append(
                 _html_table(
@@ -1098,6 +1535,36 @@ def to_html(analysis: Analysis) -> str:
                     ),
                 )
             )
+    if analysis.trend is not None:
+        parts.append(f"<h2>Trend by {e(request.by)} ({e(str(request.period))})</h2>\n")
+        parts.append(
+            _html_table(
+                f"Outcome rate by {request.by} and {request.group}, each compared with {analysis.reference}",
+                [
+                    "Period",
+                    "Group",
+                    "People",
+                    "Events",
+                    "Rate (95% interval)",
+                    "Relative rate (95% interval)",
+                    "p-value",
+                    "Note",
+                ],
+                (
+                    [
+                        str(row["period"]),
+                        str(row["group"]),
+                        _number(row["n"], "count"),
+                        _number(row["events"], "count"),
+                        _with_interval(row, "rate", "rate"),
+                        _with_interval(row, "relative_rate"),
+                        _number(row["p_value"], "p"),
+                        str(row["note"]),
+                    ]
+                    for _, row in analysis.trend.iterrows()
+                ),
+            )
+        )
     flags = _flags(analysis)
     parts.append("<h2>Flags</h2>\n")
     if flags:
@@ -1121,7 +1588,7 @@ def to_html(analysis: Analysis) -> str:
     return "".join(parts)
 
 
-def render(analysis: Analysis, output_format: str, *, table: str = "groups") -> str:
+def render(analysis: "Analysis | Sequence[Analysis]", output_format: str, *, table: str = "groups") -> str:
     """The analysis as text in ``output_format`` (json, csv or html); ``table`` chooses the CSV table."""
     if output_format == "json":
         return to_json(analysis)

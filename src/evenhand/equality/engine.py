@@ -33,6 +33,7 @@ from .measures import (
     CATALOGUE,
     CHARACTERISTICS,
     DRIVERS,
+    MEASURE_DRIVERS,
     NOT_RECORDED,
     RECORDED,
     Measure,
@@ -337,8 +338,9 @@ DRIVER_NAMES = {
     "age_band": "age band",
     "sex": "sex",
     "region": "region",
+    **MEASURE_DRIVERS,
 }
-assert set(DRIVER_NAMES) == set(DRIVERS)
+assert set(DRIVER_NAMES) == set(DRIVERS) | set(MEASURE_DRIVERS)
 
 
 def _no_units() -> pd.DataFrame:
@@ -446,6 +448,72 @@ def trend(
     if not parts:
         return pd.DataFrame(columns=["measure", "quarter", "group"])
     return pd.concat(parts, ignore_index=True)
+
+
+TREND_LEVELS = ("national", "region", "pdu")
+
+
+def trends(
+    period: Period,
+    settings: Settings,
+    *,
+    source: Source | None = None,
+    progress: Progress | None = None,
+) -> pd.DataFrame:
+    """:func:`trend` for every measure the characteristic splits and every unit the dashboard opens at (the
+    nation, each region and each PDU) at once: each quarter's cells of a measure are read once and compared
+    within every unit in one vectorised pass. Columns: level, unit (the unit's code, ``national`` for the
+    nation), then :func:`trend`'s. Precomputed beside the analysis, so the dashboard slices it."""
+    return trends_by(period, [settings], source=source, progress=progress)[0]
+
+
+def trends_by(
+    period: Period,
+    requests: Sequence[Settings],
+    *,
+    source: Source | None = None,
+    progress: Progress | None = None,
+) -> list[pd.DataFrame]:
+    """:func:`trends` for several settings (characteristics) at once, each quarter's cells of a measure read
+    once for all of them: the nightly precomputation of every characteristic."""
+    for request in requests:
+        request.check()
+    source = source or Source(period)
+    parts: list[list[pd.DataFrame]] = [[] for _ in requests]
+    for quarter in quarters(period):
+        part = source.part(quarter)
+        label = f"{quarter.start.year} Q{(quarter.start.month - 1) // 3 + 1}"
+        if progress:
+            progress(f"Working out the trend: {label}")
+        for key, measure in CATALOGUE.items():
+            wanted = [
+                i for i, request in enumerate(requests) if request.characteristic in measure.characteristics
+            ]
+            if not wanted:
+                continue
+            rows = measure_cells(measure, part)
+            for i in wanted:
+                parts[i] += _unit_trends(rows, requests[i], key, label)
+    empty = pd.DataFrame(columns=["level", "unit", "measure", "quarter", "group"])
+    return [pd.concat(found, ignore_index=True) if found else empty.copy() for found in parts]
+
+
+def _unit_trends(rows: pd.DataFrame, settings: Settings, measure: str, quarter: str) -> list[pd.DataFrame]:
+    """One quarter of one measure, each group against the reference within the nation, each region and PDU."""
+    characteristic = settings.characteristic
+    found = []
+    for level in TREND_LEVELS:
+        by = [characteristic] if level == "national" else [level, characteristic]
+        counts = rows.groupby(by, observed=True)[["trials", "events"]].sum().reset_index()
+        counts = counts.rename(columns={characteristic: "group", "trials": "n"})
+        counts["unit"] = "national" if level == "national" else counts[level].astype(str)
+        if level != "national":
+            counts = counts.drop(columns=level)
+        compared = compare_within(
+            counts, reference=settings.reference_group, min_n=settings.min_n, alpha=settings.alpha
+        )
+        found.append(compared.assign(level=level, quarter=quarter, measure=measure))
+    return found
 
 
 def completeness(source: Source, level: str = "pdu") -> pd.DataFrame:

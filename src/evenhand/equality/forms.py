@@ -124,3 +124,28 @@ def _unit_choice(unit: selectors.Unit) -> str:
     if unit.level == "pdu":
         return f"{unit.name} (PDU)"
     return unit.name
+
+
+class PublicationForm(GovukForm):
+    """Publish the period the dashboard shows, by one characteristic or by every one (a POST from the page)."""
+
+    govuk_errors = {"characteristic": "Select what to split the publication by"}
+    # Beside the question's form on the same page: its own names and ids.
+    prefix = "publish"
+
+    period_start = forms.DateField(widget=forms.HiddenInput, label="Start of the period")
+    period_end = forms.DateField(widget=forms.HiddenInput, label="End of the period")
+    characteristic = forms.ChoiceField(
+        label="Split the publication by",
+        choices=[("all", "Every characteristic (one report each)"), *CHARACTERISTICS.items()],
+    )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        start, end = cleaned.get("period_start"), cleaned.get("period_end")
+        if start and end:
+            if end < start:
+                self.add_error(None, "The end of the period must be the same as or after its start")
+            elif (end - start).days >= selectors.MAX_PERIOD_DAYS:
+                self.add_error(None, "The period must be 5 years or shorter")
+        return cleaned

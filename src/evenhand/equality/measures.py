@@ -8,6 +8,7 @@ resulting cells. Nothing here loops over rows in Python, and nothing writes.
 """
 
 import datetime as dt
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
@@ -15,14 +16,33 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 from django.db import connections
-from django.db.models import CharField, Q, QuerySet
+from django.db.models import CharField, Exists, OuterRef, Q, QuerySet
+from django.db.models.fields.json import KT
 from django.db.models.functions import Cast
 from django.utils import timezone
 
+from evenhand.assessment.models import (
+    FINISHED,
+    AgreementAnswer,
+    Assessment,
+    AssessmentKind,
+    DiversityTopic,
+    GoalStatus,
+    PlanAgreement,
+    PlanGoal,
+    PreSentenceReport,
+    Proposal,
+    ReportStatus,
+    SectionAnswer,
+    SentencePlan,
+    TierCalculation,
+    Topic,
+    TopicStatus,
+)
 from evenhand.cases.models import (
+    COMPLEXITY_FACTORS,
     RECALLS,
     Allocation,
-    AssessmentSummary,
     Contact,
     ContactOutcome,
     Decision,
@@ -36,12 +56,23 @@ from evenhand.cases.models import (
     SentenceType,
     ServiceArea,
 )
+from evenhand.core.db import analytics_reads
 from evenhand.org.models import Grade
 from evenhand.people.models import GROUP_OF_ETHNICITY, Disability, EthnicGroup, Ethnicity, Person, Religion
 from evenhand.people.selectors import histories_in_force
 
 # The legitimate drivers a measure can be adjusted for (columns of the population frame).
 DRIVERS = ("tier", "rosh", "offence", "age_band", "sex", "region")
+# Drivers a measure brings with its own inputs (``Measure.inputs``), with their names in words: the tier
+# measure's inputs other than the assessor's judgement.
+TIER_INPUT_DRIVERS = {
+    "rsr_band": "RSR band",
+    "mappa_level": "MAPPA level",
+    "complexity_factors": "complexity factor registrations",
+}
+# The pre-sentence report measure's own driver: the person's previous convictions, banded.
+REPORT_DRIVERS = {"convictions": "previous convictions"}
+MEASURE_DRIVERS = {**TIER_INPUT_DRIVERS, **REPORT_DRIVERS}
 # The protected characteristics a measure can be split by.
 CHARACTERISTICS = {
     "ethnic_group": "Ethnic group (5 groups)",
@@ -136,6 +167,27 @@ class Source:
         return _new_allocations(self.period)
 
     @cached_property
+    def diversity_topics(self) -> pd.DataFrame:
+        """Each topic of the diversity conversation of the assessments completed in the period (complete, or
+        since locked by a later one), with the sentence assessed and whether it was discussed."""
+        period = self.period
+        return read_frame(
+            DiversityTopic.objects.filter(
+                assessment__status__in=FINISHED,
+                assessment__completed_on__gte=period.start,
+                assessment__completed_on__lte=period.end,
+                assessment__sentence__isnull=False,
+            ).values_list("assessment__sentence_id", "topic", "status"),
+            ["sentence_id", "topic", "status"],
+        )
+
+    @cached_property
+    def tier_inputs(self) -> pd.DataFrame:
+        """Per sentence under supervision in the period (:func:`tier_inputs`): the person's tier as computed by
+        the end of the period, and the inputs the tier measure is adjusted for."""
+        return tier_inputs(self.period, self.population.index)
+
+    @cached_property
     def referrals(self) -> pd.DataFrame:
         """Referrals made in the period."""
         period = self.period
@@ -157,9 +209,13 @@ def read_frame(queryset: QuerySet, columns: list[str]) -> pd.DataFrame:
     """The rows of a ``values_list`` query as a frame, read straight from the database cursor.
 
     Django's per-value conversion and the models' default ordering cost seconds over a national table and
-    buy nothing here: the ordering is dropped, and dates are parsed by pandas afterwards where needed."""
+    buy nothing here: the ordering is dropped, and dates are parsed by pandas afterwards where needed.
+
+    An analytical read: from the analytics replica when one is configured (ADR 15)."""
     sql, params = queryset.order_by().query.sql_with_params()
-    with connections[queryset.db].cursor() as cursor:
+    with analytics_reads():
+        alias = queryset.db
+    with connections[alias].cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     return pd.DataFrame.from_records(rows, columns=columns)
@@ -181,11 +237,17 @@ class Measure:
     population: Callable[[pd.DataFrame, Period], pd.Series]  # a mask over the population frame
     count: Counter | None = None
     trials_from_query: bool = False
+    # The outcome as it stands at the end of the window asked for (a plan made in one quarter and agreed in the
+    # next is agreed in the year but not in its quarter), so the quarters do not add up to the year.
+    outcome_at_window_end: bool = False
     event: Callable[[pd.DataFrame], pd.Series] | None = None
     drivers: tuple[str, ...] = DRIVERS
     characteristics: tuple[str, ...] = tuple(CHARACTERISTICS)
     completeness: bool = False  # a measure of recording rather than of treatment
     by_team: bool = True  # False where the team is decided by the outcome (allocation), so not a fair unit
+    # Columns per sentence the measure adds to the population frame before its population is chosen (drivers
+    # of its own, named in ``MEASURE_DRIVERS``); None for a measure that reads the frame as it is.
+    inputs: Callable[["Source"], pd.DataFrame] | None = None
 
     @property
     def quarters_add_up(self) -> bool:
@@ -193,7 +255,7 @@ class Measure:
         measures of trials, each of which is an event in time that falls in one quarter and is counted on
         the same row as in the whole period. A measure of people counts everyone under supervision in each
         quarter, and a person supervised in several quarters is in each of them."""
-        return self.trials_from_query
+        return self.trials_from_query and not self.outcome_at_window_end
 
 
 def _per_sentence(frame: pd.DataFrame, events: pd.Series) -> pd.DataFrame:
@@ -299,9 +361,11 @@ def _assessment_timely(source: Source) -> pd.DataFrame:
     period, so the parts still add up to the whole."""
     period = source.period
     rows = read_frame(
-        AssessmentSummary.objects.filter(
+        Assessment.objects.filter(
             sentence__start_date__gte=period.start, sentence__start_date__lte=period.end
-        ).values_list("sentence_id", "sentence__start_date", "completed_on"),
+        )
+        .exclude(kind=AssessmentKind.PSR)
+        .values_list("sentence_id", "sentence__start_date", "completed_on"),
         ["sentence_id", "start", "completed"],
     )
     start = pd.to_datetime(rows["start"]).to_numpy(dtype="datetime64[D]")
@@ -314,14 +378,187 @@ def _assessment_timely(source: Source) -> pd.DataFrame:
 
 
 def _diversity_discussed(source: Source) -> pd.DataFrame:
+    """Assessments completed in the period: trials; those whose diversity conversation was held in full (every
+    topic discussed, none declined or not yet): events."""
     period = source.period
+    topics = DiversityTopic.objects.filter(assessment=OuterRef("pk"))
     rows = read_frame(
-        AssessmentSummary.objects.filter(
-            completed_on__gte=period.start, completed_on__lte=period.end, sentence__isnull=False
-        ).values_list("sentence_id", "diversity_factors_discussed"),
-        ["sentence_id", "discussed"],
+        Assessment.objects.filter(
+            status__in=FINISHED,
+            completed_on__gte=period.start,
+            completed_on__lte=period.end,
+            sentence__isnull=False,
+        )
+        .annotate(held=Exists(topics), left=Exists(topics.exclude(status=TopicStatus.DISCUSSED)))
+        .values_list("sentence_id", "held", "left"),
+        ["sentence_id", "held", "left"],
     )
-    return _per_sentence(rows, rows["discussed"] == "yes")
+    return _per_sentence(rows, rows["held"].astype(bool) & ~rows["left"].astype(bool))
+
+
+def _topic_discussed(topic: str) -> Counter:
+    """Completed assessments' conversations on ``topic``: trials; those where it was discussed (not declined
+    by the person, not "not yet discussed"): events."""
+
+    def count(source: Source) -> pd.DataFrame:
+        rows = source.diversity_topics
+        rows = rows[rows["topic"] == topic]
+        return _per_sentence(rows, rows["status"] == TopicStatus.DISCUSSED)
+
+    return count
+
+
+# What each topic is called in a measure's title.
+TOPIC_WORDS: dict[str, str] = {
+    Topic.ETHNICITY: "ethnicity",
+    Topic.CULTURE: "culture",
+    Topic.RELIGION: "religion or belief",
+    Topic.DISCRIMINATION: "experience of discrimination or racism",
+    Topic.LANGUAGE: "language and interpreter need",
+    Topic.NEURODIVERSITY: "neurodiversity and learning needs",
+    Topic.CARING: "caring responsibilities",
+    Topic.GENDER_IDENTITY: "gender identity",
+}
+# The bands of the tier's inputs (``assessment.tier``: RSR scores 10 points from 3, 20 from 7).
+RSR_BANDS = ((7.0, "7 and over"), (3.0, "3 to 6.99"), (0.0, "under 3"))
+NOT_KNOWN = "not known"
+PROTECT_A_OR_B = ("A", "B")
+
+
+def _complexity_factors(registrations: str | list[str] | None) -> int:
+    """How many complexity factor registrations a stored tier's inputs list (JSON text, or a list; nothing
+    stored: none)."""
+    if not isinstance(registrations, str | list):
+        return 0
+    codes = json.loads(registrations) if isinstance(registrations, str) else registrations
+    return len(set(codes) & set(COMPLEXITY_FACTORS))
+
+
+def tier_inputs(period: Period, sentences: pd.Index) -> pd.DataFrame:
+    """For each of ``sentences`` whose person has a tier computed by the end of the period (the latest such
+    ``assessment.TierCalculation``): its protect level, and as categories the inputs it is adjusted for:
+    ``rsr_band`` (not known, under 3, 3 to 6.99, 7 and over), ``mappa_level`` (none, 1, 2, 3) and
+    ``complexity_factors`` (0, 1, 2, 3+). Two plain queries, the latest tier picked here."""
+    tiers = read_frame(
+        TierCalculation.objects.filter(computed_at__lt=period.end_at).values_list(
+            "person_id",
+            as_text("computed_at"),
+            "pk",
+            "protect",
+            KT("inputs__rsr"),
+            KT("inputs__mappa_level"),
+            KT("inputs__registrations"),
+        ),
+        ["person_id", "computed_at", "id", "protect", "rsr", "mappa", "registrations"],
+    )
+    latest = tiers.sort_values(["person_id", "computed_at", "id"]).drop_duplicates("person_id", keep="last")
+    rsr = pd.to_numeric(latest["rsr"], errors="coerce").to_numpy(dtype=float)
+    band = np.full(len(latest), NOT_KNOWN, dtype=object)
+    for floor, label in reversed(RSR_BANDS):
+        band[rsr >= floor] = label
+    mappa = pd.to_numeric(latest["mappa"], errors="coerce")
+    factors = latest["registrations"].map(_complexity_factors).to_numpy()
+    per_person = pd.DataFrame(
+        {
+            "protect": latest["protect"].to_numpy(),
+            "rsr_band": band,
+            "mappa_level": np.where(mappa.isna(), "none", mappa.fillna(0).astype(int).astype(str)),
+            "complexity_factors": np.where(factors >= 3, "3+", factors.astype(str)),
+        },
+        index=pd.Index(latest["person_id"].to_numpy(), name="person_id"),
+    )
+    # Every sentence's person (the population frame keeps none), the population's picked here: a list of its
+    # ids would pass SQLite's limit of bound parameters on a national database.
+    owners = read_frame(Sentence.objects.values_list("pk", "person_id"), ["sentence_id", "person_id"])
+    owners = owners[owners["sentence_id"].isin(sentences)]
+    frame = owners.join(per_person, on="person_id", how="inner").set_index("sentence_id")
+    for column in TIER_INPUT_DRIVERS:
+        frame[column] = _categorical(frame[column], None)
+    return frame[["protect", *TIER_INPUT_DRIVERS]]
+
+
+def _tier_a_or_b(source: Source) -> pd.DataFrame:
+    inputs = source.tier_inputs
+    return pd.DataFrame({"events": inputs["protect"].isin(PROTECT_A_OR_B).astype(int)}, index=inputs.index)
+
+
+def _with_tier(frame: pd.DataFrame, period: Period) -> pd.Series:
+    """Sentences whose person has a tier computed by the end of the period."""
+    return frame["protect"].notna()
+
+
+def _plan_agreed(source: Source) -> pd.DataFrame:
+    """Sentence plans made in the period (one trial each, by the sentence they are for): agreed by the person
+    by the end of the period (an answer of "agreed" to any version)."""
+    period = source.period
+    agreed = PlanAgreement.objects.filter(
+        plan=OuterRef("pk"), answer=AgreementAnswer.AGREED, recorded_at__lt=period.end_at
+    )
+    plans = SentencePlan.objects.filter(
+        made_at__gte=period.start_at, made_at__lt=period.end_at, sentence__isnull=False
+    ).annotate(agreed=Exists(agreed))
+    rows = read_frame(plans.values_list("sentence_id", "agreed"), ["sentence_id", "agreed"])
+    return _per_sentence(rows, rows["agreed"].astype(bool))
+
+
+def _plan_goal_per_need(source: Source) -> pd.DataFrame:
+    """The criminogenic needs (standard or severe) identified by the assessments that plans made in the period
+    answer, one trial each: those the plan has a goal for (main need area; a removed goal does not count)."""
+    period = source.period
+    goal = PlanGoal.objects.filter(plan__assessment=OuterRef("assessment"), need=OuterRef("section")).exclude(
+        status=GoalStatus.REMOVED
+    )
+    needs = SectionAnswer.objects.filter(
+        severity__in=("standard", "severe"),
+        assessment__plan__made_at__gte=period.start_at,
+        assessment__plan__made_at__lt=period.end_at,
+        assessment__plan__sentence__isnull=False,
+    ).annotate(covered=Exists(goal))
+    rows = read_frame(
+        needs.values_list("assessment__plan__sentence_id", "covered"), ["sentence_id", "covered"]
+    )
+    return _per_sentence(rows, rows["covered"].astype(bool))
+
+
+# Bands of previous convictions (the report's count as the record held it when it was delivered).
+CONVICTION_BANDS = ((7, "7 or more"), (3, "3 to 6"), (1, "1 or 2"), (0, "none"))
+
+
+def _delivered_reports(period: Period) -> pd.DataFrame:
+    """Pre-sentence reports delivered in the period (not those since corrected: the correction counts, when it
+    is delivered), by the sentence their main offence is recorded on: the proposal and previous convictions."""
+    return read_frame(
+        PreSentenceReport.objects.filter(
+            status=ReportStatus.DELIVERED, delivered_on__gte=period.start, delivered_on__lte=period.end
+        ).values_list("main_offence__sentence_id", "proposal", "previous_convictions"),
+        ["sentence_id", "proposal", "convictions"],
+    )
+
+
+def report_inputs(source: "Source") -> pd.DataFrame:
+    """Per sentence with a report delivered in the period: the previous convictions band (the most the
+    sentence's reports give), the report measure's own driver."""
+    rows = _delivered_reports(source.period)
+    most = rows.groupby("sentence_id")["convictions"].max()
+    counts = pd.to_numeric(most, errors="coerce").fillna(0).to_numpy(dtype=int)
+    band = np.full(len(most), CONVICTION_BANDS[-1][1], dtype=object)
+    for floor, label in reversed(CONVICTION_BANDS):
+        band[counts >= floor] = label
+    frame = pd.DataFrame({"convictions": band}, index=pd.Index(most.index, name="sentence_id"))
+    frame["convictions"] = _categorical(frame["convictions"], None)
+    return frame
+
+
+def _custody_proposed(source: Source) -> pd.DataFrame:
+    """Reports delivered in the period (one trial each): those proposing custody rather than a community or
+    suspended sentence order (events)."""
+    rows = _delivered_reports(source.period)
+    return _per_sentence(rows, rows["proposal"] == Proposal.CUSTODY)
+
+
+def _with_report(frame: pd.DataFrame, period: Period) -> pd.Series:
+    """Sentences whose offence a report delivered in the period was written about."""
+    return frame["convictions"].notna()
 
 
 def _new_allocations(period: Period) -> pd.DataFrame:
@@ -495,10 +732,73 @@ CATALOGUE: dict[str, Measure] = {
         Measure(
             "diversity_discussed",
             "Diversity factors discussed",
-            "Assessments completed in the period in which diversity factors were discussed with the person.",
+            "Assessments completed in the period (complete, or since locked by a later one) whose diversity "
+            "conversation was held in full: every topic discussed with the person, none declined or not yet.",
             active,
             _diversity_discussed,
             trials_from_query=True,
+        ),
+        *[
+            Measure(
+                f"diversity_topic:{topic}",
+                f"Diversity conversation: {TOPIC_WORDS[topic]} discussed",
+                f"Assessments completed in the period (complete, or since locked by a later one): the share in "
+                f"which {TOPIC_WORDS[topic]} was discussed with the person, rather than declined by them or not "
+                "yet discussed. Each completed assessment of a sentence is one trial.",
+                active,
+                _topic_discussed(topic),
+                trials_from_query=True,
+            )
+            for topic in Topic.values
+        ],
+        Measure(
+            "tier_a_or_b",
+            "Tier A or B",
+            "Sentences under supervision in the period whose person had a tier computed by Evenhand by its end: "
+            "the share whose latest tier then was A or B (protect level 20 points or more). Adjusted for the "
+            "tier's inputs other than the assessor's judgement: RSR band, MAPPA level, the number of complexity "
+            "factor registrations, and sex. The judgement items are left out of the adjustment, so that a "
+            "difference they make is seen: the risk of serious harm level, and the assessment's answers that "
+            "score as the women's factors (parenting responsibilities, impulsivity or temper control); so is a "
+            "previous breach or recall, itself a decision these measures compare.",
+            _with_tier,
+            _tier_a_or_b,
+            drivers=(*TIER_INPUT_DRIVERS, "sex"),
+            inputs=lambda source: source.tier_inputs,
+        ),
+        Measure(
+            "plan_agreed",
+            "Plan agreed by the person",
+            "Sentence plans made in the period: the share the person agreed (by the end of the period), rather "
+            "than not agreeing, not being able to answer, or not yet being asked. Each plan is one trial.",
+            active,
+            _plan_agreed,
+            trials_from_query=True,
+            outcome_at_window_end=True,
+        ),
+        Measure(
+            "plan_goal_per_need",
+            "Plan goal for each identified need",
+            "Criminogenic needs identified by the assessments that sentence plans made in the period answer: the "
+            "share with a goal of the plan whose main need area it is (a removed goal does not count). Each "
+            "need is one trial.",
+            active,
+            _plan_goal_per_need,
+            trials_from_query=True,
+        ),
+        Measure(
+            "psr_custody",
+            "Custody proposed in a pre-sentence report",
+            "Pre-sentence reports delivered in the period: the share proposing custody rather than a community "
+            "order or a suspended sentence order. Each delivered report is one trial (a corrected report counts "
+            "as its correction), on the sentence its main offence is recorded on. Adjusted for the offence group, "
+            "the person's previous convictions (none, 1 or 2, 3 to 6, 7 or more, as the record held them at "
+            "delivery) and risk of serious harm.",
+            _with_report,
+            _custody_proposed,
+            trials_from_query=True,
+            drivers=("offence", "convictions", "rosh"),
+            inputs=report_inputs,
         ),
         Measure(
             "allocation_po",
@@ -566,7 +866,13 @@ def population_frame(period: Period) -> pd.DataFrame:
 
     Six plain queries (sentences, people with their diversity profile and units, the latest risk summary per
     person, main offences, the latest allocation per sentence), joined here: on a national database that is
-    several times faster than one query with correlated subqueries, on SQLite and on PostgreSQL."""
+    several times faster than one query with correlated subqueries, on SQLite and on PostgreSQL. Read from
+    the analytics replica when one is configured (ADR 15)."""
+    with analytics_reads():
+        return _population_frame(period)
+
+
+def _population_frame(period: Period) -> pd.DataFrame:
     sentences = read_frame(
         Sentence.objects.filter(start_date__lte=period.end)
         .filter(Q(termination_date__isnull=True) | Q(termination_date__gte=period.start))
@@ -707,6 +1013,14 @@ def _crossed(first: pd.Series, second: pd.Series) -> pd.Series:
     return crossed.cat.set_categories(sorted(crossed.cat.categories))
 
 
+def _with_inputs(measure: Measure, source: Source) -> pd.DataFrame:
+    """The population frame with the columns the measure adds (``Measure.inputs``), missing where a sentence
+    has none."""
+    if measure.inputs is None:
+        return source.population
+    return source.population.join(measure.inputs(source), how="left")
+
+
 def measure_cells(measure: Measure, source: Source) -> pd.DataFrame:
     """The population of a measure with its trials and events per sentence, ready to aggregate by
     characteristic, unit and drivers. For a part of a period (:meth:`Source.part`), a measure of trials has
@@ -716,10 +1030,10 @@ def measure_cells(measure: Measure, source: Source) -> pd.DataFrame:
         # A part's trials are counted on the whole period's rows, as the whole period's are, so that the
         # parts add up to it: a referral that ends in a quarter after its sentence has ended is still counted.
         whole = source.whole
-        frame = whole.population
+        frame = _with_inputs(measure, whole)
         frame = frame[measure.population(frame, whole.period)]
     else:
-        frame = source.population
+        frame = _with_inputs(measure, source)
         frame = frame[measure.population(frame, source.period)]
     if measure.event is not None:
         return frame.assign(trials=1, events=measure.event(frame).astype(int))

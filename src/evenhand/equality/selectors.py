@@ -1,11 +1,12 @@
-"""What the equality dashboard and API read: the engine's figures, cached, and one unit's share of them.
+"""What the equality dashboard and API read: the stored figures, through the shared cache, and one unit's
+share of them.
 
 A run of :func:`~evenhand.equality.engine.analyse` over the whole catalogue takes seconds on a region and
-10-20 s on the national service, so :func:`figures` keeps each run in the ``equality`` cache (``CACHES`` in
-the settings), keyed by the period and the settings: the first question about a period and characteristic
-pays for every measure and unit, and switching measure or unit afterwards reads the cache. The quarterly
-trend (one measure) and the data completeness are cached beside it. Cached figures are as old as the
-cache's timeout at most; the page says when they were computed.
+10-20 s on the national service, so no request runs one: jobs compute the figures ahead (the standard
+periods nightly, any other question on demand: :mod:`.services`) and store them with the trend of every unit
+and the data completeness. :func:`figures` reads them, from the ``equality`` cache that every process shares,
+keyed by the stored row and when it was computed, so a new computation is a new key. The page says when the
+figures were computed, and that they are stale once a decision in the period has been recorded since.
 
 Both the web form and the API check a question with :func:`check_query`, which names the parameter at fault
 (``measure``, ``characteristic``, ``reference``, ``unit``, ``from``, ``to``). Nothing here writes.
@@ -13,36 +14,28 @@ Both the web form and the API check a question with :func:`check_query`, which n
 
 import datetime as dt
 import hashlib
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from django.conf import settings as django_settings
 from django.core.cache import BaseCache, caches
-from django.utils import timezone
 
 from evenhand.org.models import PDU, Region, Role, StaffMember, Team
 from evenhand.people.models import Disability, EthnicGroup, Ethnicity, Religion, Sex
 
-from .engine import (
-    DEFAULT_REFERENCE,
-    UNRECORDED,
-    Analysis,
-    BadRequest,
-    Settings,
-    analyse,
-    completeness,
-    group_label,
-    trend,
-)
-from .measures import AGE_BANDS, CATALOGUE, CHARACTERISTICS, Measure, Period, Source
+from .engine import DEFAULT_REFERENCE, UNRECORDED, Analysis, BadRequest, Settings, group_label
+from .measures import AGE_BANDS, CATALOGUE, CHARACTERISTICS, Measure, Period
+from .models import StoredFigures
+from .periods import last_twelve_months
+from .stored import unpack
 
 CACHE_ALIAS = "equality"
 # Part of every cache key: change it when what is stored changes shape.
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 NATIONAL = "national"
 NATIONAL_NAME = "England and Wales"
 CHILD_LEVEL = {"national": "region", "region": "pdu", "pdu": "team"}
@@ -161,11 +154,7 @@ class Query:
 
 def default_period(today: dt.date) -> Period:
     """The 12 complete calendar months before the one ``today`` is in."""
-    end = today.replace(day=1) - dt.timedelta(days=1)
-    month, year = end.month - 11, end.year
-    if month < 1:
-        month, year = month + 12, year - 1
-    return Period(dt.date(year, month, 1), end)
+    return last_twelve_months(today)
 
 
 def group_codes(characteristic: str) -> list[str]:
@@ -292,6 +281,9 @@ def problem_field(error: BadRequest) -> str | None:
     """The parameter an error from the engine is about, for the form to show it there."""
     if isinstance(error, QueryError):
         return error.field
+    field = getattr(error, "field", None)  # a failed analysis job's (services.JobBadRequest)
+    if isinstance(field, str):
+        return field
     message = str(error)
     if message.startswith("The reference group"):
         return "reference"
@@ -304,17 +296,13 @@ def problem_field(error: BadRequest) -> str | None:
     return None
 
 
-# --- the cache --------------------------------------------------------------------------------------------
+# --- the stored figures, through the shared cache ----------------------------------------------------------
 
 
 def _cache() -> BaseCache:
-    """Where analyses are kept: a cache of their own, so that a few large entries do not push out others."""
+    """Where the figures are kept between requests: a cache of their own (large entries), shared by every
+    process (Redis, or files on one machine: settings.CACHES)."""
     return caches[CACHE_ALIAS if CACHE_ALIAS in django_settings.CACHES else "default"]
-
-
-def _small_cache() -> tuple[BaseCache, float | None]:
-    """Where the small tables (trend, completeness) are kept, and for as long as the analyses."""
-    return caches["default"], _cache().default_timeout
 
 
 def _key(kind: str, *parts: object) -> str:
@@ -322,125 +310,114 @@ def _key(kind: str, *parts: object) -> str:
     return f"equality:{CACHE_VERSION}:{kind}:{digest}"
 
 
-@dataclass(frozen=True)
-class _Stored:
-    """An analysis as the cache keeps it: measures by key, since a Measure holds functions and so cannot
-    be pickled."""
-
-    period: Period
-    settings: Settings
-    measures: tuple[str, ...]
-    groups: pd.DataFrame
-    adjusted: pd.DataFrame
-    units: pd.DataFrame
-    dispersion: dict[str, float]
-    models: dict[str, str]
-    skipped: dict[str, str]
-    seconds: float
-    computed_at: dt.datetime
+# The last payloads this process unpickled, by cache key (which changes whenever the figures are computed
+# again): the dashboard's next question is nearly always about the same figures.
+_RECENT: "OrderedDict[str, dict[str, Any]]" = OrderedDict()
+RECENT_PAYLOADS = 2
 
 
 @dataclass(frozen=True)
 class Figures:
-    """The engine's analysis of one period and characteristic (every measure), and when it was computed."""
+    """The engine's analysis of one period and characteristic (every measure), its trend in every unit and
+    the data completeness, as stored: when they were computed and, if a decision in the period has been
+    recorded since, from when they are stale."""
 
     analysis: Analysis
     computed_at: dt.datetime
+    stale_since: dt.datetime | None
+    trends: pd.DataFrame
+    completeness: dict[str, pd.DataFrame]
 
 
-def figures(period: Period, settings: Settings) -> Figures:
-    """The whole catalogue analysed for the period and settings, from the cache when it is there. Raises the
-    engine's :class:`~evenhand.equality.engine.BadRequest` (not cached) when it cannot be run."""
-    cache = _cache()
-    key = _key("analysis", period, settings)
-    stored = cache.get(key)
-    if not isinstance(stored, _Stored):
-        analysis = analyse(period, settings)
-        stored = _Stored(
-            period=analysis.period,
-            settings=analysis.settings,
-            measures=tuple(measure.key for measure in analysis.measures),
-            groups=analysis.groups,
-            adjusted=analysis.adjusted,
-            units=analysis.units,
-            dispersion=analysis.dispersion,
-            models=analysis.models,
-            skipped=analysis.skipped,
-            seconds=analysis.seconds,
-            computed_at=timezone.now(),
+def figures(period: Period, settings: Settings) -> Figures | None:
+    """The stored figures for the question, or None when none are stored (a job computes them:
+    :func:`evenhand.equality.services.request_analysis`). One small indexed query for the row; the figures
+    themselves from the shared cache, or once from the database into it."""
+    row = (
+        StoredFigures.objects.filter(
+            period_start=period.start,
+            period_end=period.end,
+            characteristic=settings.characteristic,
+            reference=settings.reference or "",
         )
-        cache.set(key, stored)
-    analysis = Analysis(
-        period=stored.period,
-        settings=stored.settings,
-        measures=[CATALOGUE[key] for key in stored.measures],
-        groups=stored.groups,
-        adjusted=stored.adjusted,
-        units=stored.units,
-        dispersion=stored.dispersion,
-        models=stored.models,
-        skipped=stored.skipped,
-        seconds=stored.seconds,
+        .values("pk", "computed_at", "stale_since")
+        .first()
     )
-    return Figures(analysis=analysis, computed_at=stored.computed_at)
+    if row is None:
+        return None
+    key = _key("figures", row["pk"], row["computed_at"].isoformat())
+    payload = _RECENT.get(key)
+    if payload is None:
+        payload = _cache().get(key)
+        if not isinstance(payload, dict):
+            data = StoredFigures.objects.filter(pk=row["pk"]).values_list("data", flat=True).first()
+            payload = unpack(data) if data is not None else None
+            if payload is None:
+                return None  # stored in an older shape: compute again
+            _cache().set(key, payload)
+        _RECENT[key] = payload
+        while len(_RECENT) > RECENT_PAYLOADS:
+            _RECENT.popitem(last=False)
+    _RECENT.move_to_end(key)
+    analysis = Analysis(
+        period=period,
+        settings=settings,
+        measures=[CATALOGUE[key] for key in payload["measures"]],
+        groups=payload["groups"],
+        adjusted=payload["adjusted"],
+        units=payload["units"],
+        dispersion=payload["dispersion"],
+        models=payload["models"],
+        skipped=payload["skipped"],
+        seconds=payload["seconds"],
+    )
+    return Figures(
+        analysis=analysis,
+        computed_at=row["computed_at"],
+        stale_since=row["stale_since"],
+        trends=payload["trends"],
+        completeness=payload["completeness"],
+    )
 
 
-class SharedSource:
-    """One :class:`Source` for the trend and the completeness of a request, read only if either is needed."""
-
-    def __init__(self, period: Period) -> None:
-        self.period = period
-
-    @cached_property
-    def source(self) -> Source:
-        return Source(self.period)
-
-
-def trend_table(query: Query, *, shared: SharedSource | None = None) -> pd.DataFrame:
-    """The measure's quarterly crude comparison in the query's unit (the nation, a region, a PDU or a team:
-    the engine's ``trend``), cached; groups in the order of :func:`group_order`."""
-    cache, timeout = _small_cache()
-    unit = query.unit
-    key = _key("trend", query.period, query.settings, query.measure.key, unit.level, unit.code)
-    table = cache.get(key)
-    if not isinstance(table, pd.DataFrame):
-        source = (shared or SharedSource(query.period)).source
-        table = trend(
-            query.period,
-            query.settings,
-            [query.measure.key],
-            source=source,
-            unit_level=unit.level,
-            unit_code=None if unit.level == "national" else unit.code,
+def stored_since(period: Period, settings: Settings, since: dt.datetime) -> int | None:
+    """The id of the stored figures for the question if they were computed at or after ``since``."""
+    return (
+        StoredFigures.objects.filter(
+            period_start=period.start,
+            period_end=period.end,
+            characteristic=settings.characteristic,
+            reference=settings.reference or "",
+            computed_at__gte=since,
         )
-        cache.set(key, table, timeout)
+        .values_list("pk", flat=True)
+        .first()
+    )
+
+
+def trend_table(query: Query, figures: Figures) -> pd.DataFrame:
+    """The measure's quarterly crude comparison in the query's unit (the nation, a region or a PDU), sliced
+    from the stored trends; groups in the order of :func:`group_order`."""
+    table = figures.trends
+    unit = query.unit
+    table = table[
+        (table["measure"] == query.measure.key)
+        & (table["level"] == unit.level)
+        & (table["unit"] == unit.code)
+    ].drop(columns=["level", "unit"])
     if table.empty:
         return table
     order = group_order(query.characteristic, query.reference, table["group"])
     return (
-        table.assign(_order=table["group"].map(order))
+        table.assign(_order=table["group"].astype(str).map(order))
         .sort_values(["quarter", "_order"])
         .drop(columns="_order")
     )
 
 
-def completeness_tables(period: Period, *, shared: SharedSource | None = None) -> dict[str, pd.DataFrame]:
-    """Data completeness for every region, PDU and team (each with the national row first), cached."""
-    cache, timeout = _small_cache()
-    key = _key("completeness", period)
-    tables = cache.get(key)
-    if not isinstance(tables, dict):
-        source = (shared or SharedSource(period)).source
-        tables = {level: completeness(source, level) for level in ("region", "pdu", "team")}
-        cache.set(key, tables, timeout)
-    return tables
-
-
-def completeness_rows(
-    query: Query, units: Organisation, *, shared: SharedSource | None = None
-) -> pd.DataFrame:
+def completeness_rows(query: Query, units: Organisation, figures: Figures) -> pd.DataFrame:
     """Completeness for the unit (first) and each unit one level down, by name."""
-    tables = completeness_tables(query.period, shared=shared)
+    tables = figures.completeness
     unit = query.unit
     own_level = "region" if unit.level == "national" else unit.level
     own = tables[own_level]

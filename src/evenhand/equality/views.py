@@ -12,12 +12,14 @@ from urllib.parse import urlencode
 
 import numpy as np
 import pandas as pd
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
+from evenhand.audit.models import Channel
+from evenhand.audit.services import log_export
 from evenhand.core.formatting import (
     NOT_APPLICABLE,
     count_text,
@@ -28,17 +30,21 @@ from evenhand.core.formatting import (
     percent_text,
     ratio_text,
 )
+from evenhand.jobs import selectors as job_selectors
 from evenhand.org.access import staff_of
 
-from . import selectors
+from . import selectors, services
 from .access import ensure_can_see_equality
 from .charts import Chart, funnel_chart, relative_rate_chart, trend_chart
 from .engine import BadRequest, group_label
-from .forms import QuestionForm
-from .measures import CATALOGUE, CHARACTERISTICS, RECORDED
+from .forms import PublicationForm, QuestionForm
+from .jobs import publication_files, publication_folder
+from .measures import CATALOGUE, CHARACTERISTICS, RECORDED, Period
 from .stats.funnel import LIMITS, binomial_curve, outside_column
 
 TEMPLATE = "equality/dashboard.html"
+# Seconds between refreshes of the page while the figures it asks for are being computed.
+REFRESH_SECONDS = 3
 UNITS_OF_LEVEL = {"region": "Regions", "pdu": "PDUs", "team": "Teams"}
 UNITS_IN_A_SENTENCE = {"region": "regions", "pdu": "PDUs", "team": "teams"}
 
@@ -68,7 +74,9 @@ def _flag(value: Any) -> bool:
 
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
-    """The dashboard at /equality/: a GET form, then the figures for the question it asks."""
+    """The dashboard at /equality/: a GET form, then the figures for the question it asks, from the stored
+    figures. A question they do not hold starts a job (or joins the one already computing it), and the page
+    shows its progress and refreshes itself until the figures are there."""
     staff = staff_of(request)
     ensure_can_see_equality(staff)
     units = selectors.organisation()
@@ -78,17 +86,70 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         default_unit=selectors.default_unit(staff, units),
         today=timezone.localdate(),
     )
-    context: dict[str, Any] = {"form": form, "nav_section": "equality-dashboard", "page": None}
+    context: dict[str, Any] = {"form": form, "nav_section": "equality-dashboard", "page": None, "job": None}
     if not form.is_valid():
         return render(request, TEMPLATE, context, status=400)
     try:
         query = form.query()
         figures = selectors.figures(query.period, query.settings)
+        if figures is None:
+            job = services.request_analysis(query.period, query.settings, by=staff)
+            if job.active:
+                context.update(job=job, refresh=REFRESH_SECONDS, check_again=request.get_full_path())
+                return render(request, TEMPLATE, context)
+            figures = selectors.figures(query.period, query.settings)
     except BadRequest as error:
         form.add_problem(selectors.problem_field(error), str(error))
         return render(request, TEMPLATE, context, status=400)
+    if figures is None:  # computed, and recomputed or cancelled since: ask again
+        context.update(check_again=request.get_full_path())
+        return render(request, TEMPLATE, context)
     context["page"] = _page(form, query, figures, units, request.GET.get("group"))
+    context["publication_form"] = PublicationForm(
+        initial={
+            "period_start": query.period.start,
+            "period_end": query.period.end,
+            "characteristic": query.characteristic,
+        }
+    )
     return render(request, TEMPLATE, context)
+
+
+@require_POST
+def publish(request: HttpRequest) -> HttpResponse:
+    """Start a publication of the period shown (a job), and go to its progress page."""
+    staff = staff_of(request)
+    ensure_can_see_equality(staff)
+    form = PublicationForm(request.POST)
+    if not form.is_valid():
+        return render(request, "equality/publish.html", {"form": form}, status=400)
+    data = form.cleaned_data
+    job = services.start_publication(
+        period=Period(data["period_start"], data["period_end"]),
+        characteristic=data["characteristic"],
+        by=staff,
+    )
+    return redirect("job", job_id=job.pk)
+
+
+@require_GET
+def publication_file(request: HttpRequest, job_id: int, file_name: str) -> FileResponse:
+    """One file of a finished publication, as a download; logged in the access log as an export."""
+    staff = staff_of(request)
+    ensure_can_see_equality(staff)
+    job = job_selectors.job_for(staff, job_id)
+    if job is None or file_name not in publication_files(job):
+        raise Http404("There is no such file in a finished publication.")
+    path = publication_folder(job) / file_name
+    if not path.is_file():
+        raise Http404("The publication's files have been removed.")
+    log_export(
+        staff=staff,
+        channel=Channel.UI,
+        detail=f"Equality publication (job {job.pk}, {job.parameters['start']} to {job.parameters['end']}):"
+        f" {file_name}",
+    )
+    return FileResponse(path.open("rb"), as_attachment=True, filename=path.name)
 
 
 def _page(
@@ -108,7 +169,6 @@ def _page(
     characteristic, reference = query.characteristic, query.reference
     unit_figures = selectors.unit_figures(figures, query)
     label = lambda code: group_label(characteristic, str(code))  # noqa: E731
-    shared = selectors.SharedSource(query.period)
     page: dict[str, Any] = {
         "query": query,
         "measure": query.measure,
@@ -118,6 +178,7 @@ def _page(
         "characteristic_name": CHARACTERISTICS[characteristic],
         "reference_name": label(reference),
         "computed_at": figures.computed_at,
+        "stale_since": figures.stale_since,
         "seconds": figures.analysis.seconds,
         "band": query.settings.band,
         "q_threshold": query.settings.q_threshold,
@@ -129,14 +190,14 @@ def _page(
         "children_words": UNITS_IN_A_SENTENCE[unit_figures.child_level],
         "flagged": _flagged_rows(figures, units, link, query),
         "completeness": _completeness_rows(
-            selectors.completeness_rows(query, units, shared=shared), query, units, link
+            selectors.completeness_rows(query, units, figures), query, units, link
         ),
     }
     if unit_figures.missing:
         return page
     page.update(_group_section(unit_figures, label))
     page.update(_units_section(unit_figures, units, label, link, requested_group))
-    page.update(_trend_section(selectors.trend_table(query, shared=shared), query, label))
+    page.update(_trend_section(selectors.trend_table(query, figures), query, label))
     return page
 
 

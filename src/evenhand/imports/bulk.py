@@ -7,12 +7,20 @@ the model would store (its defaults, ``auto_now`` times); the ids of rows that o
 from the table's own sequence first, so nothing is ever given an id another writer could take.
 """
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from operator import attrgetter
 from typing import Any
 
 from django.db import connection, models
 from django.db.models.expressions import DatabaseDefault, Value
 from django.utils import timezone
+
+_UNSEEN = object()
+
+# The tables written while ``recording`` (an import analyses them once it has committed).
+_written: ContextVar[set[str] | None] = ContextVar("written", default=None)
 
 # Column types whose Python value the database driver takes as it is.
 _PLAIN = {
@@ -115,10 +123,18 @@ def _rows(
         elif convert is not None:
             conversions.append((index, convert))
     rows = []
+    # The last value each column converted, and what it became: a chunk's rows share many (who recorded them,
+    # when), and converting through the field is most of the cost of writing.
+    last: list[tuple[Any, Any]] = [(_UNSEEN, None)] * len(conversions)
     for record in records:
         row = list(get(record))
-        for index, convert in conversions:
-            row[index] = convert(row[index])
+        for position, (index, convert) in enumerate(conversions):
+            value = row[index]
+            before, converted = last[position]
+            if value is not before:
+                converted = convert(value)
+                last[position] = (value, converted)
+            row[index] = converted
         for index, value in fixed.items():
             row[index] = value
         rows.append(row)
@@ -132,9 +148,11 @@ def insert(model: type[models.Model], objects: Sequence[models.Model]) -> None:
         return
     fields = _fields(model, with_pk=objects[0].pk is not None)
     names = [f.attname for f in fields]
+    values_of = attrgetter(*names)
 
     def get(obj: models.Model) -> tuple[Any, ...]:
-        return tuple(getattr(obj, name) for name in names)
+        found = values_of(obj)
+        return found if len(names) > 1 else (found,)
 
     _write(model, [str(f.column) for f in fields], _rows(fields, objects, get))
 
@@ -146,17 +164,31 @@ def insert_values(model: type[models.Model], rows: Sequence[dict[str, Any]]) -> 
         return
     fields = _fields(model, with_pk=False)
     # As a new instance would have it: the default, or '' for text that may be blank, else None.
-    defaults = {f.attname: _default_of(f) for f in fields}
+    defaults = [_default_of(f) for f in fields]
     names = [f.attname for f in fields]
 
     def get(row: dict[str, Any]) -> tuple[Any, ...]:
-        return tuple(row.get(name, defaults[name]) for name in names)
+        return tuple(map(row.get, names, defaults))
 
     _write(model, [str(f.column) for f in fields], _rows(fields, rows, get))
 
 
+@contextmanager
+def recording() -> Iterator[set[str]]:
+    """The names of the tables written inside the block, as a set filled while it runs."""
+    tables: set[str] = set()
+    token = _written.set(tables)
+    try:
+        yield tables
+    finally:
+        _written.reset(token)
+
+
 def _write(model: type[models.Model], columns: list[str], rows: list[list[Any]]) -> None:
     table = model._meta.db_table
+    written = _written.get()
+    if written is not None and rows:
+        written.add(table)
     names = ", ".join(f'"{c}"' for c in columns)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":

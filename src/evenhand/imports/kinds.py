@@ -41,7 +41,7 @@ from evenhand.cases.services.contacts import check_contact
 from evenhand.cases.services.risk import check_risk_review
 from evenhand.cases.services.sentences import check_sentence
 from evenhand.cases.signals import tier_inputs_changed_on_commit
-from evenhand.org.models import PDU, StaffMember
+from evenhand.org.models import PDU, Role, StaffMember
 from evenhand.people.access import visible_people
 from evenhand.people.identifiers import crn_format, next_crns, normalise_pnc, used_crn_message
 from evenhand.people.models import (
@@ -131,6 +131,9 @@ class Kind(ABC):
     optional: ClassVar[tuple[str, ...]]
     # A service's field name → the column it comes from, where the two differ.
     columns_of_fields: ClassVar[dict[str, str]] = {}
+    # The roles that may import a file of this kind (services.can_import): heads of PDU, into their own PDU,
+    # for casework.
+    importers: ClassVar[tuple[str, ...]] = (Role.HEAD_OF_PDU,)
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -619,8 +622,11 @@ class ContactsKind(Kind):
         return [contact.pk for contact in contacts]
 
 
+# Imported here, below every name it uses from this module: the staff-events kind has a module of its own.
+from .staff_events import StaffEventsKind  # noqa: E402
+
 KINDS: dict[str, type[Kind]] = {
-    kind.kind.value: kind for kind in (PeopleKind, SentencesKind, RiskKind, ContactsKind)
+    kind.kind.value: kind for kind in (PeopleKind, SentencesKind, RiskKind, ContactsKind, StaffEventsKind)
 }
 
 

@@ -12,13 +12,15 @@ class ImportKind(models.TextChoices):
     SENTENCES = "sentences", "Sentences"
     RISK = "risk", "Risk of serious harm reviews"
     CONTACTS = "contacts", "Contacts"
+    # An HR extract (workforce app): staff members' HR events.
+    STAFF_EVENTS = "staff-events", "Staff HR events"
 
 
 class ImportRun(models.Model):
     """One import that was committed: who ran it, when, from what, and what came of its rows. A refused import
     (a bad row without ``partial``) writes nothing, this row included; the command and the API report it."""
 
-    kind = models.CharField(max_length=10, choices=ImportKind.choices)
+    kind = models.CharField(max_length=20, choices=ImportKind.choices)
     source = models.CharField(
         max_length=40, help_text="The system the file came from, as the importer named it"
     )
@@ -51,7 +53,7 @@ class ImportedRow(models.Model):
 
     run = models.ForeignKey(ImportRun, on_delete=models.PROTECT, related_name="imported_rows")
     source = models.CharField(max_length=40)
-    kind = models.CharField(max_length=10, choices=ImportKind.choices)
+    kind = models.CharField(max_length=20, choices=ImportKind.choices)
     source_id = models.CharField(max_length=60)
     # The id of the Person, Sentence, RiskSummary or Contact (by ``kind``): a plain id, like the access log's,
     # so that the record's own rules about deletion stay its own.

@@ -21,14 +21,16 @@ from django.db import transaction
 from django.utils import timezone
 
 from evenhand.audit.models import Channel
+from evenhand.core.planner import analyse
 from evenhand.core.services import TextKind, require_text
+from evenhand.jobs.registry import data_changed
 from evenhand.org.access import is_current
 from evenhand.org.models import PDU, Role, StaffMember
 
-from .bulk import insert_values
+from .bulk import insert_values, recording
 from .csvfile import FileRefused, Problem, Row, decode, header_of, read_rows
 from .kinds import Checked, Context, Kind, kind_of
-from .models import ImportedRow, ImportRun
+from .models import ImportedRow, ImportKind, ImportRun
 
 # Rows checked and written together: one query per lookup and a few bulk inserts for each chunk.
 CHUNK = 1000
@@ -38,6 +40,9 @@ DEFAULT_SOURCE = "national"
 # An import through the API runs inside the request: a bigger file is for the command (DESIGN.md: long work
 # does not run in a web request).
 API_ROW_LIMIT = 5_000
+# An import that creates this many records or more is followed by ANALYZE of the tables it wrote (PostgreSQL):
+# fewer hardly move the planner's statistics of a table in use, and autovacuum catches up with them.
+ANALYSE_AFTER_ROWS = 1_000
 
 Progress = Callable[[int], None]
 
@@ -89,15 +94,19 @@ class ImportRefused(Exception):
         self.result = result
 
 
-def can_import(staff: StaffMember) -> bool:
-    """Heads of PDU import, into their own PDU: registering people and recording casework are theirs to do
-    there (the services' rules), and they manage the PDU's records. Practitioners and SPOs record one case at
-    a time; analysts, inspectors and administrators record no casework."""
-    return is_current(staff) and staff.role == Role.HEAD_OF_PDU
+def can_import(staff: StaffMember, kind: str | None = None) -> bool:
+    """Heads of PDU import casework, into their own PDU: registering people and recording casework are theirs
+    to do there (the services' rules), and they manage the PDU's records. Practitioners and SPOs record one
+    case at a time; analysts, inspectors and administrators record no casework. HR analysts import HR
+    extracts (staff events) and nothing else (each kind's ``importers``)."""
+    roles = kind_of(kind).importers if kind is not None else (Role.HEAD_OF_PDU,)
+    return is_current(staff) and staff.role in roles
 
 
-def ensure_can_import(staff: StaffMember) -> None:
-    if not can_import(staff):
+def ensure_can_import(staff: StaffMember, kind: str | None = None) -> None:
+    if not can_import(staff, kind):
+        if kind == ImportKind.STAFF_EVENTS:
+            raise PermissionDenied("Only an HR analyst can import staff events.")
         raise PermissionDenied("Only a head of PDU can import records, and only into their own PDU.")
 
 
@@ -131,7 +140,7 @@ def import_csv(
     """Import a CSV file of one ``kind`` (UTF-8, a header row naming the columns; docs/import.md) as ``by``, a
     head of PDU. All or nothing unless ``partial``: ``ImportRefused`` lists every bad row (row number as a
     spreadsheet shows it, column, reason) and nothing is written. ``progress`` is called with the rows done."""
-    ensure_can_import(by)
+    ensure_can_import(by, kind)
     importer = kind_of(kind)
     source = _source(source)
     try:
@@ -165,7 +174,7 @@ def import_rows(
     """Import rows given as objects of column → text (the API's bulk import), by the same rules as a file:
     the columns are the file's; a row without one of them has it empty. Rows are numbered from 0, as the API
     numbers the items of a list."""
-    ensure_can_import(by)
+    ensure_can_import(by, kind)
     importer = kind_of(kind)
     source = _source(source)
     if not rows:
@@ -249,7 +258,7 @@ def _import(
     result = ImportResult(kind=kind.kind, source=source, partial=partial, columns=columns)
     context = Context(by=by, source=source, pdus={pdu.code.upper(): pdu for pdu in PDU.objects.all()})
     try:
-        with transaction.atomic():
+        with recording() as written, transaction.atomic():
             run = _open_run(
                 by=by, kind=kind, source=source, partial=partial, file_name=file_name, channel=channel
             )
@@ -273,6 +282,13 @@ def _import(
     except _Stop:
         result.created = result.matched = 0
         raise ImportRefused(result.rejects, result) from None
+    if result.created:
+        # The figures that summarise the data again (the equality precomputation), once this has committed.
+        transaction.on_commit(data_changed)
+    if result.created >= ANALYSE_AFTER_ROWS:
+        # A big load: the planner's statistics for the tables it wrote, before autovacuum gets round to them.
+        tables = frozenset(written)
+        transaction.on_commit(lambda: analyse(tables))
     return result
 
 

@@ -18,6 +18,7 @@ class Grade(models.TextChoices):
     ADMIN = "ADMIN", "Administrator"
     ANALYST = "ANALYST", "Analyst"
     INSPECTOR = "INSPECTOR", "Inspector"
+    HR_ANALYST = "HR", "HR analyst"
 
 
 class Role(models.TextChoices):
@@ -29,6 +30,8 @@ class Role(models.TextChoices):
     ANALYST = "analyst", "Analyst"
     INSPECTOR = "inspector", "Inspector"
     ADMIN = "admin", "Administrator"
+    # Workforce equality: the staff equality profiles in aggregate only, never one person's (workforce app).
+    HR_ANALYST = "hr_analyst", "HR analyst"
 
 
 ROLE_OF_GRADE: dict[str, Role] = {
@@ -39,6 +42,7 @@ ROLE_OF_GRADE: dict[str, Role] = {
     Grade.ADMIN: Role.ADMIN,
     Grade.ANALYST: Role.ANALYST,
     Grade.INSPECTOR: Role.INSPECTOR,
+    Grade.HR_ANALYST: Role.HR_ANALYST,
 }
 # Grades that work inside a PDU and so must belong to one of its teams.
 PDU_GRADES = (Grade.PSO, Grade.PO, Grade.SPO, Grade.HEAD_OF_PDU)

@@ -27,7 +27,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESSIV
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 
 from evenhand.core.ids import MAX_ID
 from evenhand.org.access import is_current
@@ -63,19 +63,30 @@ def visible_people(staff: StaffMember) -> QuerySet[Person]:
         return people.none()
     if staff.role in PDU_SCOPED_ROLES:
         # Allocations belong to cases, which depends on people: reach them through the relation's name
-        # (sentences → allocations) rather than importing the model, so the dependency runs one way.
-        allocated_to_me = Person.objects.filter(
-            pk=OuterRef("pk"),
-            sentences__allocations__practitioner=staff,
-            sentences__allocations__end_date__isnull=True,
+        # (sentences → allocations) rather than importing the model, so the dependency runs one way. The PDU's
+        # people and the viewer's own cases are a union of two indexed reads, so that the cost follows the
+        # viewer's scope: "in the PDU OR allocated to me" made PostgreSQL test every person in the country.
+        allocated_to_me = (
+            Person.objects.filter(
+                sentences__allocations__practitioner=staff, sentences__allocations__end_date__isnull=True
+            )
+            .order_by()
+            .values("pk")
         )
-        people = people.filter(Q(pdu_id=staff.pdu_id) | Exists(allocated_to_me))
+        if staff.pdu_id is None:
+            # No team: their own cases only (``pdu_id=None`` would match every person without a PDU).
+            people = people.filter(pk__in=allocated_to_me)
+        else:
+            of_pdu = Person.objects.filter(pdu_id=staff.pdu_id).order_by().values("pk")
+            people = people.filter(pk__in=of_pdu.union(allocated_to_me))
     elif staff.role not in SERVICE_WIDE_ROLES:
         return people.none()
     excluded = Exclusion.objects.filter(person=OuterRef("pk"), staff=staff)
-    restricted = Restriction.objects.filter(person=OuterRef("pk"))
-    listed = Restriction.objects.filter(person=OuterRef("pk"), staff=staff)
-    return people.filter(~Exists(excluded)).filter(~Exists(restricted) | Exists(listed))
+    # Hidden: a restricted record whose list does not name the viewer. One anti-join (an OR of two correlated
+    # tests was evaluated for every row in scope).
+    listed = Restriction.objects.filter(staff=staff).values("person_id")
+    restricted_from_me = Restriction.objects.filter(person=OuterRef("pk")).exclude(person_id__in=listed)
+    return people.filter(~Exists(excluded)).filter(~Exists(restricted_from_me))
 
 
 def can_view_person(staff: StaffMember, person: Person) -> bool:
@@ -115,6 +126,7 @@ TOKEN_KINDS = (
     "registration",
     "assessment",
     "risk_information",
+    "report",  # a pre-sentence report
 )
 
 

@@ -330,11 +330,34 @@ def shaped_page(
     ``number`` is taken as the user typed it: malformed or out of range gives the nearest real page.
     """
     page = Paginator(rows, per_page).get_page(number)
-    items = list(page.object_list)
+    start = (page.number - 1) * per_page
+    items = sliced(rows, start, start + per_page) if page.paginator.count else []
     if log:
         log_export(staff=viewer, channel=channel, detail=purpose, person_ids=[person_of(r) for r in items])
     page.object_list = [shape(item) for item in items]
     return page
+
+
+def sliced(rows: QuerySet[Any] | Sequence[Any], start: int, stop: int) -> list[Any]:
+    """``rows[start:stop]``, read from a queryset in two steps: the ids of the slice, in the list's order, from
+    the narrow query (the filters and the ordering only), then those rows with everything the list shows.
+
+    One query that joins every related record a row shows (person, sentence, staff ...) and the viewer's
+    scope, in order, and keeps 50 rows, has more tables than PostgreSQL reorders (join_collapse_limit), so it
+    joined and sorted the whole national table before applying the scope: 19 s for a head of PDU's
+    ``/api/v1/contacts``. The narrow query starts from the scope; the wide one reads 50 rows by id."""
+    if (
+        not isinstance(rows, QuerySet)
+        or rows.query.combinator
+        or rows.query.distinct_fields
+        or getattr(rows, "_fields", None) is not None  # values(): dicts or tuples, not models
+    ):
+        return list(rows[start:stop])
+    ids = list(rows.values_list("pk", flat=True)[start:stop])
+    if not ids:
+        return []
+    found = {row.pk: row for row in rows.order_by().filter(pk__in=ids)}
+    return [found[pk] for pk in ids if pk in found]
 
 
 def shaped_slice(
@@ -349,7 +372,7 @@ def shaped_slice(
     purpose: str,
 ) -> tuple[int, list[R]]:
     """The API's limit/offset equivalent of ``shaped_page``: the total count and the shaped rows."""
-    items = list(rows[offset : offset + limit])
+    items = sliced(rows, offset, offset + limit)
     log_export(staff=viewer, channel=channel, detail=purpose, person_ids=[person_of(r) for r in items])
     return rows.count(), [shape(item) for item in items]
 

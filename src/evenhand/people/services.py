@@ -381,6 +381,9 @@ def add_address(
 OBSERVABLE = (Characteristic.ETHNICITY, Characteristic.DISABILITY)
 NOT_RECORDED = {c: VALUES_OF[c].NOT_RECORDED.value for c in VALUES_OF}  # type: ignore[attr-defined]
 PREFER_NOT_TO_SAY = {c: VALUES_OF[c].PREFER_NOT_TO_SAY.value for c in VALUES_OF}  # type: ignore[attr-defined]
+# The values each characteristic may take, and who may identify one, as sets: an import checks every row's.
+_VALUES = {c: frozenset(VALUES_OF[c].values) for c in VALUES_OF}
+_IDENTIFIED_BY = frozenset(IdentifiedBy.values)
 
 
 def _carry_over(person: Person, characteristic: str, before: dt.date) -> None:
@@ -478,12 +481,12 @@ def check_diversity_value(
 ) -> None:
     """The rules of one value of the diversity profile, each refused naming its field. It reads no database, so
     an import checks each row's values with it."""
-    if characteristic not in VALUES_OF:
+    allowed = _VALUES.get(characteristic)
+    if allowed is None:
         raise ValidationError({"characteristic": "Select a characteristic"})
-    choices = VALUES_OF[characteristic]
-    what = Characteristic(characteristic).label.lower()
-    if value not in choices.values:
-        raise ValidationError({"value": f"Select the person's {what}"})
+    what = Characteristic(characteristic).label.lower
+    if value not in allowed:
+        raise ValidationError({"value": f"Select the person's {what()}"})
     if identified_on is None:
         raise ValidationError({"identified_on": "Enter the date it was identified"})
     require_past(identified_on, "identified_on", "The date it was identified")
@@ -492,13 +495,13 @@ def check_diversity_value(
     if value == NOT_RECORDED[characteristic]:
         if identified_by:
             raise ValidationError({"identified_by": "Nobody identified a value that is not recorded"})
-    elif identified_by not in IdentifiedBy.values:
+    elif identified_by not in _IDENTIFIED_BY:
         raise ValidationError({"identified_by": "Select who identified it"})
     elif identified_by == IdentifiedBy.STAFF and value == PREFER_NOT_TO_SAY[characteristic]:
         raise ValidationError({"identified_by": "Only the person can prefer not to say"})
     elif identified_by == IdentifiedBy.STAFF and characteristic not in OBSERVABLE:
         raise ValidationError(
-            {"identified_by": f"A {what} is recorded only as the person gives it, never from observation"}
+            {"identified_by": f"A {what()} is recorded only as the person gives it, never from observation"}
         )
 
 

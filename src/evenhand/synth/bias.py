@@ -21,25 +21,55 @@ from pathlib import Path
 
 import numpy as np
 
+from evenhand.assessment.models import Topic
 from evenhand.cases.models import ServiceArea
 from evenhand.people.models import GROUP_OF_ETHNICITY, EthnicGroup, Ethnicity
+from evenhand.review.questions import QUESTION_SETS
+
+CASE_SET = max((s for s in QUESTION_SETS if s.kind == "case"), key=lambda s: s.version)
 
 # The decisions the generator makes with a probability, and so the places bias can act.
 MEASURES: dict[str, str] = {
-    "recall": "a recall is requested after an unacceptable failure on licence",
+    "recall": "a recall is requested after an unacceptable failure on licence, or after risk information",
     "breach": "breach action is taken after a further failure within 12 months of a warning",
     "unacceptable_absence": "a missed appointment is judged unacceptable rather than acceptable",
     "allocation_po": "a case that a PSO could hold is allocated to a PO",
     "allocation_days": "days from sentence to allocation (multiplier of the mean, not of the odds)",
     "assessment_timely": "the assessment is completed within 15 working days of sentence start",
-    "diversity_discussed": "diversity factors are discussed in the assessment",
+    "diversity_discussed": "the diversity conversation is held in full (every topic discussed)",
+    **{
+        f"diversity_topic:{topic}": f"the diversity conversation's topic {label.lower()} is discussed"
+        for topic, label in Topic.choices
+    },
+    "plan_agreed": "the person agrees their sentence plan",
+    "plan_goal_per_need": "an identified need has a goal of the sentence plan",
+    "psr_custody": "a pre-sentence report proposes custody",
     "referral_completed": "a referral that has started is completed",
     "completion": "an order or licence that reaches its end is completed successfully",
+    "promotion": "a member of staff in post at the start of the period is promoted in it (by their declared "
+    "ethnicity)",
+    "temporary_promotion": "a member of staff below the top grade is temporarily promoted on allowance in the "
+    "period (by their declared ethnicity)",
+    "pqip_offered": "a PSO or administrator who applies to qualify as a probation officer (PQiP) in the period "
+    "is offered a place (by their declared ethnicity)",
+    "grievance_upheld": "a grievance raised in the period and decided is upheld in full or in part (by the "
+    "declared ethnicity of the member of staff who raised it)",
+    "review_sufficient": "a key question of a reviewed case is judged sufficient (every key question)",
+    **{
+        f"review:{key.number}": f"key question {key.number} of a reviewed case is judged sufficient"
+        for key in CASE_SET.key_questions
+    },
     **{
         f"referral:{area}": f"a referral is made to {label.lower()} services"
         for area, label in ServiceArea.choices
     },
 }
+# Measured by the workforce app (staff, by their declared ethnicity) and by case review rounds (their own
+# design-weighted estimates), not by the equality engine's catalogue of casework measures.
+STAFF_MEASURES = frozenset({"promotion", "temporary_promotion", "pqip_offered", "grievance_upheld"})
+REVIEW_MEASURES = frozenset(
+    {"review_sufficient", *(f"review:{key.number}" for key in CASE_SET.key_questions)}
+)
 MINORITY = "minority"
 RECORDED_GROUPS = (
     EthnicGroup.ASIAN,

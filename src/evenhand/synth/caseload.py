@@ -19,8 +19,9 @@ from evenhand.cases.rules import one_year_before
 from evenhand.core.calendar import bank_holidays_between
 from evenhand.core.dates import years_after
 
+from . import assessments as assessments_mod
 from . import history as history_mod
-from . import params
+from . import params, recall
 from .bias import BiasSpec
 from .history import add_months
 from .names import FIRST_NAMES, LAST_NAMES
@@ -190,6 +191,7 @@ class CaseloadBuilder:
             dtype="datetime64[D]",
         )
         self.last_outcome_day = period.end_day - 1  # outcomes and decisions up to the day before the end
+        self.tier_memo = assessments_mod.TierMemo()  # tiers worked out, shared by every PDU
 
     # ------------------------------------------------------------------------------------------------------
     def build(self, p: int, rng: np.random.Generator) -> list[Table]:
@@ -431,6 +433,16 @@ class CaseloadBuilder:
             allocated & ~in_custody, allocated_from, drawn, tier_letter, tier_number, age
         )
         decisions = self.enforcement(contacts, termination, reason, kind, rosh, tier_number, allocated_from)
+        recall.draw(
+            self,
+            kind=kind,
+            rosh=rosh,
+            allocated=allocated,
+            allocated_from=allocated_from,
+            practitioner=practitioner,
+            termination=termination,
+            reason=reason,
+        )
         # Orders and licences that reach their end in the period: completed, or ended by a further offence.
         ends = (expected_end <= self.last_outcome_day) & (termination < 0)
         p_done = np.full(n, params.COMPLETION_BASE)
@@ -534,6 +546,8 @@ class CaseloadBuilder:
             held = allocated[rows] & (days >= allocated_from[rows])
             return np.where(held, self.holder_at(rows, days), spo[rows])
 
+        # For the plans and reports (``synth.plans``), built after the PDU's other tables.
+        self.recorder, self.practitioner = recorder, practitioner
         active = (termination < 0) | (termination >= period.end_day)
         people = history_mod.People(
             person_id=person_id,
@@ -570,7 +584,19 @@ class CaseloadBuilder:
         tables += self.referrals(
             allocated & ~in_custody, allocated_from, termination, sentence_id, person_id, sex
         )
-        tables += self.assessments(start, termination, sentence_id, person_id, assessor)
+        tables += assessments_mod.build(
+            self,
+            start=start,
+            termination=termination,
+            sentence_id=sentence_id,
+            person_id=person_id,
+            assessor=assessor,
+            kind=kind,
+            sex=sex,
+            age=age,
+            drawn=drawn,
+            recorder=recorder,
+        )
         return tables
 
     # ------------------------------------------------------------------------------------------------------
@@ -1416,50 +1442,3 @@ class CaseloadBuilder:
         position = np.searchsorted(key, row.astype(np.int64) * 1_000_000 + day, side="right") - 1
         position = np.maximum(position, np.searchsorted(h_row, row))
         return h_who[position]
-
-    def assessments(self, start, termination, sentence_id, person_id, assessor) -> list[Table]:
-        rng, period, group = self.rng, self.period, self.person["group"]
-        n = len(start)
-        started = np.minimum(start + rng.integers(0, 4, n), self.last_outcome_day)
-        p0 = np.full(n, params.ASSESSMENT_TIMELY)
-        p1 = with_odds(p0, self.bias_for("assessment_timely", period.month(started)))
-        timely = rng.random(n) < p1
-        working_days = np.where(timely, rng.integers(2, 16, n), rng.integers(16, 45, n))
-        completed = np.busday_offset(started.astype("datetime64[D]"), working_days, roll="forward").astype(
-            np.int64
-        )
-        done = completed <= self.last_outcome_day
-        if_ended = (termination >= 0) & (completed > termination)
-        done &= ~if_ended
-        in_period = started >= period.start_day
-        self.truth.add("assessment_timely", self.p, group[in_period], p0[in_period], p1[in_period])
-        d0 = np.full(n, params.DIVERSITY_DISCUSSED)
-        d1 = with_odds(
-            d0, self.bias_for("diversity_discussed", period.month(np.minimum(completed, period.end_day)))
-        )
-        counted = done & in_period
-        self.truth.add("diversity_discussed", self.p, group[counted], d0[counted], d1[counted])
-        discussed = np.where(
-            rng.random(n) < d1,
-            "yes",
-            np.where(rng.random(n) < params.DIVERSITY_DECLINED_SHARE, "declined", "no"),
-        )
-        plan = completed + rng.integers(0, 6, n)
-        plan_ok = done & (plan <= self.last_outcome_day)
-        return [
-            Table(
-                "cases_assessmentsummary",
-                {
-                    "id": self.ids.take("cases_assessmentsummary", n),
-                    "person_id": person_id,
-                    "sentence_id": sentence_id,
-                    "type": np.full(n, "oasys_l3"),
-                    "started_on": as_dates(started),
-                    "completed_on": as_dates(completed),
-                    "diversity_factors_discussed": np.where(done, discussed, ""),
-                    "sentence_plan_agreed_on": as_dates(plan),
-                    "assessor_id": assessor,
-                },
-                nulls={"completed_on": ~done, "sentence_plan_agreed_on": ~plan_ok},
-            )
-        ]

@@ -112,6 +112,7 @@ def attach_logins() -> list[DemoLogin]:
         "analyst.demo": StaffMember.objects.filter(grade=Grade.ANALYST).order_by("pk")[0],
         "inspector.demo": StaffMember.objects.filter(grade=Grade.INSPECTOR).order_by("pk")[0],
         "admin.demo": StaffMember.objects.filter(grade=Grade.ADMIN).order_by("pk")[0],
+        "hr.demo": StaffMember.objects.filter(grade=Grade.HR_ANALYST).order_by("pk")[0],
     }
     users = get_user_model().objects
     logins = []

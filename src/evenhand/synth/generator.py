@@ -7,7 +7,8 @@ fingerprint (a hash of every generated value) is equal across runs and across SQ
 import datetime as dt
 import hashlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,9 @@ import numpy as np
 from django.db import connection, transaction
 from django.utils import timezone
 
+from evenhand.core.planner import analyse
+
+from . import assessments, plans, recall, reviews, workforce
 from .bias import BiasSpec, load_bias
 from .caseload import GROUPS, CaseloadBuilder, Ids, Period, Truth
 from .load import BulkWriter, ensure_empty
@@ -56,6 +60,27 @@ def check_arguments(scale: str, seed: int, end_date: dt.date | None) -> tuple[Sc
     if end < dt.date(2015, 1, 1):
         raise SynthError("The end date must be in 2015 or later")
     return SCALES[scale], end
+
+
+@contextmanager
+def _bulk_sqlite(write: bool) -> Iterator[None]:
+    """On SQLite, load with a rollback journal and without per-row foreign key checks, then go back to WAL and
+    checks. In WAL mode every page is written twice (to the log, then into the file when the log is
+    checkpointed: 3.4 GB more at national scale); with a rollback journal, pages added to the file are not
+    journaled at all. The generator makes its own keys, and its tests check every reference it writes
+    (tests/synth/test_rows_valid.py)."""
+    if not write or connection.vendor != "sqlite":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA journal_mode=DELETE")
+        cursor.execute("PRAGMA foreign_keys=OFF")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA journal_mode=WAL")
 
 
 def generate(
@@ -99,23 +124,39 @@ def generate(
                 writer.write(table)
                 timings["writing"] = timings.get("writing", 0.0) + time.perf_counter() - started
 
-    with transaction.atomic():
+    with _bulk_sqlite(write), transaction.atomic():
         if write and connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 # Django's foreign keys are deferred to commit; millions of queued checks would be slow.
                 cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         emit(org.tables)
+        started = time.perf_counter()
+        # The staff's equality declarations and HR histories, from a generator of their own (the last seed).
+        staff_rng = np.random.default_rng(np.random.SeedSequence(seed).spawn(chosen.pdus + 2)[-1])
+        staff_tables = workforce.tables(org, period, bias, truth, staff_rng)
+        timings["workforce"] = time.perf_counter() - started
+        emit(staff_tables)
         if progress:
             progress("organisation", 1, 1)
+        case_set = reviews.case_set()  # the question set the review rounds answer
         for p in range(chosen.pdus):
             started = time.perf_counter()
             tables = builder.build(p, np.random.default_rng(seeds[p + 1]))
+            tables += recall.tables(builder, tables)  # risk information, rescheduled appointments
+            tables += assessments.tiers(builder, tables)  # from every record of the PDU, so last
+            tables += plans.tables(builder, tables)  # sentence plans and pre-sentence reports
             timings["generating"] = timings.get("generating", 0.0) + time.perf_counter() - started
+            reviewing = time.perf_counter()
+            tables += reviews.tables(builder, tables, case_set)  # a completed case review round
+            timings["reviews"] = timings.get("reviews", 0.0) + time.perf_counter() - reviewing
             emit(tables)
             if progress:
                 progress("caseload", p + 1, chosen.pdus)
         if write:
             writer.finish()
+    if write:
+        # The planner's statistics for what was just loaded (autovacuum would take a while to notice).
+        analyse(writer.rows)
     timings["total"] = time.perf_counter() - clock
     return Result(
         scale=chosen.name,

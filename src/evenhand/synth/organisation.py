@@ -214,6 +214,17 @@ def build_organisation(
     ):
         for _ in range(count):
             add_staff(grade, None, -1, 37.0)
+    # The names of the staff above, drawn as before HR analysts were added, so that every later draw of the
+    # generator is unchanged.
+    n_main = len(staff["id"])
+    first_names = [STAFF_FIRST_NAMES[i] for i in rng.integers(0, len(STAFF_FIRST_NAMES), n_main)]
+    last_names = [STAFF_LAST_NAMES[i] for i in rng.integers(0, len(STAFF_LAST_NAMES), n_main)]
+    # Workforce equality's HR analysts (no caseload, no team), from a generator of their own.
+    hr_rng = np.random.default_rng(n_main)
+    for _ in range(max(1, scale.pdus // 20)):
+        add_staff("HR", None, -1, 37.0, start=usual_start - int(hr_rng.integers(30, 4000)))
+        first_names.append(STAFF_FIRST_NAMES[int(hr_rng.integers(0, len(STAFF_FIRST_NAMES)))])
+        last_names.append(STAFF_LAST_NAMES[int(hr_rng.integers(0, len(STAFF_LAST_NAMES)))])
 
     n_staff = len(staff["id"])
     created_text = as_datetimes(np.full(n_staff, created))
@@ -227,8 +238,8 @@ def build_organisation(
             "created_at": created_text,
             "modified_at": created_text,
             "staff_code": staff["staff_code"],
-            "first_name": [STAFF_FIRST_NAMES[i] for i in rng.integers(0, len(STAFF_FIRST_NAMES), n_staff)],
-            "last_name": [STAFF_LAST_NAMES[i] for i in rng.integers(0, len(STAFF_LAST_NAMES), n_staff)],
+            "first_name": first_names,
+            "last_name": last_names,
             "grade": staff["grade"],
             "contracted_hours": [f"{h:.1f}" for h in staff["hours"]],
             "team_id": team_ids,

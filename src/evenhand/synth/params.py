@@ -250,8 +250,62 @@ REFERRAL_ACCEPTED, REFERRAL_DECLINED = 0.78, 0.12  # the rest are withdrawn
 REFERRAL_STARTED = 0.85
 REFERRAL_COMPLETED = 0.62
 
-# Assessment: completed within 15 working days, and whether diversity factors were discussed.
+# Assessment: completed within 15 working days, and whether the diversity conversation was held in full.
 ASSESSMENT_TIMELY = 0.72
 DIVERSITY_DISCUSSED = 0.58
-DIVERSITY_DECLINED_SHARE = 0.15  # of those not discussed
+# A conversation not held in full: each topic discussed, declined or not yet (with the reason) at these shares.
+TOPIC_DISCUSSED_IF_NOT_HELD = 0.40
+TOPIC_DECLINED_IF_NOT_HELD = 0.15
+# Reviews: due cases.todo.ASSESSMENT_REVIEW_MONTHS after the last completed assessment, begun from two
+# weeks before to six weeks after that (some late), completed in 2 to 20 working days; kept from the period.
+ASSESSMENT_REVIEW_START_DAYS = (-14, 43)
+ASSESSMENT_REVIEW_WORKING_DAYS = (2, 21)
+ASSESSMENT_MAX_REVIEWS = 16
+SECTION_UNCHANGED_AT_REVIEW = 0.55  # a review confirms "no change" for this share of sections
+REVIEW_IMPROVEMENT = 0.2  # latent need lower at a review (logit scale): supervision helps a little
+# The latent need of each answered section (logit scale) before what the record says of the person; chosen so
+# that about a third to a half of people have each need, thinking and behaviour the most common.
+NEED_BASE = {
+    "accommodation": -1.7,
+    "ete": -1.0,
+    "finance": -0.8,
+    "relationships": -1.5,
+    "lifestyle": -1.4,
+    "drugs": -1.8,
+    "alcohol": -0.8,
+    "wellbeing": -0.8,
+    "thinking": -0.4,
+    "attitudes": -1.7,
+}
+PARENTING_SHARE = {"F": 0.55, "M": 0.30}  # item 6.9, has parenting responsibilities
+LINKED_TO_HARM_BASE = 0.10  # a need linked to risk of serious harm: this plus 0.15 a RoSH level above low
+RSR_MEDIAN = (1.2, 3.0, 5.5, 8.5)  # RSR by RoSH low, medium, high, very high (lognormal, sd 0.45)
 COMPLETION_BASE = 0.70  # orders and licences reaching their end that are completed successfully
+
+# Sentence plans (issue 14): a goal for each identified need, the person's agreement, what is done by a review.
+PLAN_GOAL_PER_NEED = 0.85  # an identified need has a goal whose main need area it is
+PLAN_AGREED = 0.80  # the person agrees the plan (otherwise does not agree 60%, could not answer 40%)
+AGREED_WHEN_MADE = 0.70  # asked at the appointment the plan is made; otherwise 1 to 14 days later
+GOAL_CITES_TOPIC = 0.25  # a goal cites a topic of the diversity conversation (when that topic was discussed)
+PRACTITIONER_STEP_SHARE = 0.5  # a goal has the practitioner's step as well as the person's
+GOAL_ACHIEVED_BY_REVIEW = 0.35  # a goal of a plan a review replaced had been achieved
+# Pre-sentence reports: the share of sentences passed in the period with a report, its format, and the chance
+# it proposes custody by the sentence passed (plus a little for high or very high RoSH).
+PSR_SHARE = {"CO": 0.70, "SSO": 0.75, "CUS": 0.60}
+PSR_FORMATS = {"fast_oral": 0.30, "fast_short": 0.45, "standard": 0.25}
+PSR_CUSTODY = {"CO": 0.03, "SSO": 0.12, "CUS": 0.65}
+PSR_CUSTODY_HIGH_ROSH = 0.08
+
+# Case review rounds (synth.reviews): the share of PDUs with a completed round over the period, its sample
+# (review.sampling's allocation: a minimum per stratum, the rest in proportion) and its double marking.
+REVIEW_PDU_SHARE = 1.0
+REVIEW_SAMPLE_SIZE = 120
+REVIEW_MINIMUM_PER_STRATUM = 3
+REVIEW_DOUBLE_MARK_SHARE = 0.10
+# A key question is sufficient with probability expit(logit(REVIEW_SUFFICIENT) - REVIEW_CAPACITY_SLOPE x
+# (capacity % - 100)): 75% at 100% capacity, about 52% at 130% and 88% at 70% (the inspectorate's
+# finding that quality falls with caseload, as a simple logistic dependence).
+REVIEW_SUFFICIENT = 0.75
+REVIEW_CAPACITY_SLOPE = 0.035
+REVIEW_NOT_APPLICABLE = 0.05  # a prompt other than a key question's first does not apply
+REVIEW_AGREEMENT = 0.88  # a second marker's judgement of a key question agrees with the first's

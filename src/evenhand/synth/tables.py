@@ -16,18 +16,22 @@ def as_dates(days: np.ndarray) -> np.ndarray:
 def as_datetimes(seconds: np.ndarray) -> np.ndarray:
     """Seconds since the epoch in UTC → 'YYYY-MM-DD HH:MM:SS', the form Django stores in SQLite and the one
     PostgreSQL reads as UTC on a Django connection (whose time zone is UTC)."""
-    text = np.datetime_as_string(seconds.astype("datetime64[s]"), unit="s")
-    return np.char.replace(text, "T", " ")
+    # As ISO bytes with the "T" overwritten in place: a third of the time of datetime_as_string and a replace.
+    text = np.asarray(seconds).astype("datetime64[s]").astype("S19")
+    text.view(np.uint8).reshape(-1, 19)[:, 10] = ord(" ")
+    return text.astype("U19")
 
 
 @dataclass
 class Table:
     """One table's new rows. ``columns`` maps column name → values (a NumPy array or a list); ``nulls`` marks
-    the rows where a nullable column is NULL."""
+    the rows where a nullable column is NULL; ``digest_as`` gives, for a column holding ids the generator does
+    not assign (a question set's, read from the database), the values to hash in their place."""
 
     name: str
     columns: dict[str, Any]
     nulls: dict[str, np.ndarray] = field(default_factory=dict)
+    digest_as: dict[str, Any] = field(default_factory=dict)
 
     def __len__(self) -> int:
         first: Any = next(iter(self.columns.values()), [])
@@ -52,11 +56,17 @@ class Table:
         digest.update(self.name.encode())
         for name, values in self.columns.items():
             digest.update(name.encode())
+            values = self.digest_as.get(name, values)
             array = np.asarray(values)
             if array.dtype.kind in "US":
                 digest.update("\x1f".join(array.tolist()).encode())
             elif array.dtype == object:
-                digest.update("\x1f".join("" if v is None else str(v) for v in array.tolist()).encode())
+                values = array.tolist()
+                try:
+                    joined = "\x1f".join(values)  # texts, as most object columns hold: str(v) is v
+                except TypeError:
+                    joined = "\x1f".join("" if v is None else str(v) for v in values)
+                digest.update(joined.encode())
             else:
                 digest.update(np.ascontiguousarray(array).tobytes())
             mask = self.nulls.get(name)

@@ -36,14 +36,11 @@ import gzip
 import hashlib
 import re
 import statistics
-import tempfile
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-import pandas as pd
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count
@@ -57,6 +54,7 @@ from evenhand.core.formatting import (
     PUBLISHED_NOT_AVAILABLE,
 )
 from evenhand.disclosure import Cells, CellSystem, Key, Protection, Rules, manifest, protect
+from evenhand.disclosure.manifest import PublishedTable
 from evenhand.org.access import ensure_current
 from evenhand.org.models import Region, StaffMember
 
@@ -303,32 +301,11 @@ def cells_of(counts: Counts) -> Cells:
 
 
 @dataclass(frozen=True)
-class SummaryTable:
-    """One published table: rows of text and whole numbers, and where each count sits (for the manifest)."""
-
-    sheet: str
-    title: str
-    description: str
-    columns: tuple[str, ...]
-    rows: tuple[tuple[Any, ...], ...]
-    places: tuple[tuple[int, str, Key], ...]
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "sheet": self.sheet,
-            "title": self.title,
-            "description": self.description,
-            "columns": list(self.columns),
-            "rows": [list(row) for row in self.rows],
-        }
-
-
-@dataclass(frozen=True)
 class Summary:
     """A quarter's summary, protected and audited: ready to show or publish."""
 
     quarter: Quarter
-    tables: tuple[SummaryTable, ...]
+    tables: tuple[PublishedTable, ...]
     method: tuple[str, ...]
     protection: Protection
     counts: Counts
@@ -342,7 +319,7 @@ class Summary:
             "method": list(self.method),
         }
 
-    def table(self, sheet: str) -> SummaryTable:
+    def table(self, sheet: str) -> PublishedTable:
         return next(table for table in self.tables if table.sheet == sheet)
 
 
@@ -374,8 +351,10 @@ class _Writer:
         description: str,
         columns: Sequence[str],
         rows: Iterable[tuple[Sequence[Any], Sequence[Key | None]]],
-    ) -> SummaryTable:
-        """``rows``: (cells shown, the key of each cell that is a count or None), column by column."""
+        labels: int = 1,
+    ) -> PublishedTable:
+        """``rows``: (cells shown, the key of each cell that is a count or None), column by column; the first
+        ``labels`` columns name the row."""
         shown: list[tuple[Any, ...]] = []
         places: list[tuple[int, str, Key]] = []
         for number, (values, keys) in enumerate(rows):
@@ -383,7 +362,7 @@ class _Writer:
             for column, key in zip(columns, keys, strict=True):
                 if key is not None:
                     places.append((number, column, key))
-        return SummaryTable(sheet, title, description, tuple(columns), tuple(shown), tuple(places))
+        return PublishedTable(sheet, title, description, tuple(columns), tuple(shown), tuple(places), labels)
 
 
 def _median(days: list[int], total: int | str) -> str:
@@ -394,7 +373,7 @@ def _median(days: list[int], total: int | str) -> str:
     return f"{statistics.median(days):g} days"
 
 
-def tables_of(counts: Counts, protection: Protection) -> tuple[SummaryTable, ...]:
+def tables_of(counts: Counts, protection: Protection) -> tuple[PublishedTable, ...]:
     w = _Writer(protection)
     kinds, regions = counts.kinds, counts.regions
     c = w.count
@@ -463,6 +442,7 @@ def tables_of(counts: Counts, protection: Protection) -> tuple[SummaryTable, ...
             "Concerns closed in the quarter, and how many were upheld or partly upheld, by kind and by region.",
             ("Kind of concern", "Region", "Concerns closed", "Upheld or partly upheld", "Percentage upheld"),
             rows,
+            labels=2,
         )
     )
     ack_total = c(("acknowledged", ALL, ALL))
@@ -614,15 +594,6 @@ def render_pdf(html: str) -> bytes:
 
 
 def render_ods(figures: dict[str, Any], *, published_on: dt.date | None = None) -> bytes:
-    sheets = [
-        ods.Table(
-            sheet_name=table["sheet"],
-            title=table["title"],
-            frame=pd.DataFrame(table["rows"], columns=table["columns"]),
-            lines=(table["description"],),
-        )
-        for table in figures["tables"]
-    ]
     cover = [
         (
             "About these statistics",
@@ -633,32 +604,18 @@ def render_ods(figures: dict[str, Any], *, published_on: dt.date | None = None) 
     ]
     if published_on is not None:
         cover.append(("Published", f"{published_on:%-d %B %Y} by Evenhand."))
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "summary.ods"
-        ods.write_ods(
-            path,
-            title=f"Staff concerns, {figures['label']}",
-            cover=cover,
-            notes=[],
-            tables=sheets,
-            shorthand=SHORTHAND,
-        )
-        return path.read_bytes()
+    return ods.ods_bytes(
+        title=f"Staff concerns, {figures['label']}",
+        cover=cover,
+        notes=[],
+        tables=ods.tables_of(figures["tables"]),
+        shorthand=SHORTHAND,
+    )
 
 
 def render_manifest(summary: Summary) -> bytes:
     """The disclosure manifest (``disclosure.manifest``): what a reader knows, for anyone to attack again."""
-    protection = summary.protection
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "cells.json.gz"
-        manifest.write(
-            path,
-            protection.cells,
-            protection.hidden,
-            protection.rules,
-            {f"{table.sheet}.csv": table.places for table in summary.tables},
-        )
-        return path.read_bytes()
+    return manifest.of_release(summary.protection, summary.tables)
 
 
 # --- publishing --------------------------------------------------------------------------------------------

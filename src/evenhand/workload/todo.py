@@ -21,7 +21,9 @@ def _whose(viewer: StaffMember, first: str, last: str) -> str:
 def consultations_waiting(people: People, viewer: StaffMember, today: dt.date) -> list[TodoItem]:
     """Consultations about ``people`` still waiting for an answer: for a practitioner, those with them; for a
     manager, those with anyone."""
-    rows = Consultation.objects.filter(sentence__person_id__in=people, response=ConsultationResponse.PENDING)
+    rows = Consultation.objects.filter(
+        sentence__person_id__among=people, response=ConsultationResponse.PENDING
+    )
     if viewer.role == Role.PRACTITIONER:
         rows = rows.filter(practitioner=viewer)
     return [

@@ -291,10 +291,9 @@ def test_the_release_knows_what_a_reader_knows_of_populations(protected: Release
 def test_every_report_or_none_when_writing_one_fails(
     protected: Release, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from evenhand.equality.publish import release as releases
-    from evenhand.equality.publish import report
+    from evenhand.equality.publish import period
 
-    written_before = report.write
+    written_before = period.write
     calls = []
 
     def second_fails(publication: Publication, out: Path, **kwargs: Any) -> list[Path]:
@@ -303,8 +302,9 @@ def test_every_report_or_none_when_writing_one_fails(
             raise OSError("disk full")
         return written_before(publication, out, **kwargs)
 
-    monkeypatch.setattr(releases, "release", lambda *args, **kwargs: protected)
-    monkeypatch.setattr(report, "write", second_fails)
+    # Where the publication (publish/period.py, which the command calls) looks them up.
+    monkeypatch.setattr(period, "release", lambda *args, **kwargs: protected)
+    monkeypatch.setattr(period, "write", second_fails)
     out = tmp_path / "out"
     with pytest.raises(OSError, match="disk full"):
         call_command(

@@ -16,12 +16,14 @@ from typing import Any
 
 import pandas as pd
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 
-from evenhand.equality import selectors
+from evenhand.equality import selectors, services
 from evenhand.equality.access import ensure_can_see_equality
 from evenhand.equality.engine import BadRequest, group_label
+from evenhand.jobs.models import Job
 
 from ..auth import staff_of
 from ..schemas import ErrorOut
@@ -172,7 +174,10 @@ class AnalysisOut(Schema):
     settings: SettingsOut
     measure: MeasureOut
     unit: UnitOut
-    computed_at: dt.datetime = Field(description="When the cached analysis was computed")
+    computed_at: dt.datetime = Field(description="When the stored analysis was computed")
+    stale_since: dt.datetime | None = Field(
+        None, description="When a decision in the period was recorded after the figures were computed"
+    )
     missing: str | None = Field(description="Why the measure has no figures, when it has none")
     model: str = Field(description="What the adjusted model adjusted for, or why there is none")
     groups: list[GroupOut] = Field(description="The unit's groups against the reference group")
@@ -184,12 +189,30 @@ class AnalysisOut(Schema):
     units: list[UnitGroupOut] = Field(description="Every unit one level down, each group, with the flags")
 
 
+class ComputingOut(Schema):
+    """The figures asked for are being computed by a job; ask again."""
+
+    detail: str
+    job: int = Field(description="The job computing them")
+    status: str = Field(description="queued or running")
+    progress: float = Field(description="How far through the job is, from 0 to 1")
+    step: str = Field(description="What the job is doing now")
+    url: str = Field(description="The job's status page")
+
+
 # --- the operation ----------------------------------------------------------------------------------------
 
 
 @router.get(
     "/analysis",
-    response={200: AnalysisOut, 400: EqualityErrorOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut},
+    response={
+        200: AnalysisOut,
+        202: ComputingOut,
+        400: EqualityErrorOut,
+        401: ErrorOut,
+        403: ErrorOut,
+        422: ErrorOut,
+    },
     by_alias=True,
     summary="Analyse a measure",
 )
@@ -197,7 +220,8 @@ def analysis(request: HttpRequest, query: Query[AnalysisQuery]) -> Any:
     """One measure split by one characteristic for a unit, its groups, the adjusted comparison (nationally)
     and the units one level down, with q-values and flags: what the dashboard shows. A bad value answers
     400 naming the parameter; a malformed date 422. Figures that do not exist or are infinite are null
-    and the row's note says why."""
+    and the row's note says why. Figures no one has asked for yet are computed by a job: the answer is then
+    202 with the job's progress, and the same request answers 200 once they are ready."""
     staff = staff_of(request)
     ensure_can_see_equality(staff)
     units = selectors.organisation()
@@ -213,11 +237,29 @@ def analysis(request: HttpRequest, query: Query[AnalysisQuery]) -> Any:
             units=units,
         )
         figures = selectors.figures(checked.period, checked.settings)
+        if figures is None:
+            job = services.request_analysis(checked.period, checked.settings, by=staff)
+            if job.active:
+                return Status(202, _computing(job))
+            figures = selectors.figures(checked.period, checked.settings)
+            if figures is None:
+                return Status(202, _computing(job))
     except BadRequest as error:
         field = selectors.problem_field(error)
         errors = {field: [str(error)]} if field else {}
         return Status(400, {"detail": str(error), "field": field, "errors": errors})
     return _analysis(selectors.unit_figures(figures, checked), figures, units)
+
+
+def _computing(job: Job) -> dict[str, Any]:
+    return {
+        "detail": "The figures are being calculated: ask again in a few seconds.",
+        "job": job.pk,
+        "status": job.status,
+        "progress": job.progress,
+        "step": job.step,
+        "url": reverse("job", kwargs={"job_id": job.pk}),
+    }
 
 
 def _analysis(
@@ -247,6 +289,7 @@ def _analysis(
         },
         "unit": {"code": unit.code, "name": unit.name, "level": unit.level, "parent": unit.parent},
         "computed_at": figures.computed_at,
+        "stale_since": figures.stale_since,
         "missing": found.missing,
         "model": found.model,
         "groups": [_row(record, GroupOut, label) for record in _records(found.groups)],

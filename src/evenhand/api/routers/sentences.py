@@ -67,7 +67,7 @@ class TerminationIn(Schema):
     )
 
 
-class CorrectionIn(Schema):
+class SentenceCorrectionIn(Schema):
     reason: Text = Field(max_length=5000, description="What was recorded in error")
     court: Text | None = Field(None, max_length=120)
     start_date: dt.date | None = None
@@ -216,7 +216,7 @@ def extend(request: HttpRequest, ref: Path[Ref], payload: ExtensionIn) -> Status
     response={201: SentenceOut, **WRITE_ERRORS},
     summary="Correct a sentence's details recorded in error",
 )
-def correct(request: HttpRequest, ref: Path[Ref], payload: CorrectionIn) -> Status:
+def correct(request: HttpRequest, ref: Path[Ref], payload: SentenceCorrectionIn) -> Status:
     """Correct the court, the date of sentence, the length or the expected end, with the reason; fields left
     out stay as they are. The correction is kept with the sentence (``corrections``)."""
     staff = staff_of(request)

@@ -344,13 +344,13 @@ class ReallocationIn(Schema):
     rationale: str
 
 
-class CorrectionIn(Schema):
+class AllocationCorrectionIn(Schema):
     sentence_id: int = Field(ge=1, le=MAX_ID, description="The sentence whose allocation today was in error")
     practitioner: str = Field(description="Staff code of the practitioner the case should have gone to")
     reason: str
 
 
-class CorrectionOut(Schema):
+class AllocationCorrectionOut(Schema):
     corrects: int = Field(description="Id of the allocation made in error")
     replacement: AllocationOut
     reason: str
@@ -403,10 +403,10 @@ def reallocate(request: HttpRequest, payload: ReallocationIn) -> Status:
 
 @router.post(
     "/corrections",
-    response={201: CorrectionOut, **WRITE_ERRORS},
+    response={201: AllocationCorrectionOut, **WRITE_ERRORS},
     summary="Correct an allocation made in error",
 )
-def correct(request: HttpRequest, payload: CorrectionIn) -> Status:
+def correct(request: HttpRequest, payload: AllocationCorrectionIn) -> Status:
     """Correct today's allocation of the sentence, made in error: a correction record pointing at it and a
     replacement allocation; never an edit. Refused after the day the allocation was made."""
     manager = staff_of(request)

@@ -74,7 +74,7 @@ class Assessment(models.Model):
     # Record once, measured: fields carried from the record or the previous assessment versus typed.
     prefilled_fields = models.PositiveIntegerField(default=0)
     typed_fields = models.PositiveIntegerField(default=0)
-    # The summary this row was copied from (cases.AssessmentSummary), for the readers still on it.
+    # The summary this row was copied from by migration 0002 (cases.AssessmentSummary, since removed).
     summary_id = models.PositiveBigIntegerField(null=True, blank=True, unique=True)
 
     class Meta:
@@ -82,6 +82,12 @@ class Assessment(models.Model):
         indexes = [
             models.Index(fields=["person", "status", "-completed_on"]),
             models.Index(fields=["status", "started_on"]),
+            # A person's finished assessments of their case, latest first (the to-do list's assessments due).
+            models.Index(
+                fields=["person", "-completed_on", "-id"],
+                condition=Q(status__in=FINISHED) & ~Q(kind=AssessmentKind.PSR),
+                name="assessment_finished_by_person",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -13,12 +13,27 @@ from .assessments import (
     start_assessment,
 )
 from .conversation import TopicAnswer, identity_choices, save_conversation
+from .plans import (
+    add_goal,
+    add_step,
+    can_change_plan,
+    change_goal,
+    change_step,
+    make_plan,
+    record_agreement,
+    set_review_date,
+)
 from .tiers import RecomputeReport, inputs_for, recompute_all, recompute_tier
 
 __all__ = [
     "RecomputeReport",
     "TopicAnswer",
+    "add_goal",
+    "add_step",
+    "can_change_plan",
     "can_countersign",
+    "change_goal",
+    "change_step",
     "complete_assessment",
     "completion_problems",
     "confirm_no_change",
@@ -26,11 +41,14 @@ __all__ = [
     "identity_choices",
     "inputs_for",
     "last_finished",
+    "make_plan",
     "needs_countersignature",
     "recompute_all",
     "recompute_tier",
+    "record_agreement",
     "record_predictors",
     "save_conversation",
     "save_section",
+    "set_review_date",
     "start_assessment",
 ]

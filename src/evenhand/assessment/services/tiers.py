@@ -14,14 +14,17 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef, Q, Subquery
+from django.db.models import Exists, OuterRef, Q, Subquery, TextField
 from django.db.models.fields.json import KT
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from evenhand.cases.models import (
+    IOM_REGISTRATION,
     RECALLS,
     REVOCATIONS,
     Decision,
@@ -106,7 +109,8 @@ def _gather(people: dict[str, Any], today: dt.date) -> dict[int, tier.TierInputs
         if severity in NEEDS:
             needs_of[assessment_id][key] = severity
         for code, value in zip(ITEMS, flags, strict=True):
-            if value not in (None, "", "0"):
+            # Text on PostgreSQL ("2"), the number itself on SQLite (JSON_EXTRACT): 0 (no) either way is not the factor.
+            if value is not None and str(value) not in ("", "0"):
                 items_of[assessment_id][code] = 1
 
     sentence_filter = {f"sentence__{key}": value for key, value in person_filter.items()}
@@ -142,6 +146,7 @@ def _gather(people: dict[str, Any], today: dt.date) -> dict[int, tier.TierInputs
 
     inputs = {}
     for person_id, sex, rosh, mappa_level, assessment_id in rows:
+        registered = tuple(sorted(registrations.get(person_id, ())))
         needs: dict[str, str] | None = None
         items: dict[str, int] = {}
         ogrs: int | None = None
@@ -154,15 +159,15 @@ def _gather(people: dict[str, Any], today: dt.date) -> dict[int, tier.TierInputs
             rosh=rosh or None,
             rsr=rsr,
             mappa_level=mappa_level,
-            registrations=tuple(sorted(registrations.get(person_id, ()))),
+            registrations=registered,
             female=sex == Sex.FEMALE,
             needs=needs,
             ogrs=ogrs,
             parenting_responsibilities=items.get(PARENTING_ITEM, 0) > 0,
             impulsivity_or_temper=items.get(IMPULSIVITY_ITEM, 0) > 0 or items.get(TEMPER_ITEM, 0) > 0,
             previous_breach_or_recall=person_id in breached,
-            # No IOM registration type is kept yet (it would need a cases migration): never an IOM nominal.
-            iom_nominal=False,
+            # An open integrated offender management registration makes the person an IOM nominal.
+            iom_nominal=IOM_REGISTRATION in registered,
             mandate_for_change=tier.mandate_for_change(sentences.get(person_id, {}).values()),
         )
     return inputs
@@ -208,6 +213,16 @@ class _Computed:
     inputs: dict[str, Any]
     lines: list[dict[str, Any]]
     fingerprint: tuple[Any, ...]
+
+    # The inputs and the lines as JSON, written once for everyone who shares them, and only when a new row is
+    # written (a bulk recompute copies them into every new row).
+    @cached_property
+    def inputs_json(self) -> str:
+        return json.dumps(self.inputs)
+
+    @cached_property
+    def lines_json(self) -> str:
+        return json.dumps(self.lines)
 
 
 def _key(record: dict[str, Any]) -> tuple[Any, ...]:
@@ -348,7 +363,8 @@ def _blocks(block: int) -> Iterator[tuple[int, int]]:
 
 def _latest_stored(lo: int, hi: int) -> dict[int, tuple[Any, ...]]:
     """The fingerprint of each person's latest stored tier, for the people with ids from ``lo`` to ``hi``."""
-    fields = ("person_id", "tier", "protect_points", "change_points", "version", "inputs")
+    # The inputs as the database's text, parsed once for each distinct text rather than once a person.
+    fields = ("person_id", "tier", "protect_points", "change_points", "version", Cast("inputs", TextField()))
     if connection.vendor == "postgresql":
         # DISTINCT ON walks the (person, computed_at, id) index over the block's range: several times faster
         # than a subquery per person at national scale.
@@ -367,10 +383,14 @@ def _latest_stored(lo: int, hi: int) -> dict[int, tuple[Any, ...]]:
             .values_list("latest", flat=True)
         )
         rows = TierCalculation.objects.filter(pk__in=ids).values_list(*fields)
-    return {
-        person_id: _fingerprint(tier_, protect_points, change_points, version, inputs)
-        for person_id, tier_, protect_points, change_points, version, inputs in rows
-    }
+    keys: dict[str, tuple[Any, ...]] = {}
+    found: dict[int, tuple[Any, ...]] = {}
+    for person_id, tier_, protect_points, change_points, version, text in rows:
+        key = keys.get(text)
+        if key is None:
+            key = keys[text] = _key(json.loads(text))
+        found[person_id] = (tier_, protect_points, change_points, version, key)
+    return found
 
 
 COPIED = (
@@ -390,21 +410,42 @@ COPIED = (
 )
 
 
-def _insert(rows: list[TierCalculation]) -> None:
-    """Write new tiers: with COPY on PostgreSQL (several times faster than INSERT for a national
-    recompute), else in bulk INSERTs."""
-    if connection.vendor != "postgresql" or not rows:
+def _insert(new: list[tuple[int, _Computed]], *, reason: str, at: dt.datetime) -> None:
+    """Write the new tiers of a bulk recompute (person id and what was computed for them): with COPY on
+    PostgreSQL (several times faster than INSERT for a national recompute), straight from the computed
+    values and their JSON, written once for everyone who shares them; else in bulk INSERTs."""
+    if not new:
+        return
+    trigger = TierTrigger.RECOMPUTE.value
+    if connection.vendor != "postgresql":
+        rows = [
+            _row(person_id, computed, trigger=trigger, reason=reason, at=at) for person_id, computed in new
+        ]
         TierCalculation.objects.bulk_create(rows, batch_size=2_000)
         return
     table = TierCalculation._meta.db_table
     statement = f"COPY {table} ({', '.join(COPIED)}) FROM STDIN"
+    reason = reason[:200]
     with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:  # type: ignore[attr-defined]
-        for row in rows:
+        for person_id, computed in new:
+            result = computed.result
+            # In the order of COPIED.
             copy.write_row(
-                [
-                    json.dumps(getattr(row, name)) if name in ("inputs", "lines") else getattr(row, name)
-                    for name in COPIED
-                ]
+                (
+                    person_id,
+                    result.tier,
+                    result.protect,
+                    result.protect_points,
+                    result.change,
+                    result.change_points,
+                    result.change_reason[:200],
+                    computed.inputs_json,
+                    computed.lines_json,
+                    result.version,
+                    at,
+                    trigger,
+                    reason,
+                )
             )
 
 
@@ -421,7 +462,7 @@ def recompute_all(
             inputs = _gather({"pk__gte": lo, "pk__lte": hi}, today)
             stored = _latest_stored(lo, hi)
             now = timezone.now()
-            new = []
+            new: list[tuple[int, _Computed]] = []
             for person_id, given in inputs.items():
                 try:
                     computed = _compute(given, memo)
@@ -430,10 +471,8 @@ def recompute_all(
                     logger.warning("Tier of person %s not computed: %s", person_id, error.message)
                     continue
                 if stored.get(person_id) != computed.fingerprint:
-                    new.append(
-                        _row(person_id, computed, trigger=TierTrigger.RECOMPUTE, reason=reason, at=now)
-                    )
-            _insert(new)
+                    new.append((person_id, computed))
+            _insert(new, reason=reason, at=now)
         report.people += len(inputs)
         report.changed += len(new)
         if progress is not None:

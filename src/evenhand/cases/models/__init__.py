@@ -1,6 +1,5 @@
-"""The case record: sentences, contacts, enforcement decisions, referrals, risk and assessments."""
+"""The case record: sentences, contacts, enforcement decisions, referrals and risk."""
 
-from .assessment import AssessmentSummary, AssessmentType, DiversityDiscussed
 from .contact import ENFORCEABLE_OUTCOMES, Contact, ContactOutcome, ContactType
 from .enforcement import (
     RECALLS,
@@ -13,6 +12,7 @@ from .enforcement import (
 from .referral import NEXT_STATUSES, Referral, ReferralStatus, ReferralStatusChange, ServiceArea
 from .risk import (
     COMPLEXITY_FACTORS,
+    IOM_REGISTRATION,
     PO_ONLY_ROSH,
     ROSH_ORDER,
     MappaCategory,
@@ -63,6 +63,7 @@ __all__ = [
     "COMPLEXITY_FACTORS",
     "COURT_ORDERS",
     "ENFORCEABLE_OUTCOMES",
+    "IOM_REGISTRATION",
     "NEXT_STATUSES",
     "PO_ONLY_ROSH",
     "RECALLS",
@@ -70,15 +71,12 @@ __all__ = [
     "ROSH_ORDER",
     "Allocation",
     "AllocationReason",
-    "AssessmentSummary",
-    "AssessmentType",
     "Contact",
     "ContactOutcome",
     "ContactType",
     "Decision",
     "DecisionEndorsement",
     "DecisionOutcome",
-    "DiversityDiscussed",
     "EnforcementDecision",
     "EnforcementOutcome",
     "ImmutableExtensionError",

@@ -130,7 +130,9 @@ class RiskSummary(models.Model):
         ordering = ["-assessed_on", "-id"]
         get_latest_by = ["assessed_on", "id"]
         verbose_name_plural = "risk summaries"
-        indexes = [models.Index(fields=["person", "-assessed_on"])]
+        # A person's latest summary read first in the index's order (no sort a person: the to-do list of a
+        # whole PDU reads each person's next review date).
+        indexes = [models.Index(fields=["person", "-assessed_on", "-id"], name="cases_risk_latest_by_person")]
         constraints = [
             # A MAPPA category and level come together, or not at all.
             models.CheckConstraint(
@@ -176,6 +178,8 @@ class RegistrationType(models.TextChoices):
     PUBLIC_INTEREST = "public_interest", "Public interest case"
     ADULT_AT_RISK = "adult_at_risk", "Adult at risk"
     TERRORISM = "terrorism", "Terrorism"
+    # Not a complexity factor: an integrated offender management nominal adds 2 change points to the tier.
+    IOM = "iom", "Integrated offender management nominal"
 
 
 # The ten complexity factors of the tier calculation (hmpps-tier ProtectLevelCalculator), each worth 2 points.
@@ -191,6 +195,8 @@ COMPLEXITY_FACTORS = (
     RegistrationType.STREET_GANGS,
     RegistrationType.TERRORISM,
 )
+# The registration that makes the person an integrated offender management nominal (the tier's change points).
+IOM_REGISTRATION = RegistrationType.IOM
 
 
 class Registration(models.Model):

@@ -1,4 +1,4 @@
-"""Sentences, their offences and requirements, allocation, risk and assessment."""
+"""Sentences, their offences and requirements, allocation and risk."""
 
 import datetime as dt
 from dataclasses import dataclass, replace
@@ -29,7 +29,6 @@ from ..models import (
     REVOCATIONS,
     Allocation,
     AllocationReason,
-    AssessmentSummary,
     Decision,
     DecisionOutcome,
     EnforcementDecision,
@@ -785,39 +784,3 @@ def record_risk_summary(
     )
     summary.save()
     return summary
-
-
-@transaction.atomic
-def record_assessment(
-    *,
-    by: StaffMember,
-    person: Person,
-    type: str,
-    started_on: dt.date,
-    sentence: Sentence | None = None,
-    completed_on: dt.date | None = None,
-    diversity_factors_discussed: str = "",
-    sentence_plan_agreed_on: dt.date | None = None,
-) -> AssessmentSummary:
-    """Record an assessment summary; a completed assessment must say whether diversity factors were discussed."""
-    ensure_can_record(by, person)
-    if sentence is not None and sentence.person_id != person.pk:
-        raise ValidationError({"sentence": "The sentence belongs to someone else"})
-    if completed_on is not None and not diversity_factors_discussed:
-        raise ValidationError(
-            {"diversity_factors_discussed": "Say whether diversity factors were discussed in the assessment"}
-        )
-    assessment = validated(
-        AssessmentSummary(
-            person=person,
-            sentence=sentence,
-            type=type,
-            started_on=started_on,
-            completed_on=completed_on,
-            diversity_factors_discussed=diversity_factors_discussed,
-            sentence_plan_agreed_on=sentence_plan_agreed_on,
-            assessor=by,
-        )
-    )
-    assessment.save()
-    return assessment

@@ -37,7 +37,7 @@ from evenhand.equality.engine import (
     group_label,
     trend,
 )
-from evenhand.equality.measures import CHARACTERISTICS, Period, Source
+from evenhand.equality.measures import CHARACTERISTICS, DRIVERS, Period, Source
 from evenhand.equality.stats.funnel import binomial_curve
 
 from .release import EVERYONE, NATIONAL, YEAR, Release, levels, release
@@ -663,7 +663,8 @@ def methodology(analysis: Analysis, protected: Release) -> list[tuple[str, list[
     reference = group_label(characteristic, settings.reference_group)
     low, high = settings.band
     period = analysis.period
-    drivers = ", ".join(DRIVER_NAMES.values())
+    # The drivers most measures are adjusted for; a measure with drivers of its own names them in its model.
+    drivers = ", ".join(DRIVER_NAMES[d] for d in DRIVERS)
     parts: list[tuple[str, list[str]]] = [
         (
             "Who is counted",
@@ -690,7 +691,8 @@ def methodology(analysis: Analysis, protected: Release) -> list[tuple[str, list[
                 " correction.",
                 f"Groups with fewer than {settings.min_n} people are counted but not compared.",
                 "Adjusted figures come from a logistic regression of the outcome on the group and the measure's"
-                f" legitimate drivers ({drivers}, less any that is the characteristic compared): the adjusted"
+                f" legitimate drivers ({drivers}, less any that is the characteristic compared; a measure whose"
+                " definition names other drivers is adjusted for those): the adjusted"
                 " odds ratio, and the adjusted relative rate by marginal standardisation over everyone"
                 " compared. The gap between crude and adjusted figures is the part the drivers explain.",
                 "Each PDU's groups are compared with the national model with the same drivers (without the group"

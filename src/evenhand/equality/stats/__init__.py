@@ -50,22 +50,64 @@ Conventions
   :class:`.adjust.AdjustedComparison` carries the adjusted table with what the model left out and why.
 """
 
-from .adjust import AdjustedComparison, ModelNotFitted, adjusted_comparison, expected_events
-from .common import Estimate
-from .compare import compare_groups, compare_within, difference_test, odds_ratio, relative_rate
-from .funnel import (
-    binomial_comparison,
-    binomial_curve,
-    binomial_limits,
-    funnel_curve,
-    funnel_limits,
-    limit_columns,
-    outside_column,
-    unit_comparison,
-)
-from .multiple import MATERIALITY_BAND, Q_THRESHOLD, bh_qvalues, bh_qvalues_by, flag
-from .rates import group_rates, wilson_interval
-from .trend import quarterly
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .adjust import AdjustedComparison, ModelNotFitted, adjusted_comparison, expected_events
+    from .common import Estimate
+    from .compare import compare_groups, compare_within, difference_test, odds_ratio, relative_rate
+    from .funnel import (
+        binomial_comparison,
+        binomial_curve,
+        binomial_limits,
+        funnel_curve,
+        funnel_limits,
+        limit_columns,
+        outside_column,
+        unit_comparison,
+    )
+    from .multiple import MATERIALITY_BAND, Q_THRESHOLD, bh_qvalues, bh_qvalues_by, flag
+    from .rates import group_rates, wilson_interval
+    from .trend import quarterly
+
+# Each name is imported from its module on first use (PEP 562), so a script that needs only some of the
+# statistics (the command line's analysis) does not pay for the others' imports (statsmodels, scipy.stats).
+_MODULES = {
+    "AdjustedComparison": "adjust",
+    "ModelNotFitted": "adjust",
+    "adjusted_comparison": "adjust",
+    "expected_events": "adjust",
+    "Estimate": "common",
+    "compare_groups": "compare",
+    "compare_within": "compare",
+    "difference_test": "compare",
+    "odds_ratio": "compare",
+    "relative_rate": "compare",
+    "binomial_comparison": "funnel",
+    "binomial_curve": "funnel",
+    "binomial_limits": "funnel",
+    "funnel_curve": "funnel",
+    "funnel_limits": "funnel",
+    "limit_columns": "funnel",
+    "outside_column": "funnel",
+    "unit_comparison": "funnel",
+    "MATERIALITY_BAND": "multiple",
+    "Q_THRESHOLD": "multiple",
+    "bh_qvalues": "multiple",
+    "bh_qvalues_by": "multiple",
+    "flag": "multiple",
+    "group_rates": "rates",
+    "wilson_interval": "rates",
+    "quarterly": "trend",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _MODULES:
+        return getattr(import_module(f".{_MODULES[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "MATERIALITY_BAND",

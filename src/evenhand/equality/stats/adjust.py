@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
-from scipy import special, stats
+from scipy import special
 
 from .common import FloatArray, check_alpha, check_min_n, critical_value
 from .compare import compare_counts
@@ -372,7 +372,7 @@ def _fit(
         params=params,
         cov=result.cov,
         bse=bse,
-        pvalues=2 * stats.norm.sf(np.abs(params / bse)),
+        pvalues=2 * special.ndtr(-np.abs(params / bse)),  # 2 scipy.stats.norm.sf(|z|)
         kept=kept,
         fixed=fixed,
         dropped=dropped,
@@ -467,28 +467,7 @@ def adjusted_comparison(
         )
 
     crude = compare_counts(names, people_in, events_in, at=at, min_n=min_n, alpha=alpha)
-    table = pd.DataFrame(
-        {
-            "n": crude["n"],
-            "events": crude["events"],
-            "rate": crude["rate"],
-            "is_reference": crude["is_reference"],
-            **{
-                f"crude_{name}": crude[name]
-                for name in (
-                    "relative_rate",
-                    "relative_rate_low",
-                    "relative_rate_high",
-                    "odds_ratio",
-                    "odds_ratio_low",
-                    "odds_ratio_high",
-                    "p_value",
-                )
-            },
-        }
-    )
-    for name in ADJUSTED_COLUMNS:
-        table[name] = np.nan
+    table = comparison_table(crude)
     notes = {name: [str(crude.loc[name, "note"])] if crude.loc[name, "note"] else [] for name in names}
 
     uncertain = (events_in > 0) & (events_in < people_in)
@@ -577,6 +556,35 @@ def adjusted_comparison(
         cells=len(fit.kept),
         people=int(fit.kept["n"].sum()),
     )
+
+
+def comparison_table(crude: pd.DataFrame) -> pd.DataFrame:
+    """An :class:`AdjustedComparison`'s table before the model: the counts, the rate and the crude
+    figures of ``crude`` (a :func:`~evenhand.equality.stats.compare.compare_groups` table), with the
+    adjusted columns empty."""
+    table = pd.DataFrame(
+        {
+            "n": crude["n"],
+            "events": crude["events"],
+            "rate": crude["rate"],
+            "is_reference": crude["is_reference"],
+            **{
+                f"crude_{name}": crude[name]
+                for name in (
+                    "relative_rate",
+                    "relative_rate_low",
+                    "relative_rate_high",
+                    "odds_ratio",
+                    "odds_ratio_low",
+                    "odds_ratio_high",
+                    "p_value",
+                )
+            },
+        }
+    )
+    for name in ADJUSTED_COLUMNS:
+        table[name] = np.nan
+    return table
 
 
 def _unfitted(table: pd.DataFrame, notes: dict[Hashable, list[str]], reason: str) -> AdjustedComparison:

@@ -2,7 +2,6 @@
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from statsmodels.stats.multitest import multipletests
 
 from .common import FloatArray
 
@@ -20,7 +19,8 @@ def bh_qvalues(pvalues: ArrayLike) -> FloatArray:
         q₍ᵢ₎ = min over j ≥ i of min(1, m·p₍ⱼ₎ / j)
 
     so a test is a discovery at false discovery rate Q exactly when its q-value is at most Q. Computed by
-    statsmodels' ``multipletests(method="fdr_bh")``. NaN p-values (comparisons not made, such as groups too
+    as statsmodels' ``multipletests(method="fdr_bh")`` computes it (the tests check them equal), here so that
+    the command line need not import statsmodels. NaN p-values (comparisons not made, such as groups too
     small to compare) stay NaN and are not counted in m: a test that was never run cannot be a discovery.
 
     Reference: Y. Benjamini, Y. Hochberg (1995), "Controlling the false discovery rate: a practical and
@@ -34,7 +34,13 @@ def bh_qvalues(pvalues: ArrayLike) -> FloatArray:
         raise ValueError("p-values must lie between 0 and 1")
     q = np.full(p.shape, np.nan)
     if present.any():
-        q[present] = multipletests(p[present], method="fdr_bh")[1]
+        found = p[present]
+        order = np.argsort(found)
+        ranked = found[order] / (np.arange(1, found.size + 1) / found.size)
+        adjusted = np.minimum(np.minimum.accumulate(ranked[::-1])[::-1], 1.0)
+        q_present = np.empty_like(found)
+        q_present[order] = adjusted
+        q[present] = q_present
     return q
 
 

@@ -5,7 +5,7 @@ from collections.abc import Hashable, Iterable
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
-from statsmodels.stats.proportion import proportion_confint
+from scipy import special
 
 from .common import Estimate, check_alpha, grouped_counts, people_and_events
 
@@ -20,8 +20,9 @@ def wilson_interval(n: ArrayLike, events: ArrayLike, *, alpha: float = 0.05) -> 
         (p̂ + z²/2n ± z·√(p̂(1 - p̂)/n + z²/4n²)) / (1 + z²/n)
 
     It stays inside [0, 1] and keeps close to its nominal coverage for small n and for rates near 0 or 1,
-    where the textbook p̂ ± z·√(p̂(1 - p̂)/n) does not. Computed by statsmodels' ``proportion_confint``
-    (``method="wilson"``). Where n = 0 the rate and both limits are NaN.
+    where the textbook p̂ ± z·√(p̂(1 - p̂)/n) does not. Computed as statsmodels' ``proportion_confint``
+    (``method="wilson"``) computes it (the tests check them equal), so that the command line need not import
+    statsmodels. Where n = 0 the rate and both limits are NaN.
 
     References: E. B. Wilson (1927), "Probable inference, the law of succession, and statistical inference",
     JASA 22:209-212; R. G. Newcombe (1998), "Two-sided confidence intervals for the single proportion:
@@ -35,7 +36,14 @@ def wilson_interval(n: ArrayLike, events: ArrayLike, *, alpha: float = 0.05) -> 
     some = people > 0
     rate[some] = happened[some] / people[some]
     if some.any():
-        low[some], high[some] = proportion_confint(happened[some], people[some], alpha=alpha, method="wilson")
+        x, m = happened[some], people[some].astype(np.float64)
+        q = x / m
+        crit = -special.ndtri(alpha / 2)  # scipy.stats.norm.isf(alpha / 2)
+        crit2 = crit**2
+        denominator = 1 + crit2 / m
+        centre = (q + crit2 / (2 * m)) / denominator
+        spread = crit * np.sqrt(q * (1.0 - q) / m + crit2 / (4.0 * m**2)) / denominator
+        low[some], high[some] = np.clip(centre - spread, 0, 1), np.clip(centre + spread, 0, 1)
     return Estimate(value=rate, low=low, high=high)
 
 

@@ -22,7 +22,7 @@ from evenhand.people.models import Exclusion, Restriction
 
 from ..models import Consultation, ConsultationResponse, StaffSensitivity, Transfer
 from ..rules import sensitive_flags
-from .figures import Figure, Weightings, case_holders, case_type_of, figures
+from .figures import Figure, Weightings, _tier_on, case_holders, case_type_of, figures, tier_of
 
 
 def _latest_risk(field: str) -> Subquery:
@@ -65,7 +65,8 @@ def allocation_queue(manager: StaffMember, today: dt.date | None = None) -> Quer
         .select_related("person", "person__pdu", "person__pdu__region")
         .prefetch_related("offences", "requirements")
         .annotate(
-            tier=_latest_risk("tier"),
+            # The tier the workload figure weights the case by: computed, else entered on a risk review.
+            tier=_tier_on(today, "person_id"),
             rosh=_latest_risk("rosh"),
             mappa_level=_latest_risk("mappa_level"),
             sensitive=_any_offence_flagged(sensitive_flags()),
@@ -176,6 +177,7 @@ class PreviousPractitioner:
 class Recommendation:
     sentence: Sentence
     risk: RiskSummary | None
+    tier: str | None  # as the workload figure weights the case: computed, else entered on a risk review
     needs_po: bool
     case_points: int
     flags: list[str]  # labels of the offence flags on the case
@@ -207,7 +209,8 @@ def recommendation(sentence: Sentence, today: dt.date | None = None) -> Recommen
     protocol = protocol_flags(flags)
     weightings = Weightings()
     weighting = weightings.on(today)
-    case_points = weighting.case_points(case_type_of(sentence), risk.tier if risk else None)
+    tier = tier_of(person.pk, today)
+    case_points = weighting.case_points(case_type_of(sentence), tier)
     restricted_record = Restriction.objects.filter(person=person).exists()
 
     staff = case_holders().filter(team__pdu_id=person.pdu_id)
@@ -268,6 +271,7 @@ def recommendation(sentence: Sentence, today: dt.date | None = None) -> Recommen
     return Recommendation(
         sentence=sentence,
         risk=risk,
+        tier=tier,
         needs_po=needs_po,
         case_points=case_points,
         flags=[OffenceFlag(f).label for f in OffenceFlag.values if f in flags],

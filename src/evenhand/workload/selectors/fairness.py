@@ -1,6 +1,7 @@
 """Allocation by ethnic group of the person on probation: who gets a PO at each tier, and how long they wait.
 
-Each sentence's first allocation is counted once, with the person's tier on the day the allocation began and the
+Each sentence's first allocation is counted once, with the person's tier on the day the allocation began (as the
+workload figure reads it: the computed tier, else the one entered on a risk review) and the
 grade of the practitioner it went to; the wait is the whole days from the sentence's start to the day the
 practitioner became responsible (the allocation's start date: imported and historic allocations carry it, while
 the moment a decision was keyed in may be long after). Two grouped queries; the equality engine can read the
@@ -11,15 +12,16 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from evenhand.cases.models import Allocation, RiskSummary, Tier
+from evenhand.cases.models import Allocation, Tier
 from evenhand.org.models import PDU, Grade, Region
 from evenhand.people.models import EthnicGroup
 
 from ..db import DaysBetween
+from .figures import _tier_on
 
 NOT_TIERED = "not tiered"
 
@@ -115,13 +117,8 @@ def allocation_fairness(
             )
         )
     )
-    tier_then = Subquery(
-        RiskSummary.objects.filter(
-            person_id=OuterRef("sentence__person_id"), assessed_on__lte=OuterRef("start_date")
-        )
-        .order_by("-assessed_on", "-id")
-        .values("tier")[:1]
-    )
+    # The tier the workload figure weighted the case by on that day: computed, or else entered on a review.
+    tier_then = _tier_on(OuterRef("start_date"))
     grades: dict[tuple[str, str], GradeCounts] = defaultdict(GradeCounts)
     for row in (
         allocations.annotate(tier=tier_then)

@@ -4,8 +4,10 @@
     available points = nominal target * available hours / 37
     capacity %       = (case points + task points) / available points * 100
 
-A figure is for a date: the cases allocated on that date, weighted by the person's tier on that date (their
-latest risk summary assessed on or before it) in the weighting table in force on that date; the counted tasks
+A figure is for a date: the cases allocated on that date, weighted by the person's tier on that date (the
+latest tier Evenhand computed for them by then, ``assessment.TierCalculation``; for a person with none computed
+by then, the tier on their latest risk summary assessed on or before it) in the weighting table in force on
+that date; the counted tasks
 open on that date; the reductions in force on that date. A date after today is a forecast: a case is expected
 to end on its sentence's expected end date and an open task to be completed on its due date.
 
@@ -34,10 +36,13 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from evenhand.assessment.models import TierCalculation
 from evenhand.cases.models import Allocation, RiskSummary, Sentence, SentenceType
 from evenhand.org.models import PDU, Grade, Region, StaffMember, Team
+from evenhand.people.models import Person
 
 from ..models import CapacityReduction, CaseType, CountedTask, WeightingVersion
 from ..rules import CASE_TYPE_OF_SENTENCE, FULL_TIME_HOURS, LICENCE_SENTENCE_TYPES
@@ -195,12 +200,37 @@ class Rollup:
 # --- the queries ------------------------------------------------------------------------------------------
 
 
-def _tier_on(day: dt.date, person: str = "sentence__person_id") -> Subquery:
-    """The person's tier on ``day``: from their latest risk summary assessed on or before it."""
-    return Subquery(
+def _tier_on(day: dt.date | OuterRef, person: str = "sentence__person_id") -> Coalesce:
+    """The person's tier on ``day`` (a date, or a date column of the outer query): the latest tier computed
+    for them by the end of that day (``assessment.TierCalculation``, the tier the calculation gives from the
+    record); for a person with none computed by then, the tier entered on their latest risk summary assessed
+    on or before it. Null when they have neither."""
+    if isinstance(day, dt.date):
+        # A range on the column itself, so the (person, computed_at, id) index answers it.
+        next_day = dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min)
+        computed_by = Q(computed_at__lt=timezone.make_aware(next_day))
+    else:
+        computed_by = Q(computed_at__date__lte=day)
+    computed = (
+        TierCalculation.objects.filter(computed_by, person_id=OuterRef(person))
+        .order_by("-computed_at", "-id")
+        .values("tier")[:1]
+    )
+    recorded = (
         RiskSummary.objects.filter(person_id=OuterRef(person), assessed_on__lte=day)
         .order_by("-assessed_on", "-id")
         .values("tier")[:1]
+    )
+    return Coalesce(Subquery(computed), Subquery(recorded), output_field=CharField())
+
+
+def tier_of(person_id: int, day: dt.date) -> str | None:
+    """One person's tier on ``day``, as a workload figure weights their cases (:func:`_tier_on`)."""
+    return (
+        Person.objects.filter(pk=person_id)
+        .annotate(tier_on=_tier_on(day, "pk"))
+        .values_list("tier_on", flat=True)
+        .first()
     )
 
 
@@ -493,10 +523,4 @@ def case_type_of(sentence: Sentence) -> CaseType:
 def points_for_sentence(sentence: Sentence, day: dt.date | None = None) -> int:
     """What the case would add to a practitioner's workload on ``day``, at the person's tier then."""
     day = day or timezone.localdate()
-    tier = (
-        RiskSummary.objects.filter(person_id=sentence.person_id, assessed_on__lte=day)
-        .order_by("-assessed_on", "-id")
-        .values_list("tier", flat=True)
-        .first()
-    )
-    return Weightings().on(day).case_points(case_type_of(sentence), tier)
+    return Weightings().on(day).case_points(case_type_of(sentence), tier_of(sentence.person_id, day))

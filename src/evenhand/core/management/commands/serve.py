@@ -1,9 +1,14 @@
 """``evenhand serve``: the production web server, gunicorn, running Evenhand's WSGI application.
 
-Django is loaded before gunicorn forks its workers, so a new release needs a restart, not a HUP.
+Django is loaded before gunicorn forks its workers, so a new release needs a restart, not a HUP. With
+``--with-worker`` (``make demo``) a job worker (``evenhand worker``) runs beside it and stops with it, so that
+one command serves the whole embedded service; a deployment runs its workers as services of their own.
 """
 
+import gc
 import os
+import subprocess
+import sys
 from typing import Any
 
 from django.conf import settings
@@ -28,7 +33,20 @@ class EvenhandServer(BaseApplication):  # type: ignore[misc]
     def load(self) -> Any:
         # The application settings.WSGI_APPLICATION names, as runserver loads it: core, at the bottom of the
         # dependency order, does not import the project shell (evenhand.wsgi) above it.
-        return get_internal_wsgi_application()
+        application = get_internal_wsgi_application()
+        # What is loaded now lives as long as the worker: out of the collector's sight, so that its full
+        # collections (every few seconds under load) do not walk a whole Django project each time.
+        gc.freeze()
+        return application
+
+
+def _child_exit(server: Any, worker: Any) -> None:
+    """With PROMETHEUS_MULTIPROC_DIR (one /metrics for all of a machine's processes), a gunicorn worker that
+    has stopped no longer counts in the gauges (docs/deploy.md)."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)
 
 
 class Command(BaseCommand):
@@ -46,8 +64,13 @@ class Command(BaseCommand):
             default=int(os.getenv("WEB_CONCURRENCY", "2")),
             help="worker processes (default 2, or $WEB_CONCURRENCY)",
         )
+        parser.add_argument(
+            "--with-worker",
+            action="store_true",
+            help="also run a job worker (evenhand worker) beside the web server, stopped with it",
+        )
 
-    def handle(self, *args: Any, bind: str, workers: int, **options: Any) -> None:
+    def handle(self, *args: Any, bind: str, workers: int, with_worker: bool, **options: Any) -> None:
         if workers < 1:
             raise CommandError("--workers must be at least 1")
         # With hashed static file names every page needs the manifest, so fail now rather than on each
@@ -60,12 +83,24 @@ class Command(BaseCommand):
         if not bind.startswith(("unix:", "fd://")):
             self.stdout.write(f"Evenhand is at http://{bind}/ (Ctrl+C to stop)")
         self.stdout.flush()
-        # The access log leaves out the paths settings.UNLOGGED_PATH_PREFIXES names (evenhand.core.logging).
-        EvenhandServer(
-            {
-                "bind": bind,
-                "workers": workers,
-                "accesslog": "-",
-                "logger_class": "evenhand.core.logging.AccessLogger",
-            }
-        ).run()
+        # The job worker: the same console script (argv[0]), started before gunicorn takes over this process.
+        job_worker = subprocess.Popen([sys.argv[0], "worker", "--verbosity", "0"]) if with_worker else None
+        try:
+            # The access log leaves out the paths settings.UNLOGGED_PATH_PREFIXES names (evenhand.core.logging).
+            EvenhandServer(
+                {
+                    "bind": bind,
+                    "workers": workers,
+                    "timeout": int(os.getenv("EVENHAND_WEB_TIMEOUT", "30")),
+                    "accesslog": "-",
+                    # The request's id (X-Request-ID, evenhand.core.observability) ends each access-log line.
+                    "access_log_format": '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s"'
+                    " %({x-request-id}o)s",
+                    "logger_class": "evenhand.core.logging.AccessLogger",
+                    "child_exit": _child_exit,
+                }
+            ).run()
+        finally:
+            if job_worker is not None:
+                job_worker.terminate()
+                job_worker.wait(timeout=60)

@@ -1,7 +1,8 @@
 """evenhand equality SUBCOMMAND …: the equality engine from the command line.
 
-``evenhand equality analyse FILE.csv --group COLUMN --outcome EXPR …`` runs the disparity statistics on any
-person-level CSV (see :mod:`evenhand.equality.analyse` and ``docs/equality.md``).
+``evenhand equality analyse FILE --group COLUMN --outcome EXPR …`` runs the disparity statistics on any
+person-level file (see :mod:`evenhand.equality.analyse_cli`, :mod:`evenhand.equality.analyse` and
+``docs/equality.md``); the ``evenhand`` console script runs it without starting Django.
 
 ``evenhand equality report --from YYYY-MM-DD --to YYYY-MM-DD --out DIR`` publishes the equality report
 (:mod:`evenhand.equality.publish.report`); ``evenhand equality audit DIR…`` attacks a written one.
@@ -13,7 +14,6 @@ bad input so that the user sees the message and the exit code is 1, without a tr
 
 import argparse
 import datetime as dt
-import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,17 +23,11 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from evenhand.core.formatting import count_text
-from evenhand.equality.analyse import (
-    CSV_TABLES,
-    FORMATS,
-    AnalysisError,
-    Request,
-    analyse,
-    check_output,
-    render,
-    write_atomically,
-)
-from evenhand.equality.engine import BadRequest, Settings, check_request
+from evenhand.equality.analyse_cli import ARGUMENTS as ANALYSE_ARGUMENTS
+from evenhand.equality.analyse_cli import HELP as ANALYSE_HELP
+from evenhand.equality.analyse_cli import UsageError
+from evenhand.equality.analyse_cli import run as analyse_run
+from evenhand.equality.engine import BadRequest
 from evenhand.equality.measures import CHARACTERISTICS, Period
 
 Run = Callable[[BaseCommand, dict[str, Any]], None]
@@ -72,72 +66,17 @@ def subcommand(name: str, *, help: str, arguments: tuple[Argument, ...] = ()) ->
     return register
 
 
-def _columns(text: str) -> tuple[str, ...]:
-    return tuple(name.strip() for name in text.split(","))
-
-
 @subcommand(
     "analyse",
-    help=(
-        "Compare the rate of an outcome between groups in any person-level CSV: rates, relative rates,"
-        " odds ratios and tests against a reference group, optionally adjusted for legitimate drivers and"
-        " drilled down to units, with Benjamini-Hochberg control of false discoveries."
-    ),
-    arguments=(
-        argument("file", type=Path, help="CSV file, one person per record, with a header line"),
-        argument("--group", required=True, metavar="COLUMN", help="column of the groups to compare"),
-        argument("--reference", metavar="VALUE", help="the group to compare with (default: the largest)"),
-        argument(
-            "--outcome",
-            required=True,
-            metavar="EXPR",
-            help="SQL boolean expression over the columns: true for a person with the outcome",
-        ),
-        argument("--where", metavar="EXPR", help="SQL boolean expression: analyse only records where true"),
-        argument(
-            "--adjust",
-            type=_columns,
-            default=(),
-            metavar="COL,COL…",
-            help="legitimate drivers to adjust for (categorical columns, comma-separated)",
-        ),
-        argument("--unit", metavar="COLUMN", help="column of units (such as PDU) to compare"),
-        argument("--min-n", type=int, default=30, help="smallest group given a ratio (default 30)"),
-        argument("--format", choices=FORMATS, default="json", help="output format (default json)"),
-        argument(
-            "--table",
-            choices=CSV_TABLES,
-            help="with --format csv: the per-group table (default) or, with --unit, the unit table",
-        ),
-        argument("--out", type=Path, metavar="FILE", help="write here (atomically) instead of to stdout"),
-    ),
+    help=ANALYSE_HELP,
+    arguments=tuple(argument(*names, **options) for names, options in ANALYSE_ARGUMENTS),
 )
-def analyse_csv(command: BaseCommand, options: dict[str, Any]) -> None:
-    """Analyse the file, render the result and write it whole, or fail having written nothing."""
-    if options["table"] is not None and options["format"] != "csv":
-        raise CommandError("--table applies only to --format csv")
-    request = Request(
-        path=options["file"],
-        group=options["group"],
-        outcome=options["outcome"],
-        reference=options["reference"],
-        where=options["where"],
-        adjust=options["adjust"],
-        unit=options["unit"],
-        min_n=options["min_n"],
-    )
+def analyse_file(command: BaseCommand, options: dict[str, Any]) -> None:
+    """The same as ``evenhand equality analyse`` without Django (:mod:`evenhand.equality.analyse_cli`)."""
     try:
-        if options["out"] is not None:
-            check_output(options["out"], request.path)
-        text = render(analyse(request), options["format"], table=options["table"] or "groups")
-        if options["out"] is not None:
-            write_atomically(options["out"], text)
-    except AnalysisError as error:
+        analyse_run(options, command.stdout, options["verbosity"])
+    except UsageError as error:
         raise CommandError(str(error)) from None
-    if options["out"] is None:
-        command.stdout.write(text, ending="")
-    elif options["verbosity"] > 0:
-        command.stdout.write(f"Wrote {options['out']}")
 
 
 def _date(text: str) -> dt.date:
@@ -181,9 +120,7 @@ def report(command: BaseCommand, options: dict[str, Any]) -> None:
     """Protect the period's whole publication (every characteristic at once), build each report asked for
     and write it whole, or nothing."""
     from evenhand.disclosure import DisclosureError
-    from evenhand.equality.measures import Source
-    from evenhand.equality.publish.release import release
-    from evenhand.equality.publish.report import build, write
+    from evenhand.equality.publish.period import publish_period
 
     try:
         period = Period(options["start"], options["end"])
@@ -197,10 +134,7 @@ def report(command: BaseCommand, options: dict[str, Any]) -> None:
     every = options["characteristic"] == "all"
     if every and options["reference"]:
         raise CommandError("--reference names a group of one characteristic: leave it out with 'all'")
-    characteristics = list(CHARACTERISTICS) if every else [options["characteristic"]]
     quiet = options["verbosity"] == 0
-    written: list[Path] = []
-    flagged = 0
     with Progress(
         SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), disable=quiet, transient=False
     ) as progress:
@@ -210,43 +144,20 @@ def report(command: BaseCommand, options: dict[str, Any]) -> None:
             progress.update(task, description=message)
 
         try:
-            source = Source(period)
-            measures = tuple(options["measures"])
-            requests = [
-                Settings(
-                    characteristic=name,
-                    reference=options["reference"],
-                    min_n=options["min_n"],
-                    measures=measures,
-                )
-                for name in characteristics
-            ]
-            for request in requests:
-                check_request(request, source)  # before the long work
-            protected = release(source, measures=measures, progress=say)
-            publications = [
-                build(period, request, progress=say, source=source, protected=protected)
-                for request in requests
-            ]
-            if every:
-                made = not out.exists()
-                out.mkdir(exist_ok=True)
-            try:
-                for publication in publications:
-                    folder = out / publication.settings.characteristic if every else out
-                    written += write(publication, folder, progress=say)
-                    flagged += len(publication.flagged)
-            except BaseException:
-                # Every report of the period or none: take away the folders already written.
-                if every:
-                    for publication in publications:
-                        shutil.rmtree(out / publication.settings.characteristic, ignore_errors=True)
-                    if made:
-                        out.rmdir()
-                raise
+            published = publish_period(
+                period,
+                characteristics=list(CHARACTERISTICS) if every else [options["characteristic"]],
+                out=out,
+                reference=options["reference"],
+                min_n=options["min_n"],
+                measures=tuple(options["measures"]),
+                every=every,
+                progress=say,
+            )
         except (BadRequest, DisclosureError, FileExistsError, FileNotFoundError) as error:
             raise CommandError(str(error)) from None
         progress.update(task, description="Done")
+    written, flagged, protected = published.written, published.flagged, published.protected
     if not quiet:
         command.stdout.write(
             f"Wrote {count_text(len(written))} files to {out}; {count_text(flagged)}"

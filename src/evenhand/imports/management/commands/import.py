@@ -1,4 +1,4 @@
-"""evenhand import people|sentences|risk|contacts FILE.csv --by STAFF_CODE [--partial] [--rejects FILE]
+"""evenhand import people|sentences|risk|contacts|staff-events FILE.csv --by STAFF_CODE [--partial] [--rejects FILE]
 [--source NAME]"""
 
 from pathlib import Path
@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from evenhand.imports.jobs import IMPORT_JOB
 from evenhand.imports.kinds import KINDS
 from evenhand.imports.selectors import importer_by_code
 from evenhand.imports.services import (
@@ -21,6 +22,7 @@ from evenhand.imports.services import (
     import_csv,
     write_rejects,
 )
+from evenhand.jobs.services import start_job
 
 
 class Command(BaseCommand):
@@ -38,7 +40,7 @@ class Command(BaseCommand):
             "--by",
             required=True,
             metavar="STAFF_CODE",
-            help="the head of PDU the records are imported by (recorded on each record and the import)",
+            help="who imports: a head of PDU (casework) or an HR analyst (staff-events); recorded on the import",
         )
         parser.add_argument(
             "--partial", action="store_true", help="load the good rows; write the bad ones to --rejects"
@@ -53,6 +55,11 @@ class Command(BaseCommand):
             default=DEFAULT_SOURCE,
             help=f"the system the file comes from: a re-run recognises its rows by it (default {DEFAULT_SOURCE})",
         )
+        parser.add_argument(
+            "--background",
+            action="store_true",
+            help="queue the import as a job for a worker (evenhand worker) and print the job's number",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         console = Console(file=self.stdout, stderr=False, highlight=False)  # type: ignore[arg-type]
@@ -64,6 +71,21 @@ class Command(BaseCommand):
         by = importer_by_code(options["by"])
         if by is None:
             raise CommandError(f"There is no member of staff with the code {options['by']}")
+        if options["background"]:
+            job = start_job(
+                kind=IMPORT_JOB,
+                parameters={
+                    "kind": options["kind"],
+                    "path": str(path.resolve()),
+                    "source": options["source"],
+                    "partial": options["partial"],
+                },
+                by=by,
+            )
+            self.stdout.write(
+                f"Queued as job {job.pk}: follow it at /jobs/{job.pk}/ or with `evenhand jobs list`"
+            )
+            return
         rejects_path: Path | None = options["rejects"]
         if rejects_path is None and options["partial"]:
             rejects_path = path.with_name(f"{path.stem}.rejects.csv")

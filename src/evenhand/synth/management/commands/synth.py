@@ -10,8 +10,10 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from evenhand.jobs.services import start_job
 from evenhand.synth.bias import BiasFileError
 from evenhand.synth.generator import SynthError, generate
+from evenhand.synth.jobs import SYNTH_JOB
 from evenhand.synth.load import EmptyDatabaseRequired
 from evenhand.synth.scales import SCALES
 
@@ -39,9 +41,26 @@ class Command(BaseCommand):
         parser.add_argument(
             "--stats", type=Path, help="write rows per table and seconds per stage here as JSON"
         )
+        parser.add_argument(
+            "--background",
+            action="store_true",
+            help="queue the generation as a job for a worker (evenhand worker) and print the job's number",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         console = Console(file=self.stdout, stderr=False)  # type: ignore[arg-type]  # a text stream
+        if options["background"]:
+            job = start_job(
+                kind=SYNTH_JOB,
+                parameters={
+                    "scale": options["scale"],
+                    "seed": options["seed"],
+                    "bias": str(options["bias"].resolve()) if options["bias"] else "",
+                    "end_date": options["end_date"].isoformat() if options["end_date"] else "",
+                },
+            )
+            self.stdout.write(f"Queued as job {job.pk}: follow it with `evenhand jobs list`")
+            return
         if options["truth"] is not None and not options["truth"].parent.exists():
             raise CommandError(f"The folder for the truth file does not exist: {options['truth'].parent}")
         with Progress(

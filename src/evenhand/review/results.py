@@ -1,0 +1,171 @@
+"""A round's results: design-weighted share sufficient per key question by ethnic group, the comparison with
+White people (Benjamini-Hochberg across the round), ratings by the set's bands, and reviewer agreement.
+
+Read from the submitted first markings (a double-marked case's second marking is only for agreement), with a
+moderated key question's agreed judgement in place of the first marking's; agreement (kappa) stays on the two
+independent markings. The
+weights are N_h / r_h, with r_h the cases of stratum h reviewed so far: a case not yet reviewed is treated
+as missing at random within its stratum, so the weights of those reviewed carry it (stated on the report).
+The statistics are ``stats``'s; the read is three queries per round.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+import numpy as np
+
+from evenhand.equality.stats.multiple import bh_qvalues
+from evenhand.people.models import EthnicGroup
+
+from .judgement import SUFFICIENT, key_question_judgement, overall_rating
+from .models import KeyQuestion, PromptAnswer, ReviewRound, ReviewStatus
+from .selectors import bands_of, moderated_judgements
+from .stats import Comparison, Estimate, Kappa, compare, kappa, stratified_share
+
+REFERENCE_GROUP = EthnicGroup.WHITE
+# Workload capacity bands for the results against workload (item 4), stated on the report: lower bound
+# inclusive, upper exclusive.
+CAPACITY_BANDS: tuple[tuple[str, float | None, float | None], ...] = (
+    ("under 90%", None, 90.0),
+    ("90% to 110%", 90.0, 110.0),
+    ("110% and over", 110.0, None),
+)
+NOT_KNOWN = "capacity not known"
+JUDGEMENTS = ["sufficient", "not_sufficient", "not_applicable"]
+
+
+@dataclass(frozen=True)
+class GroupResult:
+    key_question: str
+    ethnic_group: str  # "" for everyone in the round
+    estimate: Estimate | None
+    comparison: Comparison | None = None
+    q_value: float | None = None
+
+
+@dataclass(frozen=True)
+class CapacityResult:
+    key_question: str
+    band: str
+    estimate: Estimate | None
+
+
+@dataclass(frozen=True)
+class RoundResults:
+    reviewed: int
+    sampled: int
+    key_questions: list[str]
+    rows: list[GroupResult]
+    ratings: dict[str, str | None]  # by ethnic group ("" for everyone): lowest key question's share, by bands
+    agreement: dict[str, Kappa | None]  # by key question, from the double-marked cases both marked
+    bands: str
+    # The share sufficient by the practitioner's capacity at the time: quality falling with overload is a
+    # finding about the system, not about a practitioner.
+    by_capacity: list[CapacityResult]
+
+
+def _judgements(round_: ReviewRound) -> tuple[dict[tuple[int, int], dict[str, str]], list[str]]:
+    """{(sampled id, marking): {key question number: judgement}} for submitted reviews, and the numbers."""
+    numbers = list(
+        KeyQuestion.objects.filter(question_set=round_.question_set)
+        .order_by("position")
+        .values_list("number", flat=True)
+    )
+    answers: dict[tuple[int, int], dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    rows = PromptAnswer.objects.filter(
+        review__sampled__round=round_, review__status=ReviewStatus.SUBMITTED
+    ).values_list("review__sampled_id", "review__marking", "prompt__key_question__number", "answer")
+    for sampled_id, marking, number, answer in rows:
+        answers[(sampled_id, marking)][number].append(answer)
+    return (
+        {
+            key: {n: key_question_judgement(a) for n, a in by_number.items()}
+            for key, by_number in answers.items()
+        },
+        numbers,
+    )
+
+
+def round_results(round_: ReviewRound) -> RoundResults:
+    """The round's estimates, comparisons, ratings and agreement (module docstring)."""
+    judged, numbers = _judgements(round_)
+    moderated = moderated_judgements(round_)
+    strata = list(round_.strata_drawn.order_by("pk"))
+    index = {s.pk: i for i, s in enumerate(strata)}
+    sampled = list(round_.sampled.values_list("pk", "stratum_id", "capacity"))
+    first = [(pk, index[stratum]) for pk, stratum, _ in sampled if (pk, 1) in judged]
+    capacity = {pk: c for pk, _, c in sampled}
+    band = np.array([_capacity_band(capacity[pk]) for pk, _ in first], dtype=object)
+    h = np.array([i for _, i in first], dtype=np.int64)
+    population = np.array([s.population for s in strata], dtype=float)
+    reviewed = np.bincount(h, minlength=len(strata)).astype(float) if first else np.zeros(len(strata))
+    group = np.array([strata[i].ethnic_group for i in h]) if first else np.array([], dtype=str)
+    rows: list[GroupResult] = []
+    shares: dict[str, dict[str, float | None]] = defaultdict(dict)
+    comparisons: list[tuple[int, float]] = []
+    by_capacity: list[CapacityResult] = []
+    groups = [""] + [g for g in EthnicGroup.values if g in set(group.tolist())]
+    for number in numbers:
+        values = np.array(
+            [moderated.get((pk, number), judged[(pk, 1)].get(number, "not_applicable")) for pk, _ in first]
+        )
+        applies = values != "not_applicable"
+        y = (values == SUFFICIENT).astype(float)
+        estimates = {}
+        for g in groups:
+            domain = applies & (group == g) if g else applies
+            estimates[g] = (
+                stratified_share(y, domain, h, population, np.maximum(reviewed, 1)) if first else None
+            )
+            shares[g][number] = None if estimates[g] is None else 100 * estimates[g].share  # type: ignore[union-attr]
+        for label in [b[0] for b in CAPACITY_BANDS] + [NOT_KNOWN]:
+            in_band = applies & (band == label)
+            by_capacity.append(
+                CapacityResult(
+                    number,
+                    label,
+                    stratified_share(y, in_band, h, population, np.maximum(reviewed, 1)) if first else None,
+                )
+            )
+        reference = estimates.get(REFERENCE_GROUP)
+        for g in groups:
+            comparison = None
+            if g not in ("", REFERENCE_GROUP) and reference is not None and estimates[g] is not None:
+                comparison = compare(estimates[g], reference)  # type: ignore[arg-type]
+                comparisons.append((len(rows), comparison.p_value))
+            rows.append(GroupResult(number, g, estimates[g], comparison))
+    if comparisons:
+        q = bh_qvalues([p for _, p in comparisons])
+        for (at, _), q_value in zip(comparisons, q, strict=True):
+            row = rows[at]
+            rows[at] = GroupResult(
+                row.key_question, row.ethnic_group, row.estimate, row.comparison, float(q_value)
+            )
+    bands = bands_of(round_.question_set)
+    ratings = {g: overall_rating(shares[g], bands) for g in groups}
+    agreement: dict[str, Kappa | None] = {}
+    pairs = [pk for pk, _, _ in sampled if (pk, 1) in judged and (pk, 2) in judged]
+    for number in numbers:
+        a = [judged[(pk, 1)].get(number, "not_applicable") for pk in pairs]
+        b = [judged[(pk, 2)].get(number, "not_applicable") for pk in pairs]
+        agreement[number] = kappa(a, b, JUDGEMENTS) if len(pairs) >= 2 else None
+    return RoundResults(
+        reviewed=len(first),
+        sampled=len(sampled),
+        key_questions=numbers,
+        rows=rows,
+        ratings=ratings,
+        agreement=agreement,
+        bands=bands.describe(),
+        by_capacity=by_capacity,
+    )
+
+
+def _capacity_band(value: object) -> str:
+    if value is None:
+        return NOT_KNOWN
+    number = float(value)  # type: ignore[arg-type]
+    for label, low, high in CAPACITY_BANDS:
+        if (low is None or number >= low) and (high is None or number < high):
+            return label
+    return NOT_KNOWN

@@ -1,0 +1,74 @@
+"""The head of PDU's review rounds: set one up and see the draw, confirm or discard it, read the results.
+Thin: reads through the selectors (no person is shown: strata and counts, estimates), writes through one
+service each. No JavaScript."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from evenhand.core.http import handle_form
+from evenhand.org.access import staff_of
+
+from . import selectors, services
+from .report import round_report
+from .results import round_results
+from .round_forms import DrawRoundForm
+
+
+@require_http_methods(["GET", "POST"])
+def rounds(request: HttpRequest) -> HttpResponse:
+    """The PDU's rounds, and the form to draw a new one."""
+    staff = staff_of(request)
+    listed = selectors.rounds_for(staff)
+    form = DrawRoundForm(request.POST if request.method == "POST" else None)
+    done = handle_form(
+        request,
+        form,
+        lambda data: services.draw_round(by=staff, pdu=staff.team.pdu, **data),  # type: ignore[union-attr]
+        success="Sample drawn: check it before confirming",
+        then=lambda drawn: reverse("review-round", args=[drawn.pk]),
+    )
+    if done:
+        return done
+    return render(request, "review/rounds.html", {"rounds": listed, "form": form})
+
+
+@require_GET
+def round_page(request: HttpRequest, round_id: int) -> HttpResponse:
+    """A round: its draw by stratum and, once reviews are in, the results."""
+    staff = staff_of(request)
+    page = selectors.round_for(staff, round_id)
+    results = round_results(page.round) if page.submitted else None
+    return render(request, "review/round.html", {"page": page, "results": results})
+
+
+@require_POST
+def confirm(request: HttpRequest, round_id: int) -> HttpResponse:
+    staff = staff_of(request)
+    selectors.round_for(staff, round_id)
+    try:
+        services.confirm_round(by=staff, round_id=round_id)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect("review-round", round_id)
+
+
+@require_POST
+def discard(request: HttpRequest, round_id: int) -> HttpResponse:
+    staff = staff_of(request)
+    selectors.round_for(staff, round_id)
+    try:
+        services.discard_round(by=staff, round_id=round_id)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect("review-round", round_id)
+
+
+@require_GET
+def report(request: HttpRequest, round_id: int) -> HttpResponse:
+    """The round's report: findings, estimates by group, agreement, results against workload, actions."""
+    staff = staff_of(request)
+    return render(request, "review/report.html", {"report": round_report(staff, round_id)})

@@ -1,0 +1,63 @@
+"""The form a staff member fills in for their own equality profile."""
+
+from typing import Any
+
+from django import forms
+
+from evenhand.core.forms import GovukForm, govuk_messages
+
+from .measures import CHARACTERISTICS
+from .models import ANSWERS, StaffCharacteristic
+
+HINTS: dict[str, str] = {
+    StaffCharacteristic.ETHNICITY: "The categories of the 2021 census.",
+    StaffCharacteristic.GENDER_IDENTITY: "Is the gender you identify with the same as your sex registered at birth?",
+    StaffCharacteristic.DISABILITY: (
+        "Do you have a physical or mental condition or illness that has a substantial and long-term effect on"
+        " your ability to carry out day-to-day activities (Equality Act 2010)?"
+    ),
+    StaffCharacteristic.CARING: "Do you look after, or give help or support to, someone because of their needs?",
+}
+
+
+class ProfileForm(GovukForm):
+    """One optional question per characteristic, each starting at the answer that stands."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for key, label in StaffCharacteristic.choices:
+            widget = forms.Select if key == StaffCharacteristic.ETHNICITY else forms.RadioSelect
+            blank = [("", "Choose an answer")] if widget is forms.Select else []
+            self.fields[key] = forms.ChoiceField(
+                choices=[*blank, *ANSWERS[key]],
+                required=False,
+                widget=widget,
+                label=label,
+                help_text=HINTS.get(key, ""),
+                error_messages={"invalid_choice": f"Select your {label.lower()} from the list"},
+            )
+            # Made after GovukForm worded the declared fields: worded here.
+            govuk_messages(self.fields[key], key)
+
+
+class FiguresForm(GovukForm):
+    """What the HR analyst's figures show: a characteristic, a unit and a period (the last 12 months when
+    left empty)."""
+
+    characteristic = forms.ChoiceField(
+        choices=list(CHARACTERISTICS.items()), required=False, label="Split by", initial="ethnic_group"
+    )
+    unit = forms.CharField(
+        max_length=12,
+        required=False,
+        label="Region or PDU code",
+        help_text="Leave empty for England and Wales",
+    )
+
+
+class PduFiguresForm(GovukForm):
+    """What the head of PDU's figures are split by (their own PDU, the last 12 months: no other choice)."""
+
+    characteristic = forms.ChoiceField(
+        choices=list(CHARACTERISTICS.items()), required=False, label="Split by", initial="ethnic_group"
+    )

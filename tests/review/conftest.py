@@ -1,0 +1,91 @@
+"""Shared fixtures of the review tests: a PDU with 24 people under supervision in four ethnic groups."""
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from django.utils import timezone
+
+from evenhand.assessment.models import TierCalculation
+from evenhand.org.models import Grade
+from evenhand.people.models import Ethnicity
+from evenhand.review.models import ReviewRound
+from evenhand.review.services import confirm_round, draw_round
+from tests.factories import (
+    AllocationFactory,
+    PDUFactory,
+    PersonFactory,
+    SentenceFactory,
+    StaffMemberFactory,
+    today,
+)
+
+# Ethnicity and how many people: a large White group, smaller Black and Asian groups, one Mixed person.
+PEOPLE = [
+    (Ethnicity.WHITE_BRITISH, 14),
+    (Ethnicity.BLACK_CARIBBEAN, 6),
+    (Ethnicity.ASIAN_PAKISTANI, 3),
+    (Ethnicity.MIXED_OTHER, 1),
+]
+
+
+@pytest.fixture
+def unit(db: None) -> dict:
+    pdu = PDUFactory()
+    head = StaffMemberFactory(grade=Grade.HEAD_OF_PDU, pdu=pdu)
+    people = []
+    for ethnicity, count in PEOPLE:
+        for i in range(count):
+            # Names that no page could show by chance (a surname "White" would read as an ethnic group).
+            n = len(people)
+            person = PersonFactory(
+                pdu=pdu,
+                diversity__ethnicity=ethnicity,
+                first_name=f"Givenname{n}",
+                last_name=f"Familyname{n}x",
+            )
+            sentence = SentenceFactory(person=person, requirements=[])
+            if i % 2 == 0:
+                AllocationFactory(sentence=sentence)
+            if i % 3 == 0:
+                TierCalculation.objects.create(
+                    person=person,
+                    tier="B1",
+                    protect="B",
+                    protect_points=20,
+                    change=1,
+                    change_points=5,
+                    change_reason="",
+                    inputs={},
+                    lines=[],
+                    version=2,
+                    computed_at=timezone.now() - dt.timedelta(days=40),
+                    trigger="recompute",
+                )
+            people.append(person)
+    # Outside the population: a person in another PDU, and a sentence that ended before the period.
+    SentenceFactory(requirements=[])
+    old = SentenceFactory(person__pdu=pdu, requirements=[], start_date=today() - dt.timedelta(days=900))
+    old.termination_date = today() - dt.timedelta(days=400)
+    old.termination_reason = "completed"
+    old.save()
+    return {"pdu": pdu, "head": head, "people": people}
+
+
+def case_round(unit: dict, *, seed: int, confirm: bool = True, **extra: Any) -> ReviewRound:
+    """A round of 14 of the unit's cases (at least 2 a stratum) over the last 90 days, drawn by its head and,
+    unless ``confirm`` is False, confirmed."""
+    round_ = draw_round(
+        by=unit["head"],
+        pdu=unit["pdu"],
+        kind="case",
+        sample_size=14,
+        minimum_per_stratum=2,
+        seed=seed,
+        period_start=today() - dt.timedelta(days=90),
+        period_end=today() - dt.timedelta(days=1),
+        **extra,
+    )
+    if confirm:
+        confirm_round(by=unit["head"], round_id=round_.pk)
+    return round_
