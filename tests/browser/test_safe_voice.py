@@ -7,6 +7,7 @@ import re
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from evenhand.org.models import Grade, Region
 from evenhand.org.services import create_pdu, create_region, create_staff_member, create_team
@@ -140,7 +141,10 @@ def test_the_published_summary_is_read_without_signing_in(live_server, browser_p
     page.goto(f"{live_server.url}/voice/")
     page.get_by_role("link", name="Read the quarterly summaries").click()
     page.get_by_role("link", name=re.compile("2026 quarter 3")).click()
-    assert page.get_by_role("heading", name="Staff concerns, July to September 2026", level=1).is_visible()
+    # The click starts a navigation; expect waits for the new page, where is_visible() would read the old one.
+    expect(
+        page.get_by_role("heading", name="Staff concerns, July to September 2026", level=1)
+    ).to_be_visible()
     received = page.get_by_role("table").first
     assert "[c]" in received.inner_text() and "Racism or other discrimination" in received.inner_text()
     pdf = page.request.get(live_server.url + page.get_by_role("link", name="PDF").get_attribute("href"))
