@@ -35,10 +35,16 @@ SC05 gets the issue's 1.5 and must only be seen at the 5% level (94% power), its
 The same file declares one effect on an assessment measure, in the same cell as the flagged recall (so the
 rows left as "nothing declared" are unchanged): the diversity conversation held in full with White people in
 GM08 at 0.4 times the odds, which must be flagged.
+
+And one effect on the workforce (issue 17), which the equality engine does not measure: Black staff promoted at
+5 times the odds nationally, which the HR analyst's workforce page must flag, crude and adjusted, before they
+publish the national workforce report (the last test, with its own power calculation).
 """
 
 import datetime as dt
+import io
 import math
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -46,13 +52,21 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
 
 from evenhand.cases.models import RECALLS, SentenceType
 from evenhand.equality.engine import Analysis, Settings, analyse
 from evenhand.equality.measures import CATALOGUE, Period, Source
 from evenhand.equality.stats import MATERIALITY_BAND
+from evenhand.org.models import Grade, StaffMember
 from evenhand.synth.bias import REVIEW_MEASURES, STAFF_MEASURES
 from evenhand.synth.generator import Result
+from evenhand.workforce.models import WorkforceRelease
+from evenhand.workforce.publication import FILES, file_name, file_of
 from tests.synth.conftest import load_for_module
 
 pytestmark = [pytest.mark.django_db, pytest.mark.national]
@@ -64,6 +78,13 @@ FLAGGED = ("GM08", "GM", 2.5)  # PDU, its region, multiplier
 SEEN = ("SC05", "SC", 1.5)
 DECLARED = (FLAGGED, SEEN)
 SIGMAS = 3.0
+# The workforce effect (see the last test): promotion of Black staff, nationally; the HR analyst looks on the
+# day after the data ends (the dashboard shows the last 12 months: the whole period) and publishes the financial
+# year 2025-26, the service's own statistical year, which has ended by then.
+WORKFORCE_GROUP = "black"
+WORKFORCE_MULTIPLIER = 5.0
+WORKFORCE_DAY = PERIOD.end + dt.timedelta(days=1)
+WORKFORCE_YEAR = "2025-26"
 
 
 @pytest.fixture(scope="module")
@@ -257,3 +278,101 @@ def test_few_comparisons_are_flagged_where_nothing_was_declared(service: Result,
     assert len(nulls) > 15_000
     assert len(flagged) / len(nulls) <= 0.05
     assert 0.03 <= nominal <= 0.07
+
+
+_TABLE = re.compile(r'id="(measure|adjusted)-(\w+)"(.*?)(?=<h[234]\b|\Z)', re.S)
+_ROW = re.compile(r'<th scope="row"[^>]*>(.*?)</th>(.*?)</tr>', re.S)
+_CELL = re.compile(r"<td[^>]*>(.*?)</td>", re.S)
+
+
+def workforce_rows(html: str) -> dict[tuple[str, str, str], tuple[bool, list[str]]]:
+    """Every row of the workforce page's measure tables, by (crude or adjusted, measure, group): whether it is
+    flagged (a crude flag is "(flagged)" after the group's name, an adjusted one after the adjusted rate) and
+    its cells as shown."""
+    rows = {}
+    for table, measure, body in _TABLE.findall(html):
+        for header, row in _ROW.findall(body):
+            cells = [cell.strip() for cell in _CELL.findall(row)]
+            if table == "measure":
+                group = header.removesuffix(" (flagged)")
+                rows["crude", measure, group] = (group != header, cells)
+            else:
+                rows["adjusted", measure, header] = (
+                    len(cells) > 1 and cells[1].endswith(") (flagged)"),
+                    cells,
+                )
+    return rows
+
+
+def test_an_hr_analyst_finds_the_declared_promotion_gap_and_publishes_the_report(
+    service: Result, client: Client, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Issue 17's "done when": an HR analyst opens the workforce dashboard on the national data, finds the
+    declared disparity in promotion, crude and adjusted for grade and length of service, and publishes the
+    national workforce report through ``evenhand workforce report``, which passes the disclosure audit.
+
+    **Power: why Black staff, nationally, and promoted at 5 times the odds.** Promotion is decided once a
+    year for staff in post for two years in a grade one is promoted into: 2,411 White and 143 Black staff at
+    national scale (seed 1, from the truth), 4.7% of them promoted without bias (114 and 6.8 expected). The
+    page compares each group's promotions among all its declared staff in post in the year (2,584 White with
+    113 promoted, 160 Black on seed 1) with White staff's, by Pearson's chi-square, in one Benjamini-Hochberg
+    family with every other comparison of the page (about 100); the first of that family to be flagged needs
+    p < 0.05 / 100. No fall in Black staff's promotion can reach it: the odds halved give z about -1.3 at the
+    expected count, and even none promoted gives -2.7; nor can a fall for any other minority group (Asian staff
+    are the largest, 168 eligible) or in one region (London: 47 Black staff eligible, 2.1 promotions
+    expected). A rise can: with the odds times 3, 4 or 5, 18.6, 23.8 and 28.6 Black promotions are expected, z
+    4.2, 5.9 and 7.5, and the chance of p < 0.05 / 100 is 69%, 95% and over 99% (simulated, 200,000 draws). So
+    the file declares 5: a disparity in the other direction from the seeds' complaint, the one the national
+    staff numbers can show. On seed 1: 29 promoted, crude relative rate 4.14 (q 3e-12), adjusted 3.42.
+
+    **The others.** The page flags a comparison at q < 0.05 with Benjamini-Hochberg, which keeps the expected
+    share of false discoveries among the flagged at 5% at most: with the two true flags (crude and adjusted)
+    that is about 0.1 false flags expected, so at most one flag with nothing declared is allowed (two or more
+    have a chance under 10%, by Markov's inequality)."""
+    truth = service.truth["measures"]["promotion"]["national"][WORKFORCE_GROUP]
+    assert truth["declared_multiplier"] == WORKFORCE_MULTIPLIER and truth["effect"] > 1
+    noon = dt.datetime.combine(WORKFORCE_DAY, dt.time(12), tzinfo=dt.UTC)
+    monkeypatch.setattr(timezone, "now", lambda: noon)
+    analyst = StaffMember.objects.filter(grade=Grade.HR_ANALYST).order_by("pk").first()
+    assert analyst is not None
+    analyst.user = get_user_model().objects.create_user(username="hr.validation")
+    analyst.save(update_fields=["user"])
+    client.force_login(analyst.user)
+
+    page = client.get(reverse("workforce-figures"))
+    assert page.status_code == 200
+    rows = workforce_rows(page.content.decode())
+    flags = {key: cells for key, (flagged, cells) in rows.items() if flagged}
+    print(f"\n{len(rows)} rows on the workforce page; promotion, and every row flagged:")
+    for key, (flagged, cells) in sorted(rows.items()):
+        if flagged or key[1] == "promotion":
+            print(f"  {' '.join(key)}{' (flagged)' if flagged else ''}: {' | '.join(cells)}")
+    crude = flags.get(("crude", "promotion", WORKFORCE_GROUP))
+    adjusted = flags.get(("adjusted", "promotion", WORKFORCE_GROUP))
+    assert crude is not None and adjusted is not None
+    assert (
+        float(crude[3].replace(",", "")) > MATERIALITY_BAND[1]
+    )  # the crude relative rate: more promoted, not fewer
+    assert float(adjusted[1].split(" ")[0]) > MATERIALITY_BAND[1]
+    undeclared = [key for key in flags if key[1:] != ("promotion", WORKFORCE_GROUP)]
+    assert len(undeclared) <= 1, undeclared
+
+    out = tmp_path / "report"
+    said = io.StringIO()
+    call_command(
+        "workforce",
+        "report",
+        "--period",
+        WORKFORCE_YEAR,
+        "--by",
+        analyst.staff_code,
+        "--out",
+        str(out),
+        stdout=said,
+    )
+    print(said.getvalue())
+    release = WorkforceRelease.objects.get(period=WORKFORCE_YEAR, unit="national")
+    assert release.audit["passed"] and release.audit["suppressed"] > 0
+    assert release.published_by == analyst and release.published_on == WORKFORCE_DAY
+    written = {path.name: path.read_bytes() for path in out.iterdir()}
+    assert written == {file_name(release, kind): file_of(release, kind) for kind in FILES}
