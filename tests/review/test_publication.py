@@ -19,8 +19,7 @@ from evenhand.disclosure import audit, ranges
 from evenhand.org.models import Grade
 from evenhand.review import publication
 from evenhand.review.models import ImmutableRoundReleaseError, RoundRelease
-from evenhand.review.report import group_label
-from evenhand.review.results import BAND_LABELS, RoundCounts
+from evenhand.review.results import BAND_LABELS, RoundCounts, group_label
 from evenhand.review.selectors import round_for
 from tests.factories import StaffMemberFactory
 from tests.review.conftest import case_round, reviewed_round
@@ -97,6 +96,14 @@ def test_an_estimate_from_a_suppressed_count_is_suppressed(unit: dict) -> None:
     hidden_groups = {r.ethnic_group for r in shown.rows if r.estimate is None and r.ethnic_group}
     for finding in built.findings:
         assert not any(group_label(g) in finding for g in hidden_groups), finding
+    # Nor does a chart draw it: the published charts are drawn from the published figures.
+    charts = {chart["id"]: chart for chart in built.figures()["charts"]}
+    c1 = charts["kq-c1-group-figure"]
+    assert 'role="img"' in c1["svg"]
+    withheld = [row for row in shown.rows if row.key_question == "C1" and row.estimate is None]
+    assert withheld  # the one Mixed person's case at least
+    for row in withheld:
+        assert f"{group_label(row.ethnic_group)}: not available." in c1["description"]
 
 
 def test_the_head_of_pdu_publishes_once_and_the_release_is_kept(unit: dict) -> None:

@@ -38,9 +38,10 @@ from evenhand.disclosure import Cells, CellSystem, Key, Protection, Rules, manif
 from evenhand.disclosure.manifest import PublishedTable
 from evenhand.org.models import StaffMember
 
+from .charts import result_figures
 from .models import ActionFor, KeyQuestion, ReviewRound, RoundRelease
-from .report import group_label, round_findings
-from .results import BAND_LABELS, REFERENCE_GROUP, RoundCounts, RoundResults, round_results
+from .report import round_findings
+from .results import BAND_LABELS, REFERENCE_GROUP, RoundCounts, RoundResults, group_label, round_results
 from .selectors import RoundPage, round_actions, round_for
 
 RULES = Rules()  # counts of 1 to 4 suppressed, open 5 either side (the equality publication's rule)
@@ -384,6 +385,10 @@ class RoundPublication:
             "findings": self.findings,
             "actions": len(self.actions),
             "tables": [table.as_dict() for table in self.tables],
+            "charts": [
+                {"id": f.id, "svg": f.chart.svg, "title": f.chart.title, "description": f.chart.description}
+                for f in result_figures(published_results(self.results, self.protection))
+            ],
             "method": self.method,
         }
 

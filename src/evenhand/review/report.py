@@ -6,11 +6,11 @@ pseudonyms."""
 from dataclasses import dataclass
 
 from evenhand.org.models import StaffMember
-from evenhand.people.models import EthnicGroup
 
+from .charts import ResultFigure, result_figures
 from .judgement import INADEQUATE, REQUIRES_IMPROVEMENT
 from .models import ReviewAction, RoundRelease
-from .results import RoundResults, round_results
+from .results import RoundResults, group_label, round_results
 from .selectors import CaseFinding, RoundPage, case_findings, disagreements, round_actions, round_for
 
 # A comparison with White people is reported as a finding when its Benjamini-Hochberg q-value is below this.
@@ -27,10 +27,7 @@ class RoundReport:
     awaiting_moderation: int
     actions: list[ReviewAction]
     release: RoundRelease | None  # once the report is published (``publication``)
-
-
-def group_label(value: str) -> str:
-    return EthnicGroup(value).label if value else "Everyone"
+    figures: list[ResultFigure]
 
 
 def round_findings(results: RoundResults) -> list[str]:
@@ -63,5 +60,6 @@ def round_report(viewer: StaffMember, round_id: int) -> RoundReport:
         moderated=sum(not d.awaiting for d in found),
         awaiting_moderation=sum(d.awaiting for d in found),
         actions=round_actions(page.round),
+        figures=result_figures(results) if results else [],
         release=RoundRelease.objects.filter(round=page.round).only("pk", "published_at", "round_id").first(),
     )

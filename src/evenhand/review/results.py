@@ -203,6 +203,11 @@ def _by_group(pairs: list[tuple[str, int]]) -> dict[str, int]:
     return dict(totals)
 
 
+def group_label(value: str) -> str:
+    """An ethnic group's name, "Everyone" for the whole round."""
+    return EthnicGroup(value).label if value else "Everyone"
+
+
 def _capacity_band(value: object) -> str:
     if value is None:
         return NOT_KNOWN

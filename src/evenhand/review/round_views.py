@@ -14,6 +14,7 @@ from evenhand.disclosure import DisclosureError
 from evenhand.org.access import staff_of
 
 from . import publication, selectors, services
+from .charts import result_figures
 from .report import round_report
 from .results import round_results
 from .round_forms import DrawRoundForm
@@ -43,7 +44,8 @@ def round_page(request: HttpRequest, round_id: int) -> HttpResponse:
     staff = staff_of(request)
     page = selectors.round_for(staff, round_id)
     results = round_results(page.round) if page.submitted else None
-    return render(request, "review/round.html", {"page": page, "results": results})
+    figures = result_figures(results) if results else []
+    return render(request, "review/round.html", {"page": page, "results": results, "figures": figures})
 
 
 @require_POST
