@@ -17,9 +17,10 @@ def create_triggers(apps, schema_editor):
     vendor = schema_editor.connection.vendor
     if vendor == "postgresql":
         schema_editor.execute(
+            # restrict_violation, so that Django raises IntegrityError, as SQLite's RAISE(ABORT) gives.
             f"CREATE FUNCTION {TABLE}_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
-            f" IF TG_OP = 'DELETE' THEN RAISE EXCEPTION '{DELETED}'; END IF;"
-            f" RAISE EXCEPTION '{CHANGED}'; END $$",
+            " RAISE EXCEPTION USING ERRCODE = 'restrict_violation', MESSAGE = CASE TG_OP"
+            f" WHEN 'DELETE' THEN '{DELETED}' ELSE '{CHANGED}' END; END $$",
             params=None,
         )
         schema_editor.execute(
