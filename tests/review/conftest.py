@@ -1,6 +1,7 @@
 """Shared fixtures of the review tests: a PDU with 24 people under supervision in four ethnic groups."""
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -9,14 +10,15 @@ from django.utils import timezone
 from evenhand.assessment.models import TierCalculation
 from evenhand.org.models import Grade
 from evenhand.people.models import Ethnicity
-from evenhand.review.models import ReviewRound
-from evenhand.review.services import confirm_round, draw_round
+from evenhand.review.models import Prompt, Review, ReviewRound
+from evenhand.review.services import assign_reviews, confirm_round, draw_round, record_answers, submit_review
 from tests.factories import (
     AllocationFactory,
     PDUFactory,
     PersonFactory,
     SentenceFactory,
     StaffMemberFactory,
+    TeamFactory,
     today,
 )
 
@@ -88,4 +90,27 @@ def case_round(unit: dict, *, seed: int, confirm: bool = True, **extra: Any) -> 
     )
     if confirm:
         confirm_round(by=unit["head"], round_id=round_.pk)
+    return round_
+
+
+def reviewed_round(unit: dict, *, seed: int = 3) -> ReviewRound:
+    """A confirmed round, half marked twice, every review submitted by two of the PDU's officers: every key
+    question sufficient, except C1 for Black people's cases, whose diversity prompts are not."""
+    round_ = case_round(unit, seed=seed, double_mark_share=Decimal("0.5"))
+    reviewers = [StaffMemberFactory(grade=Grade.PO, team=TeamFactory(pdu=unit["pdu"])) for _ in range(2)]
+    assign_reviews(by=unit["head"], round_id=round_.pk, reviewers=reviewers)
+    prompts = list(
+        Prompt.objects.filter(key_question__question_set=round_.question_set).select_related("key_question")
+    )
+    for review in Review.objects.filter(sampled__round=round_).select_related("sampled__stratum", "reviewer"):
+        black = review.sampled.stratum.ethnic_group == "black"
+        answers = {
+            p.pk: (
+                "not_sufficient" if black and p.key_question.number == "C1" and p.diversity else "sufficient",
+                "",
+            )
+            for p in prompts
+        }
+        record_answers(reviewer=review.reviewer, review_id=review.pk, answers=answers)
+        submit_review(reviewer=review.reviewer, review_id=review.pk)
     return round_

@@ -37,6 +37,7 @@ from evenhand.core.formatting import (
     estimate_text,
     interval_text,
     number_text,
+    percent_text,
     ratio_text,
 )
 
@@ -357,7 +358,7 @@ def _spread_ticks(positions: Mapping[float, float], *, gap: float) -> list[float
 
 def _interval(
     svg: _Svg,
-    axis: _LogAxis,
+    axis: "_LogAxis | _LinearAxis",
     low: float,
     high: float,
     across: float,
@@ -674,6 +675,95 @@ class _LinearAxis:
     def __call__(self, value: float) -> float:
         value = min(max(value, self.low), self.high)
         return self.start + (self.end - self.start) * (value - self.low) / (self.high - self.low)
+
+    def below(self, value: float) -> bool:
+        return value < self.low
+
+    def above(self, value: float) -> bool:
+        return value > self.high
+
+
+# --- Shares: a dot plot on a 0-100% axis ---------------------------------------------------------------
+
+SHARE_TICKS = (0.0, 0.25, 0.5, 0.75, 1.0)
+
+
+def share_chart(
+    rows: Sequence[str],
+    share: ArrayLike,
+    low: ArrayLike,
+    high: ArrayLike,
+    *,
+    title: str,
+    id_prefix: str,
+    measure: str,
+    heading: str = "Group",
+    level: float = 0.95,
+) -> Chart:
+    """A dot plot of shares (0 to 1) with their intervals, on a linear axis from 0% to 100%.
+
+    One row per label in the order given: the share as a circle, its interval as a whisker, the figures
+    printed at the right of the row. A row whose share is NaN (not available, or withheld from a
+    publication) says "not available" and draws nothing. ``measure`` says what the share is of, for the
+    axis and the words; ``heading`` names the rows' column; ``level`` is the intervals' coverage.
+    """
+    _check_level(level)
+    names = _names(rows, "rows")
+    count = len(names)
+    values = (_floats(share, count, "share"), _floats(low, count, "low"), _floats(high, count, "high"))
+    if count == 0:
+        description = "There are no rows, so there is nothing to show."
+        return _empty(id_prefix=id_prefix, title=title, description=description, message="No data to show.")
+    sentences = [f"{measure}, with {level * 100:g}% intervals, on a scale from 0% to 100%."]
+    for i, name in enumerate(names):
+        value, lo, hi = _at(values, i)
+        if math.isnan(value):
+            sentences.append(f"{name}: {NOT_AVAILABLE}.")
+        else:
+            interval = interval_text(lo, hi, kind="percent", decimals=0)
+            sentences.append(f"{name}: {percent_text(value, 0)} ({level * 100:g}% interval {interval}).")
+    description = " ".join(sentences)
+
+    lines = [_label_lines(name) for name in names]
+    label_width = min(max(max(_width(line, BODY_SIZE) for row in lines for line in row), 120), 260)
+    value_width = 190.0
+    plot = (label_width + 24, WIDTH - value_width - 16)
+    axis = _LinearAxis(0.0, 1.0, *plot)
+    svg = _Svg(id_prefix=id_prefix, title=title, description=description)
+    row_height = max(40, 23 * max(len(row) for row in lines) + 12)
+    top = 44
+    bottom = top + row_height * count
+    value_x = plot[1] + 16
+    for tick in SHARE_TICKS:
+        svg.line(axis(tick), top, axis(tick), bottom, stroke=LIGHT_GREY, dash="2 4")
+    svg.text(0, 24, heading, bold=True)
+    svg.text(value_x, 24, f"Share ({level * 100:g}% interval)", bold=True)
+    for i in range(count):
+        middle = top + row_height * (i + 0.5)
+        first = middle - 11.5 * (len(lines[i]) - 1) + BODY_SIZE * 0.35
+        for k, text in enumerate(lines[i]):
+            svg.text(0, first + 23 * k, text, size=BODY_SIZE, class_="eh-label" if k == 0 else None)
+        value, lo, hi = _at(values, i)
+        if math.isnan(value):
+            svg.text(
+                plot[0] + 8, middle + SMALL_SIZE * 0.35, NOT_AVAILABLE, fill=SECONDARY_TEXT, class_="eh-none"
+            )
+            continue
+        _interval(svg, axis, lo, hi, middle, vertical=False, colour=BLUE)
+        svg.shape("circle", axis(value), middle, 6.5, fill=BLUE, class_="eh-marker")
+        svg.text(
+            value_x,
+            middle + SMALL_SIZE * 0.35,
+            estimate_text(value, lo, hi, kind="percent", decimals=0),
+            class_="eh-value",
+        )
+    axis_y = bottom + 8
+    svg.line(plot[0], axis_y, plot[1], axis_y, stroke=TEXT)
+    for tick in SHARE_TICKS:
+        svg.line(axis(tick), axis_y, axis(tick), axis_y + 6, stroke=TEXT)
+        svg.text(axis(tick), axis_y + 24, percent_text(tick, 0), anchor="middle", class_="eh-tick")
+    svg.text((plot[0] + plot[1]) / 2, axis_y + 50, measure, anchor="middle")
+    return Chart(svg=svg.markup(axis_y + 62), title=_clean(title), description=_clean(description))
 
 
 def funnel_chart(

@@ -6,11 +6,11 @@ pseudonyms."""
 from dataclasses import dataclass
 
 from evenhand.org.models import StaffMember
-from evenhand.people.models import EthnicGroup
 
+from .charts import ResultFigure, result_figures
 from .judgement import INADEQUATE, REQUIRES_IMPROVEMENT
-from .models import ReviewAction
-from .results import RoundResults, round_results
+from .models import ReviewAction, RoundRelease
+from .results import RoundResults, group_label, round_results
 from .selectors import CaseFinding, RoundPage, case_findings, disagreements, round_actions, round_for
 
 # A comparison with White people is reported as a finding when its Benjamini-Hochberg q-value is below this.
@@ -26,23 +26,21 @@ class RoundReport:
     moderated: int
     awaiting_moderation: int
     actions: list[ReviewAction]
+    release: RoundRelease | None  # once the report is published (``publication``)
+    figures: list[ResultFigure]
 
 
-def _group(value: str) -> str:
-    return EthnicGroup(value).label if value else "Everyone"
-
-
-def _round_findings(results: RoundResults) -> list[str]:
+def round_findings(results: RoundResults) -> list[str]:
     found = []
     for group, rating in results.ratings.items():
         if rating in (REQUIRES_IMPROVEMENT, INADEQUATE):
-            found.append(f"{_group(group)}: rated {rating.replace('_', ' ')}.")
+            found.append(f"{group_label(group)}: rated {rating.replace('_', ' ')}.")
     for row in results.rows:
         if row.comparison is not None and row.q_value is not None and row.q_value < FINDING_Q:
             c = row.comparison
             direction = "less" if c.difference < 0 else "more"
             found.append(
-                f"{row.key_question}: {_group(row.ethnic_group)} people's cases judged sufficient {direction} often "
+                f"{row.key_question}: {group_label(row.ethnic_group)} people's cases judged sufficient {direction} often "
                 f"than White people's ({100 * c.difference:+.0f} points, 95% interval {100 * c.difference_low:+.0f} "
                 f"to {100 * c.difference_high:+.0f}; q = {row.q_value:.3f})."
             )
@@ -57,9 +55,11 @@ def round_report(viewer: StaffMember, round_id: int) -> RoundReport:
     return RoundReport(
         page=page,
         results=results,
-        round_findings=_round_findings(results) if results else [],
+        round_findings=round_findings(results) if results else [],
         case_findings=case_findings(page.round),
         moderated=sum(not d.awaiting for d in found),
         awaiting_moderation=sum(d.awaiting for d in found),
         actions=round_actions(page.round),
+        figures=result_figures(results) if results else [],
+        release=RoundRelease.objects.filter(round=page.round).only("pk", "published_at", "round_id").first(),
     )

@@ -10,7 +10,7 @@ The statistics are ``stats``'s; the read is three queries per round.
 """
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -31,6 +31,7 @@ CAPACITY_BANDS: tuple[tuple[str, float | None, float | None], ...] = (
     ("110% and over", 110.0, None),
 )
 NOT_KNOWN = "capacity not known"
+BAND_LABELS = [label for label, _, _ in CAPACITY_BANDS] + [NOT_KNOWN]
 JUDGEMENTS = ["sufficient", "not_sufficient", "not_applicable"]
 
 
@@ -51,6 +52,20 @@ class CapacityResult:
 
 
 @dataclass(frozen=True)
+class RoundCounts:
+    """The counts behind the estimates, for the round's publication (``publication``): cases drawn and
+    reviewed by ethnic group, and per key question the cases it applied to and those judged sufficient, by
+    group and by capacity band. Keyed by group code ("" for everyone) or band label."""
+
+    groups: list[str]  # the ethnic groups drawn, in the order of ``EthnicGroup``
+    drawn: dict[str, int]
+    reviewed: dict[str, int]
+    applicable: dict[tuple[str, str], int]  # (key question, group or band)
+    sufficient: dict[tuple[str, str], int]
+    marked_twice: int  # cases both of whose independent markings are submitted
+
+
+@dataclass(frozen=True)
 class RoundResults:
     reviewed: int
     sampled: int
@@ -62,6 +77,7 @@ class RoundResults:
     # The share sufficient by the practitioner's capacity at the time: quality falling with overload is a
     # finding about the system, not about a practitioner.
     by_capacity: list[CapacityResult]
+    counts: RoundCounts
 
 
 def _judgements(round_: ReviewRound) -> tuple[dict[tuple[int, int], dict[str, str]], list[str]]:
@@ -105,6 +121,15 @@ def round_results(round_: ReviewRound) -> RoundResults:
     comparisons: list[tuple[int, float]] = []
     by_capacity: list[CapacityResult] = []
     groups = [""] + [g for g in EthnicGroup.values if g in set(group.tolist())]
+    drawn_groups = {s.ethnic_group for s in strata}
+    counts = RoundCounts(
+        groups=[g for g in EthnicGroup.values if g in drawn_groups],
+        drawn=_by_group([(s.ethnic_group, s.sample) for s in strata]),
+        reviewed=_by_group([(g, 1) for g in group.tolist()]),
+        applicable={},
+        sufficient={},
+        marked_twice=0,
+    )
     for number in numbers:
         values = np.array(
             [moderated.get((pk, number), judged[(pk, 1)].get(number, "not_applicable")) for pk, _ in first]
@@ -114,12 +139,14 @@ def round_results(round_: ReviewRound) -> RoundResults:
         estimates = {}
         for g in groups:
             domain = applies & (group == g) if g else applies
+            _count(counts, number, g, domain, y)
             estimates[g] = (
                 stratified_share(y, domain, h, population, np.maximum(reviewed, 1)) if first else None
             )
             shares[g][number] = None if estimates[g] is None else 100 * estimates[g].share  # type: ignore[union-attr]
-        for label in [b[0] for b in CAPACITY_BANDS] + [NOT_KNOWN]:
+        for label in BAND_LABELS:
             in_band = applies & (band == label)
+            _count(counts, number, label, in_band, y)
             by_capacity.append(
                 CapacityResult(
                     number,
@@ -158,7 +185,27 @@ def round_results(round_: ReviewRound) -> RoundResults:
         agreement=agreement,
         bands=bands.describe(),
         by_capacity=by_capacity,
+        counts=replace(counts, marked_twice=len(pairs)),
     )
+
+
+def _count(counts: RoundCounts, number: str, label: str, domain: np.ndarray, y: np.ndarray) -> None:
+    counts.applicable[number, label] = int(domain.sum())
+    counts.sufficient[number, label] = int(y[domain].sum())
+
+
+def _by_group(pairs: list[tuple[str, int]]) -> dict[str, int]:
+    """Counts summed by ethnic group, with everyone's total under ""."""
+    totals: dict[str, int] = defaultdict(int)
+    for group, n in pairs:
+        totals[group] += n
+        totals[""] += n
+    return dict(totals)
+
+
+def group_label(value: str) -> str:
+    """An ethnic group's name, "Everyone" for the whole round."""
+    return EthnicGroup(value).label if value else "Everyone"
 
 
 def _capacity_band(value: object) -> str:

@@ -4,15 +4,17 @@ service each. No JavaScript."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from evenhand.core.http import handle_form
+from evenhand.disclosure import DisclosureError
 from evenhand.org.access import staff_of
 
-from . import selectors, services
+from . import publication, selectors, services
+from .charts import result_figures
 from .report import round_report
 from .results import round_results
 from .round_forms import DrawRoundForm
@@ -42,7 +44,8 @@ def round_page(request: HttpRequest, round_id: int) -> HttpResponse:
     staff = staff_of(request)
     page = selectors.round_for(staff, round_id)
     results = round_results(page.round) if page.submitted else None
-    return render(request, "review/round.html", {"page": page, "results": results})
+    figures = result_figures(results) if results else []
+    return render(request, "review/round.html", {"page": page, "results": results, "figures": figures})
 
 
 @require_POST
@@ -72,3 +75,54 @@ def report(request: HttpRequest, round_id: int) -> HttpResponse:
     """The round's report: findings, estimates by group, agreement, results against workload, actions."""
     staff = staff_of(request)
     return render(request, "review/report.html", {"report": round_report(staff, round_id)})
+
+
+@require_http_methods(["GET", "POST"])
+def publish(request: HttpRequest, round_id: int) -> HttpResponse:
+    """GET: the confirmation (a report is published once and never changed); POST: publish the round's
+    report, protected and audited, and go to its files."""
+    staff = staff_of(request)
+    if request.method == "GET":
+        page, release = publication.release_of(staff, round_id)
+        if release is not None:
+            return redirect("review-round-release", round_id)
+        return render(request, "review/publish.html", {"page": page})
+    try:
+        publication.publish(by=staff, round_id=round_id)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("review-round-report", round_id)
+    except DisclosureError:
+        messages.error(
+            request, "The report could not be protected from disclosure, so nothing was published."
+        )
+        return redirect("review-round-report", round_id)
+    messages.success(request, "Report published: protected, audited and kept as it is")
+    return redirect("review-round-release", round_id)
+
+
+@require_GET
+def release(request: HttpRequest, round_id: int) -> HttpResponse:
+    """The round's published report: who published it and when, its checksum and disclosure audit, and its
+    files to download (each download in the access log)."""
+    staff = staff_of(request)
+    page, found = publication.release_of(staff, round_id)
+    return render(
+        request,
+        "review/release.html",
+        {"page": page, "release": found, "files": publication.FILE_NAMES},
+    )
+
+
+@require_GET
+def release_file(request: HttpRequest, round_id: int, file_kind: str) -> HttpResponse:
+    """One file of the round's published report exactly as stored, with the download logged."""
+    staff = staff_of(request)
+    found = publication.release_file(staff, round_id, file_kind)
+    if found is None:
+        raise Http404("No such file: the report is not published, or there is no file of that kind.")
+    name, data = found
+    response = HttpResponse(data, content_type=publication.FILES[file_kind][0])
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -12,6 +12,13 @@ urlpatterns = [
     path("reviews/actions/", action_views.actions, name="review-actions"),
     path("reviews/actions/<int:action_id>/", action_views.action, name="review-action"),
     path("reviews/rounds/<int:round_id>/report/", round_views.report, name="review-round-report"),
+    path("reviews/rounds/<int:round_id>/publish/", round_views.publish, name="review-round-publish"),
+    path("reviews/rounds/<int:round_id>/release/", round_views.release, name="review-round-release"),
+    path(
+        "reviews/rounds/<int:round_id>/release/<str:file_kind>/",
+        round_views.release_file,
+        name="review-round-release-file",
+    ),
     path("reviews/rounds/<int:round_id>/actions/", action_views.round_actions, name="review-round-actions"),
     path("reviews/rounds/", round_views.rounds, name="review-rounds"),
     path("reviews/rounds/<int:round_id>/", round_views.round_page, name="review-round"),

@@ -10,6 +10,7 @@ from .questions import (
     SetKind,
     Stage,
 )
+from .releases import ImmutableRoundReleaseError, RoundRelease
 from .reviews import NOTE_LIMIT, PromptAnswer, Review, ReviewStatus
 from .rounds import ReviewRound, RoundStatus, RoundStratum, SampledCase, Strata, TierBand
 
@@ -21,6 +22,7 @@ __all__ = [
     "Answer",
     "ImmutableModerationError",
     "ImmutableQuestionSetError",
+    "ImmutableRoundReleaseError",
     "KeyQuestion",
     "Moderation",
     "Prompt",
@@ -31,6 +33,7 @@ __all__ = [
     "ReviewAction",
     "ReviewRound",
     "ReviewStatus",
+    "RoundRelease",
     "RoundStatus",
     "RoundStratum",
     "SampledCase",
