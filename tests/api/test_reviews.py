@@ -9,11 +9,22 @@ from decimal import Decimal
 import pytest
 
 from evenhand.org.models import Grade
-from evenhand.review.models import Moderation, Prompt, PromptAnswer, Review, ReviewAction, ReviewStatus
-from evenhand.review.services import assign_reviews, record_answers, submit_review
+from evenhand.review.models import (
+    Moderation,
+    Prompt,
+    PromptAnswer,
+    Review,
+    ReviewAction,
+    ReviewRound,
+    ReviewStatus,
+    RoundStatus,
+    RoundStratum,
+    SampledCase,
+)
+from evenhand.review.services import assign_reviews, confirm_round, record_answers, submit_review
 from evenhand.review.services.moderation import OWN_MARKING
 from tests.api.conftest import API, today
-from tests.factories import StaffMemberFactory, TeamFactory
+from tests.factories import PDUFactory, StaffMemberFactory, TeamFactory
 from tests.review.conftest import case_round, unit  # noqa: F401  (the fixture)
 
 pytestmark = pytest.mark.django_db
@@ -93,6 +104,183 @@ def outsiders(marked):
         "practitioner": StaffMemberFactory(grade=Grade.PO, team=TeamFactory(pdu=marked["pdu"])),
         "other_head": StaffMemberFactory(grade=Grade.HEAD_OF_PDU),
     }
+
+
+# --- setting up a round: draw, confirm, discard, reviewers ---------------------------------------------------
+
+
+def _setup(unit, **extra):  # noqa: F811
+    """The inputs of tests.review.conftest.case_round, as the API takes them."""
+    return {
+        "pdu": unit["pdu"].code,
+        "kind": "case",
+        "period_start": str(today() - dt.timedelta(days=90)),
+        "period_end": str(today() - dt.timedelta(days=1)),
+        "sample_size": 14,
+        "minimum_per_stratum": 2,
+        "seed": 5,
+        **extra,
+    }
+
+
+def _nothing_drawn() -> bool:
+    return not (ReviewRound.objects.exists() or RoundStratum.objects.exists() or SampledCase.objects.exists())
+
+
+@pytest.fixture
+def roles(unit):  # noqa: F811
+    """Everyone who is not the head of the unit's PDU, and one who is."""
+    return {
+        "analyst": StaffMemberFactory(grade=Grade.ANALYST),
+        "inspector": StaffMemberFactory(grade=Grade.INSPECTOR),
+        "admin": StaffMemberFactory(grade=Grade.ADMIN),
+        "spo": StaffMemberFactory(grade=Grade.SPO, pdu=unit["pdu"]),
+        "practitioner": StaffMemberFactory(grade=Grade.PO, pdu=unit["pdu"]),
+        "other_head": StaffMemberFactory(grade=Grade.HEAD_OF_PDU),
+        "head": unit["head"],
+    }
+
+
+def test_the_head_sets_up_a_round_sees_the_draw_and_confirms_it(unit, client_for):  # noqa: F811
+    client = client_for(unit["head"])
+    response = post(client, "/reviews/rounds", _setup(unit))
+    assert response.status_code == 201, response.content
+    body = response.json()
+    rid = body["round"]["id"]
+    assert body["round"]["status"] == "drawn" and body["round"]["confirmed_at"] is None
+    assert (body["round"]["seed"], body["round"]["population"], body["sampled"]) == (5, 24, 14)
+    strata = {(s["ethnic_group"], s["tier_band"]): s for s in body["strata"]}
+    assert sum(s["sample"] for s in strata.values()) == 14
+    assert sum(s["population"] for s in strata.values()) == 24
+    assert all(s["sample"] >= min(2, s["population"]) for s in strata.values())
+    # A stratum with no cases is reported with its zero, not refused.
+    assert any(s["population"] == 0 for s in strata.values())
+    # The same draw as the web form's service gives from the same inputs and seed.
+    again = case_round(unit, seed=5, confirm=False)
+    mine = set(SampledCase.objects.filter(round_id=rid).values_list("person_id", flat=True))
+    assert mine == set(again.sampled.values_list("person_id", flat=True))
+    assert {(s.ethnic_group, s.tier_band): s.sample for s in again.strata_drawn.all()} == {
+        key: s["sample"] for key, s in strata.items()
+    }
+    # The draw is counts by stratum: no person's CRN or name.
+    for person in unit["people"]:
+        assert person.crn not in response.content.decode()
+        assert person.last_name not in response.content.decode()
+    draw = get(client, f"/reviews/rounds/{rid}/draw?limit=100")
+    assert draw.status_code == 200 and draw.json()["count"] == 14
+    assert hidden_in(draw, unit["people"]) == []
+
+    confirmed = post(client, f"/reviews/rounds/{rid}/confirm")
+    assert confirmed.status_code == 200, confirmed.content
+    assert confirmed.json()["round"]["status"] == "confirmed" and confirmed.json()["round"]["confirmed_at"]
+    # Confirming twice, or discarding once confirmed: 422 with the reason, the round as it was.
+    for action in ("confirm", "discard"):
+        again_ = post(client, f"/reviews/rounds/{rid}/{action}")
+        assert again_.status_code == 422, action
+        assert again_.json()["errors"]["__all__"] == ["This round is already confirmed."]
+    assert ReviewRound.objects.get(pk=rid).status == RoundStatus.CONFIRMED
+
+
+def test_the_head_discards_a_draw_which_then_cannot_be_confirmed(unit, client_for):  # noqa: F811
+    client = client_for(unit["head"])
+    rid = post(client, "/reviews/rounds", _setup(unit, seed=None)).json()["round"]["id"]
+    assert ReviewRound.objects.get(pk=rid).seed is not None  # a new seed, recorded
+    discarded = post(client, f"/reviews/rounds/{rid}/discard")
+    assert discarded.status_code == 200 and discarded.json()["round"]["status"] == "discarded"
+    refused = post(client, f"/reviews/rounds/{rid}/confirm")
+    assert refused.status_code == 422 and "already discarded" in refused.json()["errors"]["__all__"][0]
+    found = ReviewRound.objects.get(pk=rid)
+    assert (found.status, found.confirmed_at) == (RoundStatus.DISCARDED, None)
+    assert post(client, "/reviews/rounds/999999/confirm").status_code == 404
+
+
+@pytest.mark.parametrize("who", ["analyst", "inspector", "admin", "spo", "practitioner", "other_head"])
+def test_only_the_pdus_head_sets_up_confirms_or_discards(unit, roles, client_for, who):  # noqa: F811
+    client = client_for(roles[who])
+    refused = post(client, "/reviews/rounds", _setup(unit))
+    assert refused.status_code == 403, refused.content
+    assert _nothing_drawn()
+    drawn = case_round(unit, seed=1, confirm=False)
+    for action in ("confirm", "discard"):
+        response = post(client, f"/reviews/rounds/{drawn.pk}/{action}")
+        # Another PDU's head is told there is no such round; other roles that they may not.
+        assert response.status_code == (404 if who == "other_head" else 403), (action, response.content)
+    assert ReviewRound.objects.get().status == RoundStatus.DRAWN
+    reviewer = StaffMemberFactory(grade=Grade.PO, team=TeamFactory(pdu=unit["pdu"]))
+    confirm_round(by=unit["head"], round_id=drawn.pk)
+    assigning = post(client, f"/reviews/rounds/{drawn.pk}/reviewers", {"reviewers": [reviewer.staff_code]})
+    assert assigning.status_code == (404 if who == "other_head" else 403)
+    assert not Review.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "message"),
+    [
+        ({"sample_size": 25}, "sample_size", "A sample of 25 is larger than the population of 24 cases."),
+        ({"pdu": "NOWHERE"}, "pdu", "There is no PDU with this code"),
+        ({"period_end": str(today() + dt.timedelta(days=1))}, "period_end", "cannot end in the future"),
+        (
+            {
+                "period_start": str(today() - dt.timedelta(days=1)),
+                "period_end": str(today() - dt.timedelta(days=2)),
+            },
+            "period_end",
+            "must end on or after its start",
+        ),
+        ({"period_start": str(today() - dt.timedelta(days=800))}, "period_start", "at most two years"),
+        ({"minimum_per_stratum": 5, "sample_size": 15}, "sample_size", "cannot give each group its minimum"),
+        ({"kind": "holiday"}, "kind", "Input should be"),
+        ({"strata": "postcode"}, "strata", "Input should be"),
+        ({"sample_size": 0}, "sample_size", "greater than or equal to 1"),
+        ({"seed": -1}, "seed", "greater than or equal to 0"),
+        ({"double_mark_share": "1.5"}, "double_mark_share", "less than or equal to 1"),
+        ({"period_start": "2026-02-30"}, "period_start", "date"),
+    ],
+)
+def test_bad_setups_are_422_on_the_field_and_write_nothing(unit, client_for, change, field, message):  # noqa: F811
+    response = post(client_for(unit["head"]), "/reviews/rounds", _setup(unit, **change))
+    assert response.status_code == 422, response.content
+    errors = response.json()["errors"]
+    assert field in errors and message in " ".join(errors[field]), errors
+    assert _nothing_drawn()
+
+
+def test_a_pdu_that_is_not_the_heads_is_refused(unit, client_for):  # noqa: F811
+    elsewhere = PDUFactory()
+    response = post(client_for(unit["head"]), "/reviews/rounds", _setup(unit, pdu=elsewhere.code))
+    assert response.status_code == 403
+    assert "Only the head of this PDU" in response.json()["detail"]
+    assert _nothing_drawn()
+
+
+def test_the_head_gives_a_confirmed_rounds_cases_to_reviewers_of_other_teams(unit, client_for):  # noqa: F811
+    client = client_for(unit["head"])
+    drawn = case_round(unit, seed=2, confirm=False)
+    reviewers = [StaffMemberFactory(grade=Grade.PO, team=TeamFactory(pdu=unit["pdu"])) for _ in range(2)]
+    codes = {"reviewers": [r.staff_code for r in reviewers]}
+    early = post(client, f"/reviews/rounds/{drawn.pk}/reviewers", codes)
+    assert early.status_code == 422 and "Confirm the round" in early.json()["errors"]["__all__"][0]
+    confirm_round(by=unit["head"], round_id=drawn.pk)
+    # A staff code that is not one of the PDU's reviewers: 422, nothing assigned.
+    for bad in ("NOBODY", unit["head"].staff_code, StaffMemberFactory(grade=Grade.PO).staff_code):
+        response = post(
+            client, f"/reviews/rounds/{drawn.pk}/reviewers", {"reviewers": [*codes["reviewers"], bad]}
+        )
+        assert response.status_code == 422 and bad in response.json()["errors"]["reviewers"][0]
+    assert post(client, f"/reviews/rounds/{drawn.pk}/reviewers", {"reviewers": []}).status_code == 422
+    assert not Review.objects.exists()
+    done = post(client, f"/reviews/rounds/{drawn.pk}/reviewers", codes)
+    assert done.status_code == 200, done.content
+    made = Review.objects.select_related("sampled__practitioner", "reviewer")
+    expected = 14 + drawn.sampled.filter(double_marked=True).count()
+    assert done.json() == {"assigned": expected, "unassigned": []} and made.count() == expected
+    assert all(
+        r.sampled.practitioner is None or r.sampled.practitioner.team_id != r.reviewer.team_id for r in made
+    )
+    queue = get(client_for(reviewers[0]), "/reviews/queue?limit=100")
+    assert queue.json()["count"] == made.filter(reviewer=reviewers[0]).count() > 0
+    # Given again, nothing is left to give.
+    assert post(client, f"/reviews/rounds/{drawn.pk}/reviewers", codes).json()["assigned"] == 0
 
 
 # --- rounds, draw and results -------------------------------------------------------------------------------

@@ -6,8 +6,10 @@ from django.test import Client
 from django.urls import reverse
 
 from evenhand.org.models import Grade
-from evenhand.review.models import ReviewRound, RoundStatus
-from tests.factories import StaffMemberFactory, names, today
+from evenhand.review.models import Review, ReviewRound, RoundStatus
+from evenhand.review.services import confirm_round
+from tests.factories import StaffMemberFactory, TeamFactory, names, today
+from tests.review.conftest import case_round
 
 
 def _client(staff: object) -> Client:
@@ -72,3 +74,34 @@ def test_only_the_pdus_head_sees_its_rounds(unit: dict) -> None:
     )
     assert _client(elsewhere).get(reverse("review-round", args=[drawn.pk])).status_code == 404
     assert _client(elsewhere).post(reverse("review-round-confirm", args=[drawn.pk])).status_code == 404
+
+
+def test_the_head_gives_a_confirmed_rounds_cases_to_reviewers(unit: dict) -> None:
+    head_user = StaffMemberFactory(grade=Grade.HEAD_OF_PDU, pdu=unit["pdu"], with_user=True)
+    reviewer = StaffMemberFactory(grade=Grade.PO, team=TeamFactory(pdu=unit["pdu"]))
+    drawn = case_round(unit, seed=4, confirm=False)
+    assign = reverse("review-round-assign", args=[drawn.pk])
+    # Before the round is confirmed: no form on the page, and a post says why, assigning nothing.
+    assert (
+        'id="assign"' not in _client(head_user).get(reverse("review-round", args=[drawn.pk])).content.decode()
+    )
+    early = _client(head_user).post(assign, {"reviewers": [str(reviewer.pk)]})
+    assert early.status_code == 400 and "Confirm the round" in early.content.decode()
+    assert not Review.objects.exists()
+    confirm_round(by=unit["head"], round_id=drawn.pk)
+    page = _client(head_user).get(reverse("review-round", args=[drawn.pk])).content.decode()
+    assert 'id="assign"' in page and reviewer.full_name in page
+    assert unit["head"].full_name not in page.split('id="assign"')[1]  # a head of PDU reviews nobody
+    # Someone not in the choices (another PDU's practitioner): refused on the field.
+    stranger = StaffMemberFactory(grade=Grade.PO)
+    response = _client(head_user).post(assign, {"reviewers": [str(stranger.pk)]})
+    assert response.status_code == 400 and "Select at least one reviewer" in response.content.decode()
+    # Nobody else may: an SPO of the PDU (403), another PDU's head (404).
+    spo = StaffMemberFactory(grade=Grade.SPO, pdu=unit["pdu"], with_user=True)
+    assert _client(spo).post(assign, {"reviewers": [str(reviewer.pk)]}).status_code == 403
+    elsewhere = StaffMemberFactory(grade=Grade.HEAD_OF_PDU, with_user=True)
+    assert _client(elsewhere).post(assign, {"reviewers": [str(reviewer.pk)]}).status_code == 404
+    assert not Review.objects.exists()
+    done = _client(head_user).post(assign, {"reviewers": [str(reviewer.pk)]})
+    assert done.status_code == 302
+    assert Review.objects.filter(reviewer=reviewer).count() == Review.objects.count() > 0

@@ -15,9 +15,10 @@ from evenhand.org.access import staff_of
 
 from . import publication, selectors, services
 from .charts import result_figures
+from .models import RoundStatus
 from .report import round_report
 from .results import round_results
-from .round_forms import DrawRoundForm
+from .round_forms import AssignReviewersForm, DrawRoundForm
 
 
 @require_http_methods(["GET", "POST"])
@@ -38,14 +39,47 @@ def rounds(request: HttpRequest) -> HttpResponse:
     return render(request, "review/rounds.html", {"rounds": listed, "form": form})
 
 
-@require_GET
-def round_page(request: HttpRequest, round_id: int) -> HttpResponse:
-    """A round: its draw by stratum and, once reviews are in, the results."""
-    staff = staff_of(request)
-    page = selectors.round_for(staff, round_id)
+def _round_page(
+    request: HttpRequest,
+    page: selectors.RoundPage,
+    form: AssignReviewersForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The round's page; the reviewers' form once it is confirmed (or as posted, with what was wrong)."""
+    if form is None and page.round.status == RoundStatus.CONFIRMED:
+        form = AssignReviewersForm(candidates=selectors.reviewer_candidates(page.round))
     results = round_results(page.round) if page.submitted else None
     figures = result_figures(results) if results else []
-    return render(request, "review/round.html", {"page": page, "results": results, "figures": figures})
+    context = {"page": page, "results": results, "figures": figures, "form": form}
+    return render(request, "review/round.html", context, status=status)
+
+
+@require_GET
+def round_page(request: HttpRequest, round_id: int) -> HttpResponse:
+    """A round: its draw by stratum, who reviews its cases once it is confirmed and, once reviews are in, the
+    results."""
+    return _round_page(request, selectors.round_for(staff_of(request), round_id))
+
+
+@require_POST
+def assign(request: HttpRequest, round_id: int) -> HttpResponse:
+    """Give the confirmed round's cases not yet assigned to the reviewers chosen."""
+    staff = staff_of(request)
+    page = selectors.round_for(staff, round_id)
+    form = AssignReviewersForm(request.POST, candidates=selectors.reviewer_candidates(page.round))
+    done = handle_form(
+        request,
+        form,
+        lambda _: services.assign_reviews(by=staff, round_id=round_id, reviewers=form.chosen()),
+        success=_assigned,
+        then=lambda _: reverse("review-round", args=[round_id]),
+    )
+    return done or _round_page(request, page, form, status=400)
+
+
+def _assigned(made: services.Assignment) -> str:
+    left = f"; {len(made.unassigned)} cases no chosen reviewer may review" if made.unassigned else ""
+    return f"{made.assigned} reviews assigned{left}"
 
 
 @require_POST

@@ -8,6 +8,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from evenhand.org.access import is_current
 from evenhand.org.models import Role, StaffMember, Team
 from evenhand.people.access import pseudonym
 
@@ -25,6 +26,8 @@ from .models import (
     ReviewStatus,
     RoundStratum,
 )
+
+REVIEWER_ROLES = (Role.PRACTITIONER, Role.SPO)
 
 
 def current_question_set(kind: str) -> QuestionSet | None:
@@ -49,7 +52,7 @@ def bands_of(question_set: QuestionSet) -> RatingBands:
     )
 
 
-def _require_head(viewer: StaffMember) -> int:
+def require_head(viewer: StaffMember) -> int:
     """The head of PDU's PDU id; anyone else is refused."""
     pdu_id = viewer.pdu_id
     if viewer.role != Role.HEAD_OF_PDU or pdu_id is None:
@@ -59,7 +62,7 @@ def _require_head(viewer: StaffMember) -> int:
 
 def rounds_for(viewer: StaffMember) -> list[ReviewRound]:
     """The review rounds of the viewer's PDU, newest first (a head of PDU only). No person is shown."""
-    pdu_id = _require_head(viewer)
+    pdu_id = require_head(viewer)
     return list(ReviewRound.objects.filter(pdu_id=pdu_id).select_related("question_set")[:100])
 
 
@@ -69,13 +72,14 @@ class RoundPage:
     strata: list[RoundStratum]
     sampled: int
     double_marked: int
+    assigned: int  # sampled cases with a reviewer
     reviews: int
     submitted: int
 
 
 def round_for(viewer: StaffMember, round_id: int) -> RoundPage:
     """One round of the viewer's PDU with its draw (404 for any other)."""
-    pdu_id = _require_head(viewer)
+    pdu_id = require_head(viewer)
     found = ReviewRound.objects.filter(pk=round_id, pdu_id=pdu_id).select_related("question_set").first()
     if found is None:
         raise Http404("No such review round.")
@@ -85,6 +89,7 @@ def round_for(viewer: StaffMember, round_id: int) -> RoundPage:
         strata=list(found.strata_drawn.order_by("ethnic_group", "tier_band")),
         sampled=found.sampled.count(),
         double_marked=found.sampled.filter(double_marked=True).count(),
+        assigned=found.sampled.filter(reviews__isnull=False).distinct().count(),
         reviews=reviews.count(),
         submitted=reviews.filter(status=ReviewStatus.SUBMITTED).count(),
     )
@@ -361,6 +366,17 @@ def action_choices(round_: ReviewRound) -> ActionChoices:
             .values_list("number", "text")
         ),
     )
+
+
+def reviewer_candidates(round_: ReviewRound) -> list[StaffMember]:
+    """Who the head may give a confirmed round's cases to: the PDU's current practitioners and SPOs (the
+    assignment itself keeps each away from their own team's cases and records they may not open)."""
+    staff = StaffMember.objects.filter(team__pdu_id=round_.pdu_id).select_related("team", "user")
+    return [
+        s
+        for s in staff.order_by("team__name", "last_name", "first_name")
+        if s.role in REVIEWER_ROLES and is_current(s)
+    ]
 
 
 def _actions() -> QuerySet[ReviewAction]:

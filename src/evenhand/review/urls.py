@@ -24,6 +24,7 @@ urlpatterns = [
     path("reviews/rounds/<int:round_id>/", round_views.round_page, name="review-round"),
     path("reviews/rounds/<int:round_id>/confirm/", round_views.confirm, name="review-round-confirm"),
     path("reviews/rounds/<int:round_id>/discard/", round_views.discard, name="review-round-discard"),
+    path("reviews/rounds/<int:round_id>/reviewers/", round_views.assign, name="review-round-assign"),
     path(
         "reviews/rounds/<int:round_id>/moderation/",
         moderation_views.disagreements,

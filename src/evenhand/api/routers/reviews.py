@@ -2,7 +2,8 @@
 results, moderation and actions.
 
 The same rules as the web pages, through the same selectors, door and services (``evenhand.review``): a round
-is the head of its PDU's (403 for anyone else's role, 404 for another PDU's); a review opens only for its
+is the head of its PDU's, who sets it up, sees its draw, confirms or discards it and gives its cases to
+reviewers (403 for anyone else's role, 404 for another PDU's round); a review opens only for its
 reviewer, blind (the case by its pseudonym: never the person's name, CRN or ethnicity), and never on their own
 or their team's work (403 with the reason); a disagreement is moderated by a reviewer of the round who did not
 mark the case, or its head; the two markings are never named. Business rules answer 422 with their messages.
@@ -11,6 +12,7 @@ mark the case, or its head; the two markings are never named. Business rules ans
 import datetime as dt
 import math
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import Annotated, Any, Literal, TypeVar
 
 from django.http import HttpRequest
@@ -18,15 +20,17 @@ from django.utils import timezone
 from ninja import Field, Path, Query, Router, Schema, Status
 
 from evenhand.audit.models import Channel
+from evenhand.org.selectors import pdu_by_code
 from evenhand.review import door, selectors, services
-from evenhand.review.models import ActionFor, ActionStatus, ReviewAction
+from evenhand.review.models import ActionFor, ActionStatus, ReviewAction, SetKind, Strata
 from evenhand.review.models.reviews import NOTE_LIMIT
 from evenhand.review.results import RoundResults, round_results
+from evenhand.review.services.rounds import MAX_SEED
 from evenhand.review.stats import Comparison, Estimate, Kappa
 
 from ..auth import staff_of
 from ..schemas import LIST_ERRORS, READ_ERRORS, WRITE_ERRORS, ErrorOut, Id, PageQuery, Text
-from .common import purpose
+from .common import field_error, purpose
 
 router = Router(tags=["case review"])
 
@@ -139,6 +143,99 @@ def list_draw(request: HttpRequest, round_id: Path[Id], page: Query[PageQuery]) 
     """The sampled cases, each by its pseudonym only, with how many of its reviews are in."""
     found = selectors.round_for(staff_of(request), round_id)
     return _page(selectors.round_draw(found.round), page)
+
+
+class RoundIn(Schema):
+    """The web form's inputs, and the unit (the PDU whose cases or decisions are drawn: the caller's own)."""
+
+    pdu: Text = Field(max_length=12, description="The unit: the code of the PDU, which must be yours")
+    kind: SetKind = Field(description="What the round reviews")
+    period_start: dt.date
+    period_end: dt.date = Field(description="On or after the start, not in the future, at most two years on")
+    sample_size: int = Field(ge=1, le=5000, description="No larger than the population")
+    minimum_per_stratum: int = Field(
+        5, ge=0, le=100, description="Small groups are oversampled up to this many cases"
+    )
+    strata: Strata = Strata.ETHNIC_GROUP_TIER
+    exclude_months: int = Field(12, ge=0, le=120, description="Leave out cases reviewed in the last months")
+    double_mark_share: Decimal = Field(Decimal("0.10"), ge=0, le=1, decimal_places=2)
+    seed: int | None = Field(
+        None,
+        ge=0,
+        le=MAX_SEED,
+        description="Left out: a new random seed, recorded so the draw can be repeated",
+    )
+
+
+class ReviewersIn(Schema):
+    reviewers: list[StaffCode] = Field(
+        min_length=1, max_length=200, description="Staff codes of the PDU's current practitioners and SPOs"
+    )
+
+
+class AssignmentOut(Schema):
+    assigned: int = Field(description="Reviews made")
+    unassigned: list[int] = Field(description="Sampled cases no reviewer given may review (their own team's)")
+
+
+@router.post(
+    "/rounds", response={201: RoundDetailOut, **WRITE_ERRORS}, summary="Set up a review round and draw it"
+)
+def draw_round(request: HttpRequest, payload: RoundIn) -> Status:
+    """Draw a round's stratified random sample and store it as drawn, not confirmed: the answer is the draw
+    by stratum (counts only) to check before confirming or discarding it. The head of the PDU only (403 for
+    any other role or another PDU); a PDU code that names no PDU, a sample larger than the population, or a
+    period reversed or in the future answer 422 and store nothing. A stratum with no cases is in the answer
+    with a population of 0, not an error."""
+    staff = staff_of(request)
+    selectors.require_head(staff)
+    pdu = pdu_by_code(payload.pdu)
+    if pdu is None:
+        raise field_error("pdu", "There is no PDU with this code")
+    drawn = services.draw_round(by=staff, pdu=pdu, **payload.model_dump(exclude={"pdu"}))
+    return Status(201, selectors.round_for(staff, drawn.pk))
+
+
+@router.post(
+    "/rounds/{round_id}/confirm", response={200: RoundDetailOut, **WRITE_ERRORS}, summary="Confirm a draw"
+)
+def confirm_round(request: HttpRequest, round_id: Path[Id]) -> selectors.RoundPage:
+    """The drawn sample becomes the cases to review; a round already confirmed or discarded answers 422."""
+    staff = staff_of(request)
+    selectors.round_for(staff, round_id)
+    services.confirm_round(by=staff, round_id=round_id)
+    return selectors.round_for(staff, round_id)
+
+
+@router.post(
+    "/rounds/{round_id}/discard", response={200: RoundDetailOut, **WRITE_ERRORS}, summary="Discard a draw"
+)
+def discard_round(request: HttpRequest, round_id: Path[Id]) -> selectors.RoundPage:
+    """Discard a drawn round before it is confirmed (kept as a record of what was seen); a confirmed round
+    answers 422."""
+    staff = staff_of(request)
+    selectors.round_for(staff, round_id)
+    services.discard_round(by=staff, round_id=round_id)
+    return selectors.round_for(staff, round_id)
+
+
+@router.post(
+    "/rounds/{round_id}/reviewers",
+    response={200: AssignmentOut, **WRITE_ERRORS},
+    summary="Give a round's cases to reviewers",
+)
+def assign_reviewers(request: HttpRequest, round_id: Path[Id], payload: ReviewersIn) -> services.Assignment:
+    """Give each case of a confirmed round not yet assigned to one of the reviewers (two for a case marked
+    twice), never to a reviewer of the team whose work it is; a staff code that is not one of the PDU's
+    current practitioners or SPOs answers 422 and assigns nothing."""
+    staff = staff_of(request)
+    found = selectors.round_for(staff, round_id)
+    candidates = {s.staff_code: s for s in selectors.reviewer_candidates(found.round)}
+    unknown = [code for code in payload.reviewers if code not in candidates]
+    if unknown:
+        raise field_error("reviewers", f"Not a reviewer of this PDU: {', '.join(unknown)}")
+    chosen = [candidates[code] for code in payload.reviewers]
+    return services.assign_reviews(by=staff, round_id=round_id, reviewers=chosen)
 
 
 # --- results ------------------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from evenhand.org.access import is_current
-from evenhand.org.models import Role, StaffMember
+from evenhand.org.models import StaffMember
 from evenhand.people.access import visible_people
 
 from ..judgement import ANSWERS
@@ -27,9 +27,8 @@ from ..models import (
     RoundStatus,
     SampledCase,
 )
+from ..selectors import REVIEWER_ROLES
 from .rounds import ensure_runs_rounds
-
-REVIEWER_ROLES = (Role.PRACTITIONER, Role.SPO)
 
 
 @dataclass(frozen=True)
