@@ -263,14 +263,21 @@ def _decisions(b: Any, built: list[Table], kind: str) -> Population:
     hi = int(b.local.utc(np.array([period.end_day]), np.zeros(1, dtype=np.int64))[0]) + DAY
     person_row = _person_rows(b, built)
     if kind in (SetKind.ENFORCEMENT, SetKind.RECALL):
-        found = [t for t in built if t.name == "cases_enforcementdecision"]
-        subject = np.concatenate([np.asarray(t.columns["id"]) for t in found]) if found else np.zeros(0, int)
+        # After risk information: a decision of a table that has the column and holds a value in it.
         after_information = np.concatenate(
-            [np.full(len(t), "risk_information_id" in t.columns) for t in found] or [np.zeros(0, bool)]
+            [
+                ~t.nulls.get("risk_information_id", np.zeros(len(t), bool))
+                if "risk_information_id" in t.columns
+                else np.zeros(len(t), bool)
+                for t in built
+                if t.name == "cases_enforcementdecision"
+            ]
+            or [np.zeros(0, bool)]
         )
         d, _ = _of(
-            built, "cases_enforcementdecision", "sentence_id", "decision", "decided_by_id", "decided_at"
+            built, "cases_enforcementdecision", "id", "sentence_id", "decision", "decided_by_id", "decided_at"
         )
+        subject = d["id"]
         when = _seconds(d["decided_at"])
         recall = np.isin(d["decision"], RECALL_DECISIONS) | after_information
         keep = (when >= lo) & (when < hi) & (recall if kind == SetKind.RECALL else ~recall)
