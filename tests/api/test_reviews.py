@@ -26,6 +26,7 @@ from evenhand.review.services.moderation import OWN_MARKING
 from tests.api.conftest import API, today
 from tests.factories import PDUFactory, StaffMemberFactory, TeamFactory
 from tests.review.conftest import case_round, unit  # noqa: F401  (the fixture)
+from tests.review.test_decision_rounds import RATIONALE, decisions, enforcement_round  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
@@ -40,9 +41,12 @@ def get(client, path):
     return client.get(f"{API}{path}")
 
 
-def hidden_in(response, people) -> list[str]:
-    """What of the people's identity a response shows: CRN, surname, first name, ethnicity label."""
+def hidden_in(response, people, staff=()) -> list[str]:
+    """What of the people's identity a response shows: CRN, surname, first name, ethnicity label. The names of
+    ``staff`` the response may name are left out first (a practitioner called White is not an ethnic group)."""
     text = json.dumps(response.json())
+    for member in staff:
+        text = text.replace(member.full_name, "")
     found = []
     for person in people:
         for value in (
@@ -359,6 +363,18 @@ def test_a_reviewer_reads_their_queue_and_review_blind(marked, client_for):
         assert "reviewer" not in response.content.decode()
 
 
+def test_a_decision_review_shows_the_judged_decision_blind(decisions, client_for):  # noqa: F811
+    round_ = confirm_round(by=decisions["head"], round_id=enforcement_round(decisions, seed=11).pk)
+    reviewer = StaffMemberFactory(grade=Grade.PO, team=TeamFactory(pdu=decisions["pdu"]))
+    assign_reviews(by=decisions["head"], round_id=round_.pk, reviewers=[reviewer])
+    review = Review.objects.filter(reviewer=reviewer).select_related("sampled__person").first()
+    opened = get(client_for(reviewer), f"/reviews/{review.pk}")
+    assert opened.status_code == 200
+    facts = {f["label"]: f["text"] for f in opened.json()["case"]["decision"]}
+    assert facts["Reasons"] == RATIONALE and facts["The rule's proposal"] == "Breach action initiated"
+    assert hidden_in(opened, [review.sampled.person]) == []
+
+
 def test_a_reviewer_answers_and_submits_all_or_nothing(marked, client_for):
     review = marked["open"]
     client = client_for(review.reviewer)
@@ -598,7 +614,7 @@ def test_results_of_a_practitioner_are_theirs_and_their_line_managers(marked, ou
         pytest.skip("the case drawn has no practitioner")
     own = get(client_for(practitioner), f"/reviews/staff/{practitioner.staff_code}/results")
     assert own.status_code == 200 and own.json()["own"]
-    assert hidden_in(own, [marked["sampled"].person]) == []
+    assert hidden_in(own, [marked["sampled"].person], staff=[practitioner]) == []
     for who in ("analyst", "other_spo", "other_head"):
         refused = get(client_for(outsiders[who]), f"/reviews/staff/{practitioner.staff_code}/results")
         assert refused.status_code == 403

@@ -9,15 +9,25 @@ the view or the refusal.
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
+from django.utils import timezone
 
-from evenhand.assessment.models import Assessment, DiversityTopic, PlanGoal, SentencePlan, TierCalculation
+from evenhand.assessment.models import (
+    Assessment,
+    DiversityFactor,
+    DiversityTopic,
+    PlanGoal,
+    PreSentenceReport,
+    SentencePlan,
+    TierCalculation,
+)
 from evenhand.audit.models import Channel
 from evenhand.audit.services import log_refused_staff_view
-from evenhand.cases.models import Sentence
+from evenhand.cases.models import Allocation, EnforcementDecision, Sentence
 from evenhand.org.access import is_current
 from evenhand.org.models import Role, StaffMember
 from evenhand.people.access import pseudonym
@@ -71,6 +81,8 @@ class BlindCase:
     tier: str | None
     topics: list[tuple[str, str, str]]  # the diversity conversation: topic, status, in their words
     goals: list[tuple[str, str, str]]  # the plan: need, goal, status
+    # A decision review's judged record as (label, text) rows; staff by grade, never by name.
+    decision: list[tuple[str, str]]
 
 
 @dataclass(frozen=True)
@@ -119,6 +131,135 @@ def review_queue(*, viewer: StaffMember) -> list[QueueRow]:
     ]
 
 
+def _day(when: dt.datetime | None) -> str:
+    return f"{timezone.localtime(when):%d %B %Y}" if when else "Not recorded"
+
+
+def _enforcement_decision(person_id: int, subject_id: int) -> list[tuple[str, str]]:
+    """An enforcement or recall decision: what the rule proposed, what was decided, when, by which grade and
+    why; the failures or the risk information it answers, and any manager's endorsement."""
+    decision = (
+        EnforcementDecision.objects.select_related(
+            "decided_by", "risk_information", "endorsement__endorsed_by"
+        )
+        .filter(pk=subject_id, sentence__person_id=person_id)
+        .first()
+    )
+    if decision is None:
+        return []
+    rows = [
+        ("Decision", decision.get_decision_display()),
+        ("The rule's proposal", decision.get_proposed_display() or "None recorded"),
+        ("Decided on", _day(decision.decided_at)),
+        ("Decided by", decision.decided_by.get_grade_display()),
+        ("Reasons", decision.rationale),
+    ]
+    failures = [
+        f"{c.get_type_display()}, {timezone.localtime(c.starts_at):%d %B %Y}"
+        for c in decision.triggering_contacts.order_by("starts_at")
+    ]
+    if failures:
+        rows.append(("Failures it answers", "; ".join(failures)))
+    information = decision.risk_information
+    if information is not None:
+        rows += [
+            (
+                "Risk information",
+                f"{information.get_source_display()}, received {_day(information.received_at)}, "
+                f"{information.get_reliability_display().lower()}, {information.get_urgency_display().lower()}",
+            ),
+            ("What was learned", information.summary),
+            ("Decision due by", _day(information.decision_due_at)),
+        ]
+    endorsement = getattr(decision, "endorsement", None)
+    if endorsement is not None:
+        rows.append(
+            (
+                "Endorsed",
+                f"By a {endorsement.endorsed_by.get_grade_display()} on {_day(endorsement.endorsed_at)}: "
+                f"{endorsement.rationale}",
+            )
+        )
+    return rows
+
+
+def _allocation(person_id: int, subject_id: int) -> list[tuple[str, str]]:
+    """An allocation: to which grade, from when, why, the capacity shown, and whether the case was sensitive."""
+    allocation = (
+        Allocation.objects.select_related("practitioner", "allocated_by", "sentence")
+        .filter(pk=subject_id, sentence__person_id=person_id)
+        .first()
+    )
+    if allocation is None:
+        return []
+    flags = allocation.sentence.offences.filter(is_main=True).values_list(
+        "racially_or_religiously_aggravated", "hate_crime", "domestic_abuse", "sexual"
+    )
+    sensitive = [
+        label
+        for row in flags
+        for flag, label in zip(
+            row, ("racially or religiously aggravated", "hate crime", "domestic abuse", "sexual"), strict=True
+        )
+        if flag
+    ]
+    capacity = (
+        f"{allocation.capacity_before}% before, {allocation.capacity_after}% with the case"
+        if allocation.capacity_before is not None
+        else "Not recorded"
+    )
+    return [
+        ("Allocated to", allocation.practitioner.get_grade_display()),
+        ("From", f"{allocation.start_date:%d %B %Y}"),
+        ("Reason", allocation.get_reason_display()),
+        ("Reasons given", allocation.rationale or "None recorded"),
+        ("Allocated by", allocation.allocated_by.get_grade_display()),
+        ("Allocated on", _day(allocation.allocated_at)),
+        ("Capacity shown", capacity),
+        ("Sensitive offence", ", ".join(sensitive).capitalize() if sensitive else "None recorded"),
+    ]
+
+
+def _report(person_id: int, subject_id: int) -> list[tuple[str, str]]:
+    """A pre-sentence report: its format and hearing, the author's grade, the analysis, the diversity section
+    and the proposal with its reasons and alternatives (the court's name is kept: it says nothing of who)."""
+    report = (
+        PreSentenceReport.objects.select_related("author", "main_offence")
+        .filter(pk=subject_id, person_id=person_id)
+        .first()
+    )
+    if report is None:
+        return []
+    # The ethnicity factor carries the record's ethnicity field: a blind reviewer sees only that it was written.
+    labels = dict(DiversityFactor.choices)
+    diversity = "; ".join(
+        f"{labels.get(k, k)}: {'written (not shown in a blind review)' if k == DiversityFactor.ETHNICITY else v}"
+        for k, v in (report.diversity or {}).items()
+        if v
+    )
+    return [
+        ("Format", report.get_format_display()),
+        ("Hearing", f"{report.hearing_date:%d %B %Y}"),
+        ("Main offence", report.main_offence.get_category_display()),
+        ("Written by", report.author.get_grade_display()),
+        ("Offence analysis", report.offence_analysis or "None"),
+        ("Circumstances", report.circumstances or "None"),
+        ("Diversity", diversity or "None recorded"),
+        ("Risk analysis", report.risk_analysis or "None"),
+        ("Proposal", report.get_proposal_display() or "None"),
+        ("Reasons for the proposal", report.rationale or "None"),
+        ("Alternatives considered", report.alternatives or "None"),
+    ]
+
+
+JUDGED_RECORDS: dict[str, Callable[[int, int], list[tuple[str, str]]]] = {
+    "enforcement": _enforcement_decision,
+    "recall": _enforcement_decision,
+    "allocation": _allocation,
+    "report": _report,
+}
+
+
 def _blind_case(person_id: int, subject_id: int, kind: str) -> BlindCase:
     sentence = Sentence.objects.filter(pk=subject_id, person_id=person_id).first() if kind == "case" else None
     tier = TierCalculation.objects.filter(person_id=person_id).order_by("-computed_at", "-id").first()
@@ -147,6 +288,7 @@ def _blind_case(person_id: int, subject_id: int, kind: str) -> BlindCase:
         goals=[(g.get_need_display(), g.title, g.get_status_display()) for g in plan.goals.all()]
         if plan
         else [],
+        decision=JUDGED_RECORDS[kind](person_id, subject_id) if kind in JUDGED_RECORDS else [],
     )
 
 

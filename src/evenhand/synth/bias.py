@@ -26,7 +26,18 @@ from evenhand.cases.models import ServiceArea
 from evenhand.people.models import GROUP_OF_ETHNICITY, EthnicGroup, Ethnicity
 from evenhand.review.questions import QUESTION_SETS
 
-CASE_SET = max((s for s in QUESTION_SETS if s.kind == "case"), key=lambda s: s.version)
+# The current version of each kind's question set: each key question is a measure a bias can act on.
+CURRENT_SETS = [
+    max((s for s in QUESTION_SETS if s.kind == kind), key=lambda s: s.version)
+    for kind in dict.fromkeys(s.kind for s in QUESTION_SETS)
+]
+KIND_LABELS = {
+    "case": "case",
+    "enforcement": "enforcement decision",
+    "recall": "recall decision",
+    "allocation": "allocation",
+    "report": "pre-sentence report",
+}
 
 # The decisions the generator makes with a probability, and so the places bias can act.
 MEASURES: dict[str, str] = {
@@ -56,8 +67,10 @@ MEASURES: dict[str, str] = {
     "declared ethnicity of the member of staff who raised it)",
     "review_sufficient": "a key question of a reviewed case is judged sufficient (every key question)",
     **{
-        f"review:{key.number}": f"key question {key.number} of a reviewed case is judged sufficient"
-        for key in CASE_SET.key_questions
+        f"review:{key.number}": f"key question {key.number} of a reviewed {KIND_LABELS[spec.kind]} is judged "
+        "sufficient"
+        for spec in CURRENT_SETS
+        for key in spec.key_questions
     },
     **{
         f"referral:{area}": f"a referral is made to {label.lower()} services"
@@ -68,7 +81,7 @@ MEASURES: dict[str, str] = {
 # design-weighted estimates), not by the equality engine's catalogue of casework measures.
 STAFF_MEASURES = frozenset({"promotion", "temporary_promotion", "pqip_offered", "grievance_upheld"})
 REVIEW_MEASURES = frozenset(
-    {"review_sufficient", *(f"review:{key.number}" for key in CASE_SET.key_questions)}
+    {"review_sufficient", *(f"review:{key.number}" for spec in CURRENT_SETS for key in spec.key_questions)}
 )
 MINORITY = "minority"
 RECORDED_GROUPS = (

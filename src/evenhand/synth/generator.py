@@ -138,7 +138,7 @@ def generate(
         emit(staff_tables)
         if progress:
             progress("organisation", 1, 1)
-        case_set = reviews.case_set()  # the question set the review rounds answer
+        question_sets = reviews.question_sets()  # what the review rounds answer
         for p in range(chosen.pdus):
             started = time.perf_counter()
             tables = builder.build(p, np.random.default_rng(seeds[p + 1]))
@@ -147,7 +147,7 @@ def generate(
             tables += plans.tables(builder, tables)  # sentence plans and pre-sentence reports
             timings["generating"] = timings.get("generating", 0.0) + time.perf_counter() - started
             reviewing = time.perf_counter()
-            tables += reviews.tables(builder, tables, case_set)  # a completed case review round
+            tables += reviews.tables(builder, tables, question_sets)  # completed case and decision rounds
             timings["reviews"] = timings.get("reviews", 0.0) + time.perf_counter() - reviewing
             emit(tables)
             if progress:

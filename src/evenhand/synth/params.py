@@ -296,10 +296,12 @@ PSR_FORMATS = {"fast_oral": 0.30, "fast_short": 0.45, "standard": 0.25}
 PSR_CUSTODY = {"CO": 0.03, "SSO": 0.12, "CUS": 0.65}
 PSR_CUSTODY_HIGH_ROSH = 0.08
 
-# Case review rounds (synth.reviews): the share of PDUs with a completed round over the period, its sample
-# (review.sampling's allocation: a minimum per stratum, the rest in proportion) and its double marking.
+# Review rounds (synth.reviews): the share of PDUs with completed rounds over the period, the sample of a case
+# round and of each decision round (review.sampling's allocation: a minimum per stratum, the rest in
+# proportion) and their double marking.
 REVIEW_PDU_SHARE = 1.0
 REVIEW_SAMPLE_SIZE = 120
+REVIEW_DECISION_SAMPLE_SIZE = 40
 REVIEW_MINIMUM_PER_STRATUM = 3
 REVIEW_DOUBLE_MARK_SHARE = 0.10
 # A key question is sufficient with probability expit(logit(REVIEW_SUFFICIENT) - REVIEW_CAPACITY_SLOPE x

@@ -672,6 +672,11 @@ class BlindGoalOut(Schema):
     status: str
 
 
+class JudgedFactOut(Schema):
+    label: str
+    text: str
+
+
 class BlindCaseOut(Schema):
     label: str = Field(description="The pseudonym")
     sentence: str | None
@@ -679,6 +684,14 @@ class BlindCaseOut(Schema):
     tier: str | None
     topics: list[BlindTopicOut] = Field(description="The diversity conversation, which is judged")
     goals: list[BlindGoalOut] = Field(description="The sentence plan, which is judged")
+    decision: list[JudgedFactOut] = Field(
+        description="A decision review's judged record (the decision, allocation or report), staff by grade; "
+        "empty for a case review"
+    )
+
+    @staticmethod
+    def resolve_decision(case: door.BlindCase) -> list[dict[str, str]]:
+        return [{"label": label, "text": text} for label, text in case.decision]
 
     @staticmethod
     def resolve_topics(case: door.BlindCase) -> list[dict[str, str]]:
