@@ -219,7 +219,7 @@ def analyse(
         models=models,
         skipped=skipped,
     )
-    _control_false_discoveries(analysis)
+    control_false_discoveries(analysis)
     analysis.seconds = time.perf_counter() - started
     return analysis
 
@@ -252,27 +252,53 @@ class _Part:
 
 
 def _measure(measure: Measure, source: Source, settings: Settings) -> _Part | None:
-    characteristic, reference = settings.characteristic, settings.reference_group
+    characteristic = settings.characteristic
     rows = measure_cells(measure, source)
     if rows.empty:
         return None
     drivers = [d for d in measure.drivers if d != characteristic]
-    unit_drivers = [d for d in drivers if d != "region"]
     keys = list(dict.fromkeys(["region", "pdu", "team", characteristic, *drivers]))
     # One row per sentence: at national scale nearly every sentence has a combination of its own, so adding
     # up by every key first would save nothing.
     fine = rows[[*keys, "national", "trials", "events"]].rename(columns={characteristic: "group"})
+    return compare_cells(
+        measure.key,
+        fine,
+        drivers=drivers,
+        driver_names=DRIVER_NAMES,
+        by_team=measure.by_team,
+        settings=settings,
+    )
 
+
+def compare_cells(
+    key: str,
+    fine: pd.DataFrame,
+    *,
+    drivers: Sequence[str],
+    driver_names: dict[str, str],
+    by_team: bool,
+    settings: Settings,
+) -> _Part:
+    """Steps 1 to 3 of the module docstring for one measure's cells: ``fine`` has the units (national,
+    region, pdu, team), ``group`` (categorical), the ``drivers`` and per row the trials and events. Shared by
+    the catalogue's measures and the measures other apps register (:mod:`.registry`)."""
+    reference = settings.reference_group
+    drivers = list(drivers)
+    unit_drivers = [d for d in drivers if d != "region"]
     groups = []
     for level in LEVELS:
         counts = sum_by(fine, [level, "group"], ["trials", "events"])
         counts = counts.rename(columns={level: "unit", "trials": "n"})
         compared = compare_within(counts, reference=reference, min_n=settings.min_n, alpha=settings.alpha)
         groups.append(compared.assign(level=level))
-    group_table = pd.concat(groups, ignore_index=True).assign(measure=measure.key)
+    group_table = pd.concat(groups, ignore_index=True).assign(measure=key)
 
-    model = "adjusted for " + ", ".join(DRIVER_NAMES[d] for d in drivers)
-    if fine.loc[(fine["group"] == reference).to_numpy(), "trials"].sum() > 0:
+    model = "adjusted for " + ", ".join(driver_names[d] for d in drivers)
+    if not drivers:
+        adjusted_table = pd.DataFrame(columns=["group"])
+        model = "no adjusted model: the measure has no legitimate drivers to adjust for"
+    elif fine.loc[(fine["group"] == reference).to_numpy(), "trials"].sum() > 0:
         result = adjusted_comparison(
             fine,
             outcome="events",
@@ -292,7 +318,7 @@ def _measure(measure: Measure, source: Source, settings: Settings) -> _Part | No
     else:
         adjusted_table = pd.DataFrame(columns=["group"])
         model = "no adjusted model: the reference group is not in this measure's population"
-    adjusted_table = adjusted_table.assign(measure=measure.key)
+    adjusted_table = adjusted_table.assign(measure=key)
 
     try:
         expected = expected_events(
@@ -310,7 +336,7 @@ def _measure(measure: Measure, source: Source, settings: Settings) -> _Part | No
     dispersion = float(expected["variance"].sum() / total_expected) if total_expected > 0 else float("nan")
     units = []
     levels = (("region", None), ("pdu", "region"), ("team", "pdu"))
-    for level, parent in levels if measure.by_team else levels[:2]:
+    for level, parent in levels if by_team else levels[:2]:
         by = [level, "group"] if parent is None else [level, parent, "group"]
         summed = sum_by(expected, by, ["n", "observed", "expected", "variance"])
         # Sentences with no allocation have no team: they count in their PDU and region only.
@@ -327,7 +353,7 @@ def _measure(measure: Measure, source: Source, settings: Settings) -> _Part | No
         compared.insert(0, "parent", "national" if parent is None else summed[parent].to_numpy())
         compared.insert(0, "unit", summed[level].to_numpy())
         units.append(compared.assign(level=level))
-    unit_table = pd.concat(units, ignore_index=True).assign(measure=measure.key)
+    unit_table = pd.concat(units, ignore_index=True).assign(measure=key)
     return _Part(group_table, adjusted_table, unit_table, dispersion, model)
 
 
@@ -347,7 +373,7 @@ def _no_units() -> pd.DataFrame:
     return pd.DataFrame(columns=["unit", "parent", "group", "level", "measure", "p_value", "odds_ratio"])
 
 
-def _control_false_discoveries(analysis: Analysis) -> None:
+def control_false_discoveries(analysis: Analysis) -> None:
     """One Benjamini-Hochberg family for the report (groups, adjusted, regions and PDUs); one per measure for
     the team drill-down. Then the flag rule on each comparison's own ratio."""
     settings = analysis.settings

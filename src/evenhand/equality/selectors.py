@@ -31,6 +31,7 @@ from .engine import DEFAULT_REFERENCE, UNRECORDED, Analysis, BadRequest, Setting
 from .measures import AGE_BANDS, CATALOGUE, CHARACTERISTICS, Measure, Period
 from .models import StoredFigures
 from .periods import last_twelve_months
+from .registry import RegisteredMeasure
 from .stored import unpack
 
 CACHE_ALIAS = "equality"
@@ -138,7 +139,7 @@ class QueryError(BadRequest):
 class Query:
     """A checked question: one measure, split by one characteristic, for one unit, over one period."""
 
-    measure: Measure
+    measure: Measure | RegisteredMeasure  # a catalogue measure, or one another app registered
     period: Period
     settings: Settings
     unit: Unit
@@ -478,7 +479,11 @@ class UnitFigures:
 
 def unit_figures(figures: Figures, query: Query) -> UnitFigures:
     """The measure's figures for the query's unit and the units one level down."""
-    analysis = figures.analysis
+    return analysis_unit_figures(figures.analysis, query)
+
+
+def analysis_unit_figures(analysis: Analysis, query: Query) -> UnitFigures:
+    """:func:`unit_figures` from an analysis itself (one of a registered population, which is not stored)."""
     key, unit = query.measure.key, query.unit
     child_level = CHILD_LEVEL[unit.level]
     groups = analysis.groups

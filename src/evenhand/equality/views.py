@@ -184,7 +184,7 @@ def _page(
         "q_threshold": query.settings.q_threshold,
         "min_n": query.settings.min_n,
         "missing": unit_figures.missing,
-        **_model_words(unit_figures.model),
+        **model_words(unit_figures.model),
         "child_level": unit_figures.child_level,
         "children_name": UNITS_OF_LEVEL[unit_figures.child_level],
         "children_words": UNITS_IN_A_SENTENCE[unit_figures.child_level],
@@ -195,8 +195,8 @@ def _page(
     }
     if unit_figures.missing:
         return page
-    page.update(_group_section(unit_figures, label))
-    page.update(_units_section(unit_figures, units, label, link, requested_group))
+    page.update(group_section(unit_figures, label))
+    page.update(units_section(unit_figures, units, label, link, requested_group))
     page.update(_trend_section(selectors.trend_table(query, figures), query, label))
     return page
 
@@ -204,7 +204,7 @@ def _page(
 NO_UNIT_MODEL = "; no unit model: "
 
 
-def _model_words(model: str) -> dict[str, str]:
+def model_words(model: str) -> dict[str, str]:
     """The engine's account of its models, in two parts: what the adjusted comparison adjusted for (or why
     there is none), and why there is no unit comparison, if there is none."""
     adjusted, _, units = model.partition(NO_UNIT_MODEL)
@@ -213,7 +213,7 @@ def _model_words(model: str) -> dict[str, str]:
     return {"model": adjusted, "no_model": "", "no_unit_model": units}
 
 
-def _group_section(figures: selectors.UnitFigures, label: Callable[[Any], str]) -> dict[str, Any]:
+def group_section(figures: selectors.UnitFigures, label: Callable[[Any], str]) -> dict[str, Any]:
     query = figures.query
     groups = figures.groups
     rows = [
@@ -246,6 +246,10 @@ def _group_section(figures: selectors.UnitFigures, label: Callable[[Any], str]) 
                 "q_value": NOT_APPLICABLE if row["is_reference"] else p_value_text(row["adjusted_q_value"]),
                 "crude_flagged": _flag(row["crude_flagged"]),
                 "flagged": _flag(row["adjusted_flagged"]),
+                # A gap flagged crude and not once adjusted: the drivers adjusted for explain it.
+                "explained": _flag(row["crude_flagged"])
+                and not _flag(row["adjusted_flagged"])
+                and not _missing(row["adjusted_relative_rate"]),
                 "note": str(row["note"] or ""),
             }
             for code, row in adjusted.iterrows()
@@ -310,7 +314,7 @@ def _unit_row(
     }
 
 
-def _units_section(
+def units_section(
     figures: selectors.UnitFigures,
     units: selectors.Organisation,
     label: Callable[[Any], str],

@@ -6,6 +6,7 @@ from django import forms
 
 from evenhand.core.forms import GovukForm, govuk_messages
 
+from .catalogue import STAFF
 from .measures import CHARACTERISTICS
 from .models import ANSWERS, StaffCharacteristic
 
@@ -61,3 +62,40 @@ class PduFiguresForm(GovukForm):
     characteristic = forms.ChoiceField(
         choices=list(CHARACTERISTICS.items()), required=False, label="Split by", initial="ethnic_group"
     )
+
+
+class ComparisonForm(GovukForm):
+    """Which workforce measure the comparison page shows, split by what, for which unit (a head of PDU's
+    own PDU; England and Wales for an HR analyst, when left empty)."""
+
+    measure = forms.ChoiceField(
+        choices=[(key, m.title) for key, m in STAFF.measures.items()], required=False, label="Measure"
+    )
+    characteristic = forms.ChoiceField(
+        choices=list(CHARACTERISTICS.items()), required=False, label="Split by", initial="ethnic_group"
+    )
+    unit = forms.CharField(
+        max_length=12,
+        required=False,
+        label="Region or PDU code",
+        help_text="Leave empty for England and Wales",
+    )
+
+    def __init__(self, *args: Any, start: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.start = start
+
+    def asked(self) -> dict[str, str]:
+        """The question with its defaults: promotion, by ethnic group, at the viewer's starting unit."""
+        data = self.cleaned_data if self.is_bound else {}
+        return {
+            "measure": data.get("measure") or "promotion",
+            "characteristic": data.get("characteristic") or "ethnic_group",
+            "unit": _unit_code(data.get("unit") or "") or self.start,
+        }
+
+
+def _unit_code(text: str) -> str:
+    """A region or PDU code as typed (upper case), or ``national``."""
+    code = text.strip()
+    return "national" if code.lower() == "national" else code.upper()
