@@ -8,6 +8,7 @@ from evenhand.core.forms import GovukForm, govuk_messages
 
 from .measures import CHARACTERISTICS
 from .models import ANSWERS, StaffCharacteristic
+from .publication import PublicationPeriod, unit_code
 
 HINTS: dict[str, str] = {
     StaffCharacteristic.ETHNICITY: "The categories of the 2021 census.",
@@ -61,3 +62,34 @@ class PduFiguresForm(GovukForm):
     characteristic = forms.ChoiceField(
         choices=list(CHARACTERISTICS.items()), required=False, label="Split by", initial="ethnic_group"
     )
+
+
+class PublishForm(GovukForm):
+    """Publish a period's workforce report for a unit (a POST from the releases page): the period and the
+    unit parsed as the command parses them, with the same words when they do not."""
+
+    govuk_errors = {"period": "Enter the period to publish"}
+
+    period = forms.CharField(
+        max_length=12,
+        label="Period",
+        help_text="A year (2025), a financial year (2025-26) or a quarter (2026Q1)",
+    )
+    unit = forms.CharField(
+        max_length=12,
+        required=False,
+        label="Region or PDU code",
+        help_text="Leave empty for England and Wales",
+    )
+
+    def clean_period(self) -> PublicationPeriod:
+        try:
+            return PublicationPeriod.parse(self.cleaned_data["period"])
+        except ValueError as error:
+            raise forms.ValidationError(str(error)) from None
+
+    def clean_unit(self) -> str:
+        try:
+            return unit_code(self.cleaned_data["unit"])
+        except ValueError as error:
+            raise forms.ValidationError(str(error)) from None
