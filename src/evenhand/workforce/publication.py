@@ -22,8 +22,10 @@ sickness; those who applied for PQiP are the numerator of one table and the deno
 applicants at a recruitment stage likewise; a group's sensitive allocations are a column of one table and the
 denominator of the next); and the people with an event are at most the events (a grievance raiser at most the
 grievances), leavers by each reason together at most the leavers, the staff in post at the end, the eligible
-for PQiP and the practitioners at most the group's staff. The people without an event are never published
-but follow from the two published counts, so they are implied cells, protected too.
+for PQiP and the practitioners at most the group's staff; and, because a breakdown is shown only where the
+unit passes the declaration rule, those who declared at least that share (60%) of the unit's staff. The
+people without an event are never published but follow from the two published counts, so they are implied
+cells, protected too.
 
 Counts of 1 to 4 are suppressed (``[c]``) and secondary suppression is chosen by ``disclosure.protect`` so
 that none can be narrowed to within 5 of its value from every table together; the auditor then attacks the
@@ -228,6 +230,7 @@ class _Builder:
         c = report.characteristic
         if report.representation is not None:
             self.representation(c, report.representation)
+            self.declaration_rule(c, report.threshold)
         for measure in report.measures:
             if measure.table is not None:
                 self.measure(c, measure)
@@ -269,6 +272,13 @@ class _Builder:
             f"{c}: staff by grade",
         )
         self.at_most([key(c, ("staff",), DECLARED)], [self.unit], f"{c}: the declared within the unit")
+
+    def declaration_rule(self, c: str, threshold: float) -> None:
+        """A breakdown is shown only where at least ``threshold`` of the unit's staff declared: so its showing
+        tells a reader that those who declared are at least that share of the unit's staff."""
+        declared = key(c, ("staff",), DECLARED)
+        if declared in self.system:
+            self.system.at_least_share(declared, self.unit, threshold, f"{c}: the declaration rule")
 
     def measure(self, c: str, measure: MeasureTable) -> None:
         assert measure.table is not None
