@@ -124,6 +124,7 @@ def test_a_region_is_compared_with_its_own_population(london):
     assert by_sex.population is None
 
 
+@pytest.mark.django_db
 def test_a_region_without_census_figures_says_so():
     team = TeamFactory(pdu=PDUFactory(code="PWXX", region=RegionFactory(code="XX")))
     staff(team, Grade.PSO, "W1", 10)

@@ -105,7 +105,7 @@ class AdjustedFigureOut(Schema):
     note: str
 
 
-class MeasureOut(Schema):
+class WorkforceMeasureOut(Schema):
     key: str
     title: str
     section: str
@@ -177,7 +177,7 @@ class MeasuresOut(Schema):
     population: PopulationOut | None
     population_missing: str | None
     representation: list[RepresentationOut]
-    measures: list[MeasureOut]
+    measures: list[WorkforceMeasureOut]
     summaries: list[SummaryOut]
 
 
@@ -359,7 +359,7 @@ def pdu_measures(request: HttpRequest, query: Query[PduMeasuresQuery]) -> Any:
 # --- the published reports ----------------------------------------------------------------------------------
 
 
-class ReleaseOut(Schema):
+class WorkforceReleaseOut(Schema):
     id: int
     period: str
     unit: str
@@ -389,12 +389,12 @@ class ReleaseOut(Schema):
         return {kind: reverse("workforce-release-file", args=[release.pk, kind]) for kind in FILES}
 
 
-class ReleasePage(Schema):
-    items: list[ReleaseOut]
+class WorkforceReleasePage(Schema):
+    items: list[WorkforceReleaseOut]
     count: int
 
 
-@router.get("/releases", response={200: ReleasePage, **MEASURE_ERRORS}, summary="Published reports")
+@router.get("/releases", response={200: WorkforceReleasePage, **MEASURE_ERRORS}, summary="Published reports")
 def release_list(request: HttpRequest, page: Query[PageQuery]) -> Any:
     """Every published workforce report, newest first, with who published it, its checksum, the disclosure
     audit's result and where to download its files. For HR analysts (403 otherwise)."""
@@ -405,7 +405,7 @@ def release_list(request: HttpRequest, page: Query[PageQuery]) -> Any:
 # --- one's own profile --------------------------------------------------------------------------------------
 
 
-class AnswerOut(Schema):
+class ProfileAnswerOut(Schema):
     characteristic: str
     question: str
     value: str = Field(description='The answer\'s code, or "" when not declared')
@@ -414,8 +414,8 @@ class AnswerOut(Schema):
 
 
 class ProfileOut(Schema):
-    answers: list[AnswerOut] = Field(description="The answer that stands to each question")
-    history: list[AnswerOut] = Field(description="Every answer given, newest first")
+    answers: list[ProfileAnswerOut] = Field(description="The answer that stands to each question")
+    history: list[ProfileAnswerOut] = Field(description="Every answer given, newest first")
 
 
 class ProfileIn(Schema):
