@@ -33,7 +33,9 @@ from evenhand.people.access import record_token
 
 from .walk import (
     API_CHANNEL,
+    NOT_CASEWORK_FORMS,
     OWN_FORMS,
+    OWN_OPERATIONS,
     ROLES,
     WEB_CHANNEL,
     ApiOperation,
@@ -174,7 +176,13 @@ def test_web_route(world: World, db: Any, route: WebRoute, role: Role) -> None:
         exchanges.append(web_exchange(signed_in(client, staff), "POST", path, BAD_FORM, "bad body"))
     takes_get = exchanges[0].status != 405
     takes_post = any(e.status != 405 for e in exchanges[1:])
-    form = signed_in_only and takes_get and takes_post and route.route not in OWN_FORMS
+    form = (
+        signed_in_only
+        and takes_get
+        and takes_post
+        and route.route not in OWN_FORMS
+        and role.key not in NOT_CASEWORK_FORMS.get(route.route, ())
+    )
     plain_read = takes_get and not takes_post and ends_with_readable_record(route.route)
     problems = []
     for exchange in exchanges:
@@ -225,7 +233,8 @@ def judge_api(
         return problems + leaks(world, role, exchange)
     if role.refused_on_target and person_bearing and status not in refusals:
         problems.append(f"{exchange}: {role.key} may not open {role.target}'s record: want 404")
-    if role.read_only and not operation.is_read and 200 <= status < 300:
+    own = operation.path.endswith(OWN_OPERATIONS)
+    if role.read_only and not operation.is_read and not own and 200 <= status < 300:
         problems.append(f"{exchange}: {role.key} records no casework: want a refusal")
     if (
         operation.is_read

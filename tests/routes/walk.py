@@ -387,6 +387,11 @@ READABLE_KINDS = (
 # Forms about the signed-in member of staff themselves, not casework: every current member of staff may use
 # them, read-only roles included (their own equality profile, workforce app).
 OWN_FORMS = ("my-equality-profile/",)
+# The API's own-profile operation, which every current member of staff may use the same way.
+OWN_OPERATIONS = ("/workforce/my-profile",)
+# Forms that record no casework, each used by the read-only roles named: the HR analyst publishes the
+# workforce report (workforce app).
+NOT_CASEWORK_FORMS = {"workforce/releases/": ("hr_analyst",)}
 
 QUERY_VALUES = {"measure": "recall"}
 # Path parameters that are not records: a value that names something real.

@@ -39,6 +39,7 @@ from .routers import (
     risk_information,
     sentences,
     voice,
+    workforce,
     workload,
 )
 from .routers.common import NOT_FOUND
@@ -76,6 +77,7 @@ api.add_router("/equality", equality.router)
 api.add_router("/voice", voice.router)
 api.add_router("/imports", imports.router)
 api.add_router("/reviews", reviews.router)
+api.add_router("/workforce", workforce.router)
 
 
 def error(

@@ -6,13 +6,16 @@ published in two tables is one cell, so hiding it in one table hides it in the o
 never published but follows from published ones (the people without the outcome, ``n - events``): it can
 give a person away as surely as a published cell, so it is protected too, but it cannot be suppressed.
 
-A **relation** is linear with coefficients ±1 and nothing on the right:
+A **relation** is linear with coefficients ±1 (one kind has a share instead, of at most 1) and nothing on
+the right:
 
 - ``add(whole, parts)``: the parts add up to the whole (units to their parent, quarters to the year,
   categories to their group, a row's events and non-events to its people);
 - ``equal(a, b)``: two keys that count the same people (measures on one population);
 - ``at_most(smaller, larger)``: the sum of some cells is at most the sum of others (a subset and its set:
-  recall approved and recall requested; licences and orders within the whole caseload).
+  recall approved and recall requested; licences and orders within the whole caseload);
+- ``at_least_share(part, whole, share)``: a count is at least a share of another (a breakdown published
+  only where at least 60% of the staff declared: those who declared are at least 0.6 of the staff).
 
 Besides these, a reader knows every count is 0 or more, and, because zeros are published, that a
 suppressed count is at least 1.
@@ -259,6 +262,16 @@ class CellSystem:
         kept = {cell: w for cell, w in weights.items() if w != 0}
         if kept:
             self._row(False, list(kept), list(kept.values()), name or f"{smaller} at most {larger}")
+
+    def at_least_share(self, part: Key, whole: Key, share: float, name: str = "") -> None:
+        """``part`` is at least ``share`` (from 0 to 1) of ``whole``: ``share * whole - part <= 0``. The share
+        is lowered by a hair so that a part exactly at it (0.6 of 5 is 3.0000000000000004 in floating point)
+        is not taken for one that breaks the relation; the bound a reader gets is as good."""
+        if not 0 <= share <= 1:
+            raise ValueError(f"a share is from 0 to 1, not {share!r}")
+        a, b = self._at(part), self._at(whole)
+        if a != b and share > 0:
+            self._row(False, [b, a], [share - 1e-9, -1.0], name or f"{part} at least {share} of {whole}")
 
     def _row(self, equality: bool, cells: list[int], coefficients: list[float], name: str) -> None:
         self._rows.append((equality, cells, coefficients, name))

@@ -9,6 +9,7 @@ from evenhand.core.forms import GovukForm, govuk_messages
 from .catalogue import STAFF
 from .measures import CHARACTERISTICS
 from .models import ANSWERS, StaffCharacteristic
+from .publication import PublicationPeriod, unit_code
 
 HINTS: dict[str, str] = {
     StaffCharacteristic.ETHNICITY: "The categories of the 2021 census.",
@@ -64,6 +65,16 @@ class PduFiguresForm(GovukForm):
     )
 
 
+def _unit_field() -> forms.CharField:
+    """A region or PDU code, empty for England and Wales."""
+    return forms.CharField(
+        max_length=12,
+        required=False,
+        label="Region or PDU code",
+        help_text="Leave empty for England and Wales",
+    )
+
+
 class ComparisonForm(GovukForm):
     """Which workforce measure the comparison page shows, split by what, for which unit (a head of PDU's
     own PDU; England and Wales for an HR analyst, when left empty)."""
@@ -74,12 +85,7 @@ class ComparisonForm(GovukForm):
     characteristic = forms.ChoiceField(
         choices=list(CHARACTERISTICS.items()), required=False, label="Split by", initial="ethnic_group"
     )
-    unit = forms.CharField(
-        max_length=12,
-        required=False,
-        label="Region or PDU code",
-        help_text="Leave empty for England and Wales",
-    )
+    unit = _unit_field()
 
     def __init__(self, *args: Any, start: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -99,3 +105,29 @@ def _unit_code(text: str) -> str:
     """A region or PDU code as typed (upper case), or ``national``."""
     code = text.strip()
     return "national" if code.lower() == "national" else code.upper()
+
+
+class PublishForm(GovukForm):
+    """Publish a period's workforce report for a unit (a POST from the releases page): the period and the
+    unit parsed as the command parses them, with the same words when they do not."""
+
+    govuk_errors = {"period": "Enter the period to publish"}
+
+    period = forms.CharField(
+        max_length=12,
+        label="Period",
+        help_text="A year (2025), a financial year (2025-26) or a quarter (2026Q1)",
+    )
+    unit = _unit_field()
+
+    def clean_period(self) -> PublicationPeriod:
+        try:
+            return PublicationPeriod.parse(self.cleaned_data["period"])
+        except ValueError as error:
+            raise forms.ValidationError(str(error)) from None
+
+    def clean_unit(self) -> str:
+        try:
+            return unit_code(self.cleaned_data["unit"])
+        except ValueError as error:
+            raise forms.ValidationError(str(error)) from None

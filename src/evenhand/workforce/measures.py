@@ -43,6 +43,7 @@ from evenhand.workload.models import Consultation
 from evenhand.workload.rules import PROTOCOL_FLAGS
 
 from .access import ensure_can_see_aggregates, ensure_can_see_pdu_figures
+from .census import Population, compare_with_population, population_of_unit
 from .models import (
     DECLINED,
     GRADED,
@@ -165,6 +166,10 @@ class WorkforceReport:
     summaries: list[SummaryTable] = field(default_factory=list)
     representation: pd.DataFrame | None = None  # grade by group: n (in grade), events (in group), rate …
     representation_withheld: str = ""
+    # By ethnic group: the census population the representation is compared with (its rows then have
+    # ``population_share`` and ``outside``), or why there is none.
+    population: Population | None = None
+    population_missing: str = ""
     min_n: int = 30
     suppressed: bool = False  # small cells hidden (the head of PDU's view)
 
@@ -914,7 +919,20 @@ def _report(
         report.representation_withheld = withheld
     else:
         report.representation = _representation(rows[rows["group"] != ""])
+        _against_population(report, unit, level)
     return report
+
+
+def _against_population(report: WorkforceReport, unit: str, level: str) -> None:
+    """By ethnic group, each grade's share of staff in each group against the unit's census population."""
+    if report.characteristic != "ethnic_group" or report.representation is None:
+        return
+    population = population_of_unit(unit, level)
+    if population is None:
+        report.population_missing = f"The census figures shipped with Evenhand have no population for {unit}"
+        return
+    report.population = population
+    report.representation = compare_with_population(report.representation, population)
 
 
 _HIDDEN = [
@@ -954,6 +972,9 @@ def suppress_small_cells(report: WorkforceReport) -> WorkforceReport:
         frame = report.representation
         hide = frame["events"] < report.min_n
         frame.loc[hide, ["events", "rate", "rate_low", "rate_high"]] = np.nan
+        if "outside" in frame.columns:
+            frame["outside"] = frame["outside"].astype(object)
+            frame.loc[hide, "outside"] = None
         frame["note"] = frame["note"].astype(object)
         frame.loc[hide, "note"] = small
     report.suppressed = True

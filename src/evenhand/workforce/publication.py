@@ -22,8 +22,10 @@ sickness; those who applied for PQiP are the numerator of one table and the deno
 applicants at a recruitment stage likewise; a group's sensitive allocations are a column of one table and the
 denominator of the next); and the people with an event are at most the events (a grievance raiser at most the
 grievances), leavers by each reason together at most the leavers, the staff in post at the end, the eligible
-for PQiP and the practitioners at most the group's staff. The people without an event are never published
-but follow from the two published counts, so they are implied cells, protected too.
+for PQiP and the practitioners at most the group's staff; and, because a breakdown is shown only where the
+unit passes the declaration rule, those who declared at least that share (60%) of the unit's staff. The
+people without an event are never published but follow from the two published counts, so they are implied
+cells, protected too.
 
 Counts of 1 to 4 are suppressed (``[c]``) and secondary suppression is chosen by ``disclosure.protect`` so
 that none can be narrowed to within 5 of its value from every table together; the auditor then attacks the
@@ -228,6 +230,7 @@ class _Builder:
         c = report.characteristic
         if report.representation is not None:
             self.representation(c, report.representation)
+            self.declaration_rule(c, report.threshold)
         for measure in report.measures:
             if measure.table is not None:
                 self.measure(c, measure)
@@ -269,6 +272,13 @@ class _Builder:
             f"{c}: staff by grade",
         )
         self.at_most([key(c, ("staff",), DECLARED)], [self.unit], f"{c}: the declared within the unit")
+
+    def declaration_rule(self, c: str, threshold: float) -> None:
+        """A breakdown is shown only where at least ``threshold`` of the unit's staff declared: so its showing
+        tells a reader that those who declared are at least that share of the unit's staff."""
+        declared = key(c, ("staff",), DECLARED)
+        if declared in self.system:
+            self.system.at_least_share(declared, self.unit, threshold, f"{c}: the declaration rule")
 
     def measure(self, c: str, measure: MeasureTable) -> None:
         assert measure.table is not None
@@ -519,6 +529,8 @@ def _tables(reports: Sequence[WorkforceReport], protection: Protection) -> list[
                     tuple(places),
                 )
             )
+            if "population_share" in frame.columns and report.population is not None:
+                tables.append(_population_table(w, c, report, sheet()))
         for measure in report.measures:
             if measure.table is None:
                 continue
@@ -528,6 +540,53 @@ def _tables(reports: Sequence[WorkforceReport], protection: Protection) -> list[
                 continue
             tables.append(_summary_table(w, c, summary, sheet()))
     return tables
+
+
+def _population_table(w: _Writer, c: str, report: WorkforceReport, sheet: str) -> PublishedTable:
+    """Each grade's share of staff in each group, with its interval, against the census population's share
+    (``census.compare_with_population``). A share from a suppressed count, or of a suppressed grade total
+    (which it would give away), is suppressed with its interval and flag."""
+    assert report.representation is not None and report.population is not None
+    population = report.population
+    columns = (
+        "Grade",
+        CHARACTERISTICS[c],
+        "Staff",
+        "Share of the grade",
+        "Lower 95% limit",
+        "Upper 95% limit",
+        "Population share",
+        "Population share outside the interval",
+    )
+    rows, places = [], []
+    for number, data in enumerate(report.representation.itertuples()):
+        grade, group = str(data.grade), str(data.group)
+        at, total = key(c, ("grade", grade), group), key(c, ("grade", grade), DECLARED)
+        hidden = w.hidden(at) or w.hidden(total)
+        shown = [_percent(data.rate), _percent(data.rate_low), _percent(data.rate_high)]
+        rows.append(
+            (
+                grade,
+                group,
+                w.count(at),
+                *([SUPPRESSED] * 3 if hidden else shown),
+                _percent(data.population_share),
+                SUPPRESSED if hidden else ("Yes" if data.outside else "No"),
+            )
+        )
+        places.append((number, "Staff", at))
+    area = population.area + (f" ({population.note})" if population.note else "")
+    return PublishedTable(
+        sheet,
+        f"Staff by grade and {CHARACTERISTICS[c].lower()} against the population",
+        f"Each grade's declared staff by {CHARACTERISTICS[c].lower()}, as a share of the grade with its 95%"
+        f" Wilson interval, against the population of {area}: {population.description}. Source:"
+        f" {population.source}.",
+        columns,
+        tuple(rows),
+        tuple(places),
+        labels=2,
+    )
 
 
 def _measure_table(w: _Writer, c: str, measure: MeasureTable, sheet: str) -> PublishedTable:
@@ -772,18 +831,14 @@ def file_name(release: WorkforceRelease, kind: str) -> str:
     return f"workforce-{release.unit.lower()}-{release.period.lower()}.{FILES[kind][1]}"
 
 
-@transaction.atomic
-def publish(
-    *, period: PublicationPeriod, unit: str = "national", by: StaffMember, on: dt.date | None = None
-) -> WorkforceRelease:
-    """Publish the period's workforce report for a unit, once and for good: built, protected, audited,
-    rendered and stored with the audit's result. Refused (``PermissionDenied``) for anyone but an HR analyst;
-    (``ValidationError``) before the period has ended or when it is already published for the unit; raises
-    ``ValueError`` for an unknown unit and ``DisclosureError`` if it cannot be protected."""
+def check_publishable(*, period: PublicationPeriod, unit: str, by: StaffMember, on: dt.date) -> str:
+    """Whether ``by`` may publish the period's report for the unit on the day, before any work is done (the
+    web form asks this before it queues the job): ``PermissionDenied`` for anyone but an HR analyst,
+    ``ValueError`` for an unknown unit, ``ValidationError`` before the period has ended or when the report is
+    already published. Returns the unit's code."""
     if not can_see_aggregates(by):
         raise PermissionDenied("Only HR analysts publish the workforce report.")
-    day = on or today()
-    if day <= period.end:
+    if on <= period.end:
         raise ValidationError(
             {"period": f"The period {period.code} can be published once it ends on {period.end:%-d %B %Y}"}
         )
@@ -796,6 +851,19 @@ def publish(
                 f" {existing.published_on:%-d %B %Y}; a published report is never changed"
             }
         )
+    return unit
+
+
+@transaction.atomic
+def publish(
+    *, period: PublicationPeriod, unit: str = "national", by: StaffMember, on: dt.date | None = None
+) -> WorkforceRelease:
+    """Publish the period's workforce report for a unit, once and for good: built, protected, audited,
+    rendered and stored with the audit's result. Refused (``PermissionDenied``) for anyone but an HR analyst;
+    (``ValidationError``) before the period has ended or when it is already published for the unit; raises
+    ``ValueError`` for an unknown unit and ``DisclosureError`` if it cannot be protected."""
+    day = on or today()
+    unit = check_publishable(period=period, unit=unit, by=by, on=day)
     publication = build(period, by=by, unit=unit)
     figures = publication.figures()
     html = render_html(figures, published_on=day)

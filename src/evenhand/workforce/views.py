@@ -15,7 +15,8 @@ from evenhand.org.access import staff_of
 
 from . import services
 from .access import ensure_can_see_aggregates, ensure_can_see_pdu_figures
-from .forms import FiguresForm, PduFiguresForm, ProfileForm
+from .forms import FiguresForm, PduFiguresForm, ProfileForm, PublishForm
+from .jobs import start_publication
 from .measures import pdu_workforce_report, workforce_report
 from .publication import FILES, file_name
 from .selectors import declaration_rates, my_profile, release_file, releases
@@ -86,12 +87,36 @@ def pdu_workforce_figures(request: HttpRequest) -> HttpResponse:
     return render(request, "workforce/pdu_figures.html", {"form": form, "report": report})
 
 
-@require_GET
+@require_http_methods(["GET", "POST"])
 def workforce_releases(request: HttpRequest) -> HttpResponse:
     """The published workforce reports, each with who published it, when, its checksum and the disclosure
-    audit's result, and its files to download; for HR analysts (403 otherwise)."""
+    audit's result, and its files to download; and the form that publishes a period's report for a unit, as a
+    job on the task queue (its page shows the progress and links to the files). For HR analysts (403
+    otherwise)."""
     staff = staff_of(request)
-    return render(request, "workforce/releases.html", {"releases": releases(staff), "files": FILES})
+    ensure_can_see_aggregates(staff)
+    form = PublishForm(request.POST or None)
+
+    def start(data: dict[str, Any]) -> Any:
+        return start_publication(period=data["period"], unit=data["unit"], by=staff)
+
+    done = handle_form(
+        request,
+        form,
+        start,
+        success=lambda job: (
+            f"Publishing the workforce report for {job.parameters['unit']}, {job.parameters['period']}"
+        ),
+        then=lambda job: reverse("job", args=[job.pk]),
+    )
+    if done is not None:
+        return done
+    return render(
+        request,
+        "workforce/releases.html",
+        {"releases": releases(staff), "files": FILES, "form": form},
+        status=400 if form.errors else 200,
+    )
 
 
 @require_GET
