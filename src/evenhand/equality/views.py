@@ -488,7 +488,7 @@ def _flagged_rows(
     titles.update((key, measure.title) for key, measure in sampled_measures().items())
     rows = []
     for row in flagged.itertuples(index=False):
-        national = row.kind == "adjusted"
+        national = row.kind == "adjusted" or row.level == "national"
         unit = selectors.NATIONAL if national else str(row.unit)
         rows.append(
             {
