@@ -39,6 +39,12 @@ GM08 at 0.4 times the odds, which must be flagged.
 And one effect on the workforce (issue 17), which the equality engine does not measure: Black staff promoted at
 5 times the odds nationally, which the HR analyst's workforce page must flag, crude and adjusted, before they
 publish the national workforce report (the last test, with its own power calculation).
+
+And one on case review (issue 15): every key question of Black people's reviewed cases in LN09 judged
+sufficient at 0.1 times the odds. The rounds are 120 cases a PDU; LN09's has the most Black cases of any (24,
+against 43 White), so the expected gap of about 50 points is z about 4.8 a key question: its round must find
+it on most key questions, and no other PDU's round on most. Review answers come from a random stream of their
+own, so nothing the other tests read moves.
 """
 
 import datetime as dt
@@ -63,6 +69,8 @@ from evenhand.equality.engine import Analysis, Settings, analyse
 from evenhand.equality.measures import CATALOGUE, Period, Source
 from evenhand.equality.stats import MATERIALITY_BAND
 from evenhand.org.models import Grade, StaffMember
+from evenhand.review.models import ReviewRound
+from evenhand.review.results import GroupResult, RoundResults, round_results
 from evenhand.synth.bias import REVIEW_MEASURES, STAFF_MEASURES
 from evenhand.synth.generator import Result
 from evenhand.workforce.models import WorkforceRelease
@@ -376,3 +384,80 @@ def test_an_hr_analyst_finds_the_declared_promotion_gap_and_publishes_the_report
     assert release.published_by == analyst and release.published_on == WORKFORCE_DAY
     written = {path.name: path.read_bytes() for path in out.iterdir()}
     assert written == {file_name(release, kind): file_of(release, kind) for kind in FILES}
+
+
+REVIEW_GAP = ("LN09", "black", 0.1)  # PDU, group, multiplier: the bias file's case review effect
+
+
+@pytest.fixture(scope="module")
+def review_results(service: Result, django_db_blocker: Any) -> dict[str, RoundResults]:
+    """Every PDU's case review round's own results (review.results), by PDU."""
+    with django_db_blocker.unblock():
+        rounds = ReviewRound.objects.filter(kind="case").select_related("pdu")
+        return {round_.pdu.code: round_results(round_) for round_ in rounds}
+
+
+def _gaps(results: RoundResults, group: str) -> list[GroupResult]:
+    """The group's key questions whose share is significantly below White people's (the round's q < 0.05)."""
+    return [
+        r
+        for r in results.rows
+        if r.ethnic_group == group
+        and r.comparison is not None
+        and r.comparison.difference < 0
+        and r.q_value is not None
+        and r.q_value < 0.05
+    ]
+
+
+def test_a_declared_review_gap_is_found_by_its_pdus_round_and_no_other(
+    service: Result, review_results: dict[str, RoundResults]
+) -> None:
+    """Issue 15's done-when at national scale: the declared quality gap is in the truth, the round of its PDU
+    finds it on most key questions (the round's own estimates and Benjamini-Hochberg; seed 1: all 12), its
+    other groups show little, and no other PDU's round finds a gap for the group on as many key questions.
+
+    Other rounds do find some: quality falls with the practitioner's capacity, and where a group's cases happen
+    to sit with overloaded practitioners its share is truly lower in that PDU (seed 1: up to 8 key questions in
+    one PDU, mostly from groups of a few cases, which the round compares without a minimum). That is the
+    finding the issue asks to be read against workload, not a false discovery, so the test asks that the
+    declared PDU stands out rather than that nothing else is seen."""
+    pdu, group, multiplier = REVIEW_GAP
+    truth = service.truth["measures"]["review_sufficient"]["pdus"][pdu]
+    assert truth[group]["declared_multiplier"] == multiplier and truth[group]["effect"] < 0.5
+    assert len(review_results) > 50, "a case round in most PDUs"
+    rows = review_results[pdu].rows
+    found = _gaps(review_results[pdu], group)
+    elsewhere = {code: len(_gaps(r, group)) for code, r in review_results.items() if code != pdu}
+    most = max(elsewhere, key=lambda code: elsewhere[code])
+    print(f"\n{pdu} {group}: {len(found)} of 12 key questions below White people at q < 0.05")
+    print(
+        f"elsewhere at most {elsewhere[most]} ({most}); {sum(elsewhere.values())} in {len(elsewhere)} rounds"
+    )
+    assert len(found) >= 9, [(r.key_question, r.q_value) for r in rows if r.ethnic_group == group]
+    assert all(
+        r.comparison is not None and r.comparison.difference < 0 for r in rows if r.ethnic_group == group
+    )
+    assert len([r for g in ("asian", "mixed", "other") for r in _gaps(review_results[pdu], g)]) <= 3
+    assert elsewhere[most] < len(found)
+    assert sum(n >= 9 for n in elsewhere.values()) == 0
+
+
+def test_the_declared_review_gap_is_flagged_in_the_equality_catalogue(analysis: Analysis) -> None:
+    """The same rounds through the equality catalogue (review's registered measures, a comparison needing 10
+    cases reviewed in each group, the engine's flag): the gap is flagged for the group in its PDU on most key
+    questions (seed 1: 11 of 12), more than for any other group in any other PDU (seed 1: at most 7, Asian
+    people in GM01, where workload explains it: see the test above)."""
+    pdu, group, _ = REVIEW_GAP
+    sampled = analysis.sampled
+    here = sampled[(sampled["level"] == "pdu") & (sampled["unit"] == pdu) & (sampled["group"] == group)]
+    print(f"\n{here[['measure', 'cases', 'share', 'difference', 'ratio', 'q_value', 'flagged']].to_string()}")
+    case = here[here["measure"].str.fullmatch(r"review:C\d+")]
+    assert len(case) == 12
+    flagged = int(case["flagged"].sum())
+    assert flagged >= 9
+    assert (case["difference"] < 0).all()
+    others = sampled[(sampled["level"] == "pdu") & (sampled["unit"] != pdu) & sampled["flagged"].astype(bool)]
+    per_unit = others.groupby(["unit", "group"]).size()
+    print(per_unit[per_unit > 1].to_string())
+    assert per_unit.empty or per_unit.max() < flagged

@@ -41,6 +41,9 @@ from .measures import (
     Source,
     measure_cells,
 )
+from .sampled import empty as no_estimates
+from .sampled import estimates as sampled_estimates
+from .sampled import sampled_measures
 from .stats import (
     MATERIALITY_BAND,
     Q_THRESHOLD,
@@ -109,7 +112,7 @@ class Settings:
         if self.characteristic not in CHARACTERISTICS:
             known = ", ".join(CHARACTERISTICS)
             raise BadRequest(f"Unknown characteristic '{self.characteristic}': choose one of {known}")
-        unknown = [key for key in self.measures if key not in CATALOGUE]
+        unknown = [key for key in self.measures if key not in CATALOGUE and key not in sampled_measures()]
         if unknown:
             raise BadRequest(f"Unknown measure '{unknown[0]}': see the catalogue for the measures there are")
         if self.min_n < 1:
@@ -138,6 +141,9 @@ class Analysis:
     models: dict[str, str] = field(default_factory=dict)  # per measure, what the adjusted model did
     skipped: dict[str, str] = field(default_factory=dict)  # measures not split by this characteristic
     seconds: float = 0.0
+    # Measures estimated from a sample (:mod:`.sampled`): per measure, unit and group, the design-weighted
+    # share and its comparison with the reference group, q-values of their own family, flagged.
+    sampled: pd.DataFrame = field(default_factory=no_estimates)
 
     @property
     def reference(self) -> str:
@@ -157,6 +163,7 @@ class Analysis:
             self.units.loc[self.units["flagged"] & (self.units["level"] != "team")].assign(
                 kind="unit", ratio=lambda f: f["odds_ratio"]
             ),
+            self.sampled.loc[self.sampled["flagged"].astype(bool)].assign(kind="sampled"),
         ]
         columns = ["measure", "level", "unit", "group", "kind", "ratio", "q_value"]
         frame = pd.concat([part[columns] for part in parts], ignore_index=True)
@@ -184,7 +191,7 @@ def analyse(
     check_request(settings, source)
     characteristic = settings.characteristic
     keys = settings.measures or tuple(CATALOGUE)
-    chosen = [CATALOGUE[key] for key in keys]
+    chosen = [CATALOGUE[key] for key in keys if key in CATALOGUE]
     analysed: list[Measure] = []
     skipped: dict[str, str] = {}
     groups, adjusted, units = [], [], []
@@ -220,6 +227,14 @@ def analyse(
         skipped=skipped,
     )
     control_false_discoveries(analysis)
+    analysis.sampled = sampled_estimates(
+        period,
+        characteristic=characteristic,
+        reference=settings.reference_group,
+        measures=settings.measures,
+        q_threshold=settings.q_threshold,
+        band=settings.band,
+    )
     analysis.seconds = time.perf_counter() - started
     return analysis
 

@@ -32,6 +32,7 @@ from .measures import AGE_BANDS, CATALOGUE, CHARACTERISTICS, Measure, Period
 from .models import StoredFigures
 from .periods import last_twelve_months
 from .registry import RegisteredMeasure
+from .sampled import sampled_measures
 from .stored import unpack
 
 CACHE_ALIAS = "equality"
@@ -371,6 +372,7 @@ def figures(period: Period, settings: Settings) -> Figures | None:
         models=payload["models"],
         skipped=payload["skipped"],
         seconds=payload["seconds"],
+        sampled=payload["sampled"],
     )
     return Figures(
         analysis=analysis,
@@ -414,6 +416,18 @@ def trend_table(query: Query, figures: Figures) -> pd.DataFrame:
         .sort_values(["quarter", "_order"])
         .drop(columns="_order")
     )
+
+
+def sampled_rows(query: Query, figures: Figures) -> pd.DataFrame:
+    """The measures estimated from samples (:mod:`.sampled`) in the query's unit, each measure's groups in
+    the order of :func:`group_order`."""
+    table = figures.analysis.sampled
+    unit = query.unit
+    table = table[(table["level"] == unit.level) & (table["unit"] == unit.code)]
+    order = group_order(query.characteristic, query.reference, table["group"])
+    position = {key: i for i, key in enumerate(sampled_measures())}  # the catalogue's order: C1, C2... C10
+    table = table.assign(_measure=table["measure"].map(position))
+    return _ordered(table, order, "_measure").drop(columns="_measure")
 
 
 def completeness_rows(query: Query, units: Organisation, figures: Figures) -> pd.DataFrame:

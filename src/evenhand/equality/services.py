@@ -68,6 +68,7 @@ def compute_figures(
         "models": analysis.models,
         "skipped": analysis.skipped,
         "seconds": analysis.seconds,
+        "sampled": analysis.sampled,
         "trends": table,
         "completeness": complete,
     }

@@ -40,6 +40,7 @@ from .engine import BadRequest, group_label
 from .forms import PublicationForm, QuestionForm
 from .jobs import publication_files, publication_folder
 from .measures import CATALOGUE, CHARACTERISTICS, RECORDED, Period
+from .sampled import sampled_measures, sampling_note
 from .stats.funnel import LIMITS, binomial_curve, outside_column
 
 TEMPLATE = "equality/dashboard.html"
@@ -193,6 +194,8 @@ def _page(
             selectors.completeness_rows(query, units, figures), query, units, link
         ),
     }
+    # The measures estimated from samples are shown whatever the measure chosen (they cannot be chosen).
+    page.update(_sampled_section(selectors.sampled_rows(query, figures), label))
     if unit_figures.missing:
         return page
     page.update(group_section(unit_figures, label))
@@ -430,9 +433,50 @@ def _trend_section(
     return {"trend_chart": chart, "trend_rows": rows, "trend_unit": _unit_words(query.unit)}
 
 
+def _sampled_section(table: pd.DataFrame, label: Callable[[Any], str]) -> dict[str, Any]:
+    """The measures estimated from samples (case review) for the unit: one table per measure, each group's
+    design-weighted share and its difference and ratio against the reference, with the sampling note."""
+    known = sampled_measures()
+    measures = [
+        {
+            "key": str(key),
+            "anchor": f"sampled-{str(key).replace(':', '-')}",
+            "measure": known[str(key)],
+            "note": sampling_note(str(key)),
+            "rows": [_sampled_row(row, label) for row in rows.itertuples(index=False)],
+        }
+        for key, rows in table.groupby("measure", sort=False)
+        if str(key) in known
+    ]
+    return {"sampled_measures": measures, "sampling_notes": list(dict.fromkeys(m["note"] for m in measures))}
+
+
+def _sampled_row(row: Any, label: Callable[[Any], str]) -> dict[str, Any]:
+    values = row._asdict()
+    reference = bool(values["is_reference"])
+    return {
+        "group": label(values["group"]),
+        "is_reference": reference,
+        "cases": count_text(values["cases"]),
+        "share": estimate_text(values["share"], values["share_low"], values["share_high"], kind="percent"),
+        "difference": "reference"
+        if reference
+        else estimate_text(
+            values["difference"], values["difference_low"], values["difference_high"], kind="percent"
+        ),
+        "ratio": "reference"
+        if reference
+        else estimate_text(values["ratio"], values["ratio_low"], values["ratio_high"]),
+        "q_value": NOT_APPLICABLE if reference else p_value_text(values["q_value"]),
+        "flagged": _flag(values["flagged"]),
+        "note": str(values["note"] or ""),
+    }
+
+
 KIND_TEXT = {
     "adjusted": "Adjusted relative rate against the reference group",
     "unit": "Odds against similar people nationally",
+    "sampled": "Design-weighted share against the reference group (case review sample)",
 }
 
 
@@ -444,23 +488,33 @@ def _flagged_rows(
 ) -> list[dict[str, Any]]:
     """Every flagged comparison of the report, most certain first, each linking to where it is shown."""
     flagged = figures.analysis.flagged()
+    titles = {key: measure.title for key, measure in CATALOGUE.items()}
+    titles.update((key, measure.title) for key, measure in sampled_measures().items())
     rows = []
     for row in flagged.itertuples(index=False):
-        national = row.kind == "adjusted"
+        national = row.kind == "adjusted" or row.level == "national"
         unit = selectors.NATIONAL if national else str(row.unit)
         rows.append(
             {
-                "measure": CATALOGUE[row.measure].title,
+                "measure": titles.get(str(row.measure), str(row.measure)),
                 "where": units.name(unit),
                 "level": "" if national else selectors.LEVEL_NAMES.get(str(row.level), str(row.level)),
                 "group": group_label(query.characteristic, str(row.group)),
                 "kind": KIND_TEXT.get(str(row.kind), str(row.kind)),
                 "ratio": ratio_text(row.ratio),
                 "q_value": p_value_text(row.q_value),
-                "href": link("#adjusted" if national else "#compared", measure=str(row.measure), unit=unit),
+                "href": _flagged_href(link, str(row.kind), str(row.measure), unit),
             }
         )
     return rows
+
+
+def _flagged_href(link: Callable[..., str], kind: str, measure: str, unit: str) -> str:
+    """Where a flagged comparison is shown: a sampled measure in the unit's case review section (the page's
+    own measure stays, since only counted measures can be chosen), any other on its measure's page."""
+    if kind == "sampled":
+        return link(f"#sampled-{measure.replace(':', '-')}", unit=unit)
+    return link("#adjusted" if kind == "adjusted" else "#compared", measure=measure, unit=unit)
 
 
 def _completeness_rows(

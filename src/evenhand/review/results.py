@@ -102,25 +102,81 @@ def _judgements(round_: ReviewRound) -> tuple[dict[tuple[int, int], dict[str, st
     )
 
 
-def round_results(round_: ReviewRound) -> RoundResults:
-    """The round's estimates, comparisons, ratings and agreement (module docstring)."""
+@dataclass(frozen=True)
+class RoundCases:
+    """A round's reviewed cases as the estimates read them: each first marking's stratum, ethnic group and
+    judgement per key question (a moderated key question's agreed judgement in its place), with N_h and r_h
+    per stratum (r_h at least 1, so a stratum none of whose cases is reviewed yet weighs nothing)."""
+
+    numbers: list[str]
+    ids: list[int]  # the sampled cases reviewed, in the order of the arrays
+    stratum: np.ndarray
+    group: np.ndarray
+    population: np.ndarray
+    reviewed: np.ndarray
+    judgements: dict[str, np.ndarray]  # by key question number
+
+    def estimate(self, number: str, domain: np.ndarray) -> Estimate | None:
+        """The design-weighted share sufficient of key question ``number`` among the cases in ``domain``
+        where it applies (``stats.stratified_share``)."""
+        values = self.judgements[number]
+        if not self.ids:
+            return None
+        applies = domain & (values != "not_applicable")
+        y = (values == SUFFICIENT).astype(float)
+        return stratified_share(y, applies, self.stratum, self.population, self.reviewed)
+
+
+def round_cases(round_: ReviewRound) -> RoundCases:
+    """The round's reviewed cases (:class:`RoundCases`); four queries."""
     judged, numbers = _judgements(round_)
+    return _cases(round_, judged, numbers)
+
+
+def _cases(
+    round_: ReviewRound, judged: dict[tuple[int, int], dict[str, str]], numbers: list[str]
+) -> RoundCases:
     moderated = moderated_judgements(round_)
     strata = list(round_.strata_drawn.order_by("pk"))
     index = {s.pk: i for i, s in enumerate(strata)}
-    sampled = list(round_.sampled.values_list("pk", "stratum_id", "capacity"))
-    first = [(pk, index[stratum]) for pk, stratum, _ in sampled if (pk, 1) in judged]
-    capacity = {pk: c for pk, _, c in sampled}
-    band = np.array([_capacity_band(capacity[pk]) for pk, _ in first], dtype=object)
+    sampled = round_.sampled.order_by("pk").values_list("pk", "stratum_id")
+    first = [(pk, index[stratum]) for pk, stratum in sampled if (pk, 1) in judged]
     h = np.array([i for _, i in first], dtype=np.int64)
-    population = np.array([s.population for s in strata], dtype=float)
-    reviewed = np.bincount(h, minlength=len(strata)).astype(float) if first else np.zeros(len(strata))
-    group = np.array([strata[i].ethnic_group for i in h]) if first else np.array([], dtype=str)
+    return RoundCases(
+        numbers=numbers,
+        ids=[pk for pk, _ in first],
+        stratum=h,
+        group=np.array([strata[i].ethnic_group for i in h], dtype=object),
+        population=np.array([s.population for s in strata], dtype=float),
+        reviewed=np.maximum(np.bincount(h, minlength=len(strata)), 1).astype(float),
+        judgements={
+            number: np.array(
+                [
+                    moderated.get((pk, number), judged[(pk, 1)].get(number, "not_applicable"))
+                    for pk, _ in first
+                ],
+                dtype=object,
+            )
+            for number in numbers
+        },
+    )
+
+
+def round_results(round_: ReviewRound) -> RoundResults:
+    """The round's estimates, comparisons, ratings and agreement (module docstring)."""
+    judged, numbers = _judgements(round_)
+    cases = _cases(round_, judged, numbers)
+    sampled = list(round_.sampled.values_list("pk", "stratum_id", "capacity"))
+    capacity = {pk: c for pk, _, c in sampled}
+    band = np.array([_capacity_band(capacity[pk]) for pk in cases.ids], dtype=object)
+    group = cases.group
+    everyone = np.ones(len(cases.ids), dtype=bool)
     rows: list[GroupResult] = []
     shares: dict[str, dict[str, float | None]] = defaultdict(dict)
     comparisons: list[tuple[int, float]] = []
     by_capacity: list[CapacityResult] = []
     groups = [""] + [g for g in EthnicGroup.values if g in set(group.tolist())]
+    strata = list(round_.strata_drawn.order_by("pk"))
     drawn_groups = {s.ethnic_group for s in strata}
     counts = RoundCounts(
         groups=[g for g in EthnicGroup.values if g in drawn_groups],
@@ -131,36 +187,25 @@ def round_results(round_: ReviewRound) -> RoundResults:
         marked_twice=0,
     )
     for number in numbers:
-        values = np.array(
-            [moderated.get((pk, number), judged[(pk, 1)].get(number, "not_applicable")) for pk, _ in first]
-        )
+        estimates = {g: cases.estimate(number, group == g if g else everyone) for g in groups}
+        values = cases.judgements[number]
         applies = values != "not_applicable"
         y = (values == SUFFICIENT).astype(float)
-        estimates = {}
         for g in groups:
-            domain = applies & (group == g) if g else applies
-            _count(counts, number, g, domain, y)
-            estimates[g] = (
-                stratified_share(y, domain, h, population, np.maximum(reviewed, 1)) if first else None
-            )
-            shares[g][number] = None if estimates[g] is None else 100 * estimates[g].share  # type: ignore[union-attr]
+            estimate = estimates[g]
+            shares[g][number] = None if estimate is None else 100 * estimate.share
+            _count(counts, number, g, applies & (group == g) if g else applies, y)
         for label in BAND_LABELS:
-            in_band = applies & (band == label)
-            _count(counts, number, label, in_band, y)
-            by_capacity.append(
-                CapacityResult(
-                    number,
-                    label,
-                    stratified_share(y, in_band, h, population, np.maximum(reviewed, 1)) if first else None,
-                )
-            )
+            _count(counts, number, label, applies & (band == label), y)
+            by_capacity.append(CapacityResult(number, label, cases.estimate(number, band == label)))
         reference = estimates.get(REFERENCE_GROUP)
         for g in groups:
             comparison = None
-            if g not in ("", REFERENCE_GROUP) and reference is not None and estimates[g] is not None:
-                comparison = compare(estimates[g], reference)  # type: ignore[arg-type]
+            estimate = estimates[g]
+            if g not in ("", REFERENCE_GROUP) and reference is not None and estimate is not None:
+                comparison = compare(estimate, reference)
                 comparisons.append((len(rows), comparison.p_value))
-            rows.append(GroupResult(number, g, estimates[g], comparison))
+            rows.append(GroupResult(number, g, estimate, comparison))
     if comparisons:
         q = bh_qvalues([p for _, p in comparisons])
         for (at, _), q_value in zip(comparisons, q, strict=True):
@@ -177,7 +222,7 @@ def round_results(round_: ReviewRound) -> RoundResults:
         b = [judged[(pk, 2)].get(number, "not_applicable") for pk in pairs]
         agreement[number] = kappa(a, b, JUDGEMENTS) if len(pairs) >= 2 else None
     return RoundResults(
-        reviewed=len(first),
+        reviewed=len(cases.ids),
         sampled=len(sampled),
         key_questions=numbers,
         rows=rows,

@@ -21,7 +21,7 @@ from evenhand.disclosure.rules import SUPPRESSED
 from evenhand.equality.engine import Settings
 from evenhand.equality.measures import CHARACTERISTICS, Period, Source
 from evenhand.equality.publish.release import Release, release
-from evenhand.equality.publish.report import Publication, build
+from evenhand.equality.publish.report import SAMPLED_MIN_CASES, Publication, build, render_html
 from evenhand.people.models import Person
 from evenhand.synth.generator import Result
 from tests.synth.conftest import load_for_module
@@ -319,3 +319,33 @@ def test_every_report_or_none_when_writing_one_fails(
         )
     assert len(calls) == 2 and calls[0].parent == out
     assert not out.exists()
+
+
+def test_case_review_estimates_are_published_with_their_sampling_note(
+    source: Source, protected: Release, django_db_blocker: Any
+) -> None:
+    """Issue 15: the generated PDU's case review round through the catalogue's sampled measures, in table 5 for
+    England and Wales and the region (the figures the engine estimated, a group with few cases reviewed as
+    [c]), with the sampling note in the table, the HTML and the methodology; the counted tables unchanged."""
+    asked = (*MEASURES, "review:C1", "review:C2")
+    with django_db_blocker.unblock():
+        publication = build(PERIOD, Settings(measures=asked), source=source, protected=protected)
+    assert [t.sheet for t in publication.tables] == [f"Table_{i}" for i in range(1, 6)]
+    table = publication.tables[4]
+    frame = table.frame
+    assert set(frame["Measure"]) == {"Case review: C1 sufficient", "Case review: C2 sufficient"}
+    assert frame["Where"].iloc[0] == "England and Wales" and frame["Where"].str.startswith("Region ").any()
+    assert "stratified random sample" in table.description and "linearisation" in table.description
+    sampled = publication.analysis.sampled
+    national = sampled[(sampled["level"] == "national") & (sampled["measure"] == "review:C1")]
+    white = national[national["group"] == "white"].iloc[0]
+    row = frame[(frame["Where"] == "England and Wales") & (frame["Measure"] == "Case review: C1 sufficient")]
+    published = row[row["Group"].str.startswith("White")].iloc[0]
+    assert published["Share sufficient (design-weighted)"] == white["share"]
+    assert published["Cases reviewed"] == white["cases"] >= SAMPLED_MIN_CASES
+    few = frame[frame["Cases reviewed"].map(lambda v: v == SUPPRESSED)]
+    assert len(few) == int((sampled["level"].isin(["national", "region"]) & (sampled["cases"] < 10)).sum())
+    assert (few["Share sufficient (design-weighted)"] == SUPPRESSED).all()
+    html = render_html(publication)
+    assert 'id="case-review"' in html and "design-weighted" in html
+    assert any(heading == "Case review estimates" for heading, _ in publication.methodology)

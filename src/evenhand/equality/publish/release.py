@@ -305,7 +305,9 @@ def period_cells(source: Source, *, measures: Sequence[str] = ()) -> Cells:
     """Every count the period's publication releases, with every relation a reader knows (module docstring)."""
     builder = _Builder(source)
     # The measures of recording always: the completeness table, published in every report, shows them.
-    keys = dict.fromkeys([*(measures or CATALOGUE), *(key for key, m in CATALOGUE.items() if m.completeness)])
+    # Measures estimated from a sample (case review) count no one in the population: nothing to protect here.
+    counted = [key for key in measures if key in CATALOGUE] if measures else list(CATALOGUE)
+    keys = dict.fromkeys([*counted, *(key for key, m in CATALOGUE.items() if m.completeness)])
     chosen = [CATALOGUE[key] for key in keys]
     frames: dict[str, pd.DataFrame] = {}
     periods = quarters(source.period)

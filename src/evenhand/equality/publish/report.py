@@ -38,6 +38,7 @@ from evenhand.equality.engine import (
     trend,
 )
 from evenhand.equality.measures import CHARACTERISTICS, DRIVERS, Period, Source
+from evenhand.equality.sampled import sampled_measures, sampling_note
 from evenhand.equality.stats.funnel import binomial_curve
 
 from .release import EVERYONE, NATIONAL, YEAR, Release, levels, release
@@ -261,6 +262,9 @@ def build(
             completeness_published.headed(COMPLETENESS_COLUMNS),
         ),
     ]
+    sampled = _sampled_table(analysis)
+    if sampled is not None:
+        tables.append(sampled)
     say("Drawing the charts")
     sections = _sections(analysis, national_frame, pdu_frame, trend_frame)
     flagged = _flagged(analysis, national_frame, pdu_frame)
@@ -274,6 +278,59 @@ def build(
         methodology=methodology(analysis, protected),
         made_at=dt.datetime.now(dt.UTC),
         release=protected,
+    )
+
+
+# The measures estimated from samples (case review) are published for England and Wales and each region (a
+# PDU's figure is one round's, on the dashboard for staff); a group's row with fewer cases reviewed than this
+# shows no figures, [c], since a few reviewed cases all judged alike would show each one's judgement.
+SAMPLED_LEVELS = ("national", "region")
+SAMPLED_MIN_CASES = 10
+SAMPLED_COLUMNS = {
+    "measure_title": "Measure",
+    "where": "Where",
+    "group_label": "Group",
+    "cases": "Cases reviewed",
+    "share": "Share sufficient (design-weighted)",
+    "share_low": "Share, lower 95% limit",
+    "share_high": "Share, upper 95% limit",
+    "difference": "Difference from the reference group",
+    "ratio": "Ratio to the reference group",
+    "ratio_low": "Ratio, lower 95% limit",
+    "ratio_high": "Ratio, upper 95% limit",
+    "q_value": "q-value",
+    "flagged": "Disparity flagged",
+}
+
+
+def _sampled_table(analysis: Analysis) -> Table | None:
+    """Table 5: the measures estimated from samples by group, nationally and by region, with their sampling
+    note; None when the period has none (no case review round ended in it, or not split by ethnic group)."""
+    frame = analysis.sampled
+    frame = frame[frame["level"].isin(SAMPLED_LEVELS)].copy()
+    if frame.empty:
+        return None
+    known = sampled_measures()
+    characteristic = analysis.settings.characteristic
+    frame["measure_title"] = frame["measure"].map(lambda key: known[key].title)
+    frame["where"] = ["England and Wales" if u == "national" else f"Region {u}" for u in frame["unit"]]
+    frame["group_label"] = [group_label(characteristic, str(g)) for g in frame["group"]]
+    frame["flagged"] = frame["flagged"].astype(bool)
+    few = frame["cases"].to_numpy(dtype=float) < SAMPLED_MIN_CASES
+    figures = [c for c in SAMPLED_COLUMNS if c not in ("measure_title", "where", "group_label")]
+    frame[figures] = frame[figures].astype(object)
+    frame.loc[few, figures] = SUPPRESSED
+    order = {key: i for i, key in enumerate(known)}
+    frame = frame.sort_values(
+        ["measure", "level", "unit"], key=lambda c: c.map(order) if c.name == "measure" else c, kind="stable"
+    )
+    notes = dict.fromkeys(sampling_note(key) for key in frame["measure"])
+    return Table(
+        "Table_5",
+        "Case review: design-weighted share of reviewed cases judged sufficient, by group",
+        " ".join(notes),
+        _published_columns(frame, SAMPLED_COLUMNS),
+        bool(few.any()),
     )
 
 
@@ -648,6 +705,22 @@ def _flagged(analysis: Analysis, national: pd.DataFrame, pdus: pd.DataFrame) -> 
                     "q-value": _number(row.q_value),
                 }
             )
+    sampled = analysis.sampled
+    shown = sampled["level"].isin(SAMPLED_LEVELS) & (
+        sampled["cases"].to_numpy(dtype=float) >= SAMPLED_MIN_CASES
+    )
+    known = sampled_measures()
+    for row in sampled[shown & sampled["flagged"].astype(bool)].itertuples():
+        rows.append(
+            {
+                "Measure": known[row.measure].title,
+                "Where": "England and Wales" if row.level == "national" else f"Region {row.unit}",
+                "Group": group_label(analysis.settings.characteristic, str(row.group)),
+                "Ratio": float(row.ratio),
+                "Kind": "case review: ratio of shares sufficient",
+                "q-value": float(row.q_value),
+            }
+        )
     frame = pd.DataFrame(rows, columns=["Measure", "Where", "Group", "Kind", "Ratio", "q-value"])
     return frame.sort_values("q-value", kind="stable", ignore_index=True)
 
@@ -703,6 +776,16 @@ def methodology(analysis: Analysis, protected: Release) -> list[tuple[str, list[
                 f" flagged only when its q-value is below {settings.q_threshold:g} and its ratio lies outside"
                 f" {low:g} to {high:g} (the relative rate for national comparisons, the odds ratio for PDUs).",
             ],
+        ),
+        *(
+            [
+                (
+                    "Case review estimates",
+                    list(dict.fromkeys(sampling_note(key) for key in analysis.sampled["measure"])),
+                )
+            ]
+            if not analysis.sampled.empty
+            else []
         ),
         (
             "Disclosure control",
@@ -838,8 +921,20 @@ NOTES = [
         " quarters is counted in each, so these quarters overlap and do not add up to the period.",
     ),
     (6, "'Prefer not to say' is an answer and counts as recorded."),
+    (
+        7,
+        "Case review figures are estimated from stratified random samples of cases, not counted from every case;"
+        " a group with fewer than 10 cases reviewed is shown as [c]. Their q-values are over the case review"
+        " comparisons only. See the methodology.",
+    ),
 ]
-TABLE_NOTES = {"Table_1": (1, 2, 3), "Table_2": (1, 2, 4), "Table_3": (1, 5), "Table_4": (1, 6)}
+TABLE_NOTES = {
+    "Table_1": (1, 2, 3),
+    "Table_2": (1, 2, 4),
+    "Table_3": (1, 5),
+    "Table_4": (1, 6),
+    "Table_5": (7,),
+}
 
 
 def _write_spreadsheet(publication: Publication, path: Path) -> None:
