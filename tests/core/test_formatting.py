@@ -21,7 +21,7 @@ def test_the_module_imports_only_the_standard_library() -> None:
     tree = ast.parse(Path(f.__file__).read_text(encoding="utf-8"))
     imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
     imported |= {node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
-    assert imported == {"datetime", "math", "numbers", "collections.abc", "decimal", "typing"}
+    assert imported == {"datetime", "math", "numbers", "collections.abc", "decimal", "functools", "typing"}
 
 
 # --- the special cases ------------------------------------------------------------------------------------

@@ -49,3 +49,26 @@ def test_one_parameter_however_many_ids(people):
     sql = captured.captured_queries[-1]["sql"]
     assert ("= ANY(" in sql) if connection.vendor == "postgresql" else ("json_each(" in sql)
     assert sql.count(str(10**8 + 39_999)) == 1
+
+
+def test_ids_written_once_and_not_walked_by_django(people, monkeypatch):
+    """``Ids``: the same rows as a set, across a relation too; Django does not check each id of it for a model
+    of the wrong type (it does for a set: one call an id), and its text is made once for every query."""
+    from django.db.models.sql.query import Query
+
+    from evenhand.core.lookups import Ids
+
+    sentences = [SentenceFactory(person=p) for p in people[:3]]
+    ids = Ids([people[0].pk, people[2].pk, None, people[0].pk])
+    assert len(ids) == 2 and people[2].pk in ids and people[1].pk not in ids
+    checked = []
+    real = Query.check_query_object_type
+    monkeypatch.setattr(
+        Query, "check_query_object_type", lambda self, *a: checked.append(a) or real(self, *a)
+    )
+    assert set(Sentence.objects.filter(person_id__among=ids)) == {sentences[0], sentences[2]}
+    assert set(Person.objects.filter(pk__among=ids)) == {people[0], people[2]}
+    assert checked == []
+    Sentence.objects.filter(person_id__among={people[0].pk, people[1].pk}).exists()
+    assert len(checked) == 2  # what Ids spares: one check an id
+    assert not Person.objects.filter(pk__among=Ids([])).exists()

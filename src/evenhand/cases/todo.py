@@ -21,6 +21,7 @@ referral without an update      still open and its status last changed 28 days a
 """
 
 import datetime as dt
+from functools import lru_cache
 
 from django.db import models
 
@@ -55,6 +56,7 @@ class TodoKind(models.TextChoices):
     REFERRAL = "referral", "Referrals with no update in 28 days"
 
 
+@lru_cache(maxsize=8192)  # the bank holidays are fixed: a sentence start's deadline, once per process
 def add_working_days(day: dt.date, count: int) -> dt.date:
     """The day ``count`` working days after ``day`` (``day`` itself not counted; weekends and bank holidays in
     England and Wales skipped): 1 working day after Friday 22 May 2026 is Tuesday 26 May."""

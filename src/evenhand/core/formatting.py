@@ -45,6 +45,7 @@ import math
 import numbers
 from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any, Literal
 
 NOT_AVAILABLE = "not available"
@@ -265,11 +266,20 @@ def date_text(value: Any, *, tz: dt.tzinfo | None = None, published: bool = Fals
     (``core.dates.MonthOnly``, as analysts see dates): ``December 2026``."""
     if value is None:
         return _missing(published)
+    if type(value) is dt.date:  # not a datetime, nor a date known to the month only
+        return _day_text(value)
     if not isinstance(value, dt.date):
         raise TypeError(f"not a date: {value!r}")
     if month_only(value):
         return f"{value:%B %Y}"
     value = _local(value, tz)
+    return f"{value.day} {value:%B %Y}"
+
+
+@lru_cache(maxsize=8192)
+def _day_text(value: dt.date) -> str:
+    # A caseload's to-do list writes a few hundred distinct dates thousands of times. Plain dates only: two
+    # aware datetimes of the same instant in different zones are equal, and would share an entry.
     return f"{value.day} {value:%B %Y}"
 
 

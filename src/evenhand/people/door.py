@@ -338,9 +338,12 @@ def shaped_page(
     return page
 
 
-def sliced(rows: QuerySet[Any] | Sequence[Any], start: int, stop: int) -> list[Any]:
+def sliced(
+    rows: QuerySet[Any] | Sequence[Any], start: int, stop: int, *, wide: QuerySet[Any] | None = None
+) -> list[Any]:
     """``rows[start:stop]``, read from a queryset in two steps: the ids of the slice, in the list's order, from
-    the narrow query (the filters and the ordering only), then those rows with everything the list shows.
+    the narrow query (the filters and the ordering only), then those rows with everything the list shows
+    (from ``wide`` by id alone, when given: the query of the same rows without the filters that chose them).
 
     One query that joins every related record a row shows (person, sentence, staff ...) and the viewer's
     scope, in order, and keeps 50 rows, has more tables than PostgreSQL reorders (join_collapse_limit), so it
@@ -356,7 +359,7 @@ def sliced(rows: QuerySet[Any] | Sequence[Any], start: int, stop: int) -> list[A
     ids = list(rows.values_list("pk", flat=True)[start:stop])
     if not ids:
         return []
-    found = {row.pk: row for row in rows.order_by().filter(pk__in=ids)}
+    found = {row.pk: row for row in (rows if wide is None else wide).order_by().filter(pk__in=ids)}
     return [found[pk] for pk in ids if pk in found]
 
 

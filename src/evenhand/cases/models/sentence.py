@@ -2,6 +2,7 @@
 
 import calendar
 import datetime as dt
+from functools import lru_cache
 from typing import Any
 
 from django.db import models
@@ -52,6 +53,7 @@ class LengthUnit(models.TextChoices):
     YEARS = "years", "Years"
 
 
+@lru_cache(maxsize=8192)  # a caseload's to-do list asks it of the same dates thousands of times
 def add_length(start: dt.date, length: int, unit: str) -> dt.date:
     """The day a sentence of ``length`` ``unit``s passed on ``start`` expires: the same day ``length`` months
     (or years) later, or the month's last day when it is shorter; ``length`` days or weeks later."""
