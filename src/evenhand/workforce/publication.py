@@ -3,7 +3,7 @@ of linked tables, protected and audited by the shared disclosure machinery (``ev
 before anything is written, and stored as a release nobody can change or delete (``WorkforceRelease``).
 
 What it publishes, for each characteristic (ethnic group, sex, disability) whose **declaration rule** the unit
-passes (``measures._withheld``: below the threshold the publication says why and shows no group):
+passes (``measures.common._withheld``: below the threshold the publication says why and shows no group):
 
 - the unit's staff by group and by grade within group (representation), with grade and group totals;
 - every measure of ``measures.workforce_report`` that is a proportion: per group the people (or things)
