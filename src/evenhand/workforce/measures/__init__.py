@@ -32,6 +32,7 @@ from .common import (
     MEASURES,
     REFERENCE,
     SERVICE_BANDS,
+    SMALLEST_GROUP,
     MeasureSpec,
     MeasureTable,
     SummaryTable,
@@ -40,7 +41,7 @@ from .common import (
 )
 from .frames import applicant_frame, period_events, staff_frame
 from .recruitment import CONVERSIONS, PQIP_ELIGIBLE, PQIP_SUCCESS
-from .report import pdu_workforce_report, workforce_report
+from .report import analyst_workforce_report, pdu_workforce_report, workforce_report
 from .sensitive import PRACTITIONER_GRADES, sensitive_allocations
 from .summaries import FULL_TIME_HOURS
 from .suppression import suppress_small_cells
@@ -59,11 +60,13 @@ __all__ = [
     "PRACTITIONER_GRADES",
     "REFERENCE",
     "SERVICE_BANDS",
+    "SMALLEST_GROUP",
     "Adjustment",
     "MeasureSpec",
     "MeasureTable",
     "SummaryTable",
     "WorkforceReport",
+    "analyst_workforce_report",
     "applicant_frame",
     "pdu_workforce_report",
     "period_events",

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 from django.conf import settings
 
+from evenhand.equality.engine import Settings as EngineSettings
 from evenhand.equality.stats import compare_groups
 from evenhand.people.models import GROUP_OF_ETHNICITY, EthnicGroup
 
@@ -17,6 +18,9 @@ from ..census import Population
 from ..models import DECLINED, EventKind, StaffCharacteristic
 
 DEFAULT_THRESHOLD = 0.6
+# The smallest group the equality engine compares (its default): a group under it has no ratio, and an HR
+# analyst or a head of PDU sees no count or figure of it either (``suppress_small_cells``).
+SMALLEST_GROUP = EngineSettings.min_n
 # The characteristics a measure can be split by: the 5 ethnic groups (from the 19 declared categories), sex,
 # disability.
 CHARACTERISTICS = {"ethnic_group": "Ethnic group", "sex": "Sex", "disability": "Disability"}

@@ -16,6 +16,7 @@ from ..census import compare_with_population, population_of_unit
 from .adjustment import _adjust_more, _adjust_promotion
 from .common import (
     CHARACTERISTICS,
+    SMALLEST_GROUP,
     MeasureTable,
     WorkforceReport,
     _unit_rows,
@@ -106,6 +107,34 @@ def workforce_report(
     return _report(
         start=start, end=end, characteristic=characteristic, unit=unit, threshold=threshold, min_n=min_n
     )
+
+
+def analyst_workforce_report(
+    viewer: StaffMember,
+    *,
+    start: dt.date,
+    end: dt.date,
+    characteristic: str = "ethnic_group",
+    unit: str = "national",
+    threshold: float | None = None,
+    min_n: int = SMALLEST_GROUP,
+) -> WorkforceReport:
+    """What an HR analyst's page (``/workforce/``) and the API's measures show: :func:`workforce_report` with
+    every group under the smallest group the equality engine compares (``min_n``) shown without its counts or
+    figures (``suppress_small_cells``), as a head of PDU sees their PDU's. HR analysts see aggregates with no
+    names; a group's count below that size would say how many colleagues declared something, and with the
+    events beside it, what happened to them. The publication reads :func:`workforce_report` whole, and protects
+    its counts itself."""
+    report = workforce_report(
+        viewer,
+        start=start,
+        end=end,
+        characteristic=characteristic,
+        unit=unit,
+        threshold=threshold,
+        min_n=min_n,
+    )
+    return suppress_small_cells(report)
 
 
 def pdu_workforce_report(
