@@ -30,7 +30,7 @@ def publish_report(options: dict[str, Any], write: Callable[[str], None]) -> Non
     and write its files, saying what was written through ``write``."""
     try:
         period = publication.PublicationPeriod.parse(options["period"])
-        unit = publication.unit_code(options.get("unit") or "national")
+        unit = publication.unit_code(options.get("unit") or "", national_if_empty=True)
     except ValueError as error:
         raise CommandError(str(error)) from None
     out = Path(options["out"])
