@@ -76,11 +76,17 @@ def test_the_hr_analyst_reads_the_measures_with_no_names(world, client_for):
     response = client_for(world["hr"]).get(MEASURES, {"unit": "pwap"})
     assert response.status_code == 200, response.content
     body = response.json()
-    assert body["unit"] == "PWAP" and body["staff"] == 44 and not body["suppressed"]
+    assert body["unit"] == "PWAP" and body["staff"] == 44 and body["suppressed"] and body["min_n"] == 30
     promotion = {g["group"]: g for g in by_key(body, "promotion")["groups"]}
     assert (promotion["white"]["n"], promotion["white"]["events"]) == (40, 4)
-    assert (promotion["black"]["n"], promotion["black"]["events"]) == (3, 1)
     assert promotion["white"]["rate"] == pytest.approx(0.1)
+    # Three Black staff, one promoted: under the smallest group compared, so no count or figure, as on the page.
+    black = promotion["black"]
+    assert (black["n"], black["events"], black["rate"]) == (None, None, None)
+    assert black["note"] == "fewer than 30: not shown"
+    for measure in body["measures"]:
+        for group in measure["groups"]:
+            assert group["n"] is None or group["n"] >= 30, (measure["key"], group)
     # Against London's census population, by grade.
     assert body["population"]["area"] == "London"
     rows = {(r["grade"], r["group"]): r for r in body["representation"]}

@@ -6,6 +6,7 @@ the HR analyst's page, the head of PDU's (hidden for small groups) and in the pu
 import datetime as dt
 import json
 import math
+import re
 
 import pandas as pd
 import pytest
@@ -141,7 +142,11 @@ def test_the_page_shows_the_comparison_and_flags(london):
     html = client.get("/workforce/?characteristic=ethnic_group&unit=LN").content.decode()
     table = html[html.index('id="representation-table"') :]
     assert "against the population of London" in html and "Population share" in table
-    assert "black (flagged)" in table and "13.5%" in table
+    assert "white (flagged)" in table and "13.5%" in table
+    # The 20 Black POs are a cell under the smallest group compared: no count and no flag, as for a head of PDU.
+    po_black = re.search(r"<th[^>]*>PO</th>\s*<td[^>]*>black</td>(.*?)</tr>", table, re.S)
+    assert po_black and "fewer than 30" in po_black.group(1) and ">20<" not in po_black.group(1)
+    assert "black (flagged)" not in table
 
 
 def test_the_head_of_pdu_sees_no_flag_for_a_small_group(london):

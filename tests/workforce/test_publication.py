@@ -5,6 +5,7 @@ input refused with nothing written."""
 
 import datetime as dt
 import gzip
+import io
 import json
 import tempfile
 from collections.abc import Iterator
@@ -329,3 +330,53 @@ def test_sensitive_allocations_are_one_count_in_both_tables(world):
     assert any(place[2] == allocations for place in given.places)
     assert any(place[2] == allocations for place in consulted.places)
     assert built.protection.audit.passed
+
+
+@pytest.mark.parametrize(
+    "command", [("equality", "report", "--workforce"), ("workforce", "report")], ids=["equality", "alias"]
+)
+def test_the_equality_report_command_and_its_alias_publish_the_same_release(world, tmp_path, command):
+    out = tmp_path / "out"
+    said = io.StringIO()
+    options = ["--period", "2025", "--unit", "pwp1", "--by", world.staff_code, "--out", str(out)]
+    call_command(*command, *options, stdout=said)
+    release = WorkforceRelease.objects.get()
+    assert (release.unit, release.period, release.published_by) == ("PWP1", "2025", world)
+    assert release.audit["passed"]
+    assert sorted(path.name for path in out.iterdir()) == [
+        "workforce-pwp1-2025.cells.json.gz",
+        "workforce-pwp1-2025.html",
+        "workforce-pwp1-2025.ods",
+    ]
+    assert (out / "workforce-pwp1-2025.html").read_text() == release.html
+    assert f"Published the workforce report for PWP1, {PERIOD.label}" in said.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        # An option of the equality report of people on probation given to the workforce report.
+        (
+            ["--workforce", "--period", "2025", "--from", "2025-01-01"],
+            r"--from: not an option of the workforce",
+        ),
+        (["--workforce", "--period", "2025", "--characteristic", "sex"], r"--characteristic: not an option"),
+        (["--workforce", "--period", "2025", "--min-n", "10"], r"--min-n: not an option"),
+        # The workforce report's options without --workforce, and either report without what it needs.
+        (
+            ["--period", "2025", "--unit", "PWP1"],
+            r"--period, --unit, --by: an option of the workforce report",
+        ),
+        (["--workforce"], r"the workforce report \(--workforce\) needs --period$"),
+        (["--from", "2025-01-01"], r"the equality report needs --to$"),
+    ],
+)
+def test_a_bad_mix_of_report_options_is_a_usage_error_with_nothing_written(
+    world, tmp_path, arguments, message
+):
+    out = tmp_path / "out"
+    by = [] if "--from" in arguments and "--workforce" not in arguments else ["--by", world.staff_code]
+    with pytest.raises(CommandError, match=message) as refused:
+        call_command("equality", "report", *arguments, *by, "--out", str(out))
+    assert refused.value.returncode == 2
+    assert not out.exists() and not WorkforceRelease.objects.exists()

@@ -2,6 +2,8 @@
 no one else can see an individual profile by any route: another member of staff, their managers, an HR
 analyst, an administrator, a guessed URL or the API."""
 
+import re
+
 import pytest
 from django.test import Client
 
@@ -9,6 +11,7 @@ from evenhand.org.models import Grade
 from evenhand.workforce import services
 from evenhand.workforce.models import Declaration
 from tests.factories import StaffMemberFactory
+from tests.workforce.test_pdu_figures import pdus  # noqa: F401  # the fixture
 
 pytestmark = pytest.mark.django_db
 PAGE = "/my-equality-profile/"
@@ -112,3 +115,28 @@ def test_the_hr_analyst_sees_figures_and_no_names(po):
 @pytest.mark.parametrize("grade", [Grade.PO, Grade.HEAD_OF_PDU, Grade.ANALYST, Grade.ADMIN])
 def test_only_hr_analysts_open_the_figures(grade):
     assert client_for(StaffMemberFactory(grade=grade, with_user=True)).get("/workforce/").status_code == 403
+
+
+def rows_of(html: str, group: str) -> list[list[str]]:
+    """The cells of every row of the page headed by the group (in each measure and summary table)."""
+    rows = re.findall(
+        rf'<th scope="row" class="govuk-table__header">{group}(?: \(flagged\))?</th>(.*?)</tr>', html, re.S
+    )
+    return [re.findall(r'<td class="govuk-table__cell[^"]*">(.*?)</td>', row, re.S) for row in rows]
+
+
+def test_the_hr_analyst_sees_no_count_of_a_group_under_the_smallest_compared(pdus):  # noqa: F811
+    """PDU PWHA: 40 White PSOs (4 promoted) and 3 Black (1 promoted): the engine compares no group under 30, and
+    an HR analyst, who sees aggregates only, sees no count of one either (a count of 3 colleagues and what
+    happened to them), as the head of the PDU does not."""
+    hr = StaffMemberFactory(grade=Grade.HR_ANALYST, with_user=True, team=None)
+    html = client_for(hr).get("/workforce/?unit=pwha").content.decode()
+    white, black = rows_of(html, "white"), rows_of(html, "black")
+    assert white[0][:2] == ["40", "4"]  # the promotion table's counts, shown
+    assert black and black[0][:2] == ["fewer than 30", "fewer than 30"]
+    assert black[0][-1] == "fewer than 30: not shown"
+    for cells in black:  # every table: no count of the three, nor of the one promoted
+        assert not {"3", "1", "2"} & set(cells), cells
+    representation = html[html.index('id="representation-table"') :]
+    pso_black = re.search(r"<th[^>]*>PSO</th>\s*<td[^>]*>black</td>(.*?)</tr>", representation, re.S)
+    assert pso_black and "fewer than 30" in pso_black.group(1) and ">3<" not in pso_black.group(1)

@@ -19,6 +19,7 @@ group (``group`` is ``""``) and so in no comparison.
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -76,6 +77,17 @@ def population(key: str) -> Population:
         return REGISTERED[key]
     except KeyError:
         raise BadRequest(f"No measures of '{key}' are registered with the equality engine") from None
+
+
+# The publications other apps run through ``evenhand equality report --KEY`` (the workforce's, ADR 14): each
+# reads the command's parsed options and says what it wrote through the callable it is given.
+ReportRun = Callable[[dict[str, Any], Callable[[str], None]], None]
+REPORTS: dict[str, ReportRun] = {}
+
+
+def register_report(key: str, run: ReportRun) -> None:
+    """Let ``evenhand equality report --KEY`` run another app's publication (registered when it is ready)."""
+    REPORTS[key] = run
 
 
 @dataclass

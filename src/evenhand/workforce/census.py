@@ -78,7 +78,7 @@ def population_of_unit(unit: str, level: str) -> Population | None:
 
 
 def compare_with_population(representation: pd.DataFrame, population: Population) -> pd.DataFrame:
-    """Representation by grade (``measures._representation``: per grade and group, ``n`` the grade's
+    """Representation by grade (``measures.report._representation``: per grade and group, ``n`` the grade's
     declared staff, ``events`` those in the group) with every census group in every grade (a group with no
     staff in a grade is a share of 0, with its interval), each row's ``population_share`` and ``outside``:
     True where the population share lies outside the interval of the staff's share."""

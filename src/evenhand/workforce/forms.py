@@ -94,17 +94,13 @@ class ComparisonForm(GovukForm):
     def asked(self) -> dict[str, str]:
         """The question with its defaults: promotion, by ethnic group, at the viewer's starting unit."""
         data = self.cleaned_data if self.is_bound else {}
+        # Not checked here: the page looks the unit up among those the viewer may see.
+        unit = unit_code(data.get("unit") or "", national_if_empty=False, must_exist=False)
         return {
             "measure": data.get("measure") or "promotion",
             "characteristic": data.get("characteristic") or "ethnic_group",
-            "unit": _unit_code(data.get("unit") or "") or self.start,
+            "unit": unit or self.start,
         }
-
-
-def _unit_code(text: str) -> str:
-    """A region or PDU code as typed (upper case), or ``national``."""
-    code = text.strip()
-    return "national" if code.lower() == "national" else code.upper()
 
 
 class PublishForm(GovukForm):
@@ -128,6 +124,6 @@ class PublishForm(GovukForm):
 
     def clean_unit(self) -> str:
         try:
-            return unit_code(self.cleaned_data["unit"])
+            return unit_code(self.cleaned_data["unit"], national_if_empty=True)
         except ValueError as error:
             raise forms.ValidationError(str(error)) from None

@@ -3,7 +3,7 @@ of linked tables, protected and audited by the shared disclosure machinery (``ev
 before anything is written, and stored as a release nobody can change or delete (``WorkforceRelease``).
 
 What it publishes, for each characteristic (ethnic group, sex, disability) whose **declaration rule** the unit
-passes (``measures._withheld``: below the threshold the publication says why and shows no group):
+passes (``measures.common._withheld``: below the threshold the publication says why and shows no group):
 
 - the unit's staff by group and by grade within group (representation), with grade and group totals;
 - every measure of ``measures.workforce_report`` that is a proportion: per group the people (or things)
@@ -131,12 +131,20 @@ class PublicationPeriod:
         return f"{self.start:%-d %B %Y} to {self.end:%-d %B %Y}"
 
 
-def unit_code(text: str) -> str:
-    """``national``, or the code of a region or PDU that exists (``ValueError`` naming it otherwise)."""
-    code = (text or "national").strip()
+def unit_code(text: str, *, national_if_empty: bool, must_exist: bool = True) -> str:
+    """A unit as typed: ``national`` (in any case), or a region or PDU code in upper case. Nothing typed is
+    ``national`` when ``national_if_empty`` (the publication: national unless a unit is given), else ``""``,
+    for the caller's own default (the comparison page: the viewer's starting unit). When ``must_exist`` a
+    code names a region or PDU that exists (``ValueError`` naming it otherwise); without it the caller checks
+    (the comparison page, against the units the viewer may see)."""
+    code = (text or "").strip()
+    if not code:
+        return "national" if national_if_empty else ""
     if code.lower() == "national":
         return "national"
     code = code.upper()
+    if not must_exist:
+        return code
     if not (Region.objects.filter(code=code).exists() or PDU.objects.filter(code=code).exists()):
         raise ValueError(f"There is no region or PDU with the code '{code}': give one, or 'national'")
     return code
@@ -842,7 +850,7 @@ def check_publishable(*, period: PublicationPeriod, unit: str, by: StaffMember, 
         raise ValidationError(
             {"period": f"The period {period.code} can be published once it ends on {period.end:%-d %B %Y}"}
         )
-    unit = unit_code(unit)
+    unit = unit_code(unit, national_if_empty=True)
     existing = WorkforceRelease.objects.filter(period=period.code, unit=unit).first()
     if existing is not None:
         raise ValidationError(

@@ -17,7 +17,7 @@ from . import services
 from .access import ensure_can_see_aggregates, ensure_can_see_pdu_figures
 from .forms import FiguresForm, PduFiguresForm, ProfileForm, PublishForm
 from .jobs import start_publication
-from .measures import pdu_workforce_report, workforce_report
+from .measures import analyst_workforce_report, pdu_workforce_report
 from .publication import FILES, file_name
 from .selectors import declaration_rates, my_profile, release_file, releases
 
@@ -47,7 +47,8 @@ def my_equality_profile(request: HttpRequest) -> HttpResponse:
 @require_GET
 def workforce_figures(request: HttpRequest) -> HttpResponse:
     """The HR analyst's workforce figures: declaration rates by region, and the measures of the last 12
-    months for a unit, split by a characteristic. Counts and rates only; for HR analysts (403 otherwise)."""
+    months for a unit, split by a characteristic, every group under the smallest group compared shown without
+    its counts or figures. Counts and rates only; for HR analysts (403 otherwise)."""
     staff = staff_of(request)
     ensure_can_see_aggregates(staff)
     form = FiguresForm(request.GET or None)
@@ -59,7 +60,9 @@ def workforce_figures(request: HttpRequest) -> HttpResponse:
     start = end - dt.timedelta(days=365)
     report, problem = None, ""
     try:
-        report = workforce_report(staff, start=start, end=end, characteristic=characteristic, unit=unit)
+        report = analyst_workforce_report(
+            staff, start=start, end=end, characteristic=characteristic, unit=unit
+        )
     except ValueError as error:
         problem = str(error)
     return render(

@@ -29,8 +29,8 @@ from evenhand.workforce.measures import (
     MeasureTable,
     SummaryTable,
     WorkforceReport,
+    analyst_workforce_report,
     pdu_workforce_report,
-    workforce_report,
 )
 from evenhand.workforce.publication import FILES
 from evenhand.workforce.selectors import my_profile, releases
@@ -320,8 +320,9 @@ def _report(report: WorkforceReport) -> dict[str, Any]:
 @router.get("/measures", response={200: MeasuresOut, **MEASURE_ERRORS}, by_alias=True, summary="Measures")
 def measures(request: HttpRequest, query: Query[MeasuresQuery]) -> Any:
     """The workforce measures of a period (the last 12 months unless given) for a unit, split by a
-    characteristic: what the HR analyst's page shows, with the declaration rule applied. For HR analysts
-    (403 otherwise); an unknown unit or a period that ends before it starts answers 422 naming it."""
+    characteristic: what the HR analyst's page shows, with the declaration rule applied and every group of
+    fewer than ``min_n`` without its counts or figures. For HR analysts (403 otherwise); an unknown unit or a
+    period that ends before it starts answers 422 naming it."""
     staff = staff_of(request)
     ensure_can_see_aggregates(staff)
     end = query.end or timezone.localdate()
@@ -329,7 +330,7 @@ def measures(request: HttpRequest, query: Query[MeasuresQuery]) -> Any:
     if end < start:
         raise ValidationError({"to": "The period ends before it starts"})
     try:
-        report = workforce_report(
+        report = analyst_workforce_report(
             staff,
             start=start,
             end=end,

@@ -5,7 +5,10 @@ person-level file (see :mod:`evenhand.equality.analyse_cli`, :mod:`evenhand.equa
 ``docs/equality.md``); the ``evenhand`` console script runs it without starting Django.
 
 ``evenhand equality report --from YYYY-MM-DD --to YYYY-MM-DD --out DIR`` publishes the equality report
-(:mod:`evenhand.equality.publish.report`); ``evenhand equality audit DIR…`` attacks a written one.
+(:mod:`evenhand.equality.publish.report`); ``evenhand equality report --workforce --period 2025-26 [--unit
+CODE] --by STAFF_CODE --out DIR`` publishes the workforce equality report instead, by the run the workforce app
+registers (:func:`evenhand.equality.registry.register_report`; ``evenhand workforce report`` is its alias);
+``evenhand equality audit DIR…`` attacks a written one.
 
 A subcommand is one function decorated with :func:`subcommand`, which names it and declares its arguments;
 the function receives the command (for ``stdout``) and the parsed options, and raises ``CommandError`` for
@@ -29,6 +32,7 @@ from evenhand.equality.analyse_cli import UsageError
 from evenhand.equality.analyse_cli import run as analyse_run
 from evenhand.equality.engine import BadRequest
 from evenhand.equality.measures import CHARACTERISTICS, Period
+from evenhand.equality.registry import REPORTS
 
 Run = Callable[[BaseCommand, dict[str, Any]], None]
 
@@ -79,6 +83,52 @@ def analyse_file(command: BaseCommand, options: dict[str, Any]) -> None:
         raise CommandError(str(error)) from None
 
 
+# The options of each report ``evenhand equality report`` publishes, by their parsed names, as typed.
+PROBATION_OPTIONS = {
+    "start": "--from",
+    "end": "--to",
+    "characteristic": "--characteristic",
+    "reference": "--reference",
+    "min_n": "--min-n",
+    "measures": "--measure",
+}
+WORKFORCE_OPTIONS = {"period": "--period", "unit": "--unit", "by": "--by"}
+MIN_N = 30
+
+
+def _given(options: dict[str, Any], names: dict[str, str]) -> list[str]:
+    return [flag for name, flag in names.items() if options.get(name) not in (None, [], "")]
+
+
+def _check_option_mix(options: dict[str, Any]) -> None:
+    """Refuse, as a usage error (exit code 2) before anything is read or written, an option of one report
+    given to the other, or a report without the options it needs."""
+    probation, workforce = _given(options, PROBATION_OPTIONS), _given(options, WORKFORCE_OPTIONS)
+    if options["workforce"]:
+        if probation:
+            raise CommandError(
+                f"{', '.join(probation)}: not an option of the workforce report (--workforce), which takes"
+                " --period, --by, --out and --unit",
+                returncode=2,
+            )
+        if "workforce" not in REPORTS:
+            raise CommandError(
+                "The workforce app is not installed: there is no workforce report", returncode=2
+            )
+        missing = [flag for flag in ("--period", "--by") if flag not in workforce]
+    else:
+        if workforce:
+            raise CommandError(
+                f"{', '.join(workforce)}: an option of the workforce report only; add --workforce to publish"
+                " it, or leave it out",
+                returncode=2,
+            )
+        missing = [flag for flag in ("--from", "--to") if flag not in probation]
+    if missing:
+        report = "the workforce report (--workforce)" if options["workforce"] else "the equality report"
+        raise CommandError(f"{report} needs {' and '.join(missing)}", returncode=2)
+
+
 def _date(text: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text)
@@ -93,18 +143,17 @@ def _date(text: str) -> dt.date:
         " spreadsheet and CSV files, all disclosure-controlled, written into a new folder."
     ),
     arguments=(
-        argument("--from", dest="start", type=_date, required=True, metavar="YYYY-MM-DD", help="first day"),
-        argument("--to", dest="end", type=_date, required=True, metavar="YYYY-MM-DD", help="last day"),
+        argument("--from", dest="start", type=_date, metavar="YYYY-MM-DD", help="first day (required)"),
+        argument("--to", dest="end", type=_date, metavar="YYYY-MM-DD", help="last day (required)"),
         argument("--out", type=Path, required=True, metavar="DIR", help="a new (or empty) folder to write"),
         argument(
             "--characteristic",
-            default="ethnic_group",
             choices=[*CHARACTERISTICS, "all"],
             help="the characteristic to split by (default ethnic_group); 'all' writes every characteristic's"
             " report, each in a folder of its own inside DIR",
         ),
         argument("--reference", metavar="GROUP", help="the reference group (default: the characteristic's)"),
-        argument("--min-n", type=int, default=30, help="smallest group given a ratio (default 30)"),
+        argument("--min-n", type=int, help=f"smallest group given a ratio (default {MIN_N})"),
         argument(
             "--measure",
             dest="measures",
@@ -114,14 +163,29 @@ def _date(text: str) -> dt.date:
             help="publish only this measure (repeat for more; default the whole catalogue). Every report of a"
             " period should publish the same measures: audit their folders together if not",
         ),
+        argument(
+            "--workforce",
+            action="store_true",
+            help="publish the workforce equality report instead (the same as 'evenhand workforce report'),"
+            " with --period, --by, --out and optionally --unit, and none of the options above",
+        ),
+        argument("--period", help="with --workforce: a year (2025), a financial year (2025-26) or a quarter"),
+        argument("--unit", help="with --workforce: national (the default), a region or PDU code"),
+        argument("--by", metavar="STAFF_CODE", help="with --workforce: the HR analyst who publishes it"),
     ),
 )
 def report(command: BaseCommand, options: dict[str, Any]) -> None:
     """Protect the period's whole publication (every characteristic at once), build each report asked for
-    and write it whole, or nothing."""
+    and write it whole, or nothing; with ``--workforce``, publish the workforce report instead."""
     from evenhand.disclosure import DisclosureError
     from evenhand.equality.publish.period import publish_period
 
+    _check_option_mix(options)
+    if options["workforce"]:
+        REPORTS["workforce"](options, command.stdout.write)
+        return
+    options["characteristic"] = options["characteristic"] or "ethnic_group"
+    options["min_n"] = MIN_N if options["min_n"] is None else options["min_n"]
     try:
         period = Period(options["start"], options["end"])
     except ValueError as error:
