@@ -415,6 +415,8 @@ def population_figures(population: str, period: Period, settings: Settings) -> P
     if found is None:
         return None
     row, payload = found
+    if any(key not in chosen.measures for key in payload["measures"]):
+        return None  # stored before a measure was withdrawn: compute again
     analysis = Analysis(
         period=period,
         settings=settings,

@@ -143,6 +143,17 @@ def compute_population_figures(
     return stored
 
 
+def forget_other_periods(population: str, keep: Period) -> int:
+    """Remove a registered population's stored figures of every period but ``keep`` (one whose pages only
+    ever show the current period: the workforce's 365 days to today, which moves daily). Returns how many."""
+    removed, _ = (
+        StoredFigures.objects.filter(population=population)
+        .exclude(period_start=keep.start, period_end=keep.end)
+        .delete()
+    )
+    return removed
+
+
 def precompute(today: dt.date, *, progress: Progress | None = None) -> dict[str, list[str]]:
     """Every standard period by every characteristic, each period's data read once. A characteristic that
     cannot be analysed in a period (nobody in its reference group) is skipped and named."""

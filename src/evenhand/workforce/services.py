@@ -131,6 +131,8 @@ def precompute_comparison(
             skipped.append(f"{what}: {error}")
         else:
             done.append(what)
+    # The page shows the current period only: earlier days' periods are of no more use.
+    equality.forget_other_periods(POPULATION, period)
     return {"computed": done, "skipped": skipped}
 
 
