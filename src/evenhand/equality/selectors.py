@@ -15,7 +15,7 @@ Both the web form and the API check a question with :func:`check_query`, which n
 import datetime as dt
 import hashlib
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,7 +31,8 @@ from .engine import DEFAULT_REFERENCE, UNRECORDED, Analysis, BadRequest, Setting
 from .measures import AGE_BANDS, CATALOGUE, CHARACTERISTICS, Measure, Period
 from .models import StoredFigures
 from .periods import last_twelve_months
-from .registry import RegisteredMeasure
+from .registry import PopulationAnalysis, RegisteredMeasure
+from .registry import population as registered_population
 from .sampled import sampled_measures
 from .stored import unpack
 
@@ -331,12 +332,15 @@ class Figures:
     completeness: dict[str, pd.DataFrame]
 
 
-def figures(period: Period, settings: Settings) -> Figures | None:
-    """The stored figures for the question, or None when none are stored (a job computes them:
-    :func:`evenhand.equality.services.request_analysis`). One small indexed query for the row; the figures
-    themselves from the shared cache, or once from the database into it."""
+def _stored(
+    period: Period, settings: Settings, population: str
+) -> tuple[Mapping[str, Any], dict[str, Any]] | None:
+    """The stored row (its id, when computed, when stale) and payload for the question, or None. One small
+    indexed query for the row; the payload from this process's last few, the shared cache, or once from the
+    database into it."""
     row = (
         StoredFigures.objects.filter(
+            population=population,
             period_start=period.start,
             period_end=period.end,
             characteristic=settings.characteristic,
@@ -361,6 +365,16 @@ def figures(period: Period, settings: Settings) -> Figures | None:
         while len(_RECENT) > RECENT_PAYLOADS:
             _RECENT.popitem(last=False)
     _RECENT.move_to_end(key)
+    return row, payload
+
+
+def figures(period: Period, settings: Settings) -> Figures | None:
+    """The stored figures for the question, or None when none are stored (a job computes them:
+    :func:`evenhand.equality.services.request_analysis`)."""
+    found = _stored(period, settings, "")
+    if found is None:
+        return None
+    row, payload = found
     analysis = Analysis(
         period=period,
         settings=settings,
@@ -383,10 +397,52 @@ def figures(period: Period, settings: Settings) -> Figures | None:
     )
 
 
-def stored_since(period: Period, settings: Settings, since: dt.datetime) -> int | None:
+@dataclass(frozen=True)
+class PopulationFigures:
+    """A registered population's analysis as stored (:func:`~.services.compute_population_figures`), with
+    when it was computed and, if a record in the period has been made since, from when it is stale."""
+
+    result: PopulationAnalysis
+    computed_at: dt.datetime
+    stale_since: dt.datetime | None
+
+
+def population_figures(population: str, period: Period, settings: Settings) -> PopulationFigures | None:
+    """The stored analysis of a registered population for the question, or None when none is stored (a job
+    of the app that registered it computes it). Reads as :func:`figures` does, and computes nothing."""
+    chosen = registered_population(population)
+    found = _stored(period, settings, population)
+    if found is None:
+        return None
+    row, payload = found
+    if any(key not in chosen.measures for key in payload["measures"]):
+        return None  # stored before a measure was withdrawn: compute again
+    analysis = Analysis(
+        period=period,
+        settings=settings,
+        measures=[chosen.measures[key] for key in payload["measures"]],  # type: ignore[misc]
+        groups=payload["groups"],
+        adjusted=payload["adjusted"],
+        units=payload["units"],
+        dispersion=payload["dispersion"],
+        models=payload["models"],
+        skipped=payload["skipped"],
+        seconds=payload["seconds"],
+    )
+    return PopulationFigures(
+        result=PopulationAnalysis(chosen, analysis, payload["withheld"], payload["declared"]),
+        computed_at=row["computed_at"],
+        stale_since=row["stale_since"],
+    )
+
+
+def stored_since(
+    period: Period, settings: Settings, since: dt.datetime, *, population: str = ""
+) -> int | None:
     """The id of the stored figures for the question if they were computed at or after ``since``."""
     return (
         StoredFigures.objects.filter(
+            population=population,
             period_start=period.start,
             period_end=period.end,
             characteristic=settings.characteristic,

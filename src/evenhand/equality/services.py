@@ -3,10 +3,13 @@
 The dashboard and the API answer from :class:`~.models.StoredFigures`, computed by a job on a worker: nightly
 (and after an import) for the standard periods and every characteristic, and on demand, as a job whose
 progress the page shows, for any other period or reference group. No web request computes an analysis.
+The populations other apps register (:mod:`.registry`: the workforce's staff) are stored the same way, with
+their ``population`` key (:func:`compute_population_figures`), by jobs those apps register.
 """
 
 import datetime as dt
 from collections.abc import Callable
+from typing import Any
 
 import pandas as pd
 from django.db import transaction
@@ -22,6 +25,7 @@ from .engine import BadRequest, Settings, analyse, completeness, trends, trends_
 from .measures import CHARACTERISTICS, Period, Source
 from .models import StoredFigures
 from .periods import standard_periods
+from .registry import analyse_population
 from .stored import pack
 
 ANALYSIS_JOB = "equality_analysis"
@@ -75,6 +79,7 @@ def compute_figures(
     say("Storing the figures")
     with transaction.atomic():
         stored, _ = StoredFigures.objects.update_or_create(
+            population="",
             period_start=period.start,
             period_end=period.end,
             characteristic=settings.characteristic,
@@ -88,6 +93,65 @@ def compute_figures(
             },
         )
     return stored
+
+
+def compute_population_figures(
+    population: str,
+    period: Period,
+    settings: Settings,
+    *,
+    progress: Progress | None = None,
+    standard: str = "",
+) -> StoredFigures:
+    """:func:`compute_figures` for a registered population (:func:`~.registry.analyse_population`: every
+    measure of it split by the settings' characteristic, with the declaration rule per unit), stored under
+    the population's key. Raises :class:`BadRequest` when it cannot be run; nothing is stored then."""
+    say = progress or (lambda _: None)
+    started = timezone.now()
+    say(f"Analysing the {population} measures")
+    with analytics_reads():
+        result = analyse_population(population, period, settings)
+    analysis = result.analysis
+    payload = {
+        "measures": tuple(measure.key for measure in analysis.measures),
+        "groups": analysis.groups,
+        "adjusted": analysis.adjusted,
+        "units": analysis.units,
+        "dispersion": analysis.dispersion,
+        "models": analysis.models,
+        "skipped": analysis.skipped,
+        "seconds": analysis.seconds,
+        "withheld": result.withheld,
+        "declared": result.declared,
+    }
+    say("Storing the figures")
+    with transaction.atomic():
+        stored, _ = StoredFigures.objects.update_or_create(
+            population=population,
+            period_start=period.start,
+            period_end=period.end,
+            characteristic=settings.characteristic,
+            reference=settings.reference or "",
+            defaults={
+                "standard": standard,
+                "computed_at": started,
+                "seconds": (timezone.now() - started).total_seconds(),
+                "stale_since": None,
+                "data": pack(payload),
+            },
+        )
+    return stored
+
+
+def forget_other_periods(population: str, keep: Period) -> int:
+    """Remove a registered population's stored figures of every period but ``keep`` (one whose pages only
+    ever show the current period: the workforce's 365 days to today, which moves daily). Returns how many."""
+    removed, _ = (
+        StoredFigures.objects.filter(population=population)
+        .exclude(period_start=keep.start, period_end=keep.end)
+        .delete()
+    )
+    return removed
 
 
 def precompute(today: dt.date, *, progress: Progress | None = None) -> dict[str, list[str]]:
@@ -117,11 +181,16 @@ def precompute(today: dt.date, *, progress: Progress | None = None) -> dict[str,
     return {"computed": done, "skipped": skipped}
 
 
-def mark_stale(day: dt.date) -> int:
-    """A decision dated ``day`` has been recorded: every stored figure whose period holds the day is stale
-    (the dashboard says so) until it is computed again. Returns how many were marked."""
+def mark_stale(day: dt.date, *, population: str = "", until: dt.date | None = None) -> int:
+    """A decision dated ``day`` has been recorded (or, for a registered ``population``, a record of its
+    people: a staff member's HR event): every stored figure of the population whose period holds the day is
+    stale (the page says so) until it is computed again. With ``until``, records from ``day`` to ``until``
+    (an import): every period overlapping them. Returns how many were marked."""
     return StoredFigures.objects.filter(
-        period_start__lte=day, period_end__gte=day, stale_since__isnull=True
+        population=population,
+        period_start__lte=until or day,
+        period_end__gte=day,
+        stale_since__isnull=True,
     ).update(stale_since=timezone.now())
 
 
@@ -136,7 +205,23 @@ def request_analysis(period: Period, settings: Settings, *, by: StaffMember) -> 
     """The job computing the figures for a question the store does not hold: the one already queued or
     running for it, else a new one. Raises :class:`BadRequest` if the same question failed a moment ago (a
     period with nobody under supervision, a reference group with nobody in it), naming the parameter."""
-    key = analysis_key(period, settings)
+    return request_job(
+        kind=ANALYSIS_JOB,
+        key=analysis_key(period, settings),
+        parameters={
+            "start": period.start.isoformat(),
+            "end": period.end.isoformat(),
+            "characteristic": settings.characteristic,
+            "reference": settings.reference or "",
+        },
+        by=by,
+    )
+
+
+def request_job(*, kind: str, key: str, parameters: dict[str, Any], by: StaffMember | None) -> Job:
+    """The job of ``key`` already queued or running, else a new one of ``kind``: how a page asks for figures
+    it does not hold (this app's analyses, and the populations other apps store). Raises
+    :class:`JobBadRequest` if the same job failed a moment ago, or failed at once (the immediate backend)."""
     last = job_selectors.latest(key=key)
     if (
         last is not None
@@ -145,17 +230,7 @@ def request_analysis(period: Period, settings: Settings, *, by: StaffMember) -> 
         and timezone.now() - last.finished_at < FAILURE_REMEMBERED
     ):
         raise JobBadRequest(last.error, last.error_field or None)
-    job = start_job(
-        kind=ANALYSIS_JOB,
-        parameters={
-            "start": period.start.isoformat(),
-            "end": period.end.isoformat(),
-            "characteristic": settings.characteristic,
-            "reference": settings.reference or "",
-        },
-        by=by,
-        key=key,
-    )
+    job = start_job(kind=kind, parameters=parameters, by=by, key=key)
     if job.status == Status.FAILED:  # run at once (the immediate backend) and failed
         raise JobBadRequest(job.error, job.error_field or None)
     return job

@@ -284,7 +284,7 @@ def _import(
         raise ImportRefused(result.rejects, result) from None
     if result.created:
         # The figures that summarise the data again (the equality precomputation), once this has committed.
-        transaction.on_commit(data_changed)
+        transaction.on_commit(lambda: data_changed(kind.kind))
     if result.created >= ANALYSE_AFTER_ROWS:
         # A big load: the planner's statistics for the tables it wrote, before autovacuum gets round to them.
         tables = frozenset(written)

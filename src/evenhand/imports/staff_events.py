@@ -26,6 +26,7 @@ from evenhand.workforce.models import (
 )
 from evenhand.workforce.rules import Event, check_fields, check_history
 from evenhand.workforce.selectors import standing_events_of
+from evenhand.workforce.services import events_imported
 
 from .bulk import insert, reserve_ids
 from .csvfile import Row
@@ -128,4 +129,6 @@ class StaffEventsKind(Kind):
         for event, pk in zip(events, reserve_ids(HrEvent, len(events)), strict=True):
             event.pk = pk
         insert(HrEvent, events)
+        # The workforce comparison's stored figures over these days are stale (recomputed after the import).
+        events_imported(event.occurred_on for event in events)
         return [event.pk for event in events]

@@ -56,6 +56,9 @@ SCHEDULES: dict[str, Schedule] = {}
 # Called after work that changes what figures summarise (an import): each app that keeps figures says what
 # to do (the equality app starts its precomputation).
 AFTER_DATA_CHANGES: list[Callable[[], Any]] = []
+# Called after an import of one kind of data only, by the kind's name (the workforce app's figures after a
+# "staff-events" import): figures that summarise nothing else are not computed again after other imports.
+AFTER_IMPORT_OF: dict[str, list[Callable[[], Any]]] = {}
 
 
 def register(kind: Kind) -> Kind:
@@ -75,12 +78,12 @@ def kind(name: str) -> Kind:
         raise JobFailed(f"There is no kind of job called '{name}'") from None
 
 
-def data_changed() -> None:
-    """Tell every app that keeps figures that the data they summarise has changed (after an import), unless
-    the settings say not to (the tests, whose jobs would run at once)."""
+def data_changed(kind: str = "") -> None:
+    """Tell every app that keeps figures that the data they summarise has changed (after an import of
+    ``kind``), unless the settings say not to (the tests, whose jobs would run at once)."""
     from django.conf import settings
 
     if not getattr(settings, "JOBS_AFTER_DATA_CHANGES", True):
         return
-    for callback in AFTER_DATA_CHANGES:
+    for callback in [*AFTER_DATA_CHANGES, *AFTER_IMPORT_OF.get(kind, [])]:
         callback()

@@ -2,7 +2,12 @@
 England and Wales, a region or a PDU, with the units below it in a funnel plot. The page is the equality
 dashboard's (its sections, charts and template, ``equality/_figures.html``) over the registered staff
 measures; this module only adds what differs for staff: the declaration rule per unit, the covariates' reasons,
-and a head of PDU's limits (their own PDU, no count of a small group)."""
+and a head of PDU's limits (their own PDU, no count of a small group).
+
+Like the dashboard, the page answers from stored figures and computes nothing (ADR 11): when none are stored
+for the period and characteristic it starts the job that computes them (or joins the one running) and shows
+its progress, refreshing itself without JavaScript; stale figures are shown, said to be stale, while a job
+computes them again."""
 
 import dataclasses
 from typing import Any
@@ -20,17 +25,21 @@ from django.views.decorators.http import require_GET
 from evenhand.core.formatting import date_text
 from evenhand.equality import selectors as equality
 from evenhand.equality.engine import BadRequest, group_label
+from evenhand.equality.measures import Period
 from evenhand.equality.registry import PopulationAnalysis
 from evenhand.equality.views import (
+    REFRESH_SECONDS,
     UNITS_IN_A_SENTENCE,
     UNITS_OF_LEVEL,
     group_section,
     model_words,
     units_section,
 )
+from evenhand.jobs.models import Job
 from evenhand.org.access import staff_of
 from evenhand.org.models import StaffMember
 
+from . import services
 from .catalogue import STAFF
 from .comparison import Scope, last_twelve_months, scope_of, staff_comparison, suppresses_small_groups
 from .forms import ComparisonForm
@@ -45,7 +54,7 @@ def workforce_comparison(request: HttpRequest) -> HttpResponse:
     scope = scope_of(staff)
     units = equality.organisation()
     form = ComparisonForm(request.GET or None, start=scope.start)
-    context: dict[str, Any] = {"form": form, "page": None, "problem": ""}
+    context: dict[str, Any] = {"form": form, "page": None, "problem": "", "job": None}
     if form.is_bound and not form.is_valid():
         return render(request, TEMPLATE, context, status=400)
     asked = form.asked()
@@ -56,13 +65,37 @@ def workforce_comparison(request: HttpRequest) -> HttpResponse:
     if not scope.allows(unit.code):
         raise PermissionDenied("A head of PDU sees the workforce figures of their own PDU only.")
     period = last_twelve_months(timezone.localdate())
+    characteristic = asked["characteristic"]
     try:
-        result = staff_comparison(staff, period=period, characteristic=asked["characteristic"])
+        stored = staff_comparison(staff, period=period, characteristic=characteristic)
+        if stored is None:
+            job = services.request_comparison(period, characteristic, by=staff)
+            if job.active:
+                context.update(job=job, refresh=REFRESH_SECONDS, check_again=request.get_full_path())
+                return render(request, TEMPLATE, context)
+            stored = staff_comparison(staff, period=period, characteristic=characteristic)
+        elif stored.stale_since is not None:
+            context.update(
+                recomputing=_recompute(period, characteristic, staff), check_again=request.get_full_path()
+            )
     except BadRequest as error:
         context["problem"] = str(error)
         return render(request, TEMPLATE, context)
-    context["page"] = _page(staff, scope, result, asked, unit, units, request.GET.get("group"))
+    if stored is None:  # computed, and recomputed or cancelled since: ask again
+        context.update(check_again=request.get_full_path())
+        return render(request, TEMPLATE, context)
+    context["page"] = _page(staff, scope, stored.result, asked, unit, units, request.GET.get("group"))
+    context["page"].update(computed_at=stored.computed_at, stale_since=stored.stale_since)
     return render(request, TEMPLATE, context)
+
+
+def _recompute(period: Period, characteristic: str, staff: StaffMember) -> Job | None:
+    """The job computing stale figures again (started, or joined), or None if it failed a moment ago (the
+    stale figures are shown all the same)."""
+    try:
+        return services.request_comparison(period, characteristic, by=staff)
+    except BadRequest:
+        return None
 
 
 def _page(

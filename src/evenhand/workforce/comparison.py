@@ -1,14 +1,16 @@
 """The workforce measures through the equality engine (:mod:`.catalogue`), for the one who may see them: an
 HR analyst at any unit, a head of PDU at their own PDU only. The door the comparison pages go through: it
-checks the viewer before anything is read. Aggregates only: counts and rates of groups, never a person."""
+checks the viewer before anything is read. Aggregates only: counts and rates of groups, never a person.
+
+The figures are computed ahead by jobs (:mod:`.services`, :mod:`.jobs`: nightly, after a staff-events import,
+and when the page finds none) and stored; the page only reads them (ADR 11)."""
 
 import datetime as dt
 from dataclasses import dataclass
 
 from evenhand.equality.engine import Settings
 from evenhand.equality.measures import Period
-from evenhand.equality.registry import PopulationAnalysis, analyse_population
-from evenhand.equality.selectors import NATIONAL
+from evenhand.equality.selectors import NATIONAL, PopulationFigures, population_figures
 from evenhand.org.models import Role, StaffMember
 
 from .access import can_see_aggregates, ensure_can_see_pdu_figures
@@ -41,12 +43,13 @@ def last_twelve_months(today: dt.date) -> Period:
     return Period(today - dt.timedelta(days=365), today)
 
 
-def staff_comparison(viewer: StaffMember, *, period: Period, characteristic: str) -> PopulationAnalysis:
+def staff_comparison(viewer: StaffMember, *, period: Period, characteristic: str) -> PopulationFigures | None:
     """Every registered workforce measure of the period split by ``characteristic``, with the declaration
-    rule per unit; for HR analysts and heads of PDU (``scope_of`` refuses anyone else). A head of PDU's
-    page shows their PDU only (the caller holds it to :func:`scope_of`)."""
+    rule per unit, as stored (None when nothing is stored: a job computes it, ``services.request_comparison``);
+    for HR analysts and heads of PDU (``scope_of`` refuses anyone else). A head of PDU's page shows their PDU
+    only (the caller holds it to :func:`scope_of`). Computes nothing."""
     scope_of(viewer)
-    return analyse_population("staff", period, Settings(characteristic=characteristic))
+    return population_figures("staff", period, Settings(characteristic=characteristic))
 
 
 def suppresses_small_groups(viewer: StaffMember) -> bool:

@@ -1,20 +1,28 @@
-"""Publishing the workforce report as a job: the HR analyst asks from the releases page, a worker builds,
-protects, audits and stores it (``publication.publish``, the same as ``evenhand workforce report``), and the
-job's page shows its progress and links to the release's files when it is done."""
+"""The workforce app's kinds of job. Publishing the workforce report: the HR analyst asks from the releases
+page, a worker builds, protects, audits and stores it (``publication.publish``, the same as ``evenhand
+workforce report``), and the job's page shows its progress and links to the release's files when it is done.
+The comparison page's figures (ADR 11): one characteristic when the page finds none stored (or stale), and
+every characteristic nightly and after a staff-events import."""
 
+import datetime as dt
 from typing import Any
+from urllib.parse import urlencode
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
+from django.utils import timezone
 
+from evenhand.equality.engine import BadRequest, Settings
+from evenhand.equality.selectors import stored_since
 from evenhand.jobs.models import Job
-from evenhand.jobs.registry import JobFailed, Kind, register
+from evenhand.jobs.registry import AFTER_IMPORT_OF, JobFailed, Kind, Schedule, register, schedule
 from evenhand.jobs.runner import Reporter
 from evenhand.jobs.services import start_job
-from evenhand.org.models import StaffMember
+from evenhand.org.models import Role, StaffMember
 
-from . import publication
+from . import publication, services
 from .access import can_see_aggregates
+from .measures import CHARACTERISTICS
 
 PUBLICATION_JOB = "workforce_publication"
 
@@ -78,3 +86,74 @@ register(
         max_attempts=1,
     )
 )
+
+
+# --- the comparison's figures: on demand, nightly and after a staff-events import ----------------------------
+
+# The hour (local time) from which the night's computation is due: the comparison's period (the 365 days to
+# today) moves at midnight, so as soon as the day begins.
+NIGHTLY_HOUR = 0
+# The imports app's name for an HR extract (imports.models.ImportKind.STAFF_EVENTS; that app sits above this).
+STAFF_EVENTS_IMPORT = "staff-events"
+
+
+def _may_see_figures(staff: StaffMember, job: Job) -> bool:
+    """HR analysts, and heads of PDU (whose page starts these jobs too): a job shows progress, not figures."""
+    return can_see_aggregates(staff) or staff.role == Role.HEAD_OF_PDU
+
+
+def _figures(job: Job, reporter: Reporter) -> dict[str, Any]:
+    period, characteristic = services.figures_parameters(job.parameters)
+    settings = Settings(characteristic=characteristic)
+    # Computed since this job was asked for (by the nightly job, say), and not stale since: nothing to do.
+    done = stored_since(period, settings, job.created_at, population=services.POPULATION)
+    if done is not None:
+        return {"figures": done}
+    try:
+        return {"figures": services.compute_comparison(period, characteristic, progress=reporter.say)}
+    except BadRequest as error:
+        raise JobFailed(str(error), "characteristic") from None
+
+
+def _figures_title(parameters: dict[str, Any]) -> str:
+    period, characteristic = services.figures_parameters(parameters)
+    name = CHARACTERISTICS.get(characteristic, characteristic).lower()
+    return f"Workforce figures by {name}, {period.start:%-d %B %Y} to {period.end:%-d %B %Y}"
+
+
+def _figures_links(job: Job) -> list[tuple[str, str]]:
+    query = urlencode({"characteristic": job.parameters.get("characteristic", "")})
+    return [("See the figures", f"{reverse('workforce-comparison')}?{query}")]
+
+
+register(
+    Kind(
+        name=services.FIGURES_JOB,
+        title=_figures_title,
+        run=_figures,
+        may_follow=_may_see_figures,
+        links=_figures_links,
+        steps=lambda p: 3,
+    )
+)
+register(
+    Kind(
+        name=services.PRECOMPUTE_JOB,
+        title=lambda p: "Workforce figures for the last 12 months, by every characteristic",
+        run=lambda job, reporter: services.precompute_comparison(timezone.localdate(), progress=reporter.say),
+        may_follow=_may_see_figures,
+        steps=lambda p: 4 * len(CHARACTERISTICS),
+    )
+)
+
+
+def _nightly(now: dt.datetime) -> str | None:
+    local = timezone.localtime(now)
+    return f"{services.PRECOMPUTE_JOB}:nightly:{local.date()}" if local.hour >= NIGHTLY_HOUR else None
+
+
+schedule(
+    Schedule(name="workforce nightly", due=_nightly, start=lambda key: services.start_precompute(key=key))
+)
+# After a staff-events import (not after other imports: nothing else the figures count comes from a file).
+AFTER_IMPORT_OF.setdefault(STAFF_EVENTS_IMPORT, []).append(lambda: services.start_precompute())

@@ -1,14 +1,23 @@
-"""Writes of the workforce app: a staff member's own declarations, HR events and recruitment records."""
+"""Writes of the workforce app: a staff member's own declarations, HR events and recruitment records; and the
+workforce comparison's figures, computed ahead by jobs and stored (ADR 11), so that no page computes them."""
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from evenhand.equality import services as equality
+from evenhand.equality.engine import BadRequest, Settings
+from evenhand.equality.measures import Period
+from evenhand.jobs.models import Job
+from evenhand.jobs.services import start_job
 from evenhand.org.models import Region, StaffMember
 
+from .catalogue import STAFF
+from .comparison import last_twelve_months
 from .models import (
     ANSWERS,
     STAGE_ORDER,
@@ -23,6 +32,11 @@ from .rules import Event, check_fields, check_history
 from .selectors import current_answers, standing_events
 
 REFERENCE_LIMIT = 20
+FIGURES_JOB = "workforce_figures"
+PRECOMPUTE_JOB = "workforce_precompute"
+# What the comparison's figures are stored under (equality's StoredFigures.population).
+POPULATION = STAFF.key
+STANDARD = "last 12 months"
 
 
 @transaction.atomic
@@ -79,7 +93,83 @@ def record_hr_event(
     )
     row.full_clean(exclude=["corrects", "recorded_by", "staff"])
     row.save()
+    # The comparison's stored figures for a period holding the day no longer count this event.
+    equality.mark_stale(row.occurred_on, population=POPULATION)
     return row
+
+
+# --- the comparison's figures, computed ahead -------------------------------------------------------------
+
+
+def compute_comparison(
+    period: Period, characteristic: str, *, progress: Callable[[str], None] | None = None, standard: str = ""
+) -> int:
+    """Every workforce measure of the period split by ``characteristic`` (the engine, with the declaration
+    rule per unit), stored for the comparison page; returns the stored row's id. Raises :class:`BadRequest`
+    when it cannot be run (nobody declared in the reference group); nothing is stored then."""
+    stored = equality.compute_population_figures(
+        POPULATION, period, Settings(characteristic=characteristic), progress=progress, standard=standard
+    )
+    return stored.pk
+
+
+def precompute_comparison(
+    today: dt.date, *, progress: Callable[[str], None] | None = None
+) -> dict[str, list[str]]:
+    """The comparison page's period (the 365 days to ``today``) by every characteristic the staff are split
+    by: what the nightly job and the one after a staff-events import store. A characteristic that cannot be
+    analysed is skipped and named."""
+    say = progress or (lambda _: None)
+    period = last_twelve_months(today)
+    done, skipped = [], []
+    for characteristic, name in STAFF.characteristics.items():
+        what = f"{period.start} to {period.end} by {name.lower()}"
+        say(f"Computing the workforce figures, {what}")
+        try:
+            compute_comparison(period, characteristic, progress=say, standard=STANDARD)
+        except BadRequest as error:
+            skipped.append(f"{what}: {error}")
+        else:
+            done.append(what)
+    # The page shows the current period only: earlier days' periods are of no more use.
+    equality.forget_other_periods(POPULATION, period)
+    return {"computed": done, "skipped": skipped}
+
+
+def request_comparison(period: Period, characteristic: str, *, by: StaffMember) -> Job:
+    """The job computing the comparison's figures for a period and characteristic the store does not hold
+    (or holds stale): the one queued or running for it, else a new one. Raises :class:`BadRequest` if it
+    failed a moment ago, with the reason."""
+    return equality.request_job(
+        kind=FIGURES_JOB,
+        key=f"{FIGURES_JOB}:{period.start}:{period.end}:{characteristic}",
+        parameters={
+            "start": period.start.isoformat(),
+            "end": period.end.isoformat(),
+            "characteristic": characteristic,
+        },
+        by=by,
+    )
+
+
+def start_precompute(*, key: str = "", by: StaffMember | None = None) -> Job:
+    """Queue the precomputation of the comparison's figures (nightly, after a staff-events import, by hand)."""
+    return start_job(kind=PRECOMPUTE_JOB, parameters={}, by=by, key=key or PRECOMPUTE_JOB)
+
+
+def events_imported(days: Iterable[dt.date]) -> int:
+    """HR events dated ``days`` were imported: the stored comparison figures whose period overlaps them are
+    stale (a period lying between two of the days too: one update, not one a day). Returns how many."""
+    days = list(days)
+    if not days:
+        return 0
+    return equality.mark_stale(min(days), population=POPULATION, until=max(days))
+
+
+def figures_parameters(parameters: dict[str, Any]) -> tuple[Period, str]:
+    """A figures job's period and characteristic."""
+    period = Period(dt.date.fromisoformat(parameters["start"]), dt.date.fromisoformat(parameters["end"]))
+    return period, parameters["characteristic"]
 
 
 def _reference(value: str, field: str) -> str:
