@@ -4,7 +4,8 @@ A bias file is a list of effects::
 
     [[effect]]
     measure = "recall"            # what the effect changes (see MEASURES)
-    group = "black"               # an ethnic group, an ONS 2021 category code (B2), or "minority"
+    group = "black"               # an ethnic group, an ONS 2021 category code (B2), or "minority"; for a
+                                  # staff measure (STAFF_MEASURES), of the staff member's declared ethnicity
     unit = "LON03"                # "national", a region code or a PDU code
     from_month = 4                # optional: first month (1-12) of the period it applies in
     to_month = 12                 # optional: last month
