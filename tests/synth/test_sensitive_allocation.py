@@ -20,6 +20,9 @@ from evenhand.synth.scales import SCALES, Scale
 from evenhand.synth.tables import Table
 from evenhand.workload.rules import PROTOCOL_FLAGS
 
+from . import checks
+from .conftest import loaded
+
 pytestmark = pytest.mark.django_db
 
 TWO_PDUS = Scale("two_pdus", regions=1, pdus=2, people=12_000)
@@ -128,6 +131,18 @@ def test_a_declared_effect_gives_the_group_more_sensitive_cases_in_its_unit_only
     plain_truth = plain_run.truth["measures"]["sensitive_allocation"]["regions"]["YH"]
     assert all(cell["effect"] in (1.0, None) for cell in plain_truth.values())
     assert plain_truth["white"]["n"] > 100
+
+
+def test_the_moved_allocations_still_pass_the_service_rules(bias_file: Callable[[str], Path]) -> None:
+    # Nearly every sensitive case away from white practitioners, everywhere: each moved case still goes to a
+    # practitioner of its grade, in its PDU and in post on the day, and everything written from it follows.
+    path = bias_file(effect(group="white", unit="national", multiplier=0.01))
+    with loaded(scale="pdu", seed=1, bias_path=path) as result:
+        problems = {rule: check() for rule, check in checks.RULES.items()}
+    cells = result.truth["measures"]["sensitive_allocation"]["national"]
+    assert cells["white"]["n"] >= 10
+    assert cells["white"]["expected_events"] < 0.5 * cells["white"]["expected_events_without_bias"]
+    assert {rule: found[:3] for rule, found in problems.items() if found} == {}
 
 
 def test_sensitive_allocation_is_a_staff_measure() -> None:
