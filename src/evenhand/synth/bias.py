@@ -4,7 +4,8 @@ A bias file is a list of effects::
 
     [[effect]]
     measure = "recall"            # what the effect changes (see MEASURES)
-    group = "black"               # an ethnic group, an ONS 2021 category code (B2), or "minority"
+    group = "black"               # an ethnic group, an ONS 2021 category code (B2), or "minority"; for a
+                                  # staff measure (STAFF_MEASURES), of the staff member's declared ethnicity
     unit = "LON03"                # "national", a region code or a PDU code
     from_month = 4                # optional: first month (1-12) of the period it applies in
     to_month = 12                 # optional: last month
@@ -65,6 +66,9 @@ MEASURES: dict[str, str] = {
     "is offered a place (by their declared ethnicity)",
     "grievance_upheld": "a grievance raised in the period and decided is upheld in full or in part (by the "
     "declared ethnicity of the member of staff who raised it)",
+    "sensitive_allocation": "a racially or religiously aggravated or hate-crime case is allocated to a "
+    "practitioner (PSO or PO) of the group, among those of the grade it needs in the PDU (by the practitioner's "
+    "declared ethnicity)",
     "review_sufficient": "a key question of a reviewed case is judged sufficient (every key question)",
     **{
         f"review:{key.number}": f"key question {key.number} of a reviewed {KIND_LABELS[spec.kind]} is judged "
@@ -79,7 +83,9 @@ MEASURES: dict[str, str] = {
 }
 # Measured by the workforce app (staff, by their declared ethnicity) and by case review rounds (their own
 # design-weighted estimates), not by the equality engine's catalogue of casework measures.
-STAFF_MEASURES = frozenset({"promotion", "temporary_promotion", "pqip_offered", "grievance_upheld"})
+STAFF_MEASURES = frozenset(
+    {"promotion", "temporary_promotion", "pqip_offered", "grievance_upheld", "sensitive_allocation"}
+)
 REVIEW_MEASURES = frozenset(
     {"review_sufficient", *(f"review:{key.number}" for spec in CURRENT_SETS for key in spec.key_questions)}
 )
@@ -219,9 +225,11 @@ def load_bias(path: str | Path, *, regions: set[str], pdus: set[str]) -> BiasSpe
         if measure not in MEASURES:
             raise fail("measure", f"unknown measure '{measure}' (known: {', '.join(MEASURES)})")
         if group not in groups:
+            whose = "staff's declared " if measure in STAFF_MEASURES else ""
             raise fail(
                 "group",
-                f"unknown group '{group}' (an ethnic group such as 'black', a code such as 'B2', or 'minority')",
+                f"unknown group '{group}' for {measure} (a {whose}ethnic group such as 'black', a code such as "
+                "'B2', or 'minority')",
             )
         if unit != "national" and unit not in regions and unit not in pdus:
             raise fail(
@@ -235,7 +243,8 @@ def load_bias(path: str | Path, *, regions: set[str], pdus: set[str]) -> BiasSpe
             or not multiplier > 0
         ):
             raise fail(
-                "multiplier", f"the multiplier must be a finite number greater than 0, not {multiplier!r}"
+                "multiplier",
+                f"the multiplier of {measure} must be a finite number greater than 0, not {multiplier!r}",
             )
         months = {}
         for key, default in (("from_month", 1), ("to_month", 12)):

@@ -18,6 +18,8 @@ from evenhand.cases.models import RECALLS, AllocationReason, Decision, DecisionO
 from evenhand.cases.rules import one_year_before
 from evenhand.core.calendar import bank_holidays_between
 from evenhand.core.dates import years_after
+from evenhand.people.models import GROUP_OF_ETHNICITY
+from evenhand.workload.rules import PROTOCOL_FLAGS
 
 from . import assessments as assessments_mod
 from . import history as history_mod
@@ -35,6 +37,8 @@ SORTED_GROUPS = np.array(GROUPS)
 LONDON = zoneinfo.ZoneInfo("Europe/London")
 COURTS = ["Magistrates' Court", "Crown Court"]
 REGION_LETTERS = "ABCDEFGHJKLMNPRSTUVWXYZ"
+# The key of the stream the ``sensitive_allocation`` bias draws from, apart from the PDU's (``recall._own_rng``).
+SENSITIVE_STREAM = 0x5E45
 OFFENCE_FLAGS = ("racially_or_religiously_aggravated", "hate_crime", "domestic_abuse", "sexual", "terrorism")
 
 
@@ -182,8 +186,22 @@ def day_date(day: int) -> dt.date:
 class CaseloadBuilder:
     """Builds the people and case records of one PDU."""
 
-    def __init__(self, org: Organisation, period: Period, bias: BiasSpec, ids: Ids, truth: Truth) -> None:
+    def __init__(
+        self,
+        org: Organisation,
+        period: Period,
+        bias: BiasSpec,
+        ids: Ids,
+        truth: Truth,
+        *,
+        staff_ethnicity: np.ndarray | None = None,
+    ) -> None:
         self.org, self.period, self.bias, self.ids, self.truth = org, period, bias, ids, truth
+        # Each staff member's declared ethnicity code ("" when not declared), in the order of ``org.staff_ids``:
+        # what the ``sensitive_allocation`` bias acts on and its truth is grouped by.
+        self.staff_ethnicity = (
+            np.full(len(org.staff_ids), "", dtype=object) if staff_ethnicity is None else staff_ethnicity
+        )
         # Far enough back for the custody sentence before a three-year licence, and its registrations.
         self.local = LocalTime(period.start_day - 9 * 366, period.end_day + 60)
         self.holidays = np.array(
@@ -533,6 +551,11 @@ class CaseloadBuilder:
         )
         offence_tables, offence_rows = self.offences(sentence_id, offence, custody, committed)
         tables += offence_tables
+        sensitive = np.zeros(n, bool)
+        for flag in PROTOCOL_FLAGS:
+            sensitive[offence_rows["row"][offence_rows[flag.value]]] = True
+        # Before anything is written from the practitioner (the recall draw holds the same array).
+        self.allocate_sensitive(practitioner, is_po, allocated_from, sensitive & allocated)
         tables += self.history_offences(earlier, offence_rows, committed)
         tables += self.requirements(sentence_id, drawn, termination, reason)
         assessor = np.where(allocated, practitioner, org.spo_of(practitioner))
@@ -1093,6 +1116,64 @@ class CaseloadBuilder:
             index[~in_post] = again
             chosen[rows] = ids[index]
         return chosen
+
+    def allocate_sensitive(
+        self, practitioner: np.ndarray, is_po: np.ndarray, allocated_from: np.ndarray, sensitive: np.ndarray
+    ) -> None:
+        """Move the practitioner of each sensitive case (racially or religiously aggravated, hate crime) by any
+        ``sensitive_allocation`` bias, in place, and add the expected allocations to each group of
+        practitioners (by declared ethnicity) with and without it to the truth.
+
+        Among the practitioners of the grade the case needs who are in post on the day it is allocated, each is
+        chosen in proportion to their weight, times the multiplier where the bias applies to them: the odds that
+        the case goes to the group rather than to someone else are multiplied by it. Only cases the bias moves
+        are drawn again, from a stream of their own, so without such a bias every draw is as it was."""
+        org, period = self.org, self.period
+        self.truth.add("sensitive_allocation", self.p, SORTED_GROUPS[:0], np.zeros(0), np.zeros(0))
+        rng: np.random.Generator | None = None
+        month = period.month(allocated_from)
+        for grade, needs in (("PO", is_po), ("PSO", ~is_po)):
+            rows = np.flatnonzero(sensitive & needs)
+            if len(rows) == 0:
+                continue
+            ids, weight, started, left = org.pool(self.p, grade)
+            codes = self.staff_ethnicity[np.searchsorted(org.staff_ids, ids)].astype(str)
+            day = allocated_from[rows][:, None]
+            eligible = (started <= day) & ((left < 0) | (left >= day))
+            all_year = (left < 0) & (started <= period.start_day)
+            eligible[~eligible.any(axis=1)] = all_year if all_year.any() else left < 0
+            before = np.where(eligible, weight, 0.0)
+            multiplier = np.ones_like(before)
+            for m in np.unique(month[rows]).tolist():
+                multiplier[month[rows] == m] = self.bias.multipliers(
+                    "sensitive_allocation",
+                    ethnicity=codes,
+                    region=np.full(len(ids), self.unit["region"][0]),
+                    pdu=np.full(len(ids), self.unit["pdu"][0]),
+                    month=m,
+                )
+            after = before * multiplier
+            p0 = before / before.sum(axis=1, keepdims=True)
+            p1 = after / after.sum(axis=1, keepdims=True)
+            # The truth counts the allocations the measure does: those starting in the period.
+            counted = allocated_from[rows] >= period.start_day
+            groups = np.array([str(GROUP_OF_ETHNICITY[c or "NR"]) for c in codes.tolist()], dtype=str)
+            member = (groups[:, None] == SORTED_GROUPS).astype(float)  # practitioner by group
+            k = int(counted.sum())
+            self.truth.add(
+                "sensitive_allocation",
+                self.p,
+                np.tile(SORTED_GROUPS, k),
+                (p0[counted] @ member).ravel(),
+                (p1[counted] @ member).ravel(),
+            )
+            moved = (multiplier != 1.0).any(axis=1)
+            if not moved.any():
+                continue
+            if rng is None:
+                rng = recall._own_rng(self.rng, SENSITIVE_STREAM)
+            chosen = (rng.random(int(moved.sum()))[:, None] > np.cumsum(p1[moved], axis=1)).sum(axis=1)
+            practitioner[rows[moved]] = ids[np.minimum(chosen, len(ids) - 1)]
 
     def in_post_all_year(self, grade: np.ndarray) -> np.ndarray:
         """For each grade given, a practitioner of it in post all year (chosen by weight)."""

@@ -109,7 +109,6 @@ def generate(
         ensure_empty()
     truth = Truth(chosen.pdus)
     ids = Ids()
-    builder = CaseloadBuilder(org, period, bias, ids, truth)
     digest = hashlib.sha256(f"{chosen.name}:{seed}:{end}:{bias.source}".encode())
     writer = BulkWriter()
     rows: dict[str, int] = {}
@@ -133,8 +132,11 @@ def generate(
         started = time.perf_counter()
         # The staff's equality declarations and HR histories, from a generator of their own (the last seed).
         staff_rng = np.random.default_rng(np.random.SeedSequence(seed).spawn(chosen.pdus + 2)[-1])
-        staff_tables = workforce.tables(org, period, bias, truth, staff_rng)
+        staff = workforce.WorkforceBuilder(org, period, bias, truth, staff_rng)
+        staff_tables = staff.build()
         timings["workforce"] = time.perf_counter() - started
+        # The caseload's sensitive allocations are biased, and counted, by what the practitioners declared.
+        builder = CaseloadBuilder(org, period, bias, ids, truth, staff_ethnicity=staff.declared)
         emit(staff_tables)
         if progress:
             progress("organisation", 1, 1)
