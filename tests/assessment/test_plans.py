@@ -70,6 +70,20 @@ def goal(po, plan, **given):
     return add_goal(by=po, plan=plan, **arguments)
 
 
+def set_status(po, plan, changed: PlanGoal, status: str, **given):
+    """Change only a goal's status (and what ``given`` adds), its title, need and target date as they were."""
+    return change_goal(
+        by=po,
+        plan=plan,
+        goal=changed,
+        title=changed.title,
+        need=changed.need,
+        status=status,
+        target_date=changed.target_date,
+        **given,
+    )
+
+
 def shaped(plan: SentencePlan, staff) -> PlanRecord:
     return PlanRecord.shape(plans_with_parts().get(pk=plan.pk), Lens.of(staff))
 
@@ -188,55 +202,22 @@ def test_step_and_goal_status_rules(case, plan):
     assert "actor" in errors(who)
     # Achieved only when every step is completed or no longer needed.
     with pytest.raises(ValidationError) as early:
-        change_goal(
-            by=po,
-            plan=plan,
-            goal=housing,
-            title=housing.title,
-            need="accommodation",
-            status=GoalStatus.ACHIEVED,
-            target_date=housing.target_date,
-        )
+        set_status(po, plan, housing, GoalStatus.ACHIEVED)
     assert "before the goal is achieved" in errors(early)["status"][0]
     change_step(by=po, plan=plan, step=step, status=StepStatus.COMPLETED)
     with pytest.raises(ValidationError) as final:
         change_step(by=po, plan=plan, step=step, status=StepStatus.IN_PROGRESS)
     assert "A completed step cannot change" in errors(final)["status"][0]
-    change_goal(
-        by=po,
-        plan=plan,
-        goal=housing,
-        title=housing.title,
-        need="accommodation",
-        status=GoalStatus.ACHIEVED,
-        target_date=housing.target_date,
-    )
+    set_status(po, plan, housing, GoalStatus.ACHIEVED)
     # A closed goal takes no more steps and no more changes.
     with pytest.raises(ValidationError) as closed:
         add_step(by=po, plan=plan, goal=housing, description="More", actor=Actor.PRACTITIONER)
     assert "achieved and cannot change" in errors(closed)["__all__"][0]
     other = goal(po, plan, title="Manage temper", need="thinking")
     with pytest.raises(ValidationError) as reason:
-        change_goal(
-            by=po,
-            plan=plan,
-            goal=other,
-            title=other.title,
-            need="thinking",
-            status=GoalStatus.REMOVED,
-            target_date=other.target_date,
-        )
+        set_status(po, plan, other, GoalStatus.REMOVED)
     assert errors(reason) == {"note": ["Enter why the goal is removed"]}
-    change_goal(
-        by=po,
-        plan=plan,
-        goal=other,
-        title=other.title,
-        need="thinking",
-        status=GoalStatus.REMOVED,
-        target_date=other.target_date,
-        note="Covered by the accredited programme",
-    )
+    set_status(po, plan, other, GoalStatus.REMOVED, note="Covered by the accredited programme")
     assert PlanGoal.objects.get(pk=other.pk).status_note == "Covered by the accredited programme"
 
 
@@ -330,15 +311,7 @@ def test_a_reviews_plan_carries_the_open_goals_and_replaces_the_last(case, plan)
         service_area=ServiceArea.ACCOMMODATION,
     )
     done = goal(po, plan, title="Done already", need="thinking")
-    change_goal(
-        by=po,
-        plan=plan,
-        goal=done,
-        title=done.title,
-        need="thinking",
-        status=GoalStatus.ACHIEVED,
-        target_date=done.target_date,
-    )
+    set_status(po, plan, done, GoalStatus.ACHIEVED)
     review = start_assessment(by=po, person=sentence.person)
     every_section(po, review)
     every_topic(po, review)

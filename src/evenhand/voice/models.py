@@ -14,6 +14,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
+from evenhand.core.models import ImmutableModel, RecordChangeError
 from evenhand.org.models import Grade, Region, StaffMember
 
 
@@ -507,14 +508,18 @@ class SurveyResponse(models.Model):
 # --- the quarterly summary (issue 16 item 7) ---------------------------------------------------------------
 
 
-class SummaryReleaseError(Exception):
+class SummaryReleaseError(RecordChangeError):
     """A published summary cannot be changed or removed."""
 
 
-class SummaryRelease(models.Model):
+class SummaryRelease(ImmutableModel):
     """A quarter's published summary of concerns, frozen: the figures as published (suppression applied),
     the HTML, PDF and spreadsheet made from them and the disclosure manifest, stored once. A release is
     never edited or deleted (``save`` and ``delete`` refuse); a quarter is published once."""
+
+    refusal_error = SummaryReleaseError
+    record_name = "A published summary"
+    instead = "it stays as it was published."
 
     quarter = models.CharField(max_length=7, unique=True)  # "2026Q3"
     starts_on = models.DateField()
@@ -540,11 +545,3 @@ class SummaryRelease(models.Model):
 
     def __str__(self) -> str:
         return self.quarter
-
-    def save(self, *args: object, **kwargs: object) -> None:
-        if not self._state.adding:
-            raise SummaryReleaseError("A published summary cannot be changed.")
-        super().save(*args, **kwargs)  # type: ignore[arg-type]
-
-    def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
-        raise SummaryReleaseError("A published summary cannot be removed.")

@@ -10,12 +10,11 @@ enforcement decision (ADR 0003): never edited or deleted, in the application or 
 (migration 0002); a mistake is corrected by a new event whose ``corrects`` points at the one it replaces.
 """
 
-from typing import Any
-
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from evenhand.core.models import ImmutableModel, RecordChangeError
 from evenhand.org.models import Grade, StaffMember
 from evenhand.people.models import Disability, Ethnicity, GenderIdentity, Religion, SexualOrientation
 
@@ -95,26 +94,17 @@ DECLINED = {
 }
 
 
-class ImmutableWorkforceRecordError(Exception):
+class ImmutableWorkforceRecordError(RecordChangeError):
     """Raised when code tries to change or delete a declaration or an HR event once it is recorded."""
 
 
-class _Immutable(models.Model):
+class _Immutable(ImmutableModel):
     """Refuses an update or a deletion in the application; the database's triggers refuse them too."""
 
-    record_name = "A record"
-    instead = "record a new one instead."
+    refusal_error = ImmutableWorkforceRecordError
 
     class Meta:
         abstract = True
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None and not kwargs.get("force_insert"):
-            raise ImmutableWorkforceRecordError(f"{self.record_name} cannot be changed; {self.instead}")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> Any:
-        raise ImmutableWorkforceRecordError(f"{self.record_name} cannot be deleted; {self.instead}")
 
 
 class Declaration(_Immutable):

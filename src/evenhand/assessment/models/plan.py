@@ -8,12 +8,11 @@ recorded against a version, with the plan as it then stood, so a plan changed af
 needing agreement again and the agreed version is kept. Each change is a ``PlanChange`` row.
 """
 
-from typing import Any
-
 from django.db import models
 from django.db.models import Q
 
 from evenhand.cases.models import Referral, ReferralStatus, Sentence
+from evenhand.core.models import ImmutableModel, RecordChangeError
 from evenhand.org.models import StaffMember
 from evenhand.people.models import Person
 
@@ -75,7 +74,7 @@ class PlanChangeKind(models.TextChoices):
     REVIEW_DATE = "review_date", "Review date set"
 
 
-class ImmutablePlanRecordError(Exception):
+class ImmutablePlanRecordError(RecordChangeError):
     """An agreement or a change of a plan is a record: never edited or deleted."""
 
 
@@ -184,19 +183,14 @@ class PlanStep(models.Model):
         return self.status
 
 
-class _Record(models.Model):
+class _Record(ImmutableModel):
     """A row that is written once and never changed."""
+
+    refusal_error = ImmutablePlanRecordError
+    instead = "it is a record."
 
     class Meta:
         abstract = True
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None and not kwargs.get("force_insert"):
-            raise ImmutablePlanRecordError(f"A {self._meta.verbose_name} is a record and cannot be changed.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> Any:
-        raise ImmutablePlanRecordError(f"A {self._meta.verbose_name} is a record and cannot be deleted.")
 
 
 class PlanAgreement(_Record):

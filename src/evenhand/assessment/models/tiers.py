@@ -1,9 +1,8 @@
 """A person's tier as computed: a new row each time it changes, with the inputs, the working and the version."""
 
-from typing import Any
-
 from django.db import models
 
+from evenhand.core.models import ImmutableModel, RecordChangeError
 from evenhand.people.models import Person
 
 from .assessment import Assessment
@@ -17,11 +16,17 @@ class TierTrigger(models.TextChoices):
     RECOMPUTE = "recompute", "Recomputed from the record"
 
 
-class ImmutableTierError(Exception):
+class ImmutableTierError(RecordChangeError):
     """A computed tier is a record: a change is a new row."""
 
 
-class TierCalculation(models.Model):
+class TierCalculation(ImmutableModel):
+    """A tier as computed, with its inputs; a recomputation is a new row."""
+
+    refusal_error = ImmutableTierError
+    record_name = "A computed tier"
+    instead = "a recomputation is a new row."
+
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="tier_calculations")
     tier = models.CharField(max_length=2)
     protect = models.CharField(max_length=1)
@@ -47,11 +52,3 @@ class TierCalculation(models.Model):
 
     def __str__(self) -> str:
         return f"Tier {self.tier} ({self.computed_at:%d %b %Y})"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None and not kwargs.get("force_insert"):
-            raise ImmutableTierError("A computed tier cannot be changed; a recomputation is a new row.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> Any:
-        raise ImmutableTierError("A computed tier cannot be deleted.")

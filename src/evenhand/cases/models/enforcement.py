@@ -1,12 +1,11 @@
 """Enforcement decisions: a record of what a person decided after a failure to comply, and why."""
 
-from typing import Any
-
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
 from evenhand.core.formatting import date_text
+from evenhand.core.models import ImmutableModel, RecordChangeError
 from evenhand.org.models import StaffMember
 
 from .contact import Contact
@@ -36,12 +35,16 @@ class DecisionOutcome(models.TextChoices):
     BREACH_WITHDRAWN = "breach_withdrawn", "Breach withdrawn"
 
 
-class ImmutableRecordError(Exception):
+class ImmutableRecordError(RecordChangeError):
     """Raised when code tries to change or delete a decision once it is recorded."""
 
 
-class EnforcementDecision(models.Model):
+class EnforcementDecision(ImmutableModel):
     """Never edited: a correction is a new decision that points at the one it corrects."""
+
+    refusal_error = ImmutableRecordError
+    record_name = "An enforcement decision"
+    instead = "record a correction instead."
 
     sentence = models.ForeignKey(Sentence, on_delete=models.PROTECT, related_name="enforcement_decisions")
     triggering_contacts = models.ManyToManyField(Contact, blank=True, related_name="enforcement_decisions")
@@ -78,16 +81,6 @@ class EnforcementDecision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_decision_display()} ({date_text(self.decided_at, tz=timezone.get_current_timezone())})"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None and not kwargs.get("force_insert"):
-            raise ImmutableRecordError(
-                "An enforcement decision cannot be changed; record a correction instead."
-            )
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> Any:
-        raise ImmutableRecordError("An enforcement decision cannot be deleted; record a correction instead.")
 
     @property
     def is_recall(self) -> bool:

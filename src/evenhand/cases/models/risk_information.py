@@ -6,13 +6,12 @@ Both are records of their time: never edited. A wrong decision on risk informati
 decision (``EnforcementDecision.corrects``), which needs its own endorsement if it is again not to recall.
 """
 
-from typing import Any
-
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
 from evenhand.core.formatting import date_text
+from evenhand.core.models import ImmutableModel, RecordChangeError
 from evenhand.org.models import StaffMember
 from evenhand.people.models import Person
 
@@ -44,9 +43,17 @@ class Urgency(models.TextChoices):
     STANDARD = "standard", "Standard"
 
 
-class RiskInformation(models.Model):
+class ImmutableInformationError(RecordChangeError):
+    """Raised when code tries to change or delete risk information or an endorsement once recorded."""
+
+
+class RiskInformation(ImmutableModel):
     """What was learned about a person, from whom, when, and how reliable it is. On a licence, recall is to be
     considered and a decision is due by ``decision_due_at``."""
+
+    refusal_error = ImmutableInformationError
+    record_name = "Risk information"
+    instead = "it stays as it was recorded."
 
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="risk_information")
     sentence = models.ForeignKey(Sentence, on_delete=models.PROTECT, related_name="risk_information")
@@ -85,22 +92,14 @@ class RiskInformation(models.Model):
     def __str__(self) -> str:
         return f"Information from {self.get_source_display().lower()} ({date_text(self.received_at, tz=timezone.get_current_timezone())})"
 
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None and not kwargs.get("force_insert"):
-            raise ImmutableInformationError("Risk information cannot be changed once recorded.")
-        super().save(*args, **kwargs)
 
-    def delete(self, *args: Any, **kwargs: Any) -> Any:
-        raise ImmutableInformationError("Risk information cannot be deleted.")
-
-
-class ImmutableInformationError(Exception):
-    """Raised when code tries to change or delete risk information or an endorsement once recorded."""
-
-
-class DecisionEndorsement(models.Model):
+class DecisionEndorsement(ImmutableModel):
     """A manager's endorsement (SPO or head of PDU, not the person who decided) of a decision not to recall
     after risk information, with the manager's own reasons. Until it exists the decision is pending."""
+
+    refusal_error = ImmutableInformationError
+    record_name = "An endorsement"
+    instead = "it stays as it was recorded."
 
     decision = models.OneToOneField(
         "cases.EnforcementDecision", on_delete=models.PROTECT, related_name="endorsement"
@@ -120,11 +119,3 @@ class DecisionEndorsement(models.Model):
 
     def __str__(self) -> str:
         return f"Endorsed ({date_text(self.endorsed_at, tz=timezone.get_current_timezone())})"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None and not kwargs.get("force_insert"):
-            raise ImmutableInformationError("An endorsement cannot be changed once recorded.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> Any:
-        raise ImmutableInformationError("An endorsement cannot be deleted.")

@@ -3,14 +3,13 @@
 import calendar
 import datetime as dt
 from functools import lru_cache
-from typing import Any
 
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
 from evenhand.core.formatting import date_text
-from evenhand.core.models import TimeStampedModel
+from evenhand.core.models import ImmutableModel, RecordChangeError, TimeStampedModel
 from evenhand.org.models import StaffMember
 from evenhand.people.models import Person
 
@@ -358,13 +357,17 @@ class Allocation(models.Model):
         return f"{self.sentence} → {self.practitioner}"
 
 
-class ImmutableExtensionError(Exception):
+class ImmutableExtensionError(RecordChangeError):
     """Raised when code tries to change or delete an extension once it is recorded."""
 
 
-class SentenceExtension(models.Model):
+class SentenceExtension(ImmutableModel):
     """A court's (or, for a licence, the releasing authority's) order extending a sentence: a record of its own,
     never edited, beside the sentence whose expected end it moved."""
+
+    refusal_error = ImmutableExtensionError
+    record_name = "An extension"
+    instead = "record another one instead."
 
     sentence = models.ForeignKey(Sentence, on_delete=models.PROTECT, related_name="extensions")
     ordered_on = models.DateField()
@@ -392,18 +395,14 @@ class SentenceExtension(models.Model):
     def __str__(self) -> str:
         return f"Extended to {date_text(self.new_end_date)}"
 
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None and not kwargs.get("force_insert"):
-            raise ImmutableExtensionError("An extension cannot be changed; record another one instead.")
-        super().save(*args, **kwargs)
 
-    def delete(self, *args: Any, **kwargs: Any) -> Any:
-        raise ImmutableExtensionError("An extension cannot be deleted.")
-
-
-class SentenceCorrection(models.Model):
+class SentenceCorrection(ImmutableModel):
     """A correction of a sentence's details typed in error (court, date of sentence, length, expected end): who
     corrected what, from what to what, and why. Kept beside the sentence, never edited."""
+
+    refusal_error = ImmutableExtensionError
+    record_name = "A correction"
+    instead = "record another one instead."
 
     sentence = models.ForeignKey(Sentence, on_delete=models.PROTECT, related_name="corrections")
     changes = models.JSONField(help_text='Each corrected field: {"field": ["before", "after"]}')
@@ -423,11 +422,3 @@ class SentenceCorrection(models.Model):
 
     def __str__(self) -> str:
         return f"Corrected {', '.join(self.changes)}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None and not kwargs.get("force_insert"):
-            raise ImmutableExtensionError("A correction cannot be changed; record another one instead.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> Any:
-        raise ImmutableExtensionError("A correction cannot be deleted.")

@@ -3,35 +3,11 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
+from evenhand.core.triggers import Refusal, refuse_change
+
 # A published summary is never changed: the database refuses an UPDATE of its row, whatever the code does.
 # (Deleting is refused by the model; a trigger on DELETE would also stop the test runner's flush.)
-FREEZE = {
-    "sqlite": [
-        "CREATE TRIGGER voice_summary_frozen BEFORE UPDATE ON voice_summaryrelease"
-        " BEGIN SELECT RAISE(ABORT, 'A published summary cannot be changed'); END",
-    ],
-    "postgresql": [
-        "CREATE FUNCTION voice_summary_frozen() RETURNS trigger LANGUAGE plpgsql AS $$"
-        " BEGIN RAISE EXCEPTION 'A published summary cannot be changed'; END $$",
-        "CREATE TRIGGER voice_summary_frozen BEFORE UPDATE ON voice_summaryrelease"
-        " FOR EACH ROW EXECUTE FUNCTION voice_summary_frozen()",
-    ],
-}
-THAW = {
-    "sqlite": ["DROP TRIGGER IF EXISTS voice_summary_frozen"],
-    "postgresql": [
-        "DROP TRIGGER IF EXISTS voice_summary_frozen ON voice_summaryrelease",
-        "DROP FUNCTION IF EXISTS voice_summary_frozen()",
-    ],
-}
-
-
-def _run(statements: dict[str, list[str]]):  # type: ignore[no-untyped-def]
-    def run(apps, schema_editor):  # type: ignore[no-untyped-def]
-        for statement in statements.get(schema_editor.connection.vendor, []):
-            schema_editor.execute(statement)
-
-    return run
+FROZEN = Refusal("A published summary cannot be changed", deleted=None, trigger="voice_summary_frozen")
 
 
 class Migration(migrations.Migration):
@@ -63,5 +39,5 @@ class Migration(migrations.Migration):
                 'constraints': [models.CheckConstraint(condition=models.Q(('ends_on__gt', models.F('starts_on')), ('published_on__gt', models.F('ends_on'))), name='voice_summary_after_its_quarter', violation_error_message="A quarter's summary is published after the quarter has ended")],
             },
         ),
-        migrations.RunPython(_run(FREEZE), _run(THAW)),
+        refuse_change({"voice_summaryrelease": FROZEN}, function="voice_summary_frozen"),
     ]
