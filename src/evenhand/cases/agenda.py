@@ -195,7 +195,7 @@ def _unanswered_failures(people: People, *, detail: bool = True) -> list[tuple[A
     judged the standing decisions to be one row, and compared each of a PDU's 1,357 failures with all 90,000
     of the country's (a second, against 7 ms)."""
     rows = Contact.objects.filter(person_id__among=people, outcome__in=ENFORCEABLE_OUTCOMES)
-    failures = list(
+    failures: list[tuple[Any, ...]] = list(
         rows.order_by("starts_at", "pk").values_list("pk", "person_id", "sentence_id", "starts_at", "outcome")
         if detail
         else rows.order_by().values_list("pk", "person_id")

@@ -14,9 +14,9 @@ for expressions in it (26,000 calls for one PDU's to-do list); pass a set or :cl
 """
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import EmptyResultSet
 from django.db.models import ForeignObject, IntegerField
@@ -51,6 +51,10 @@ class Ids:
 
     def __repr__(self) -> str:
         return f"Ids({len(self.values)} ids)"
+
+    if TYPE_CHECKING:  # to the type checker, the ids a lookup takes; at run time, on purpose, not iterable
+
+        def __iter__(self) -> Iterator[int]: ...
 
 
 class Among(In):
