@@ -53,5 +53,7 @@ def staff_comparison(viewer: StaffMember, *, period: Period, characteristic: str
 
 
 def suppresses_small_groups(viewer: StaffMember) -> bool:
-    """A head of PDU sees no count of a group under the smallest group compared (ADR 14)."""
-    return viewer.role == Role.HEAD_OF_PDU
+    """Nobody who may open the page sees the count of a group under the smallest group compared: a head of PDU
+    (ADR 14), nor an HR analyst, whose own workforce page hides them too (a handful of colleagues who declared
+    something, with what happened to them beside it)."""
+    return viewer.role in (Role.HEAD_OF_PDU, Role.HR_ANALYST)
