@@ -77,22 +77,7 @@ def compute_figures(
         "completeness": complete,
     }
     say("Storing the figures")
-    with transaction.atomic():
-        stored, _ = StoredFigures.objects.update_or_create(
-            population="",
-            period_start=period.start,
-            period_end=period.end,
-            characteristic=settings.characteristic,
-            reference=settings.reference or "",
-            defaults={
-                "standard": standard,
-                "computed_at": started,
-                "seconds": (timezone.now() - started).total_seconds(),
-                "stale_since": None,
-                "data": pack(payload),
-            },
-        )
-    return stored
+    return _store("", period, settings, payload, standard=standard, started=started)
 
 
 def compute_population_figures(
@@ -125,6 +110,19 @@ def compute_population_figures(
         "declared": result.declared,
     }
     say("Storing the figures")
+    return _store(population, period, settings, payload, standard=standard, started=started)
+
+
+def _store(
+    population: str,
+    period: Period,
+    settings: Settings,
+    payload: dict[str, Any],
+    *,
+    standard: str,
+    started: dt.datetime,
+) -> StoredFigures:
+    """The figures of one question, fresh, in place of any stored for the same question."""
     with transaction.atomic():
         stored, _ = StoredFigures.objects.update_or_create(
             population=population,
