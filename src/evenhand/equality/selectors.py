@@ -375,10 +375,26 @@ def figures(period: Period, settings: Settings) -> Figures | None:
     if found is None:
         return None
     row, payload = found
-    analysis = Analysis(
+    measures = [CATALOGUE[key] for key in payload["measures"]]
+    analysis = _analysis_of(period, settings, measures, payload, sampled=payload["sampled"])
+    return Figures(
+        analysis=analysis,
+        computed_at=row["computed_at"],
+        stale_since=row["stale_since"],
+        trends=payload["trends"],
+        completeness=payload["completeness"],
+    )
+
+
+def _analysis_of(
+    period: Period, settings: Settings, measures: list[Any], payload: dict[str, Any], **more: Any
+) -> Analysis:
+    """An analysis as ``services`` stored it (its ``_payload``), with its measures found again by key and
+    ``more`` of its fields."""
+    return Analysis(
         period=period,
         settings=settings,
-        measures=[CATALOGUE[key] for key in payload["measures"]],
+        measures=measures,
         groups=payload["groups"],
         adjusted=payload["adjusted"],
         units=payload["units"],
@@ -386,14 +402,7 @@ def figures(period: Period, settings: Settings) -> Figures | None:
         models=payload["models"],
         skipped=payload["skipped"],
         seconds=payload["seconds"],
-        sampled=payload["sampled"],
-    )
-    return Figures(
-        analysis=analysis,
-        computed_at=row["computed_at"],
-        stale_since=row["stale_since"],
-        trends=payload["trends"],
-        completeness=payload["completeness"],
+        **more,
     )
 
 
@@ -417,18 +426,8 @@ def population_figures(population: str, period: Period, settings: Settings) -> P
     row, payload = found
     if any(key not in chosen.measures for key in payload["measures"]):
         return None  # stored before a measure was withdrawn: compute again
-    analysis = Analysis(
-        period=period,
-        settings=settings,
-        measures=[chosen.measures[key] for key in payload["measures"]],  # type: ignore[misc]
-        groups=payload["groups"],
-        adjusted=payload["adjusted"],
-        units=payload["units"],
-        dispersion=payload["dispersion"],
-        models=payload["models"],
-        skipped=payload["skipped"],
-        seconds=payload["seconds"],
-    )
+    measures = [chosen.measures[key] for key in payload["measures"]]
+    analysis = _analysis_of(period, settings, measures, payload)  # type: ignore[arg-type]
     return PopulationFigures(
         result=PopulationAnalysis(chosen, analysis, payload["withheld"], payload["declared"]),
         computed_at=row["computed_at"],

@@ -21,7 +21,7 @@ from evenhand.jobs.models import Job, Status
 from evenhand.jobs.services import start_job
 from evenhand.org.models import StaffMember
 
-from .engine import BadRequest, Settings, analyse, completeness, trends, trends_by
+from .engine import Analysis, BadRequest, Settings, analyse, completeness, trends, trends_by
 from .measures import CHARACTERISTICS, Period, Source
 from .models import StoredFigures
 from .periods import standard_periods
@@ -63,19 +63,7 @@ def compute_figures(
         table = trends(period, settings, source=source, progress=say) if trend_table is None else trend_table
         say("Measuring data completeness")
         complete = {level: completeness(source, level) for level in ("region", "pdu", "team")}
-    payload = {
-        "measures": tuple(measure.key for measure in analysis.measures),
-        "groups": analysis.groups,
-        "adjusted": analysis.adjusted,
-        "units": analysis.units,
-        "dispersion": analysis.dispersion,
-        "models": analysis.models,
-        "skipped": analysis.skipped,
-        "seconds": analysis.seconds,
-        "sampled": analysis.sampled,
-        "trends": table,
-        "completeness": complete,
-    }
+    payload = {**_payload(analysis), "sampled": analysis.sampled, "trends": table, "completeness": complete}
     say("Storing the figures")
     return _store("", period, settings, payload, standard=standard, started=started)
 
@@ -97,7 +85,14 @@ def compute_population_figures(
     with analytics_reads():
         result = analyse_population(population, period, settings)
     analysis = result.analysis
-    payload = {
+    payload = {**_payload(analysis), "withheld": result.withheld, "declared": result.declared}
+    say("Storing the figures")
+    return _store(population, period, settings, payload, standard=standard, started=started)
+
+
+def _payload(analysis: Analysis) -> dict[str, Any]:
+    """What is stored of any analysis (``selectors.analysis_of`` reads it back)."""
+    return {
         "measures": tuple(measure.key for measure in analysis.measures),
         "groups": analysis.groups,
         "adjusted": analysis.adjusted,
@@ -106,11 +101,7 @@ def compute_population_figures(
         "models": analysis.models,
         "skipped": analysis.skipped,
         "seconds": analysis.seconds,
-        "withheld": result.withheld,
-        "declared": result.declared,
     }
-    say("Storing the figures")
-    return _store(population, period, settings, payload, standard=standard, started=started)
 
 
 def _store(
