@@ -241,7 +241,8 @@ def test_a_database_dump_holds_no_plaintext(world):
         FILE_MARKER,
         OUTCOME_MARKER,
         submitted.receipt,
-        *submitted.receipt.split()[:1],
+        # Its first two words: one alone is a common word (the schema's "refuse" triggers hold one of them).
+        " ".join(submitted.receipt.split()[:2]),
     ):
         assert marker.encode() not in dump, marker
         assert marker.encode().hex().encode() not in dump.lower(), marker  # iterdump writes blobs as hex
