@@ -90,9 +90,6 @@ register(
 
 # --- the comparison's figures: on demand, nightly and after a staff-events import ----------------------------
 
-# The hour (local time) from which the night's computation is due: the comparison's period (the 365 days to
-# today) moves at midnight, so as soon as the day begins.
-NIGHTLY_HOUR = 0
 # The imports app's name for an HR extract (imports.models.ImportKind.STAFF_EVENTS; that app sits above this).
 STAFF_EVENTS_IMPORT = "staff-events"
 
@@ -148,8 +145,8 @@ register(
 
 
 def _nightly(now: dt.datetime) -> str | None:
-    local = timezone.localtime(now)
-    return f"{services.PRECOMPUTE_JOB}:nightly:{local.date()}" if local.hour >= NIGHTLY_HOUR else None
+    # Due as soon as the day begins: the comparison's period (the 365 days to today) moves at midnight.
+    return f"{services.PRECOMPUTE_JOB}:nightly:{timezone.localdate(now)}"
 
 
 schedule(

@@ -21,9 +21,6 @@ from evenhand.org.models import StaffMember
 
 from . import publication
 
-# The options the run reads, by their argparse names (``dest``), for a command to declare and pass on.
-OPTIONS = ("period", "unit", "by", "out")
-
 
 def publish_report(options: dict[str, Any], write: Callable[[str], None]) -> None:
     """Publish the report asked for by ``options`` (``period``, ``unit`` or None for national, ``by``, ``out``)
