@@ -14,6 +14,7 @@ a requirement on every community order; practitioners in the person's PDU.
 import datetime as dt
 import re
 from decimal import Decimal
+from html import unescape
 from typing import Any
 
 import factory
@@ -353,7 +354,9 @@ class AssessmentFactory(DjangoModelFactory):
 
 def names(page: str, person: Person) -> bool:
     """Whether a page names a person: shows their CRN, or their surname as a word once every member of staff's
-    name is taken out (a staff member called Harrison, or Harris, does not name the person Gordon Harris)."""
+    name is taken out (a staff member called Harrison, or Harris, does not name the person Gordon Harris). The
+    page is unescaped first, so that an O'Brien is found as a page shows them (O&#x27;Brien)."""
+    page = unescape(page)
     if person.crn in page:
         return True
     for first, last in StaffMember.objects.values_list("first_name", "last_name"):

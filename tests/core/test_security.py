@@ -42,7 +42,7 @@ def test_a_person_page_is_never_cached(po_and_person: tuple[StaffMember, Person]
     po, person = po_and_person
     response = signed_in(po).get(reverse("person-detail", args=[person.pk]))
     assert response.status_code == 200
-    assert person.last_name in response.content.decode()
+    assert person.crn in response.content.decode()
     assert cache_control(response) >= NEVER_CACHE
 
 
