@@ -148,6 +148,41 @@ def test_visible_people_is_exactly_the_expected_set(grade):
 
 
 @pytest.mark.parametrize("grade", ALL_GRADES)
+def test_visible_people_within_my_cases_or_my_pdu_is_the_whole_set_narrowed(grade):
+    """``within`` reads one branch of the scope: the same people as narrowing everything the viewer may see,
+    with exclusions and restrictions still applied (a record restricted from the viewer, allocated to them,
+    stays hidden)."""
+    world = build_world(grade)
+    AllocationFactory(
+        sentence=SentenceFactory(person=world.records["restricted_excluding_viewer"]),
+        practitioner=world.viewer,
+    )
+    everything = visible_people(world.viewer)
+    mine = everything.filter(
+        sentences__allocations__practitioner=world.viewer, sentences__allocations__end_date__isnull=True
+    )
+    of_pdu = everything.filter(pdu_id=world.viewer.pdu_id) if world.viewer.pdu_id else Person.objects.none()
+    expected_mine = set(mine.values_list("pk", flat=True)) if grade in PDU_GRADES else set()
+    expected_pdu = set(of_pdu.values_list("pk", flat=True)) if grade in PDU_GRADES else set()
+    assert set(visible_people(world.viewer, within="mine").values_list("pk", flat=True)) == expected_mine
+    assert set(visible_people(world.viewer, within="pdu").values_list("pk", flat=True)) == expected_pdu
+    if grade in PDU_GRADES:
+        assert expected_mine == {world.records["other_pdu_allocated"].pk}
+        assert expected_pdu == {world.records[k].pk for k in ("own_pdu", "restricted_including_viewer")}
+    with pytest.raises(ValueError, match="Unknown part"):
+        visible_people(world.viewer, within="team")  # type: ignore[arg-type]
+
+
+def test_a_leaver_sees_nothing_within_any_part_of_their_scope():
+    viewer = StaffMemberFactory(grade=Grade.PO, end_date=today() - dt.timedelta(days=1))
+    AllocationFactory(
+        sentence=SentenceFactory(person=PersonFactory(pdu=viewer.team.pdu)), practitioner=viewer
+    )
+    assert not visible_people(viewer, within="mine").exists()
+    assert not visible_people(viewer, within="pdu").exists()
+
+
+@pytest.mark.parametrize("grade", ALL_GRADES)
 @pytest.mark.parametrize("kind", RECORD_KINDS)
 def test_can_view_person(grade, kind):
     world = build_world(grade)

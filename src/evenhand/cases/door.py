@@ -639,19 +639,17 @@ def caseload_of(viewer: StaffMember) -> tuple[str, QuerySet[Person]]:
 def caseload_scope(viewer: StaffMember) -> tuple[str, QuerySet[Person]]:
     """The people of the viewer's "My cases" (``caseload_of``), as a narrow query to filter by: no summary,
     no order."""
-    people = visible_people(viewer)
+    # A practitioner's and a head of PDU's are read from their own branch of what they may see
+    # (``visible_people(within=…)``): PostgreSQL otherwise reads the whole PDU to keep a practitioner's 150.
     if viewer.role == Role.PRACTITIONER:
-        mine = Allocation.objects.filter(
-            sentence__person=OuterRef("pk"), practitioner=viewer, end_date__isnull=True
-        )
-        title, people = "My cases", people.filter(Exists(mine))
+        title, people = "My cases", visible_people(viewer, within="mine")
     elif viewer.role == Role.SPO and viewer.team_id:
         in_team = Allocation.objects.filter(
             sentence__person=OuterRef("pk"), practitioner__team_id=viewer.team_id, end_date__isnull=True
         )
-        title, people = f"Cases in {viewer.team}", people.filter(Exists(in_team))
+        title, people = f"Cases in {viewer.team}", visible_people(viewer).filter(Exists(in_team))
     elif viewer.role == Role.HEAD_OF_PDU and viewer.pdu_id is not None:
-        title, people = "Cases in the PDU", people.filter(pdu_id=viewer.pdu_id)
+        title, people = "Cases in the PDU", visible_people(viewer, within="pdu")
     else:
         return "", Person.objects.none()
     return title, people
