@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from django.core.paginator import Page
-from django.db.models import Exists, Model, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, Model, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from evenhand.audit.models import Channel
@@ -103,15 +103,7 @@ def _contacts() -> QuerySet[Contact]:
 
 
 def _decisions() -> QuerySet[EnforcementDecision]:
-    return EnforcementDecision.objects.select_related(
-        "sentence",
-        "sentence__person",
-        "decided_by",
-        "corrects",
-        "corrected_by",
-        "outcome",
-        "endorsement__endorsed_by",
-    ).prefetch_related(Prefetch("triggering_contacts", queryset=Contact.objects.only("pk")))
+    return selectors.decisions_to_show(EnforcementDecision.objects.select_related("sentence__person"))
 
 
 def _referrals() -> QuerySet[Referral]:
@@ -596,10 +588,7 @@ def open_person_page(
         registrations=[RegistrationRecord.shape(r, lens) for r in selectors.registrations_of(person)[:50]],
         sentences=[SentenceRecord.shape(s, lens) for s in selectors.sentences_of(person)],
         timeline=page,
-        decisions=[
-            DecisionRecord.shape(d, lens)
-            for d in selectors.enforcement_history(person).select_related("corrected_by")[:50]
-        ],
+        decisions=[DecisionRecord.shape(d, lens) for d in selectors.enforcement_history(person)[:50]],
         referrals=[ReferralRecord.shape(r, lens) for r in selectors.referrals_of(person)[:50]],
         outstanding=[
             ContactRecord.shape(c, lens)

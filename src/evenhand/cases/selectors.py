@@ -103,11 +103,21 @@ def timeline(person: Person) -> QuerySet[Contact]:
     )
 
 
+def decisions_to_show(decisions: QuerySet[EnforcementDecision]) -> QuerySet[EnforcementDecision]:
+    """``decisions`` with what a decision's record shows (``DecisionRecord``): its sentence, decider, outcome and
+    correction joined; the decision it corrects, its endorsement and the failures it answers read afterwards,
+    by id. Joined all at once (nine tables with the endorser) PostgreSQL spent 7 to 14 ms choosing an order to
+    read a person's one decision in 0.2 ms; in the fixed number of queries, under 1 ms."""
+    return decisions.select_related("sentence", "decided_by", "outcome", "corrected_by").prefetch_related(
+        "corrects",
+        "endorsement__endorsed_by",
+        Prefetch("triggering_contacts", queryset=Contact.objects.only("pk")),
+    )
+
+
 def enforcement_history(person: Person) -> QuerySet[EnforcementDecision]:
     return (
-        EnforcementDecision.objects.filter(sentence__person=person)
-        .select_related("sentence", "decided_by", "corrects", "outcome", "endorsement__endorsed_by")
-        .prefetch_related("triggering_contacts")
+        decisions_to_show(EnforcementDecision.objects.filter(sentence__person=person))
         .annotate(is_corrected=Exists(EnforcementDecision.objects.filter(corrects=OuterRef("pk"))))
         .order_by("-decided_at", "-pk")
     )
@@ -173,11 +183,7 @@ def registrations_of(person: Person) -> QuerySet[Registration]:
 def risk_information_with_decisions() -> QuerySet[RiskInformation]:
     """Risk information with who recorded it and its standing decision (with the decider and any endorsement),
     in a fixed number of queries."""
-    standing = (
-        EnforcementDecision.objects.filter(corrected_by__isnull=True)
-        .select_related("decided_by", "corrects", "corrected_by", "outcome", "endorsement__endorsed_by")
-        .prefetch_related(Prefetch("triggering_contacts", queryset=Contact.objects.only("pk")))
-    )
+    standing = decisions_to_show(EnforcementDecision.objects.filter(corrected_by__isnull=True))
     return RiskInformation.objects.select_related("recorded_by", "sentence").prefetch_related(
         Prefetch("decisions", queryset=standing, to_attr="standing_decisions")
     )
