@@ -1,6 +1,6 @@
 """The workforce comparison's figures computed ahead (ADR 11): stored by a job for every characteristic, read by
 the page without computing, started by the page when none are stored (its progress shown, one job however often
-the page is asked), marked stale by an HR event in their period, and computed again after an import."""
+the page is asked), marked stale by an HR event in their period or a new declaration, and computed again after an import."""
 
 import datetime as dt
 from typing import Any
@@ -18,7 +18,8 @@ from evenhand.org.models import Grade, StaffMember
 from evenhand.workforce import jobs, services
 from evenhand.workforce.comparison import last_twelve_months
 from evenhand.workforce.measures import CHARACTERISTICS
-from evenhand.workforce.models import EventKind
+from evenhand.workforce.models import ANSWERS, EventKind
+from evenhand.workforce.selectors import current_answers
 from tests.factories import StaffMemberFactory
 from tests.workforce.test_measures import event, world  # noqa: F401  # the fixture
 
@@ -169,6 +170,17 @@ def test_an_hr_event_in_the_period_marks_the_figures_stale(world, analyst, queue
     runner.run(job.pk)
     assert not stored()["ethnic_group"].stale
     assert 'id="stale"' not in analyst.get(URL).content.decode()
+
+
+def test_a_new_declaration_marks_the_figures_stale_and_the_same_answer_again_does_not(world):  # noqa: F811
+    services.precompute_comparison(timezone.localdate())
+    someone = StaffMember.objects.filter(team__pdu__code="PWFA").order_by("pk").first()
+    standing = current_answers(someone)
+    assert services.declare(by=someone, staff=someone, answers=dict(standing)) == []  # nothing new
+    assert not any(row.stale for row in stored().values())
+    new = next(value for value, _ in ANSWERS["ethnicity"] if value != standing.get("ethnicity"))
+    assert services.declare(by=someone, staff=someone, answers={"ethnicity": new})
+    assert stored() and all(row.stale for row in stored().values())
 
 
 def test_an_import_of_staff_events_marks_the_figures_stale_and_computes_them_again(

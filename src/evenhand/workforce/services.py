@@ -63,6 +63,10 @@ def declare(*, by: StaffMember, staff: StaffMember, answers: Mapping[str, str]) 
             )
             declaration.save()
             made.append(declaration)
+    if made:
+        # The figures count each person as their latest declaration by the end of the period says: the stored
+        # figures of a period ending today or later now count them in another group (or in one at last).
+        equality.mark_stale(timezone.localdate(now), population=POPULATION)
     return made
 
 
