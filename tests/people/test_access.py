@@ -55,6 +55,7 @@ from tests.factories import (
     PersonFactory,
     SentenceFactory,
     StaffMemberFactory,
+    TeamFactory,
     local_datetime,
     today,
 )
@@ -148,7 +149,7 @@ def test_visible_people_is_exactly_the_expected_set(grade):
 
 
 @pytest.mark.parametrize("grade", ALL_GRADES)
-def test_visible_people_within_my_cases_or_my_pdu_is_the_whole_set_narrowed(grade):
+def test_visible_people_within_my_cases_my_team_or_my_pdu_is_the_whole_set_narrowed(grade):
     """``within`` reads one branch of the scope: the same people as narrowing everything the viewer may see,
     with exclusions and restrictions still applied (a record restricted from the viewer, allocated to them,
     stays hidden)."""
@@ -162,15 +163,34 @@ def test_visible_people_within_my_cases_or_my_pdu_is_the_whole_set_narrowed(grad
         sentences__allocations__practitioner=world.viewer, sentences__allocations__end_date__isnull=True
     )
     of_pdu = everything.filter(pdu_id=world.viewer.pdu_id) if world.viewer.pdu_id else Person.objects.none()
-    expected_mine = set(mine.values_list("pk", flat=True)) if grade in PDU_GRADES else set()
-    expected_pdu = set(of_pdu.values_list("pk", flat=True)) if grade in PDU_GRADES else set()
-    assert set(visible_people(world.viewer, within="mine").values_list("pk", flat=True)) == expected_mine
-    assert set(visible_people(world.viewer, within="pdu").values_list("pk", flat=True)) == expected_pdu
+    # The team's: the viewer's own case, and one of a colleague in the team (not one of a colleague in
+    # another team of the PDU, nor one in another PDU the viewer may not see).
+    home = world.records["own_pdu"].pdu
+    team_mate = StaffMemberFactory(grade=Grade.PO, team=world.viewer.team or TeamFactory(pdu=home))
+    for kind in ("own_pdu", "other_pdu"):
+        AllocationFactory(sentence=SentenceFactory(person=world.records[kind]), practitioner=team_mate)
+    other_team = StaffMemberFactory(grade=Grade.PO, team=TeamFactory(pdu=home))
+    AllocationFactory(
+        sentence=SentenceFactory(person=world.records["restricted_including_viewer"]), practitioner=other_team
+    )
+    in_team = everything.filter(
+        sentences__allocations__practitioner__team_id=world.viewer.team_id,
+        sentences__allocations__end_date__isnull=True,
+    )
+    expected = {
+        "mine": set(mine.values_list("pk", flat=True)),
+        "team": set(in_team.values_list("pk", flat=True)) if world.viewer.team_id else set(),
+        "pdu": set(of_pdu.values_list("pk", flat=True)),
+    }
+    for part, ids in expected.items():
+        found = visible_people(world.viewer, within=part)  # type: ignore[arg-type]
+        assert set(found.values_list("pk", flat=True)) == (ids if grade in PDU_GRADES else set()), part
     if grade in PDU_GRADES:
-        assert expected_mine == {world.records["other_pdu_allocated"].pk}
-        assert expected_pdu == {world.records[k].pk for k in ("own_pdu", "restricted_including_viewer")}
+        assert expected["mine"] == {world.records["other_pdu_allocated"].pk}
+        assert expected["team"] == {world.records[k].pk for k in ("other_pdu_allocated", "own_pdu")}
+        assert expected["pdu"] == {world.records[k].pk for k in ("own_pdu", "restricted_including_viewer")}
     with pytest.raises(ValueError, match="Unknown part"):
-        visible_people(world.viewer, within="team")  # type: ignore[arg-type]
+        visible_people(world.viewer, within="region")  # type: ignore[arg-type]
 
 
 def test_a_leaver_sees_nothing_within_any_part_of_their_scope():

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from django.core.paginator import Page
-from django.db.models import Exists, Model, OuterRef, Q, QuerySet
+from django.db.models import Model, Q, QuerySet
 from django.utils import timezone
 
 from evenhand.audit.models import Channel
@@ -38,7 +38,6 @@ from evenhand.people.records import Lens, PersonRecord
 
 from . import selectors
 from .models import (
-    Allocation,
     Contact,
     Decision,
     EnforcementDecision,
@@ -628,15 +627,12 @@ def caseload_of(viewer: StaffMember) -> tuple[str, QuerySet[Person]]:
 def caseload_scope(viewer: StaffMember) -> tuple[str, QuerySet[Person]]:
     """The people of the viewer's "My cases" (``caseload_of``), as a narrow query to filter by: no summary,
     no order."""
-    # A practitioner's and a head of PDU's are read from their own branch of what they may see
-    # (``visible_people(within=…)``): PostgreSQL otherwise reads the whole PDU to keep a practitioner's 150.
+    # Read from the part of what the viewer may see that holds them (``visible_people(within=…)``): PostgreSQL
+    # otherwise reads the whole PDU to keep a practitioner's 150.
     if viewer.role == Role.PRACTITIONER:
         title, people = "My cases", visible_people(viewer, within="mine")
     elif viewer.role == Role.SPO and viewer.team_id:
-        in_team = Allocation.objects.filter(
-            sentence__person=OuterRef("pk"), practitioner__team_id=viewer.team_id, end_date__isnull=True
-        )
-        title, people = f"Cases in {viewer.team}", visible_people(viewer).filter(Exists(in_team))
+        title, people = f"Cases in {viewer.team}", visible_people(viewer, within="team")
     elif viewer.role == Role.HEAD_OF_PDU and viewer.pdu_id is not None:
         title, people = "Cases in the PDU", visible_people(viewer, within="pdu")
     else:

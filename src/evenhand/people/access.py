@@ -28,7 +28,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESSIV
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from evenhand.core.ids import MAX_ID
 from evenhand.org.access import is_current
@@ -57,16 +57,19 @@ def can_record_casework(staff: StaffMember) -> bool:
     return staff.role in CASEWORK_ROLES
 
 
-def visible_people(staff: StaffMember, *, within: Literal["", "mine", "pdu"] = "") -> QuerySet[Person]:
+def visible_people(
+    staff: StaffMember, *, within: Literal["", "mine", "team", "pdu"] = ""
+) -> QuerySet[Person]:
     """Every person record this member of staff may open, as one indexed query; none for a leaver.
 
-    ``within="mine"``: only those of them allocated to the viewer now; ``within="pdu"``: only those of the
-    viewer's PDU. The same people as filtering the whole set afterwards, but read from the one branch of the
-    scope that holds them (a practitioner's 150 cases, not their PDU's 3,300 people as well)."""
+    ``within="mine"``: only those of them allocated to the viewer now; ``"team"``: allocated now to someone in
+    the viewer's team; ``"pdu"``: of the viewer's PDU. The same people as narrowing the whole set afterwards,
+    but read from the part of the scope that holds them (a practitioner's 150 cases, not their PDU's 3,300
+    people as well)."""
     people = Person.objects.all()
     if not is_current(staff):
         return people.none()
-    if within not in ("", "mine", "pdu"):
+    if within not in ("", "mine", "team", "pdu"):
         raise ValueError(f"Unknown part of a scope: {within!r}")
     if within and staff.role not in PDU_SCOPED_ROLES:
         return people.none()  # "my cases" and "my PDU" are a practitioner's and a manager's
@@ -84,6 +87,16 @@ def visible_people(staff: StaffMember, *, within: Literal["", "mine", "pdu"] = "
         )
         if within == "pdu":
             people = people.filter(pdu_id=staff.pdu_id) if staff.pdu_id is not None else people.none()
+        elif within == "team":
+            in_team = Person.objects.filter(
+                sentences__allocations__practitioner__team_id=staff.team_id,
+                sentences__allocations__end_date__isnull=True,
+            )
+            # A team's case held by someone of the PDU, or by the viewer, whatever the person's PDU.
+            of_pdu = Q(pdu_id=staff.pdu_id) if staff.pdu_id is not None else Q(pk__in=[])
+            people = people.filter(pk__in=in_team.order_by().values("pk")).filter(
+                of_pdu | Q(pk__in=allocated_to_me)
+            )
         elif staff.pdu_id is None or within == "mine":
             # No team: their own cases only (``pdu_id=None`` would match every person without a PDU).
             people = people.filter(pk__in=allocated_to_me)
