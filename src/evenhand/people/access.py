@@ -28,7 +28,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESSIV
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 
 from evenhand.core.ids import MAX_ID
 from evenhand.org.access import is_current
@@ -88,15 +88,16 @@ def visible_people(
         if within == "pdu":
             people = people.filter(pdu_id=staff.pdu_id) if staff.pdu_id is not None else people.none()
         elif within == "team":
+            if staff.team_id is None or staff.pdu_id is None:
+                return people.none()
+            # The team's cases of people of the PDU, and the viewer's own (a member of the team) wherever the
+            # person is: a union, as above (with an OR, PostgreSQL read every person in the country).
             in_team = Person.objects.filter(
+                pdu_id=staff.pdu_id,
                 sentences__allocations__practitioner__team_id=staff.team_id,
                 sentences__allocations__end_date__isnull=True,
             )
-            # A team's case held by someone of the PDU, or by the viewer, whatever the person's PDU.
-            of_pdu = Q(pdu_id=staff.pdu_id) if staff.pdu_id is not None else Q(pk__in=[])
-            people = people.filter(pk__in=in_team.order_by().values("pk")).filter(
-                of_pdu | Q(pk__in=allocated_to_me)
-            )
+            people = people.filter(pk__in=in_team.order_by().values("pk").union(allocated_to_me))
         elif staff.pdu_id is None or within == "mine":
             # No team: their own cases only (``pdu_id=None`` would match every person without a PDU).
             people = people.filter(pk__in=allocated_to_me)
