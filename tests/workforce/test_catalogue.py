@@ -3,6 +3,7 @@ counts, the drill-down to a PDU, the declaration rule per unit, the adjustment o
 may see the comparison page."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.utils import timezone
@@ -112,6 +113,19 @@ def test_the_page_drills_down_to_a_pdu_with_only_its_staff(precomputed, client):
     assert "only 33% of the 3 staff counted here have declared it" in withheld
     for member in precomputed.__class__.objects.exclude(team=None):
         assert str(member) not in pdu  # no names anywhere
+
+
+def test_the_units_below_show_no_count_of_a_small_group_in_their_table_or_funnel(precomputed, client):
+    hr_analyst(client)
+    html = client.get("/workforce/compare/?measure=leaving&group=black").content.decode()
+    units = html[html.index('id="units-section"') :]
+    row = units[units.index('data-unit="') :]
+    row = row[: row.index("</tr>")]
+    # Region 0's Black staff are the world's 3 (the hand counts above): under 30, so neither their number
+    # nor their observed and expected leavers, in the table or as a point of the funnel plot.
+    assert "fewer than 30: not shown" in row
+    assert re.findall(r'numeric">([^<]*)<', row) == ["not available"] * 4
+    assert 'id="funnel-figure"' not in units and "no unit has expected events to show" in units
 
 
 @pytest.mark.parametrize("grade", [Grade.PO, Grade.PSO, Grade.ANALYST, Grade.SPO])

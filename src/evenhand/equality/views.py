@@ -368,7 +368,8 @@ def _funnel(
     if not 0 < dispersion <= 1:
         return "The funnel cannot be drawn: there is no national model of expected events for this measure."
     if positive.size == 0:
-        return f"The funnel cannot be drawn: no events were expected for {group} in any of these units."
+        # (Or the figures of every unit's group are not shown, where small groups are hidden: workforce.)
+        return f"The funnel cannot be drawn: no unit has expected events to show for {group}."
     low = min(0.5, float(positive.min()) / 2)
     high = max(float(positive.max()), low * 4)
     names = _unique([units.name(str(code)) for code in rows["unit"]], [str(code) for code in rows["unit"]])

@@ -153,8 +153,9 @@ def _page(
 
 
 def _without_small_groups(figures: equality.UnitFigures) -> equality.UnitFigures:
-    """A head of PDU's figures: no count, rate or ratio of a group under the smallest group compared (its
-    note says why), so that a small PDU's figures cannot single anyone out (ADR 14)."""
+    """The figures without the count, rate or ratio of any group under the smallest group compared, in the
+    unit or the units below it (its note says why), so that a small unit's figures cannot single anyone out
+    (ADR 14)."""
     least = figures.query.settings.min_n
 
     def hide(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
@@ -175,4 +176,7 @@ def _without_small_groups(figures: equality.UnitFigures) -> equality.UnitFigures
         groups=hide(figures.groups, counted),
         compared=hide(figures.compared, counted),
         adjusted=hide(figures.adjusted, [*counted, "crude_relative_rate", "adjusted_relative_rate"]),
+        # The units below too: a small group's observed and expected events are neither in their table nor a
+        # point of the funnel plot (which names the units it cannot place).
+        children=hide(figures.children, counted),
     )
