@@ -15,7 +15,7 @@ from evenhand.jobs import registry as job_registry
 from evenhand.jobs import runner
 from evenhand.jobs.models import Job, Status
 from evenhand.org.models import Grade, StaffMember
-from evenhand.workforce import jobs, services
+from evenhand.workforce import services
 from evenhand.workforce.comparison import last_twelve_months
 from evenhand.workforce.measures import CHARACTERISTICS
 from evenhand.workforce.models import ANSWERS, EventKind
@@ -202,5 +202,6 @@ def test_an_import_of_staff_events_marks_the_figures_stale_and_computes_them_aga
 
 def test_the_nightly_computation_is_due_once_a_day():
     morning = timezone.make_aware(dt.datetime(2026, 12, 4, 0, 5))
-    assert jobs._nightly(morning) == f"{services.PRECOMPUTE_JOB}:nightly:2026-12-04"
+    due = job_registry.SCHEDULES["workforce nightly"].due
+    assert due(morning) == f"{services.PRECOMPUTE_JOB}:nightly:2026-12-04"
     assert "workforce nightly" in job_registry.SCHEDULES

@@ -108,13 +108,12 @@ registry.register(
 )
 
 
-def _nightly(now: dt.datetime) -> str | None:
-    local = timezone.localtime(now)
-    return f"{services.PRECOMPUTE_JOB}:nightly:{local.date()}" if local.hour >= NIGHTLY_HOUR else None
-
-
 registry.schedule(
-    Schedule(name="equality nightly", due=_nightly, start=lambda key: services.start_precompute(key=key))
+    Schedule(
+        name="equality nightly",
+        due=registry.daily(services.PRECOMPUTE_JOB, from_hour=NIGHTLY_HOUR),
+        start=lambda key: services.start_precompute(key=key),
+    )
 )
 # After an import: the figures again (joining a precomputation already queued or running).
 registry.AFTER_DATA_CHANGES.append(lambda: services.start_precompute())

@@ -10,6 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from django.utils import timezone
+
 if TYPE_CHECKING:
     from evenhand.org.models import StaffMember
 
@@ -64,6 +66,19 @@ AFTER_IMPORT_OF: dict[str, list[Callable[[], Any]]] = {}
 def register(kind: Kind) -> Kind:
     KINDS[kind.name] = kind
     return kind
+
+
+def daily(job: str, *, from_hour: int = 0) -> Callable[[dt.datetime], str | None]:
+    """A schedule's ``due`` for a job run once a day, from ``from_hour`` o'clock local time: the key of the
+    day's run (``JOB:nightly:YYYY-MM-DD``) from then on, None before it."""
+    if not 0 <= from_hour <= 23:
+        raise ValueError("from_hour must be an hour of the day, 0 to 23")
+
+    def due(now: dt.datetime) -> str | None:
+        local = timezone.localtime(now)
+        return f"{job}:nightly:{local.date()}" if local.hour >= from_hour else None
+
+    return due
 
 
 def schedule(entry: Schedule) -> Schedule:

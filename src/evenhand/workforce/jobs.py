@@ -4,7 +4,6 @@ workforce report``), and the job's page shows its progress and links to the rele
 The comparison page's figures (ADR 11): one characteristic when the page finds none stored (or stale), and
 every characteristic nightly and after a staff-events import."""
 
-import datetime as dt
 from typing import Any
 from urllib.parse import urlencode
 
@@ -15,7 +14,7 @@ from django.utils import timezone
 from evenhand.equality.engine import BadRequest, Settings
 from evenhand.equality.selectors import stored_since
 from evenhand.jobs.models import Job
-from evenhand.jobs.registry import AFTER_IMPORT_OF, JobFailed, Kind, Schedule, register, schedule
+from evenhand.jobs.registry import AFTER_IMPORT_OF, JobFailed, Kind, Schedule, daily, register, schedule
 from evenhand.jobs.runner import Reporter
 from evenhand.jobs.services import start_job
 from evenhand.org.models import Role, StaffMember
@@ -144,13 +143,13 @@ register(
 )
 
 
-def _nightly(now: dt.datetime) -> str | None:
-    # Due as soon as the day begins: the comparison's period (the 365 days to today) moves at midnight.
-    return f"{services.PRECOMPUTE_JOB}:nightly:{timezone.localdate(now)}"
-
-
 schedule(
-    Schedule(name="workforce nightly", due=_nightly, start=lambda key: services.start_precompute(key=key))
+    Schedule(
+        name="workforce nightly",
+        # Due as soon as the day begins: the comparison's period (the 365 days to today) moves at midnight.
+        due=daily(services.PRECOMPUTE_JOB),
+        start=lambda key: services.start_precompute(key=key),
+    )
 )
 # After a staff-events import (not after other imports: nothing else the figures count comes from a file).
 AFTER_IMPORT_OF.setdefault(STAFF_EVENTS_IMPORT, []).append(lambda: services.start_precompute())
