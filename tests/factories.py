@@ -115,8 +115,17 @@ def _team_for(o: Any) -> Team | None:
 # Staff surnames, taken in turn, so that no two members of staff made by one test share one: tests check that a
 # page does not show someone by looking for their surname, and the page shows the viewer's. Faker's British
 # surnames (O'Connor among them), without those inside another (Brown, Browne) and short or common words a
-# page shows anyway (May in a date, White and Black in the ethnic groups, North in a region).
+# page shows anyway (May in a date, White and Black in the ethnic groups, North in a region, and the
+# statisticians the equality and review pages name: Wilson intervals, Fisher's exact test, Clopper-Pearson,
+# variance by Taylor series; a review test failed when a reviewer was called Taylor).
 PAGE_WORDS = {
+    "Taylor",
+    "Pearson",
+    "Wilson",
+    "Fisher",
+    "Yates",
+    "Campbell",
+    "Newton",
     "White",
     "Black",
     "Green",
