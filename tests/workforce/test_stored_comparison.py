@@ -1,6 +1,7 @@
 """The workforce comparison's figures computed ahead (ADR 11): stored by a job for every characteristic, read by
 the page without computing, started by the page when none are stored (its progress shown, one job however often
-the page is asked), marked stale by an HR event in their period or a new declaration, and computed again after an import."""
+the page is asked), marked stale by an HR event in their period or a new declaration, and computed again after
+an import."""
 
 import datetime as dt
 from typing import Any

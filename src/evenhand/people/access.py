@@ -72,7 +72,7 @@ def visible_people(
     if within not in ("", "mine", "team", "pdu"):
         raise ValueError(f"Unknown part of a scope: {within!r}")
     if within and staff.role not in PDU_SCOPED_ROLES:
-        return people.none()  # "my cases" and "my PDU" are a practitioner's and a manager's
+        return people.none()  # a caseload, a team and a PDU are scopes of PDU staff only
     if staff.role in PDU_SCOPED_ROLES:
         # Allocations belong to cases, which depends on people: reach them through the relation's name
         # (sentences → allocations) rather than importing the model, so the dependency runs one way. The PDU's
