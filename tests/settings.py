@@ -29,6 +29,9 @@ VOICE_HASH_PARALLELISM = 1
 # worker. No heartbeat thread: progress is written as it is reported.
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 JOB_HEARTBEAT_SECONDS = 0
+# A request's independent reads one after another, in the test's transaction (evenhand.core.concurrent): a
+# thread's connection would not see the test's rows. tests/core/test_concurrent.py turns them on.
+READ_THREADS = 0
 # Each test process keeps its own cache (tests/jobs/test_cache.py starts processes that share one).
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},

@@ -214,6 +214,9 @@ else:
             "CONN_HEALTH_CHECKS": True,
         }
     }
+# Threads a process may use to run one request's independent reads side by side (evenhand.core.concurrent),
+# each with its own connection to PostgreSQL; 0 runs them one after another.
+READ_THREADS = envint("EVENHAND_READ_THREADS", 4)
 # Read replicas (ADR 15): with ANALYTICS_DATABASE_URL (a streaming replica of the primary), the equality
 # engine's reads for an analysis, a publication and the workforce measures go to it; everything else,
 # and every write and migration, to the primary (evenhand.core.db.AnalyticsRouter).

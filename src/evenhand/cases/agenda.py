@@ -10,6 +10,7 @@ from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from itertools import chain
 from operator import attrgetter
 from typing import Any
 
@@ -17,6 +18,7 @@ from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
+from evenhand.core.concurrent import read_together
 from evenhand.core.formatting import date_text, date_time_text
 from evenhand.core.lookups import Ids
 from evenhand.org.models import StaffMember
@@ -32,6 +34,7 @@ from .models import (
     Referral,
     Requirement,
     RequirementStatus,
+    RequirementType,
     RiskSummary,
     Sentence,
     SentenceType,
@@ -73,18 +76,16 @@ def register_todo_source(source: TodoSource) -> TodoSource:
 
 
 def _progress_rows(
-    sentences: Collection[int] | Ids | QuerySet[Any], today: dt.date, *, running_only: bool = False
+    of_sentences: Q, today: dt.date, *, running_only: bool = False
 ) -> list[tuple[int, str, rules_progress.Progress]]:
-    """(person id, status, progress) of every unpaid work, RAR and programme requirement of ``sentences``, in
+    """(person id, status, progress) of every unpaid work, RAR and programme requirement of the sentences
+    ``of_sentences`` chooses (a condition on requirements), in
     two queries: the requirements, then what their contacts attended and complied with add up to, by
     requirement (hours from the sessions' lengths, RAR days as the distinct days, programme sessions as their
     count). One query joining both PostgreSQL judged forty times larger than it is, and gave it to parallel
     workers whose start cost more than the work (15 ms of a head of PDU's to-do list, against 2).
     ``running_only``: not the requirements completed or terminated (none of them is at risk)."""
-    chosen = Requirement.objects.filter(
-        sentence_id__among=sentences if isinstance(sentences, QuerySet | Ids) else set(sentences),
-        type__in=rules_progress.COUNTED,
-    )
+    chosen = Requirement.objects.filter(of_sentences, type__in=rules_progress.COUNTED)
     if running_only:
         chosen = chosen.exclude(status__in=ENDED_REQUIREMENTS)
     requirements = list(
@@ -120,10 +121,10 @@ def _progress_rows(
     found = []
     for pk, kind, status, hours, rar_days, months, person_id, start, expected_end, terminated in requirements:
         row = done_by.get(pk, none)
-        done = {
-            "unpaid_work": rules_progress.hours(row["minutes"] or 0),
-            "rar": Decimal(row["days"]),
-        }.get(kind, Decimal(row["sessions"]))
+        if kind == RequirementType.UNPAID_WORK:
+            done = rules_progress.hours(row["minutes"] or 0)
+        else:
+            done = Decimal(row["days"] if kind == RequirementType.RAR else row["sessions"])
         made = rules_progress.progress(
             requirement_id=pk,
             type=kind,
@@ -144,7 +145,8 @@ def requirement_progress(
 ) -> dict[int, rules_progress.Progress]:
     """The progress of every unpaid work, RAR and programme requirement of ``sentences``, by requirement id,
     in one grouped query (see ``_progress_rows``)."""
-    return {made.requirement_id: made for _, _, made in _progress_rows(sentences, today)}
+    chosen = Q(sentence_id__among=sentences if isinstance(sentences, QuerySet) else set(sentences))
+    return {made.requirement_id: made for _, _, made in _progress_rows(chosen, today)}
 
 
 # --- the to-do list ----------------------------------------------------------------------------------------
@@ -153,8 +155,21 @@ def requirement_progress(
 ENDED_REQUIREMENTS = (RequirementStatus.COMPLETED, RequirementStatus.TERMINATED)
 
 
-def _running(today: dt.date) -> Q:
-    return Q(termination_date__isnull=True) | Q(termination_date__gte=today)
+def _running(today: dt.date, sentence: str = "") -> Q:
+    """Sentences not terminated before ``today`` (``sentence``: the path to them, from another model)."""
+    return Q(**{f"{sentence}termination_date__isnull": True}) | Q(
+        **{f"{sentence}termination_date__gte": today}
+    )
+
+
+def _running_in_the_community(people: People, today: dt.date, sentence: str = "") -> Q:
+    """The running sentences of ``people`` served in the community: those with appointments, requirements and
+    an expected end to warn of (``sentence``: the path to them, from another model)."""
+    return (
+        Q(**{f"{sentence}person_id__among": people})
+        & _running(today, sentence)
+        & ~Q(**{f"{sentence}type": SentenceType.CUSTODY})
+    )
 
 
 def _outcomes_due(people: People, now: dt.datetime) -> QuerySet[Contact]:
@@ -227,21 +242,17 @@ def _enforcement(people: People) -> list[TodoItem]:
     ]
 
 
-def _sentences(people: People, today: dt.date) -> tuple[list[TodoItem], list[int]]:
-    """Sentences ending, from the running sentences; and those sentences' ids. (Assessments due are the
-    assessment app's registered source.)"""
+def _sentences_ending(people: People, today: dt.date) -> list[TodoItem]:
+    """Sentences ending, from the running sentences in the community. (Assessments due are the assessment
+    app's registered source.)"""
     rows = (
-        Sentence.objects.filter(person_id__among=people)
-        .filter(_running(today))
-        .exclude(type=SentenceType.CUSTODY)
+        Sentence.objects.filter(_running_in_the_community(people, today))
         .order_by("start_date", "pk")
         .values_list("pk", "person_id", "type", "expected_end_date", "termination_date")
     )
     labels = dict(SentenceType.choices)
     items: list[TodoItem] = []
-    ids: list[int] = []
     for pk, person_id, type, expected_end, terminated in rows:
-        ids.append(pk)
         label = labels[type].lower()
         ends = terminated or expected_end
         if terminated is None and todo.sentence_ending_soon(ends, today):
@@ -255,19 +266,19 @@ def _sentences(people: People, today: dt.date) -> tuple[list[TodoItem], list[int
                     record_id=pk,
                 )
             )
-    return items, ids
+    return items
 
 
 def _requirements(
-    sentence_ids: list[int], today: dt.date, *, running_only: bool = False
+    people: People, today: dt.date, *, running_only: bool = False
 ) -> tuple[list[TodoItem], dict[int, rules_progress.Progress]]:
-    """Requirements still running that are at risk; and the progress of every requirement (``running_only``:
-    of those still running), by id."""
-    if not sentence_ids:
-        return [], {}
+    """Requirements still running that are at risk; and the progress of every requirement of the running
+    sentences in the community of ``people`` (``running_only``: of those still running), by id. Read apart
+    from the sentences ending, so that the two can be read side by side."""
     items = []
     progress = {}
-    for person_id, status, made in _progress_rows(Ids(sentence_ids), today, running_only=running_only):
+    of_sentences = _running_in_the_community(people, today, sentence="sentence__")
+    for person_id, status, made in _progress_rows(of_sentences, today, running_only=running_only):
         progress[made.requirement_id] = made
         if status in ENDED_REQUIREMENTS or not made.at_risk:
             continue
@@ -354,9 +365,8 @@ def todo_and_progress(
     items: list[TodoItem] = []
     items += _outcomes(people, now)
     items += _enforcement(people)
-    from_sentences, sentence_ids = _sentences(people, today)
-    items += from_sentences
-    at_risk, progress = _requirements(sentence_ids, today)
+    items += _sentences_ending(people, today)
+    at_risk, progress = _requirements(people, today)
     items += at_risk
     items += _rosh_reviews(people, today)
     items += _referrals(people, today)
@@ -379,29 +389,37 @@ def todo_counts(
     """How many to-do items of each kind each of ``people`` has, for those with any: what ``todo_items`` finds,
     counted (tests hold the two equal), with the appointment outcomes to record (thousands in a PDU), reviews
     overdue and quiet referrals counted by the database instead of made into items. For sorting a team or a PDU
-    by what is to do."""
+    by what is to do. The kinds are read side by side (``read_together``): none depends on another."""
     now = now or timezone.now()
     today = timezone.localdate(now)
     people = _as_ids(people)
+
+    def per_person(rows: QuerySet[Any]) -> list[tuple[int, int]]:
+        return list(rows.order_by().values("person_id").annotate(n=Count("pk")).values_list("person_id", "n"))
+
+    def from_source(source: TodoSource) -> Callable[[], list[TodoItem]]:
+        return lambda: list(source(people, viewer, today))
+
+    # The longest first, so that they start first.
+    at_risk, *sourced, ending, outcomes, referrals, rosh, failures = read_together(
+        lambda: _requirements(people, today, running_only=True)[0],
+        *(from_source(source) for source in TODO_SOURCES),
+        lambda: _sentences_ending(people, today),
+        lambda: per_person(_outcomes_due(people, now)),
+        lambda: per_person(_referrals_quiet(people, today)),
+        lambda: list(_rosh_overdue(people, today).values_list("pk", flat=True)),
+        lambda: _unanswered_failures(people, detail=False),
+    )
     kinds = TodoKind.values  # worked out from the enumeration at each reading: once, not once a person
     found: dict[int, dict[str, int]] = defaultdict(lambda: dict.fromkeys(kinds, 0))
-    for kind, rows in (
-        (TodoKind.OUTCOME, _outcomes_due(people, now)),
-        (TodoKind.REFERRAL, _referrals_quiet(people, today)),
-    ):
-        for person_id, n in (
-            rows.order_by().values("person_id").annotate(n=Count("pk")).values_list("person_id", "n")
-        ):
+    for kind, counted in ((TodoKind.OUTCOME, outcomes), (TodoKind.REFERRAL, referrals)):
+        for person_id, n in counted:
             found[person_id][kind] += n
-    for person_id in _rosh_overdue(people, today).values_list("pk", flat=True):
+    for person_id in rosh:
         found[person_id][TodoKind.ROSH_REVIEW] += 1
-    for person_id, *_ in _unanswered_failures(people, detail=False):
+    for person_id, *_ in failures:
         found[person_id][TodoKind.ENFORCEMENT] += 1
-    from_sentences, sentence_ids = _sentences(people, today)
-    items = [*from_sentences, *_requirements(sentence_ids, today, running_only=True)[0]]
-    for source in TODO_SOURCES:
-        items += source(people, viewer, today)
-    for item in items:
+    for item in chain(at_risk, ending, *sourced):
         found[item.person_id][item.kind] += 1
     return dict(found)
 

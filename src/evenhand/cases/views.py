@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from evenhand.audit.models import Channel
+from evenhand.core.concurrent import read_together
 from evenhand.core.formatting import date_time_text
 from evenhand.core.http import handle_form
 from evenhand.core.spreadsheet import spreadsheet_safe
@@ -60,8 +61,12 @@ CSV_LIMIT = 10_000
 @require_GET
 def my_cases(request: HttpRequest) -> HttpResponse:
     staff = staff_of(request)
-    caseload = diary.caseload_with_todo(
-        viewer=staff, page=request.GET.get("page"), sort=request.GET.get("sort"), channel=Channel.UI
+    # The caseload and the decisions on risk information at its top are read side by side (on PostgreSQL).
+    caseload, risk_decisions = read_together(
+        lambda: diary.caseload_with_todo(
+            viewer=staff, page=request.GET.get("page"), sort=request.GET.get("sort"), channel=Channel.UI
+        ),
+        lambda: door.risk_decisions_waiting_for(viewer=staff, channel=Channel.UI),
     )
     title, page = caseload.title, caseload.page
     return render(
@@ -74,7 +79,7 @@ def my_cases(request: HttpRequest) -> HttpResponse:
             "todo_kinds": TodoKind.choices,
             "now": timezone.now(),
             # Its own block at the top: decisions on risk information not yet settled, most overdue first.
-            "risk_decisions": door.risk_decisions_waiting_for(viewer=staff, channel=Channel.UI),
+            "risk_decisions": risk_decisions,
             "viewer_code": staff.staff_code,
             "lens_role": staff.role,
         },

@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from evenhand.audit.models import Channel
 from evenhand.audit.services import log_export, log_person_view, log_refused_view
+from evenhand.core.concurrent import counted_beside
 from evenhand.core.ids import parse_id
 from evenhand.org.access import is_current
 from evenhand.org.models import Role, StaffMember
@@ -374,10 +375,11 @@ def shaped_slice(
     channel: Channel,
     purpose: str,
 ) -> tuple[int, list[R]]:
-    """The API's limit/offset equivalent of ``shaped_page``: the total count and the shaped rows."""
-    items = sliced(rows, offset, offset + limit)
+    """The API's limit/offset equivalent of ``shaped_page``: the total count and the shaped rows. The count
+    (tens of thousands of a PDU's contacts) is read beside the page."""
+    count, items = counted_beside(rows, lambda: sliced(rows, offset, offset + limit))
     log_export(staff=viewer, channel=channel, detail=purpose, person_ids=[person_of(r) for r in items])
-    return rows.count(), [shape(item) for item in items]
+    return count, [shape(item) for item in items]
 
 
 def people_in_view(viewer: StaffMember) -> QuerySet[Person]:

@@ -1,0 +1,152 @@
+"""Independent reads side by side (evenhand.core.concurrent): in threads, each on its own connection, only where
+a thread sees what the caller sees (PostgreSQL, outside a transaction); with the caller's context; errors
+raised once all have finished; no call in the pool waiting on the pool; and the same to-do counts either way."""
+
+import threading
+import time
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from django.utils import timezone
+
+from evenhand.cases import agenda
+from evenhand.cases.models import Contact
+from evenhand.core import concurrent
+from evenhand.org.models import Grade
+from evenhand.people.models import Person
+from tests.cases.test_agenda import busy_person
+from tests.factories import PDUFactory, StaffMemberFactory
+
+on_postgresql = pytest.mark.skipif(
+    not settings.DATABASES["default"]["ENGINE"].endswith("postgresql"), reason="threads only on PostgreSQL"
+)
+
+
+@pytest.fixture
+def threads(settings):
+    settings.READ_THREADS = 3
+    yield
+    concurrent.shut_down()
+
+
+def thread() -> int:
+    return threading.get_ident()
+
+
+def backend() -> tuple[int, int]:
+    """This thread, and the PostgreSQL backend its connection talks to, after a tenth of a second's wait (so
+    that calls in the pool overlap and each takes a thread of its own)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid() FROM pg_sleep(0.1)")
+        return threading.get_ident(), cursor.fetchone()[0]
+
+
+@pytest.mark.django_db
+def test_inside_a_transaction_the_calls_run_in_order_in_the_callers_thread(threads):
+    assert connection.in_atomic_block  # the test's: another connection would not see the rows it makes
+    assert not concurrent.side_by_side()
+    assert concurrent.read_together(thread, thread, thread) == [threading.get_ident()] * 3
+
+
+@on_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_with_no_threads_set_the_calls_run_in_the_callers_thread(settings):
+    settings.READ_THREADS = 0
+    assert not concurrent.side_by_side()
+    assert concurrent.read_together(thread, thread) == [threading.get_ident()] * 2
+
+
+@on_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_the_others_run_in_the_pool_on_connections_of_their_own(threads):
+    assert concurrent.side_by_side()
+    (first, first_backend), *others = concurrent.read_together(backend, backend, backend)
+    assert first == threading.get_ident()
+    assert all(pool_thread != first for pool_thread, _ in others)
+    assert len({first_backend, *(pid for _, pid in others)}) == 3
+
+
+@on_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_the_callers_time_zone_goes_with_the_calls(threads):
+    with timezone.override("Asia/Tokyo"):
+        zones = concurrent.read_together(*[timezone.get_current_timezone_name] * 3)
+    assert zones == ["Asia/Tokyo"] * 3
+
+
+@on_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_an_error_is_raised_once_every_call_has_finished(threads):
+    finished = []
+
+    def slow() -> None:
+        time.sleep(0.1)
+        finished.append("slow")
+
+    def fails() -> None:
+        raise ValueError("refused")
+
+    with pytest.raises(ValueError, match="refused"):
+        concurrent.read_together(fails, slow)  # the caller's own call fails first
+    assert finished == ["slow"]
+    with pytest.raises(ValueError, match="refused"):
+        concurrent.read_together(slow, fails)  # a call in the pool fails
+    assert finished == ["slow", "slow"]
+
+
+@on_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_a_call_in_the_pool_reads_one_after_another(threads):
+    """Calls in the pool that waited for the pool could take every thread and wait for ever."""
+
+    def nested() -> list[int]:
+        return concurrent.read_together(thread, thread)
+
+    here, inner = concurrent.read_together(thread, nested)
+    assert inner[0] == inner[1] != here
+
+
+@on_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_the_to_do_counts_are_the_same_side_by_side(settings):
+    pdu = PDUFactory()
+    po = StaffMemberFactory(grade=Grade.PO, pdu=pdu)
+    ids = [busy_person(pdu, po).pk for _ in range(4)]
+    settings.READ_THREADS = 0
+    one_after_another = agenda.todo_counts(ids, viewer=po)
+    settings.READ_THREADS = 3
+    try:
+        assert concurrent.side_by_side()
+        assert agenda.todo_counts(ids, viewer=po) == one_after_another
+    finally:
+        concurrent.shut_down()
+    assert len(one_after_another) == 4 and all(sum(c.values()) == 9 for c in one_after_another.values())
+
+
+@on_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_a_lists_count_beside_its_page_is_its_count(threads):
+    """Written as SQL here and run in the pool: the same number as the ORM's count, for a list whose filters
+    hold a subquery and an array of ids, while the page is read in the caller's thread."""
+    pdu = PDUFactory()
+    po = StaffMemberFactory(grade=Grade.PO, pdu=pdu)
+    people = [busy_person(pdu, po) for _ in range(3)]
+    rows = Contact.objects.filter(
+        person__in=Person.objects.filter(pdu=pdu), sentence__person_id__among=[p.pk for p in people[:2]]
+    ).order_by("starts_at", "pk")
+    expected = rows.count()
+    assert expected > 2
+    here = threading.get_ident()
+    count, (page, where) = concurrent.counted_beside(rows, lambda: (list(rows[:2]), threading.get_ident()))
+    assert (count, where) == (expected, here) and len(page) == 2
+
+
+@pytest.mark.django_db
+def test_in_a_transaction_a_lists_count_is_the_orms(threads, django_assert_num_queries):
+    pdu = PDUFactory()
+    busy_person(pdu, StaffMemberFactory(grade=Grade.PO, pdu=pdu))
+    rows = Contact.objects.filter(person__pdu=pdu)
+    with django_assert_num_queries(2):  # both on the test's own connection, which alone sees its rows
+        count, page = concurrent.counted_beside(rows, lambda: list(rows[:1]))
+    assert count == rows.count() > 1 and len(page) == 1
