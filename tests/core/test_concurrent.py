@@ -7,12 +7,15 @@ import time
 
 import pytest
 from django.conf import settings
-from django.db import connection
+from django.db import OperationalError, connection
+from django.template import engines
 from django.utils import timezone
 
 from evenhand.cases import agenda
 from evenhand.cases.models import Contact
 from evenhand.core import concurrent
+from evenhand.core.jinja2 import compile_templates
+from evenhand.core.management.commands import serve
 from evenhand.org.models import Grade
 from evenhand.people.models import Person
 from tests.cases.test_agenda import busy_person
@@ -150,3 +153,39 @@ def test_in_a_transaction_a_lists_count_is_the_orms(threads, django_assert_num_q
     with django_assert_num_queries(2):  # both on the test's own connection, which alone sees its rows
         count, page = concurrent.counted_beside(rows, lambda: list(rows[:1]))
     assert count == rows.count() > 1 and len(page) == 1
+
+
+@on_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_a_starting_worker_opens_a_connection_for_each_thread_and_they_close_with_the_pool(threads):
+    concurrent.open_connections()
+    opened = list(concurrent._opened)
+    assert len(opened) == settings.READ_THREADS
+    assert all(wrapper.connection is not None for wrapper in opened)
+    concurrent.shut_down()
+    assert all(wrapper.connection is None for wrapper in opened) and not concurrent._opened
+
+
+@pytest.mark.django_db
+def test_in_a_transaction_a_starting_worker_opens_no_threads(threads):
+    concurrent.shut_down()
+    concurrent.open_connections()
+    assert concurrent._pool is None
+
+
+def test_a_worker_starts_when_the_database_does_not_answer(monkeypatch, caplog):
+    def refused() -> None:
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(serve, "open_connections", refused)
+    serve._worker_started(worker=None)
+    assert "started without its database connections: connection refused" in caplog.text
+
+
+def test_the_templates_are_compiled_before_the_workers_start():
+    env = engines["jinja2"].env
+    env.cache.clear()
+    compiled = compile_templates(env)
+    names = {name for _, name in env.cache}
+    assert compiled == len(names) > 200
+    assert {"cases/my_cases.html", "govuk_frontend_jinja/template.html"} <= names

@@ -81,6 +81,28 @@ def shut_down() -> None:
             wrapper.dec_thread_sharing()
 
 
+def open_connections() -> None:
+    """Open this thread's connection and one for each of the pool's threads: what a gunicorn worker does as it
+    starts, so that its first requests do not wait for connections (``evenhand serve``). Nothing where the
+    calls would run one after another."""
+    if not side_by_side():
+        return
+    connections[DEFAULT_DB_ALIAS].ensure_connection()
+    # Every call waits for the others, so each takes a thread of its own: the pool starts them all.
+    everyone = threading.Barrier(settings.READ_THREADS)
+
+    def open_one() -> None:
+        everyone.wait(timeout=30)
+        connections[DEFAULT_DB_ALIAS].ensure_connection()
+
+    pool = _executor()
+    zone, language = timezone.get_current_timezone(), translation.get_language()
+    futures = [pool.submit(_in_a_thread, open_one, zone, language) for _ in range(settings.READ_THREADS)]
+    wait(futures)
+    for future in futures:
+        future.result()
+
+
 _here = threading.local()  # ``reader``: this thread is one of the pool's
 
 

@@ -9,7 +9,15 @@ from django.contrib import messages
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, PrefixLoader, Undefined
+from jinja2 import (
+    ChoiceLoader,
+    Environment,
+    FileSystemLoader,
+    PackageLoader,
+    PrefixLoader,
+    TemplateSyntaxError,
+    Undefined,
+)
 
 from evenhand.core import formatting
 from evenhand.core.forms import error_summary_items, field_kind, field_params
@@ -82,3 +90,18 @@ def environment(**options: Any) -> Environment:
     env.filters.update({name: _in_local_time(formatting.FILTERS[name]) for name in formatting.DATE_FILTERS})
     env.filters["month_year"] = month_year
     return env
+
+
+def compile_templates(env: Environment) -> int:
+    """Compile every template ``env`` can list (the project's, GOV.UK Frontend's and MoJ Frontend's), as
+    ``evenhand serve`` does before gunicorn forks: the workers inherit them compiled, instead of each compiling
+    a page's templates the first time it serves it (about 150 ms a page). A file that is not a Jinja template
+    (MoJ Frontend ships Nunjucks-only ones) is left to fail where it is used. Returns how many compiled."""
+    compiled = 0
+    for name in env.list_templates(extensions=["html", "njk"]):
+        try:
+            env.get_template(name)
+        except TemplateSyntaxError:
+            continue
+        compiled += 1
+    return compiled

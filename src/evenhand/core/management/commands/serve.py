@@ -6,9 +6,11 @@ one command serves the whole embedded service; a deployment runs its workers as 
 """
 
 import gc
+import logging
 import os
 import subprocess
 import sys
+from threading import BrokenBarrierError
 from typing import Any
 
 from django.conf import settings
@@ -16,7 +18,14 @@ from django.contrib.staticfiles.storage import ManifestFilesMixin
 from django.core.files.storage import storages
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.core.servers.basehttp import get_internal_wsgi_application
+from django.db import DatabaseError
+from django.template import engines
 from gunicorn.app.base import BaseApplication
+
+from evenhand.core.concurrent import open_connections
+from evenhand.core.jinja2 import compile_templates
+
+logger = logging.getLogger(__name__)
 
 
 class EvenhandServer(BaseApplication):  # type: ignore[misc]
@@ -38,6 +47,16 @@ class EvenhandServer(BaseApplication):  # type: ignore[misc]
         # collections (every few seconds under load) do not walk a whole Django project each time.
         gc.freeze()
         return application
+
+
+def _worker_started(worker: Any) -> None:
+    """A worker opens its connections as it starts (its own and its threads', evenhand.core.concurrent), so that
+    its first requests do not wait for them. A database that does not answer yet is the requests' to report
+    (they retry it, and /healthz says so): the worker starts all the same."""
+    try:
+        open_connections()
+    except (DatabaseError, BrokenBarrierError) as error:
+        logger.warning("A web worker started without its database connections: %s", error)
 
 
 def _child_exit(server: Any, worker: Any) -> None:
@@ -80,6 +99,8 @@ class Command(BaseCommand):
             raise CommandError(
                 "Static files are not collected: run `evenhand collectstatic --noinput` first."
             )
+        # Compiled once here, before gunicorn forks: every worker starts with them (evenhand.core.jinja2).
+        compile_templates(engines["jinja2"].env)  # type: ignore[attr-defined]
         if not bind.startswith(("unix:", "fd://")):
             self.stdout.write(f"Evenhand is at http://{bind}/ (Ctrl+C to stop)")
         self.stdout.flush()
@@ -97,6 +118,7 @@ class Command(BaseCommand):
                     "access_log_format": '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s"'
                     " %({x-request-id}o)s",
                     "logger_class": "evenhand.core.logging.AccessLogger",
+                    "post_worker_init": _worker_started,
                     "child_exit": _child_exit,
                 }
             ).run()
