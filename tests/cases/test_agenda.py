@@ -20,6 +20,7 @@ from evenhand.cases.models import (
 )
 from evenhand.cases.todo import TodoKind
 from evenhand.org.models import Grade
+from evenhand.people.models import Person
 from evenhand.workload.models import Consultation
 from tests.factories import (
     AllocationFactory,
@@ -193,6 +194,14 @@ def test_the_counts_are_the_items_counted(pdu, po, django_assert_max_num_queries
     assert all(counts[pk][TodoKind.ENFORCEMENT] == 1 and sum(counts[pk].values()) == 9 for pk in ids[1:-1])
     spo = StaffMemberFactory(grade=Grade.SPO, pdu=pdu)  # another viewer: no consultation waiting for them
     assert agenda.todo_counts(ids, viewer=spo) == counted(agenda.todo_items(ids, viewer=spo))
+
+
+def test_the_counts_of_a_query_of_people_are_those_of_their_ids(pdu, po):
+    """Given a query rather than ids, the counts read its ids first (the kinds are read in threads in
+    production, which must not share a query object) and count the same."""
+    ids = [busy_person(pdu, po).pk for _ in range(2)]
+    from_query = agenda.todo_counts(Person.objects.filter(pk__in=ids), viewer=po)
+    assert from_query == agenda.todo_counts(ids, viewer=po) and set(from_query) == set(ids)
 
 
 def test_enforcement_items_are_the_failures_no_standing_decision_answers(pdu, po):

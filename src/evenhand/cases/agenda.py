@@ -392,7 +392,8 @@ def todo_counts(
     by what is to do. The kinds are read side by side (``read_together``): none depends on another."""
     now = now or timezone.now()
     today = timezone.localdate(now)
-    people = _as_ids(people)
+    # Ids, never a query: the calls below run in threads, which must not share a query object (core.concurrent).
+    people = Ids(people.values_list("pk", flat=True)) if isinstance(people, QuerySet) else _as_ids(people)
 
     def per_person(rows: QuerySet[Any]) -> list[tuple[int, int]]:
         return list(rows.order_by().values("person_id").annotate(n=Count("pk")).values_list("person_id", "n"))
@@ -400,7 +401,7 @@ def todo_counts(
     def from_source(source: TodoSource) -> Callable[[], list[TodoItem]]:
         return lambda: list(source(people, viewer, today))
 
-    # The longest first, so that they start first.
+    # The longest first: it runs in this thread while the others start in the pool.
     at_risk, *sourced, ending, outcomes, referrals, rosh, failures = read_together(
         lambda: _requirements(people, today, running_only=True)[0],
         *(from_source(source) for source in TODO_SOURCES),
