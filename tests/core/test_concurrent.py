@@ -145,6 +145,15 @@ def test_a_lists_count_beside_its_page_is_its_count(threads):
     assert (count, where) == (expected, here) and len(page) == 2
 
 
+@on_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_a_list_that_can_match_nothing_counts_none(threads):
+    """An empty list of ids makes a query Django will not write (it knows the answer): the count is 0, not an
+    error."""
+    rows = Contact.objects.filter(person_id__among=[]).order_by("pk")
+    assert concurrent.counted_beside(rows, lambda: list(rows[:5])) == (0, [])
+
+
 @pytest.mark.django_db
 def test_in_a_transaction_a_lists_count_is_the_orms(threads, django_assert_num_queries):
     pdu = PDUFactory()

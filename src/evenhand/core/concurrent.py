@@ -158,7 +158,8 @@ def counted_beside(rows: QuerySet[Any], call: Callable[[], T]) -> tuple[int, T]:
     if not side_by_side() or query.combinator or query.distinct_fields or query.is_sliced:
         return rows.count(), call()
     alias = rows.db
-    sql, params = rows.order_by().values("pk").query.get_compiler(using=alias).as_sql()
+    # Not elided when it can match nothing (an empty list of ids): written as WHERE 0 = 1, counted as 0.
+    sql, params = rows.order_by().values("pk").query.get_compiler(using=alias, elide_empty=False).as_sql()
 
     def count() -> int:
         with connections[alias].cursor() as cursor:
