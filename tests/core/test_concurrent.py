@@ -1,7 +1,10 @@
 """Independent reads side by side (evenhand.core.concurrent): in threads, each on its own connection, only where
 a thread sees what the caller sees (PostgreSQL, outside a transaction); with the caller's context; errors
-raised once all have finished; no call in the pool waiting on the pool; and the same to-do counts either way."""
+raised once all have finished; no call in the pool waiting on the pool; the same to-do counts, list counts and
+My cases page either way; and a web worker that starts with its connections open and its templates compiled."""
 
+import datetime as dt
+import re
 import threading
 import time
 
@@ -9,17 +12,28 @@ import pytest
 from django.conf import settings
 from django.db import OperationalError, connection
 from django.template import engines
+from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
+from evenhand.audit.models import AccessLogEntry
 from evenhand.cases import agenda
-from evenhand.cases.models import Contact
+from evenhand.cases.models import Contact, InformationSource, Reliability, SentenceType
+from evenhand.cases.services import record_risk_information
 from evenhand.core import concurrent
 from evenhand.core.jinja2 import compile_templates
 from evenhand.core.management.commands import serve
 from evenhand.org.models import Grade
 from evenhand.people.models import Person
 from tests.cases.test_agenda import busy_person
-from tests.factories import PDUFactory, StaffMemberFactory
+from tests.factories import (
+    AllocationFactory,
+    PDUFactory,
+    PersonFactory,
+    SentenceFactory,
+    StaffMemberFactory,
+    today,
+)
 
 on_postgresql = pytest.mark.skipif(
     not settings.DATABASES["default"]["ENGINE"].endswith("postgresql"), reason="threads only on PostgreSQL"
@@ -198,3 +212,62 @@ def test_the_templates_are_compiled_before_the_workers_start():
     names = {name for _, name in env.cache}
     assert compiled == len(names) > 200
     assert {"cases/my_cases.html", "govuk_frontend_jinja/template.html"} <= names
+
+
+def person_links(html: str) -> list[str]:
+    return re.findall(r'href="(/people/[^"#]+)', html)
+
+
+@on_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_my_cases_read_side_by_side_is_the_same_page_logged_the_same(settings):
+    """A head of PDU's My cases sorted by to-do, as production serves it (the caseload and its counts beside
+    the decisions on risk information, each logging what it shows from its own thread) and one read after
+    another: the same people in the same order, the same decision waiting, the same access log rows."""
+    pdu = PDUFactory()
+    po = StaffMemberFactory(grade=Grade.PO, pdu=pdu)
+    head = StaffMemberFactory(grade=Grade.HEAD_OF_PDU, pdu=pdu, with_user=True)
+    for _ in range(3):
+        busy_person(pdu, po)
+    licence = SentenceFactory(
+        person=PersonFactory(pdu=pdu),
+        type=SentenceType.LICENCE,
+        start_date=today() - dt.timedelta(days=100),
+        expected_end_date=today() + dt.timedelta(days=300),
+        requirements=[],
+    )
+    AllocationFactory(sentence=licence, practitioner=po)
+    information = record_risk_information(
+        by=po,
+        sentence=licence,
+        source=InformationSource.POLICE,
+        source_detail="",
+        summary="Stopped by police near the victim's home at 2am.",
+        received_at=timezone.now() - dt.timedelta(hours=2),
+        reliability=Reliability.LIKELY,
+    )
+    client = Client()
+    client.force_login(head.user)
+    url = reverse("my-cases") + "?sort=todo"
+
+    def served() -> tuple[str, list[tuple[int | None, str]]]:
+        since = AccessLogEntry.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+        response = client.get(url)
+        assert response.status_code == 200
+        logged = AccessLogEntry.objects.filter(pk__gt=since, staff=head).order_by("person_id", "detail")
+        return response.content.decode(), list(logged.values_list("person_id", "detail"))
+
+    settings.READ_THREADS = 0
+    one_after_another, logged = served()
+    settings.READ_THREADS = 3
+    try:
+        side_by_side, logged_side_by_side = served()
+        assert concurrent._opened  # the pool's threads read, on connections of their own
+    finally:
+        concurrent.shut_down()
+    assert (
+        person_links(side_by_side) == person_links(one_after_another) and len(person_links(side_by_side)) >= 5
+    )
+    decide = reverse("decide-on-information", args=[information.pk])
+    assert decide in side_by_side and decide in one_after_another
+    assert logged_side_by_side == logged and len(logged) >= 5
