@@ -34,7 +34,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextvars import copy_context
 from datetime import tzinfo
 from typing import Any, TypeVar
@@ -96,8 +96,7 @@ def open_connections() -> None:
         connections[DEFAULT_DB_ALIAS].ensure_connection()
 
     pool = _executor()
-    zone, language = timezone.get_current_timezone(), translation.get_language()
-    futures = [pool.submit(_in_a_thread, open_one, zone, language) for _ in range(settings.READ_THREADS)]
+    futures = [_submit(pool, open_one) for _ in range(settings.READ_THREADS)]
     wait(futures)
     for future in futures:
         future.result()
@@ -116,6 +115,13 @@ def _in_a_thread(call: Callable[[], T], zone: tzinfo, language: str | None) -> T
     finally:
         with _lock:
             _opened.update(connections.all(initialized_only=True))
+
+
+def _submit(pool: ThreadPoolExecutor, call: Callable[[], T]) -> Future[T]:
+    """``call`` in the pool, in a copy of this thread's context and with its time zone and language (Django
+    keeps those two for the thread that set them, whatever its context holds)."""
+    zone, language = timezone.get_current_timezone(), translation.get_language()
+    return pool.submit(copy_context().run, _in_a_thread, call, zone, language)
 
 
 def side_by_side() -> bool:
@@ -140,9 +146,7 @@ def read_together(*calls: Callable[[], Any]) -> list[Any]:
     if len(calls) < 2 or not side_by_side():
         return [call() for call in calls]
     pool = _executor()
-    # Django keeps the active time zone and language for the thread that set them, whatever its context holds.
-    zone, language = timezone.get_current_timezone(), translation.get_language()
-    futures = [pool.submit(copy_context().run, _in_a_thread, call, zone, language) for call in calls[1:]]
+    futures = [_submit(pool, call) for call in calls[1:]]
     try:
         first = calls[0]()
     finally:
